@@ -1,0 +1,31 @@
+## lib/local.mk - libproclab, the library every demo links.
+
+lib_LTLIBRARIES += lib/libproclab.la
+
+lib_libproclab_la_SOURCES = \
+	lib/pl_parse.c \
+	lib/pl_opts.c \
+	lib/pl_json.c \
+	lib/pl_narrate.c \
+	lib/pl_procfs.c \
+	lib/pl_child.c \
+	lib/pl_cleanup.c \
+	lib/pl_demo.c
+lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
+
+# Installed as $(includedir)/proclab/*.h; pkg-config points -I there.
+proclabincludedir = $(includedir)/proclab
+proclabinclude_HEADERS = \
+	lib/proclab.h \
+	lib/pl_parse.h \
+	lib/pl_opts.h \
+	lib/pl_json.h \
+	lib/pl_narrate.h \
+	lib/pl_procfs.h \
+	lib/pl_child.h \
+	lib/pl_cleanup.h \
+	lib/pl_demo.h
+
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = lib/proclab.pc
+EXTRA_DIST += lib/proclab.pc.in

@@ -1,0 +1,144 @@
+/* pl_cleanup.c - leave nothing behind: children and IPC names. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "pl_child.h"
+#include "pl_cleanup.h"
+
+struct name {
+	enum pl_cleanup_kind kind;
+	bool used;
+	char text[256];
+};
+
+static struct name names[PL_CLEANUP_MAX];
+static pid_t owner;  /* only the process that installed the guard cleans up */
+
+static void
+remove_name(const struct name *n)
+{
+	switch (n->kind) {
+	case PL_CLEANUP_PATH: unlink(n->text); break;
+	case PL_CLEANUP_SHM: shm_unlink(n->text); break;
+	case PL_CLEANUP_SEM: sem_unlink(n->text); break;
+	case PL_CLEANUP_MQ:
+#ifdef HAVE_MQ_OPEN
+		mq_unlink(n->text);
+#endif
+		break;
+	}
+}
+
+void
+pl_cleanup_run(void)
+{
+	int saved = errno;
+
+	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
+		if (names[i].used) {
+			remove_name(&names[i]);
+			names[i].used = false;
+		}
+	errno = saved;
+}
+
+/* Only async-signal-safe calls here: kill(2), unlink(2) and friends,
+ * sigaction(2), raise(3). */
+static void
+on_termination(int sig)
+{
+	struct sigaction dfl;
+
+	if (getpid() == owner) {
+		pl_children_signal_all(SIGKILL);
+		pl_cleanup_run();
+	}
+	/* Die of the same signal, so our parent sees what really happened. */
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	raise(sig);
+}
+
+static void
+at_exit(void)
+{
+	if (getpid() != owner)
+		return;
+	pl_children_kill_and_reap();
+	pl_cleanup_run();
+}
+
+int
+pl_cleanup_install(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+	static bool registered;
+
+	owner = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_termination;
+	sigfillset(&sa.sa_mask);  /* nothing interrupts the handler */
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
+	if (!registered) {
+		if (atexit(at_exit) != 0) {
+			errno = ENOMEM;
+			return -1;
+		}
+		registered = true;
+	}
+	return 0;
+}
+
+int
+pl_cleanup_add(enum pl_cleanup_kind kind, const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= sizeof(names[0].text)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
+		if (!names[i].used) {
+			memcpy(names[i].text, name, len + 1);
+			names[i].kind = kind;
+			names[i].used = true; /* last, so the handler sees a whole entry */
+			return 0;
+		}
+	errno = ENOSPC;
+	return -1;
+}
+
+int
+pl_cleanup_forget(enum pl_cleanup_kind kind, const char *name)
+{
+	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
+		if (names[i].used && names[i].kind == kind && strcmp(names[i].text, name) == 0) {
+			names[i].used = false;
+			return 0;
+		}
+	errno = ENOENT;
+	return -1;
+}
+
+void
+pl_cleanup_forget_all(void)
+{
+	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
+		names[i].used = false;
+}

@@ -1,0 +1,44 @@
+/* pl_cleanup.h - leave nothing behind.
+ *
+ * A demo must not leave processes or IPC objects on the machine, whether it
+ * ends normally, by Ctrl-C (SIGINT), SIGTERM, SIGHUP or SIGQUIT.
+ * pl_cleanup_install() sets handlers for those signals that
+ *   1. SIGKILL every tracked child (pl_child.h),
+ *   2. remove every registered name (shared memory, semaphores, queues,
+ *      FIFOs and temp files),
+ *   3. then die of the same signal, so the shell sees the true cause.
+ * It also runs steps 1 and 2 at a normal exit(). SIGKILL of the demo cannot
+ * be caught: PR_SET_PDEATHSIG takes the children with it, and a demo should
+ * unlink names as soon as every process has opened them.
+ */
+#ifndef PL_CLEANUP_H
+#define PL_CLEANUP_H
+
+#include <signal.h>
+
+enum pl_cleanup_kind {
+	PL_CLEANUP_PATH,    /* unlink(2): FIFOs, temp files, sockets */
+	PL_CLEANUP_SHM,     /* shm_unlink(3) */
+	PL_CLEANUP_SEM,     /* sem_unlink(3) */
+	PL_CLEANUP_MQ       /* mq_unlink(3) */
+};
+
+#define PL_CLEANUP_MAX 32
+
+int pl_cleanup_install(void);
+
+/* Remember NAME (copied) for removal. Returns 0, or -1 with ENOSPC/ENAMETOOLONG. */
+int pl_cleanup_add(enum pl_cleanup_kind kind, const char *name);
+
+/* The demo removed NAME itself; forget it. */
+int pl_cleanup_forget(enum pl_cleanup_kind kind, const char *name);
+
+/* Remove every registered name now. Async-signal-safe apart from the C
+ * library's shm/sem/mq unlink wrappers, which are thin system calls. */
+void pl_cleanup_run(void);
+
+/* Forget every name without removing it. pl_fork() calls this in a new
+ * child: the names belong to the parent, which removes them. */
+void pl_cleanup_forget_all(void);
+
+#endif /* PL_CLEANUP_H */

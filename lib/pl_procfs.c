@@ -1,0 +1,245 @@
+/* pl_procfs.c - what the kernel says about one process, from /proc/PID.
+ *
+ * Field numbers follow proc(5), "/proc/pid/stat".
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pl_procfs.h"
+
+/* Read a small /proc file whole. Returns bytes read, or -1 with errno;
+ * ENOENT and ESRCH mean the process is gone. */
+static ssize_t
+read_small_file(const char *path, char *buf, size_t size)
+{
+	int fd;
+	ssize_t n;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	do
+		n = read(fd, buf, size - 1);
+	while (n == -1 && errno == EINTR);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static int
+is_gone(int err)
+{
+	return err == ENOENT || err == ESRCH;
+}
+
+int
+pl_procfs_parse_stat(const char *text, struct pl_proc *out)
+{
+	const char *open_paren, *close_paren;
+	size_t comm_len;
+	char state;
+	long pid;
+	int ppid, pgid, sid;
+	unsigned long long utime, stime, start;
+	long threads, rss;
+
+	memset(out, 0, sizeof(*out));
+	/* Field 1 is the pid, field 2 the command in parentheses. The command
+	 * may itself hold ") (", so it ends at the LAST ')'. */
+	open_paren = strchr(text, '(');
+	close_paren = strrchr(text, ')');
+	if (open_paren == NULL || close_paren == NULL || close_paren < open_paren) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sscanf(text, "%ld", &pid) != 1 || pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	comm_len = (size_t)(close_paren - open_paren - 1);
+	if (comm_len >= sizeof(out->comm))
+		comm_len = sizeof(out->comm) - 1;
+	memcpy(out->comm, open_paren + 1, comm_len);
+	out->comm[comm_len] = '\0';
+
+	/* Fields 3 to 24, after ") ". Fields we skip are read with %*. */
+	if (sscanf(close_paren + 1,
+	           " %c %d %d %d"                   /* 3 state, 4 ppid, 5 pgrp, 6 session */
+	           " %*d %*d %*u"                   /* 7 tty_nr, 8 tpgid, 9 flags */
+	           " %*u %*u %*u %*u"               /* 10-13 minflt cminflt majflt cmajflt */
+	           " %llu %llu"                     /* 14 utime, 15 stime */
+	           " %*d %*d %*d %*d"               /* 16-19 cutime cstime priority nice */
+	           " %ld %*d %llu"                  /* 20 num_threads, 21 itrealvalue, 22 starttime */
+	           " %*u %ld",                      /* 23 vsize, 24 rss */
+	           &state, &ppid, &pgid, &sid, &utime, &stime, &threads, &start, &rss) != 9) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (strchr("RSDTtZXxIKWPi", state) == NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	out->pid = (pid_t)pid;
+	out->state = state;
+	out->ppid = ppid;
+	out->pgid = pgid;
+	out->sid = sid;
+	out->utime = utime;
+	out->stime = stime;
+	out->threads = threads;
+	out->start = start;
+	out->rss_pages = rss;
+	return 0;
+}
+
+/* /proc/PID/stat alone: all that a scan of every process needs. */
+static int
+read_stat(pid_t pid, struct pl_proc *out)
+{
+	char path[64], buf[1024];
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if (read_small_file(path, buf, sizeof(buf)) == -1)
+		return is_gone(errno) ? PL_PROCFS_GONE : -1;
+	return pl_procfs_parse_stat(buf, out);
+}
+
+int
+pl_procfs_read(pid_t pid, struct pl_proc *out)
+{
+	char path[64], buf[256];
+	long ticks;
+	int rc;
+
+	rc = read_stat(pid, out);
+	if (rc != 0)
+		return rc;
+
+	ticks = sysconf(_SC_CLK_TCK);
+	if (ticks > 0) {
+		out->user_seconds = (double)out->utime / (double)ticks;
+		out->system_seconds = (double)out->stime / (double)ticks;
+	}
+
+	/* wchan: the kernel function a sleeping task waits in, or "0" while it
+	 * runs. Since Linux 5.16 it is shown only for tasks that are blocked.
+	 * It may be unreadable (other users' processes): then it stays "". */
+	snprintf(path, sizeof(path), "/proc/%ld/wchan", (long)pid);
+	if (read_small_file(path, buf, sizeof(buf)) > 0 && strcmp(buf, "0") != 0) {
+		size_t n = strcspn(buf, "\n");
+		if (n >= sizeof(out->wchan))
+			n = sizeof(out->wchan) - 1;
+		memcpy(out->wchan, buf, n);
+		out->wchan[n] = '\0';
+	}
+	return 0;
+}
+
+int
+pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms, struct pl_proc *out)
+{
+	struct timespec now, deadline, tick = { 0, 1000000 };
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		rc = pl_procfs_read(pid, out);
+		if (rc != 0)
+			return rc;
+		if (strchr(states, out->state) != NULL)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+const char *
+pl_procfs_state_name(char state)
+{
+	switch (state) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk wait";
+	case 'T': return "stopped";
+	case 't': return "traced";
+	case 'Z': return "zombie";
+	case 'X': case 'x': return "dead";
+	case 'I': return "idle";
+	case 'P': return "parked";
+	case 'W': return "waking";
+	case 'K': return "wakekill";
+	default: return "unknown";
+	}
+}
+
+int
+pl_procfs_children(pid_t ppid, pid_t *pids, size_t max)
+{
+	DIR *dir;
+	struct dirent *entry;
+	int count = 0;
+
+	dir = opendir("/proc");
+	if (dir == NULL)
+		return -1;
+	while ((entry = readdir(dir)) != NULL) {
+		struct pl_proc proc;
+		char *end;
+		long pid;
+
+		if (!isdigit((unsigned char)entry->d_name[0]))
+			continue;
+		pid = strtol(entry->d_name, &end, 10);
+		if (*end != '\0')
+			continue;
+		/* A process that exits while we scan is simply not counted. */
+		if (read_stat((pid_t)pid, &proc) != 0 || proc.ppid != ppid)
+			continue;
+		if ((size_t)count < max)
+			pids[count] = (pid_t)pid;
+		count++;
+	}
+	closedir(dir);
+	return count;
+}
+
+int
+pl_procfs_exe(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)pid);
+	n = readlink(path, buf, size - 1);
+	if (n == -1)
+		return is_gone(errno) ? PL_PROCFS_GONE : -1;
+	buf[n] = '\0';
+	return 0;
+}

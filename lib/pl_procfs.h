@@ -1,0 +1,61 @@
+/* pl_procfs.h - what the kernel says about one process, from /proc/PID.
+ *
+ * See proc(5). The state letters of /proc/PID/stat field 3 are
+ *   R running   S sleeping   D disk wait   T stopped   t tracing stop
+ *   Z zombie    X dead       I idle (kernel threads)
+ *
+ * A process can exit between two reads. That is normal, not an error:
+ * pl_procfs_read() then returns PL_PROCFS_GONE.
+ */
+#ifndef PL_PROCFS_H
+#define PL_PROCFS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define PL_PROCFS_GONE 1
+
+struct pl_proc {
+	pid_t pid;                  /* field 1 */
+	char comm[64];              /* field 2, without its parentheses */
+	char state;                 /* field 3 */
+	pid_t ppid;                 /* field 4 */
+	pid_t pgid;                 /* field 5 */
+	pid_t sid;                  /* field 6 */
+	unsigned long long utime;   /* field 14, clock ticks in user mode */
+	unsigned long long stime;   /* field 15, clock ticks in kernel mode */
+	long threads;               /* field 20 */
+	unsigned long long start;   /* field 22, clock ticks after boot */
+	long rss_pages;             /* field 24 */
+	double user_seconds;        /* utime in seconds */
+	double system_seconds;      /* stime in seconds */
+	char wchan[64];             /* /proc/PID/wchan: where it sleeps, or "" */
+};
+
+/* Parse the text of /proc/PID/stat. comm ends at the LAST ')', because a
+ * name may hold spaces and parentheses. Returns 0, or -1 with errno EINVAL.
+ * wchan and the *_seconds fields are left empty and zero. */
+int pl_procfs_parse_stat(const char *text, struct pl_proc *out);
+
+/* Read /proc/PID/stat and /proc/PID/wchan. Returns 0, PL_PROCFS_GONE when
+ * there is no such process (or it vanished mid-read), or -1 with errno. */
+int pl_procfs_read(pid_t pid, struct pl_proc *out);
+
+/* Poll PID every millisecond until its state letter is one of STATES,
+ * for at most TIMEOUT_MS. Returns 0 with *OUT filled, PL_PROCFS_GONE, or -1
+ * with errno ETIMEDOUT (then *OUT holds the last state seen). */
+int pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms,
+                         struct pl_proc *out);
+
+/* "running", "sleeping", "disk wait", "stopped", "traced", "zombie",
+ * "dead", "idle", or "unknown". */
+const char *pl_procfs_state_name(char state);
+
+/* The PIDs whose parent is PPID, by scanning /proc. Stores at most MAX in
+ * PIDS and returns how many there are (which may be more than MAX), or -1. */
+int pl_procfs_children(pid_t ppid, pid_t *pids, size_t max);
+
+/* The program a process runs, from the /proc/PID/exe link. */
+int pl_procfs_exe(pid_t pid, char *buf, size_t size);
+
+#endif /* PL_PROCFS_H */

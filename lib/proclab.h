@@ -1,0 +1,34 @@
+/* proclab.h - everything a demo or an exercise needs from libproclab.
+ *
+ * Include this one header:
+ *
+ *     #include <proclab.h>
+ *
+ * and build with `cc ex.c $(pkg-config --cflags --libs proclab)`.
+ *
+ * The modules, one header each:
+ *   pl_parse.h    strict parsing of numbers from the command line
+ *   pl_opts.h     the command line every demo shares, plus its own options
+ *   pl_json.h     JSON Lines events: typed fields and their encoding
+ *   pl_narrate.h  narrating steps, printing evidence, checking claims, pauses
+ *   pl_procfs.h   what the kernel says about a process in /proc/PID
+ *   pl_child.h    forking tracked children and reaping them
+ *   pl_cleanup.h  leaving nothing behind on exit or Ctrl-C
+ *   pl_demo.h     helpers for a demo's main(): start-up, dying with a message
+ *
+ * Library functions never print and never exit: they return 0, or -1 with
+ * errno set. Only pl_demo.h's functions, meant for main(), may exit.
+ */
+#ifndef PROCLAB_H
+#define PROCLAB_H
+
+#include "pl_parse.h"
+#include "pl_opts.h"
+#include "pl_json.h"
+#include "pl_narrate.h"
+#include "pl_procfs.h"
+#include "pl_child.h"
+#include "pl_cleanup.h"
+#include "pl_demo.h"
+
+#endif /* PROCLAB_H */

@@ -1,0 +1,214 @@
+/* check_cleanup.c - leaving nothing behind (lib/pl_cleanup.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
+
+#include "check_main.h"
+#include "pl_child.h"
+#include "pl_cleanup.h"
+#include "pl_procfs.h"
+
+static char path[64], shm_name[64];
+
+static bool
+exists(const char *p)
+{
+	return access(p, F_OK) == 0;
+}
+
+static bool
+shm_exists(const char *name)
+{
+	int fd = shm_open(name, O_RDONLY, 0);
+
+	if (fd == -1)
+		return false;
+	close(fd);
+	return true;
+}
+
+static void
+setup(void)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/proclab-check-%ld", (long)getpid());
+	snprintf(shm_name, sizeof(shm_name), "/proclab-check-%ld", (long)getpid());
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+	fd = shm_open(shm_name, O_CREAT | O_RDWR, 0600);
+	ck_assert_int_ne(fd, -1);
+	close(fd);
+}
+
+static void
+teardown(void)
+{
+	unlink(path);
+	shm_unlink(shm_name);
+}
+
+START_TEST(test_cleanup_removes_registered_names)
+{
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_SHM, shm_name), 0);
+	pl_cleanup_run();
+	ck_assert(!exists(path));
+	ck_assert(!shm_exists(shm_name));
+}
+END_TEST
+
+START_TEST(test_cleanup_forget_keeps_a_name)
+{
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
+	ck_assert_int_eq(pl_cleanup_forget(PL_CLEANUP_PATH, path), 0);
+	ck_assert_int_eq(pl_cleanup_forget(PL_CLEANUP_PATH, path), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	pl_cleanup_run();
+	ck_assert(exists(path));
+}
+END_TEST
+
+START_TEST(test_cleanup_table_limits)
+{
+	char long_name[400];
+
+	memset(long_name, 'x', sizeof(long_name) - 1);
+	long_name[sizeof(long_name) - 1] = '\0';
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, long_name), -1);
+	ck_assert_int_eq(errno, ENAMETOOLONG);
+	for (int i = 0; i < PL_CLEANUP_MAX; i++)
+		ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, "/nonexistent/proclab"), 0);
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	pl_cleanup_forget_all();
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
+	pl_cleanup_forget_all();
+}
+END_TEST
+
+/* A "demo": installs the guard, registers the names, forks two children
+ * that would sleep forever, reports their PIDs, then waits for its fate. */
+static pid_t
+start_demo(pid_t kids[2], bool exit_normally)
+{
+	int fds[2];
+	pid_t demo;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		pid_t mine[2];
+		pl_cleanup_install();
+		pl_cleanup_add(PL_CLEANUP_PATH, path);
+		pl_cleanup_add(PL_CLEANUP_SHM, shm_name);
+		for (int i = 0; i < 2; i++) {
+			mine[i] = pl_fork("sleeper", 0);
+			if (mine[i] == 0) {
+				for (;;)
+					pause();
+			}
+		}
+		if (write(fds[1], mine, sizeof(mine)) != sizeof(mine))
+			_exit(1);
+		if (exit_normally)
+			exit(0); /* the atexit handler must clean up */
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], kids, 2 * sizeof(pid_t)), 2 * sizeof(pid_t));
+	close(fds[0]);
+	return demo;
+}
+
+START_TEST(test_cleanup_on_sigterm_kills_children_and_dies_of_it)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	pid_t kids[2], demo;
+	int status;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); /* adopt the orphans */
+	demo = start_demo(kids, false);
+	kill(demo, SIGTERM);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status));
+	ck_assert_int_eq(WTERMSIG(status), SIGTERM); /* it died of what it was sent */
+	for (int i = 0; i < 2; i++) {
+		ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	}
+	ck_assert(!exists(path));
+	ck_assert(!shm_exists(shm_name));
+#endif
+}
+END_TEST
+
+START_TEST(test_cleanup_at_normal_exit)
+{
+	pid_t kids[2], demo;
+	struct pl_proc p;
+	int status;
+
+	demo = start_demo(kids, true);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The demo reaped its children before it went. */
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pl_procfs_read(kids[i], &p), PL_PROCFS_GONE);
+	ck_assert(!exists(path));
+	ck_assert(!shm_exists(shm_name));
+}
+END_TEST
+
+START_TEST(test_cleanup_child_does_not_remove_parent_names)
+{
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(pl_cleanup_install(), 0);
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
+	pid = pl_fork("child", 0);
+	if (pid == 0)
+		exit(0); /* even exit(), not _exit(), must leave the name alone */
+	ck_assert_int_eq(pl_child_wait(pid, &status, 0), pid);
+	ck_assert(exists(path));
+	pl_cleanup_forget_all();
+}
+END_TEST
+
+static Suite *
+cleanup_suite(void)
+{
+	Suite *s = suite_create("cleanup");
+	TCase *names = tcase_create("names");
+	TCase *guard = tcase_create("guard");
+
+	tcase_add_checked_fixture(names, setup, teardown);
+	tcase_add_checked_fixture(guard, setup, teardown);
+	tcase_add_test(names, test_cleanup_removes_registered_names);
+	tcase_add_test(names, test_cleanup_forget_keeps_a_name);
+	tcase_add_test(names, test_cleanup_table_limits);
+	tcase_add_test(guard, test_cleanup_on_sigterm_kills_children_and_dies_of_it);
+	tcase_add_test(guard, test_cleanup_at_normal_exit);
+	tcase_add_test(guard, test_cleanup_child_does_not_remove_parent_names);
+	tcase_set_timeout(guard, 20);
+	suite_add_tcase(s, names);
+	suite_add_tcase(s, guard);
+	return s;
+}
+
+PL_CHECK_MAIN(cleanup_suite)

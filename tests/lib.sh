@@ -1,0 +1,129 @@
+# lib.sh - shared by the shell tests: TAP output, running demos, and
+# checking that nothing is left behind. Source it; the test then calls
+# plan N (or skip_all), ok/not_ok through `check`, and ends with `finish`.
+#
+# Rules these helpers keep for every test:
+#  - never synchronise with sleep: poll a condition with a deadline;
+#  - every demo runs with PROCLAB_TEST_TOKEN in its environment, so any
+#    process it leaves can be found in /proc, whatever its name;
+#  - tests run under tests/reaper, a child subreaper, so orphans are reaped.
+
+set -u
+: "${top_builddir:?run through make check}" "${top_srcdir:?run through make check}"
+
+tap_count=0
+tap_failed=0
+TOKEN="proclab-test-$$-$(date +%s%N)"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/proclab-test.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+plan() { echo "1..$1"; }
+skip_all() { echo "1..0 # SKIP $*"; exit 0; }
+diag() { printf '# %s\n' "$@"; }
+
+# check DESCRIPTION COMMAND...: one TAP line for the command's success.
+check() {
+	desc=$1
+	shift
+	tap_count=$((tap_count + 1))
+	if "$@"; then
+		echo "ok $tap_count - $desc"
+	else
+		echo "not ok $tap_count - $desc"
+		tap_failed=$((tap_failed + 1))
+	fi
+}
+
+finish() {
+	[ "$tap_failed" -eq 0 ]
+	exit $?
+}
+
+need_jq() { [ -n "${JQ:-}" ] || skip_all "jq not installed (apt-get install jq)"; }
+
+# The path of a demo's program in the build tree.
+demo_bin() { echo "$top_builddir/proclab-$1"; }
+
+# run_demo NAME ARG...: run it to the end with the test token.
+# Sets $out and $err (files) and $rc.
+run_demo() {
+	name=$1
+	shift
+	out="$WORK/out.$tap_count"
+	err="$WORK/err.$tap_count"
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$(demo_bin "$name")" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+
+# start_demo NAME ARG...: start it in the background. Sets $demo_pid,
+# $out and $err. The libtool wrapper execs the program, so the PID is the
+# demo's own.
+start_demo() {
+	name=$1
+	shift
+	out="$WORK/out.bg.$tap_count"
+	err="$WORK/err.bg.$tap_count"
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$(demo_bin "$name")" "$@" >"$out" 2>"$err" </dev/null &
+	demo_pid=$!
+}
+
+# wait_demo: reap the background demo; sets $rc.
+wait_demo() {
+	wait "$demo_pid"
+	rc=$?
+}
+
+# poll SECONDS COMMAND...: true as soon as COMMAND succeeds, false if it
+# has not by the deadline. The short naps are the polling interval, not a
+# guess at how long something takes.
+poll() {
+	deadline=$1
+	shift
+	end=$(($(date +%s%N) + deadline * 1000000000))
+	while :; do
+		"$@" && return 0
+		[ "$(date +%s%N)" -ge "$end" ] && return 1
+		sleep 0.02
+	done
+}
+
+# The PIDs of live processes that carry our token (zombies have no
+# environment any more, and are not counted: they hold no resources).
+token_pids() {
+	grep -lzxF "PROCLAB_TEST_TOKEN=$TOKEN" /proc/[0-9]*/environ 2>/dev/null |
+		sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p'
+}
+nothing_left() { [ -z "$(token_pids)" ]; }
+
+# Children of PID that carry the token, as the kernel lists them.
+token_children_of() {
+	for p in $(token_pids); do
+		ppid=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
+		[ "$ppid" = "$1" ] && echo "$p"
+	done
+}
+has_children() { [ "$(token_children_of "$1" | wc -l)" -ge "$2" ]; }
+
+# IPC objects of proclab's in /dev/shm and /dev/mqueue.
+ipc_objects() { ls /dev/shm /dev/mqueue 2>/dev/null | grep -i proclab | sort; }
+
+# jq_is FILE FILTER EXPECTED: the filter's output, on one line, is EXPECTED.
+jq_is() {
+	got=$($JQ -rs "$2" "$1" 2>&1 | tr '\n' ' ' | sed 's/ $//')
+	[ "$got" = "$3" ] || { diag "jq '$2': got '$got', want '$3'"; return 1; }
+}
+
+# A bad command line: exit 2, nothing on stdout, on stderr one error line
+# naming the program and then the hint to try --help.
+rejects() {
+	name=$1
+	shift
+	run_demo "$name" "$@"
+	prog="proclab-$name"
+	if [ "$rc" -ne 2 ] || [ -s "$out" ] || [ "$(wc -l <"$err")" -ne 2 ] ||
+		! head -n 1 "$err" | grep -q "^$prog: ." ||
+		[ "$(tail -n 1 "$err")" != "Try '$prog --help' for more information." ]; then
+		diag "$prog $*: status $rc" "stderr: $(cat "$err")"
+		return 1
+	fi
+}

@@ -1,0 +1,74 @@
+## tests/local.mk - unit tests (Check), demo runs and terminal tests.
+## Every test speaks TAP, so `make check` prints one line per assertion.
+
+TEST_EXTENSIONS = .sh
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+SH_LOG_DRIVER = $(LOG_DRIVER)
+# Each shell test runs under tests/reaper, which adopts and reaps orphans.
+SH_LOG_COMPILER = $(top_builddir)/tests/reaper $(SHELL)
+
+# Check writes TAP to stdout with these; CK_VERBOSITY=silent keeps it clean.
+AM_TESTS_ENVIRONMENT = \
+	CK_TAP_LOG_FILE_NAME=-; CK_VERBOSITY=silent; \
+	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
+	MAKE='$(MAKE)'; CC='$(CC)'; JQ='$(JQ)'; TMUX_BIN='$(TMUX)'; \
+	PACKAGE_VERSION='$(PACKAGE_VERSION)'; DEMO_NAMES='$(DEMO_NAMES)'; \
+	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY top_builddir top_srcdir MAKE CC JQ TMUX_BIN \
+	PACKAGE_VERSION DEMO_NAMES;
+
+TEST_LDADD = lib/libproclab.la $(CHECK_LIBS)
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+TEST_C_FILES = \
+	tests/check_parse.c \
+	tests/check_opts.c \
+	tests/check_json.c \
+	tests/check_procfs.c \
+	tests/check_child.c \
+	tests/check_cleanup.c \
+	tests/reaper.c \
+	tests/check_main.h
+
+UNIT_TESTS = \
+	tests/check_parse \
+	tests/check_opts \
+	tests/check_json \
+	tests/check_procfs \
+	tests/check_child \
+	tests/check_cleanup
+
+check_PROGRAMS += $(UNIT_TESTS) tests/reaper
+
+tests_check_parse_SOURCES = tests/check_parse.c
+tests_check_parse_CFLAGS = $(TEST_CFLAGS)
+tests_check_parse_LDADD = $(TEST_LDADD)
+tests_check_opts_SOURCES = tests/check_opts.c
+tests_check_opts_CFLAGS = $(TEST_CFLAGS)
+tests_check_opts_LDADD = $(TEST_LDADD)
+tests_check_json_SOURCES = tests/check_json.c
+tests_check_json_CFLAGS = $(TEST_CFLAGS)
+tests_check_json_LDADD = $(TEST_LDADD)
+tests_check_procfs_SOURCES = tests/check_procfs.c
+tests_check_procfs_CFLAGS = $(TEST_CFLAGS)
+tests_check_procfs_LDADD = $(TEST_LDADD)
+tests_check_child_SOURCES = tests/check_child.c
+tests_check_child_CFLAGS = $(TEST_CFLAGS)
+tests_check_child_LDADD = $(TEST_LDADD)
+tests_check_cleanup_SOURCES = tests/check_cleanup.c
+tests_check_cleanup_CFLAGS = $(TEST_CFLAGS)
+tests_check_cleanup_LDADD = $(TEST_LDADD)
+
+# reaper: runs a command as a child subreaper and reaps every descendant,
+# so the demo tests leave no zombies even when they kill a demo's parent.
+tests_reaper_SOURCES = tests/reaper.c
+
+DEMO_TESTS = \
+	tests/options.sh \
+	tests/fork.sh \
+	tests/lessons.sh \
+	tests/pkgconfig.sh \
+	tests/tty.sh
+
+TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
+dist_check_SCRIPTS += $(DEMO_TESTS)
+EXTRA_DIST += tests/lib.sh tests/check_main.h

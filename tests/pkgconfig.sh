@@ -1,0 +1,53 @@
+#!/bin/sh
+# pkgconfig.sh - an instructor's exercise, outside the tree, builds with
+#     cc ex.c $(pkg-config --cflags --libs proclab)
+# against a `make install DESTDIR=...` and runs.
+. "$top_srcdir/tests/lib.sh"
+command -v pkg-config >/dev/null || skip_all "pkg-config not installed"
+plan 6
+
+dest="$WORK/root"
+check "make install DESTDIR=... succeeds" \
+	eval '$MAKE -C "$top_builddir" install DESTDIR="$dest" >"$WORK/install.log" 2>&1'
+
+pc=$(find "$dest" -name proclab.pc | head -n 1)
+check "proclab.pc is installed" [ -n "$pc" ]
+check "the headers are under include/proclab/" \
+	eval 'find "$dest" -path "*/include/proclab/proclab.h" | grep -q .'
+check "the demos are installed as proclab-<concept>" \
+	eval 'find "$dest" -path "*/bin/proclab-fork" | grep -q .'
+
+# pkg-config prefixes -I and -L with the sysroot: the DESTDIR.
+PKG_CONFIG_PATH=$(dirname "$pc")
+PKG_CONFIG_SYSROOT_DIR=$dest
+export PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+
+cat >"$WORK/ex.c" <<'C'
+/* An exercise as an instructor would write one: fork, look, reap. */
+#include <stdio.h>
+#include <unistd.h>
+#include <proclab.h>
+
+int main(void)
+{
+	struct pl_proc proc;
+	char how[64];
+	int status;
+	pid_t pid = pl_fork("exercise", 0);
+
+	if (pid == 0)
+		_exit(7);
+	pl_procfs_wait_state(pid, "Z", 5000, &proc);
+	pl_child_wait(pid, &status, 0);
+	pl_status_describe(status, how, sizeof(how));
+	printf("state %c, then %s\n", proc.state, how);
+	return 0;
+}
+C
+check "the exercise compiles with pkg-config's flags" \
+	eval '${CC:-cc} "$WORK/ex.c" -o "$WORK/ex" $(pkg-config --cflags --libs proclab) 2>"$WORK/cc.log" ||
+		{ cat "$WORK/cc.log" | sed "s/^/# /"; false; }'
+libdir=$(dirname "$(find "$dest" -name 'libproclab.so*' | head -n 1)")
+check "the exercise runs against the installed library" \
+	eval '[ "$(LD_LIBRARY_PATH="$libdir" "$WORK/ex")" = "state Z, then exited with status 7" ]'
+finish
