@@ -10,7 +10,9 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_procfs.c \
 	lib/pl_child.c \
 	lib/pl_cleanup.c \
-	lib/pl_demo.c
+	lib/pl_demo.c \
+	lib/pl_board.c \
+	lib/pl_waitfor.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
 # Installed as $(includedir)/proclab/*.h; pkg-config points -I there.
@@ -24,7 +26,9 @@ proclabinclude_HEADERS = \
 	lib/pl_procfs.h \
 	lib/pl_child.h \
 	lib/pl_cleanup.h \
-	lib/pl_demo.h
+	lib/pl_demo.h \
+	lib/pl_board.h \
+	lib/pl_waitfor.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/proclab.pc

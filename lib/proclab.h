@@ -15,6 +15,8 @@
  *   pl_child.h    forking tracked children and reaping them
  *   pl_cleanup.h  leaving nothing behind on exit or Ctrl-C
  *   pl_demo.h     helpers for a demo's main(): start-up, dying with a message
+ *   pl_board.h    the status board a demo shares with the dashboard
+ *   pl_waitfor.h  the wait-for graph of processes and locks, and its cycles
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -30,5 +32,7 @@
 #include "pl_child.h"
 #include "pl_cleanup.h"
 #include "pl_demo.h"
+#include "pl_board.h"
+#include "pl_waitfor.h"
 
 #endif /* PROCLAB_H */

@@ -65,6 +65,12 @@ tests_reaper_SOURCES = tests/reaper.c
 DEMO_TESTS = \
 	tests/options.sh \
 	tests/fork.sh \
+	tests/exec.sh \
+	tests/wait.sh \
+	tests/zombie.sh \
+	tests/orphan.sh \
+	tests/pipe.sh \
+	tests/shm.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh

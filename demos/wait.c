@@ -1,0 +1,17 @@
+/* wait.c - not written yet. */
+#include "config.h"
+
+#include "proclab.h"
+
+static const struct pl_demo demo = {
+	.name = "wait",
+	.summary = "Not written yet.",
+	.lesson = "03-wait.md",
+};
+
+int
+main(int argc, char *argv[])
+{
+	pl_demo_init(argc, argv, &demo);
+	return pl_demo_finish();
+}
