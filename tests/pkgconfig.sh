@@ -44,8 +44,11 @@ int main(void)
 	return 0;
 }
 C
+# The build's own CFLAGS and LDFLAGS come along: under a sanitizer build the
+# installed library needs the sanitizer's runtime too.
 check "the exercise compiles with pkg-config's flags" \
-	eval '${CC:-cc} "$WORK/ex.c" -o "$WORK/ex" $(pkg-config --cflags --libs proclab) 2>"$WORK/cc.log" ||
+	eval '${CC:-cc} ${USER_CFLAGS:-} "$WORK/ex.c" -o "$WORK/ex" ${USER_LDFLAGS:-} \
+		$(pkg-config --cflags --libs proclab) 2>"$WORK/cc.log" ||
 		{ cat "$WORK/cc.log" | sed "s/^/# /"; false; }'
 libdir=$(dirname "$(find "$dest" -name 'libproclab.so*' | head -n 1)")
 check "the exercise runs against the installed library" \
