@@ -14,8 +14,10 @@
 #include <sys/prctl.h>
 #endif
 
+#include "pl_board.h"
 #include "pl_child.h"
 #include "pl_cleanup.h"
+#include "pl_io.h"
 
 #define HARD_MAX 4096
 
@@ -125,6 +127,8 @@ become_child(pid_t parent, const char *role, int fd)
 
 	in_child = true;
 	copy_role(my_role, role);
+	/* Under the dashboard, say who this child is (a no-op without it). */
+	pl_board_set_role(my_role);
 	if (channel_fd != -1)
 		close(channel_fd);
 	channel_fd = fd;
@@ -134,7 +138,7 @@ pid_t
 pl_fork(const char *role, unsigned flags)
 {
 	int sv[2] = { -1, -1 };
-	sigset_t block, old;
+	sigset_t old;
 	pid_t parent = getpid(), pid;
 	int saved;
 
@@ -151,10 +155,7 @@ pl_fork(const char *role, unsigned flags)
 
 	/* Hold termination signals until the child is on the books, so the
 	 * cleanup handler never misses it. */
-	sigemptyset(&block);
-	for (size_t i = 0; i < sizeof(termination_signals) / sizeof(int); i++)
-		sigaddset(&block, termination_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
+	pl_cleanup_hold(&old);
 
 	pid = fork();
 	switch (pid) {
@@ -164,14 +165,14 @@ pl_fork(const char *role, unsigned flags)
 			close(sv[0]);
 			close(sv[1]);
 		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		pl_cleanup_release(&old);
 		errno = saved;
 		return -1;
 	case 0:
 		if (sv[0] != -1)
 			close(sv[0]);
 		become_child(parent, role, sv[1]);
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		pl_cleanup_release(&old);
 		return 0;
 	default:
 		if (sv[1] != -1)
@@ -180,27 +181,9 @@ pl_fork(const char *role, unsigned flags)
 		children[nchildren].fd = sv[0];
 		copy_role(children[nchildren].role, role);
 		nchildren++;
-		sigprocmask(SIG_SETMASK, &old, NULL);
+		pl_cleanup_release(&old);
 		return pid;
 	}
-}
-
-static int
-write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 int
@@ -210,7 +193,7 @@ pl_child_tell(const void *buf, size_t len)
 		errno = EBADF;
 		return -1;
 	}
-	return write_all(channel_fd, buf, len);
+	return pl_write_all(channel_fd, buf, len);
 }
 
 int
@@ -299,7 +282,7 @@ pl_child_release(pid_t pid)
 		errno = t == NULL ? ESRCH : EBADF;
 		return -1;
 	}
-	return write_all(t->fd, "", 1);
+	return pl_write_all(t->fd, "", 1);
 }
 
 pid_t
@@ -313,6 +296,10 @@ pl_child_wait(pid_t pid, int *status, int options)
 	while (got == -1 && errno == EINTR);
 	if (got > 0 && (WIFEXITED(st) || WIFSIGNALED(st)))
 		forget(got);
+	/* Not ours to wait for any more: the kernel reaped it (SIGCHLD set to
+	 * SIG_IGN, SA_NOCLDWAIT) or someone else did. Stop tracking it. */
+	if (got == -1 && errno == ECHILD && pid > 0)
+		forget(pid);
 	if (status != NULL)
 		*status = st;
 	return got;
@@ -348,8 +335,8 @@ pl_children_kill_and_reap(void)
 	pl_children_signal_all(SIGKILL);
 	while (nchildren > 0) {
 		pid_t pid = children[nchildren - 1].pid;
-		if (pl_child_wait(pid, NULL, 0) == -1)
-			forget(pid); /* not ours to wait for any more (ECHILD) */
+		if (pl_child_wait(pid, NULL, 0) == -1 && find(pid) != NULL)
+			forget(pid); /* any other error: do not spin on it */
 	}
 	return count;
 }

@@ -52,7 +52,9 @@ int pl_child_hear(pid_t pid, void *buf, size_t len, int timeout_ms);
 int pl_child_release(pid_t pid);
 
 /* waitpid(2) for a tracked child, retried on EINTR; when the child has
- * ended it is forgotten. Returns the PID, 0 (WNOHANG, still running) or -1. */
+ * ended it is forgotten, and so is one that fails with ECHILD (reaped by
+ * the kernel or by someone else). Returns the PID, 0 (WNOHANG, still
+ * running) or -1. */
 pid_t pl_child_wait(pid_t pid, int *status, int options);
 
 /* How many tracked children are not yet reaped, and their role. */

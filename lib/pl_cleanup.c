@@ -36,6 +36,7 @@ remove_name(const struct name *n)
 		mq_unlink(n->text);
 #endif
 		break;
+	case PL_CLEANUP_DIR: rmdir(n->text); break;
 	}
 }
 
@@ -44,11 +45,13 @@ pl_cleanup_run(void)
 {
 	int saved = errno;
 
-	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
-		if (names[i].used) {
-			remove_name(&names[i]);
-			names[i].used = false;
-		}
+	/* Two passes: files first, then the directories that held them. */
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
+			if (names[i].used && (names[i].kind == PL_CLEANUP_DIR) == (pass == 1)) {
+				remove_name(&names[i]);
+				names[i].used = false;
+			}
 	errno = saved;
 }
 
@@ -80,10 +83,29 @@ at_exit(void)
 	pl_cleanup_run();
 }
 
+static const int termination_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+#define NTERMINATION (sizeof(termination_signals) / sizeof(termination_signals[0]))
+
+void
+pl_cleanup_hold(sigset_t *saved)
+{
+	sigset_t block;
+
+	sigemptyset(&block);
+	for (size_t i = 0; i < NTERMINATION; i++)
+		sigaddset(&block, termination_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, saved);
+}
+
+void
+pl_cleanup_release(const sigset_t *saved)
+{
+	sigprocmask(SIG_SETMASK, saved, NULL);
+}
+
 int
 pl_cleanup_install(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa;
 	static bool registered;
 
@@ -91,8 +113,8 @@ pl_cleanup_install(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_termination;
 	sigfillset(&sa.sa_mask);  /* nothing interrupts the handler */
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		if (sigaction(sigs[i], &sa, NULL) == -1)
+	for (size_t i = 0; i < NTERMINATION; i++)
+		if (sigaction(termination_signals[i], &sa, NULL) == -1)
 			return -1;
 	if (!registered) {
 		if (atexit(at_exit) != 0) {

@@ -20,7 +20,9 @@ enum pl_cleanup_kind {
 	PL_CLEANUP_PATH,    /* unlink(2): FIFOs, temp files, sockets */
 	PL_CLEANUP_SHM,     /* shm_unlink(3) */
 	PL_CLEANUP_SEM,     /* sem_unlink(3) */
-	PL_CLEANUP_MQ       /* mq_unlink(3) */
+	PL_CLEANUP_MQ,      /* mq_unlink(3) */
+	PL_CLEANUP_DIR      /* rmdir(2): a temp directory, removed after
+	                     * every other name, so its files go first */
 };
 
 #define PL_CLEANUP_MAX 32
@@ -36,6 +38,13 @@ int pl_cleanup_forget(enum pl_cleanup_kind kind, const char *name);
 /* Remove every registered name now. Async-signal-safe apart from the C
  * library's shm/sem/mq unlink wrappers, which are thin system calls. */
 void pl_cleanup_run(void);
+
+/* Hold SIGINT, SIGTERM, SIGHUP and SIGQUIT until pl_cleanup_release(), so
+ * that a pair of steps which must not be split - create a name, then
+ * register it; fork, then record the child - cannot be interrupted in the
+ * middle. A signal that arrives meanwhile is delivered at the release. */
+void pl_cleanup_hold(sigset_t *saved);
+void pl_cleanup_release(const sigset_t *saved);
 
 /* Forget every name without removing it. pl_fork() calls this in a new
  * child: the names belong to the parent, which removes them. */

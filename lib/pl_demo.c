@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pl_board.h"
 #include "pl_child.h"
 #include "pl_cleanup.h"
 #include "pl_demo.h"
@@ -87,7 +88,8 @@ pl_demo_init(int argc, char *argv[], const struct pl_demo *demo)
 		printf("%s (%s) %s\n", program, PACKAGE_NAME, PACKAGE_VERSION);
 		exit(EXIT_SUCCESS);
 	}
-	if (demo->operands != NULL && result.first_operand >= argc)
+	/* Operands written "[...]" in the usage are optional. */
+	if (demo->operands != NULL && demo->operands[0] != '[' && result.first_operand >= argc)
 		pl_die_usage("missing %s", demo->operands);
 
 	config.json = common.json;
@@ -101,6 +103,10 @@ pl_demo_init(int argc, char *argv[], const struct pl_demo *demo)
 
 	if (pl_cleanup_install() == -1)
 		pl_die("installing signal handlers");
+	/* Under the dashboard ($PROCLAB_BOARD set): report to its board. A
+	 * board we cannot use is not an error; the demo runs the same. */
+	if (pl_board_attach() == 1)
+		pl_board_set_role(pl_role());
 	return result.first_operand;
 }
 

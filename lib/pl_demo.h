@@ -27,7 +27,8 @@ struct pl_demo {
 	const char *summary;       /* one line: what it shows */
 	const char *description;   /* a paragraph for --help, or NULL */
 	const char *lesson;        /* file name under lessons/ */
-	const char *operands;      /* e.g. "[--] COMMAND [ARG...]", or NULL for none */
+	const char *operands;      /* e.g. "[--] COMMAND [ARG...]", or NULL for none;
+	                            * when it starts with '[' they are optional */
 	const struct pl_option *options;
 	size_t noptions;
 };

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,28 +148,48 @@ pl_procfs_read(pid_t pid, struct pl_proc *out)
 	return 0;
 }
 
+/* A deadline DELAY_MS from now, and whether it has passed. */
+static struct timespec
+deadline_in(int delay_ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += delay_ms / 1000;
+	t.tv_nsec += (long)(delay_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static int
+passed(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > deadline->tv_sec ||
+	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
+}
+
 int
 pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms, struct pl_proc *out)
 {
-	struct timespec now, deadline, tick = { 0, 1000000 };
+	struct timespec deadline = deadline_in(timeout_ms), tick = { 0, 1000000 };
+	struct pl_proc scratch;
 	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	if (out == NULL)
+		out = &scratch;
 	for (;;) {
 		rc = pl_procfs_read(pid, out);
 		if (rc != 0)
 			return rc;
 		if (strchr(states, out->state) != NULL)
 			return 0;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec > deadline.tv_sec ||
-		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+		if (passed(&deadline)) {
 			errno = ETIMEDOUT;
 			return -1;
 		}
@@ -242,4 +263,184 @@ pl_procfs_exe(pid_t pid, char *buf, size_t size)
 		return is_gone(errno) ? PL_PROCFS_GONE : -1;
 	buf[n] = '\0';
 	return 0;
+}
+
+int
+pl_procfs_wait_wchan(pid_t pid, const char *wchan, int timeout_ms, struct pl_proc *out)
+{
+	struct timespec deadline = deadline_in(timeout_ms), tick = { 0, 1000000 };
+	struct pl_proc scratch;
+	int rc;
+
+	if (out == NULL)
+		out = &scratch;
+	for (;;) {
+		rc = pl_procfs_read(pid, out);
+		if (rc != 0)
+			return rc;
+		if (out->state == 'S' && strstr(out->wchan, wchan) != NULL)
+			return 0;
+		if (passed(&deadline)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		nanosleep(&tick, NULL);
+	}
+}
+
+int
+pl_procfs_wait_gone(pid_t pid, int timeout_ms)
+{
+	int rc = pl_procfs_wait_state(pid, "", timeout_ms, NULL);
+
+	/* No state letter is in "": only the process leaving ends the wait. */
+	return rc == PL_PROCFS_GONE ? 0 : -1;
+}
+
+int
+pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t size)
+{
+	char path[96], text[4096];
+	size_t keylen = strlen(key);
+
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if (read_small_file(path, text, sizeof(text)) == -1)
+		return is_gone(errno) ? PL_PROCFS_GONE : -1;
+	for (const char *line = text; *line != '\0';) {
+		const char *end = strchr(line, '\n');
+		size_t len = end ? (size_t)(end - line) : strlen(line);
+
+		if (len > keylen && strncmp(line, key, keylen) == 0 && line[keylen] == ':') {
+			const char *value = line + keylen + 1;
+			size_t n;
+
+			while (value < line + len && (*value == ' ' || *value == '\t'))
+				value++;
+			n = (size_t)(line + len - value);
+			while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+				n--;
+			if (n >= size)
+				n = size - 1;
+			memcpy(buf, value, n);
+			buf[n] = '\0';
+			return 0;
+		}
+		line += len + (end != NULL);
+	}
+	errno = ENOENT;
+	return -1;
+}
+
+int
+pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
+                 unsigned long long *out)
+{
+	char value[64], *end;
+	int rc = pl_procfs_field(pid, file, key, value, sizeof(value));
+
+	if (rc != 0)
+		return rc;
+	errno = 0;
+	*out = strtoull(value, &end, base);
+	if (end == value || errno != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pl_procfs_fd(pid_t pid, int fd, struct pl_fd *out)
+{
+	char path[64], file[32];
+	unsigned long long flags;
+	ssize_t n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->fd = fd;
+	out->access = -1;
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)pid, fd);
+	n = readlink(path, out->target, sizeof(out->target) - 1);
+	if (n == -1)
+		return is_gone(errno) ? PL_PROCFS_GONE : -1;
+	out->target[n] = '\0';
+	/* Pipes, sockets and the like read "kind:[inode]" (proc(5)). */
+	if (sscanf(out->target, "%15[^:/]:[%lu]", out->kind, &out->inode) != 2) {
+		snprintf(out->kind, sizeof(out->kind), "file");
+		out->inode = 0;
+	}
+	snprintf(file, sizeof(file), "fdinfo/%d", fd);
+	rc = pl_procfs_number(pid, file, "flags", 8, &flags);
+	if (rc == 0)
+		out->access = (int)(flags & O_ACCMODE);
+	return rc == PL_PROCFS_GONE ? PL_PROCFS_GONE : 0;
+}
+
+static int
+by_fd(const void *a, const void *b)
+{
+	const struct pl_fd *x = a, *y = b;
+
+	return (x->fd > y->fd) - (x->fd < y->fd);
+}
+
+int
+pl_procfs_fds(pid_t pid, struct pl_fd *fds, size_t max)
+{
+	char path[64];
+	struct dirent *entry;
+	DIR *dir;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((dir = opendir(path)) == NULL) {
+		if (is_gone(errno))
+			errno = ESRCH;
+		return -1;
+	}
+	while ((entry = readdir(dir)) != NULL) {
+		if (!isdigit((unsigned char)entry->d_name[0]))
+			continue;
+		/* A descriptor closed while we look is simply not listed. */
+		if ((size_t)count < max &&
+		    pl_procfs_fd(pid, atoi(entry->d_name), &fds[count]) != 0)
+			continue;
+		count++;
+	}
+	closedir(dir);
+	qsort(fds, (size_t)count < max ? (size_t)count : max, sizeof(fds[0]), by_fd);
+	return count;
+}
+
+const char *
+pl_procfs_access_name(int access)
+{
+	switch (access) {
+	case O_RDONLY: return "read-only";
+	case O_WRONLY: return "write-only";
+	case O_RDWR: return "read-write";
+	default: return "unknown";
+	}
+}
+
+int
+pl_procfs_count_maps(pid_t pid, const char *needle)
+{
+	char path[64], line[4096 + 256];
+	FILE *maps;
+	int count = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/maps", (long)pid);
+	if ((maps = fopen(path, "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), maps) != NULL)
+		if (strstr(line, needle) != NULL)
+			count++;
+	fclose(maps);
+	return count;
 }

@@ -43,7 +43,8 @@ int pl_procfs_read(pid_t pid, struct pl_proc *out);
 
 /* Poll PID every millisecond until its state letter is one of STATES,
  * for at most TIMEOUT_MS. Returns 0 with *OUT filled, PL_PROCFS_GONE, or -1
- * with errno ETIMEDOUT (then *OUT holds the last state seen). */
+ * with errno ETIMEDOUT (then *OUT holds the last state seen). OUT may be
+ * NULL when only the outcome matters. */
 int pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms,
                          struct pl_proc *out);
 
@@ -57,5 +58,51 @@ int pl_procfs_children(pid_t ppid, pid_t *pids, size_t max);
 
 /* The program a process runs, from the /proc/PID/exe link. */
 int pl_procfs_exe(pid_t pid, char *buf, size_t size);
+
+/* Poll until PID sleeps (state S) in a kernel function whose name holds
+ * WCHAN. Kernel names change between versions (pipe_read became
+ * anon_pipe_read in 6.x), so match a part: "pipe_read". Returns like
+ * pl_procfs_wait_state(). */
+int pl_procfs_wait_wchan(pid_t pid, const char *wchan, int timeout_ms, struct pl_proc *out);
+
+/* Poll until PID has left /proc (reaped). Returns 0, or -1 with ETIMEDOUT. */
+int pl_procfs_wait_gone(pid_t pid, int timeout_ms);
+
+/* The value after "KEY:" in a /proc/PID/FILE of "key: value" lines
+ * (FILE: "status", "io", "fdinfo/3"...), blanks trimmed. Returns 0,
+ * PL_PROCFS_GONE, or -1 with errno (ENOENT: no such key). */
+int pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t size);
+
+/* The same, read as a number in BASE: 16 for the Sig* masks of "status",
+ * 8 for the "flags" of "fdinfo/N", 10 for "io". */
+int pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
+                     unsigned long long *out);
+
+/* In a signal mask from /proc/PID/status (SigIgn, SigCgt, ShdPnd...),
+ * bit N-1 stands for signal N. */
+#define PL_SIGMASK_HAS(mask, sig) ((((mask) >> ((sig) - 1)) & 1) != 0)
+
+/* One open file descriptor, from /proc/PID/fd/N and /proc/PID/fdinfo/N. */
+struct pl_fd {
+	int fd;
+	char target[256];       /* the link: "/tmp/x", "pipe:[1234]", "socket:[99]" */
+	char kind[16];          /* "pipe", "socket", "anon_inode"..., or "file" */
+	unsigned long inode;    /* for "kind:[inode]" targets, else 0 */
+	int access;             /* O_RDONLY, O_WRONLY or O_RDWR; -1 if unknown */
+};
+
+/* Describe descriptor FD of PID. Returns 0, PL_PROCFS_GONE (the process or
+ * the descriptor is gone), or -1. */
+int pl_procfs_fd(pid_t pid, int fd, struct pl_fd *out);
+
+/* PID's open descriptors, sorted by number: stores at most MAX and returns
+ * how many there are, or -1 (errno ESRCH when PID is gone). */
+int pl_procfs_fds(pid_t pid, struct pl_fd *fds, size_t max);
+
+/* "read-only", "write-only", "read-write" or "unknown". */
+const char *pl_procfs_access_name(int access);
+
+/* How many lines of /proc/PID/maps hold NEEDLE, or -1. */
+int pl_procfs_count_maps(pid_t pid, const char *needle);
 
 #endif /* PL_PROCFS_H */

@@ -227,6 +227,26 @@ START_TEST(test_child_wait_keeps_stopped_children)
 }
 END_TEST
 
+/* With SIGCHLD ignored the kernel reaps: waiting fails with ECHILD, and
+ * the child must not stay on the books as if it still lived. */
+START_TEST(test_child_reaped_by_kernel_is_forgotten)
+{
+	struct pl_proc p;
+	pid_t pid;
+
+	signal(SIGCHLD, SIG_IGN);
+	pid = pl_fork("auto-reaped", 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(pl_procfs_wait_state(pid, "", 5000, &p), PL_PROCFS_GONE);
+	errno = 0;
+	ck_assert_int_eq(pl_child_wait(pid, NULL, 0), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	ck_assert_int_eq(pl_children_live(), 0);
+	signal(SIGCHLD, SIG_DFL);
+}
+END_TEST
+
 /* Real wait statuses, from real children. */
 static int
 status_of(int how)
@@ -294,6 +314,7 @@ child_suite(void)
 	tcase_add_test(fork_case, test_child_dies_with_its_parent);
 	tcase_add_test(fork_case, test_child_cap_stops_a_fork_bomb);
 	tcase_add_test(fork_case, test_child_wait_keeps_stopped_children);
+	tcase_add_test(fork_case, test_child_reaped_by_kernel_is_forgotten);
 	tcase_add_test(channel, test_child_channel_tell_hold_release);
 	tcase_add_test(channel, test_child_hear_times_out_or_sees_eof);
 	tcase_add_test(status, test_status_describe_in_words);

@@ -70,6 +70,23 @@ START_TEST(test_cleanup_removes_registered_names)
 }
 END_TEST
 
+START_TEST(test_cleanup_removes_a_directory_after_its_files)
+{
+	char dir[64], file[96];
+
+	snprintf(dir, sizeof(dir), "/tmp/proclab-check-dir-%ld", (long)getpid());
+	snprintf(file, sizeof(file), "%s/data", dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	close(open(file, O_CREAT | O_WRONLY, 0600));
+	/* Registered before its file, and still removed after it. */
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_DIR, dir), 0);
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, file), 0);
+	pl_cleanup_run();
+	ck_assert(!exists(file));
+	ck_assert(!exists(dir));
+}
+END_TEST
+
 START_TEST(test_cleanup_forget_keeps_a_name)
 {
 	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
@@ -200,6 +217,7 @@ cleanup_suite(void)
 	tcase_add_checked_fixture(names, setup, teardown);
 	tcase_add_checked_fixture(guard, setup, teardown);
 	tcase_add_test(names, test_cleanup_removes_registered_names);
+	tcase_add_test(names, test_cleanup_removes_a_directory_after_its_files);
 	tcase_add_test(names, test_cleanup_forget_keeps_a_name);
 	tcase_add_test(names, test_cleanup_table_limits);
 	tcase_add_test(guard, test_cleanup_on_sigterm_kills_children_and_dies_of_it);

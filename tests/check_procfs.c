@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -190,6 +191,83 @@ START_TEST(test_procfs_lists_children_and_exe)
 }
 END_TEST
 
+/* The "key: value" files, descriptors and maps of a live child. */
+START_TEST(test_procfs_fields_fds_and_maps)
+{
+	struct pl_fd fds[64], one;
+	unsigned long long mask;
+	char value[64];
+	int p2c[2], c2p[2], n, pipes = 0;
+	pid_t pid;
+	char c;
+
+	ck_assert_int_eq(pipe(p2c), 0);
+	ck_assert_int_eq(pipe(c2p), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		signal(SIGUSR2, SIG_IGN);
+		close(p2c[1]);
+		close(c2p[0]);
+		ck_assert_int_eq(write(c2p[1], "r", 1), 1); /* ready */
+		_exit(read(p2c[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(p2c[0]);
+	close(c2p[1]);
+	ck_assert_int_eq(read(c2p[0], &c, 1), 1);
+	ck_assert_int_eq(pl_procfs_wait_wchan(pid, "pipe_read", DEADLINE_MS, NULL), 0);
+
+	ck_assert_int_eq(pl_procfs_field(pid, "status", "State", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, "S (sleeping)");
+	ck_assert_int_eq(pl_procfs_number(pid, "status", "SigIgn", 16, &mask), 0);
+	ck_assert(PL_SIGMASK_HAS(mask, SIGUSR2));
+	ck_assert(!PL_SIGMASK_HAS(mask, SIGUSR1));
+	ck_assert_int_eq(pl_procfs_field(pid, "status", "NoSuchKey", value, sizeof(value)), -1);
+	ck_assert_int_eq(errno, ENOENT);
+
+	/* fd 0-2 inherited, plus one read end and one write end of a pipe. */
+	n = pl_procfs_fds(pid, fds, 64);
+	ck_assert_int_ge(n, 2);
+	for (int i = 0; i < n; i++) {
+		if (i > 0)
+			ck_assert_int_lt(fds[i - 1].fd, fds[i].fd); /* sorted */
+		if (strcmp(fds[i].kind, "pipe") == 0 && fds[i].fd == p2c[0]) {
+			ck_assert_int_eq(fds[i].access, O_RDONLY);
+			pipes++;
+		}
+		if (strcmp(fds[i].kind, "pipe") == 0 && fds[i].fd == c2p[1]) {
+			ck_assert_int_eq(fds[i].access, O_WRONLY);
+			pipes++;
+		}
+	}
+	ck_assert_int_eq(pipes, 2);
+	ck_assert_int_eq(pl_procfs_fd(pid, p2c[0], &one), 0);
+	ck_assert_int_gt(one.inode, 0);
+	ck_assert_str_eq(pl_procfs_access_name(one.access), "read-only");
+	ck_assert_int_eq(pl_procfs_fd(pid, 999, &one), PL_PROCFS_GONE);
+	ck_assert_int_ge(pl_procfs_count_maps(pid, "check_procfs"), 1);
+
+	ck_assert_int_eq(write(p2c[1], "x", 1), 1);
+	ck_assert_int_eq(pl_procfs_wait_state(pid, "Z", DEADLINE_MS, NULL), 0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	ck_assert_int_eq(pl_procfs_wait_gone(pid, DEADLINE_MS), 0);
+	ck_assert_int_eq(pl_procfs_fds(pid, fds, 64), -1);
+	ck_assert_int_eq(errno, ESRCH);
+	ck_assert_int_eq(pl_procfs_field(pid, "status", "State", value, sizeof(value)),
+	                 PL_PROCFS_GONE);
+	close(p2c[1]);
+	close(c2p[0]);
+}
+END_TEST
+
+START_TEST(test_procfs_wait_gone_times_out_on_the_living)
+{
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_wait_gone(getpid(), 20), -1);
+	ck_assert_int_eq(errno, ETIMEDOUT);
+}
+END_TEST
+
 static Suite *
 procfs_suite(void)
 {
@@ -205,6 +283,8 @@ procfs_suite(void)
 	tcase_add_test(live, test_procfs_sees_sleeping_stopped_and_zombie);
 	tcase_add_test(live, test_procfs_wait_state_times_out);
 	tcase_add_test(live, test_procfs_lists_children_and_exe);
+	tcase_add_test(live, test_procfs_fields_fds_and_maps);
+	tcase_add_test(live, test_procfs_wait_gone_times_out_on_the_living);
 	tcase_set_timeout(live, 20);
 	suite_add_tcase(s, parse);
 	suite_add_tcase(s, live);

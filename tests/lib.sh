@@ -16,6 +16,10 @@ tap_failed=0
 TOKEN="proclab-test-$$-$(date +%s%N)"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/proclab-test.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
+# A test stopped by a signal still removes its files: exit runs the EXIT trap.
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 plan() { echo "1..$1"; }
 skip_all() { echo "1..0 # SKIP $*"; exit 0; }
