@@ -11,6 +11,9 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_child.c \
 	lib/pl_cleanup.c \
 	lib/pl_demo.c \
+	lib/pl_io.c \
+	lib/pl_measure.c \
+	lib/pl_lock.c \
 	lib/pl_board.c \
 	lib/pl_waitfor.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
@@ -27,6 +30,9 @@ proclabinclude_HEADERS = \
 	lib/pl_child.h \
 	lib/pl_cleanup.h \
 	lib/pl_demo.h \
+	lib/pl_io.h \
+	lib/pl_measure.h \
+	lib/pl_lock.h \
 	lib/pl_board.h \
 	lib/pl_waitfor.h
 

@@ -1,4 +1,472 @@
-/* pl_board.c - being written (issue 4). */
+/* pl_board.c - the status board a demo shares with the dashboard.
+ *
+ * Writers and readers share no lock. Each slot has a sequence counter that
+ * is odd while its owner writes it (a "seqlock", as the kernel uses for
+ * jiffies): a reader copies the slot and keeps the copy only if the counter
+ * was even and unchanged across the copy.
+ */
 #include "config.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
 #include "pl_board.h"
+
+#define NAME_PREFIX "proclab-board-"
+#define READ_TRIES 100
+
+static struct pl_board *attached_board;
+/* Each thread has its own slot, found by its thread ID (the PID, in a
+ * process's first thread), so threads can report the locks they hold. */
+static _Thread_local pid_t slot_pid; /* the thread that found my_slot */
+static _Thread_local struct pl_board_slot *my_slot;
+
+static pid_t
+thread_id(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+int
+pl_board_name(pid_t pid, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "/" NAME_PREFIX "%lu-%ld", (unsigned long)getuid(), (long)pid);
+
+	if (n < 0 || (size_t)n >= size) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static struct pl_board *
+map_board(int fd)
+{
+	void *p = mmap(NULL, sizeof(struct pl_board), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+struct pl_board *
+pl_board_create(char *name, size_t size)
+{
+	struct pl_board *board;
+	int fd, saved;
+
+	if (pl_board_name(getpid(), name, size) == -1)
+		return NULL;
+	/* O_EXCL: never adopt a board someone else prepared under our name. */
+	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return NULL;
+	if (fchmod(fd, 0600) == -1 || ftruncate(fd, sizeof(struct pl_board)) == -1 ||
+	    (board = map_board(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		shm_unlink(name);
+		errno = saved;
+		return NULL;
+	}
+	close(fd);
+	/* ftruncate gave zeroes; only the header needs values. */
+	board->size = sizeof(struct pl_board);
+	board->owner = (int32_t)getpid();
+	__atomic_store_n(&board->magic, PL_BOARD_MAGIC, __ATOMIC_RELEASE);
+	return board;
+}
+
+int
+pl_board_remove(struct pl_board *board, const char *name)
+{
+	int rc = 0;
+
+	if (name != NULL && name[0] != '\0' && shm_unlink(name) == -1 && errno != ENOENT)
+		rc = -1;
+	if (board != NULL)
+		munmap(board, sizeof(*board));
+	if (board == attached_board) {
+		attached_board = NULL;
+		my_slot = NULL;
+	}
+	return rc;
+}
+
+int
+pl_board_clean_stale(const char *dir)
+{
+	char prefix[64];
+	struct dirent *e;
+	int removed = 0;
+	DIR *d;
+
+	snprintf(prefix, sizeof(prefix), NAME_PREFIX "%lu-", (unsigned long)getuid());
+	d = opendir(dir);
+	if (d == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+		char *end;
+		long pid;
+
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
+			continue;
+		pid = strtol(e->d_name + strlen(prefix), &end, 10);
+		if (*end != '\0' || pid <= 0)
+			continue;
+		/* Only our own files, and only when their owner is gone. */
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    st.st_uid != getuid() || !S_ISREG(st.st_mode))
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			removed++;
+	}
+	closedir(d);
+	return removed;
+}
+
+int
+pl_board_read_slot(const struct pl_board *board, size_t i, struct pl_board_slot *out)
+{
+	const struct pl_board_slot *s;
+
+	if (board == NULL || i >= PL_BOARD_SLOTS) {
+		errno = EINVAL;
+		return -1;
+	}
+	s = &board->slots[i];
+	for (int tries = 0; tries < READ_TRIES; tries++) {
+		uint32_t before = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+
+		if (before & 1)
+			continue;
+		memcpy(out, (const void *)s, sizeof(*out));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) == before) {
+			out->role[PL_BOARD_NAME - 1] = out->narration[PL_BOARD_TEXT - 1] = '\0';
+			out->wants[PL_BOARD_NAME - 1] = '\0';
+			for (int k = 0; k < PL_BOARD_LOCKS; k++)
+				out->holds[k][PL_BOARD_NAME - 1] = '\0';
+			for (int k = 0; k < PL_BOARD_COUNTERS; k++)
+				out->counters[k].name[PL_BOARD_NAME - 1] = '\0';
+			return out->pid != 0;
+		}
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+int
+pl_board_read_event(const struct pl_board *board, uint32_t seq, struct pl_board_event *out)
+{
+	const struct pl_board_event *e;
+
+	if (board == NULL || seq == 0)
+		return 0;
+	e = &board->events[(seq - 1) % PL_BOARD_EVENTS];
+	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != seq)
+		return 0;
+	memcpy(out, (const void *)e, sizeof(*out));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
+		return 0;
+	out->text[PL_BOARD_TEXT - 1] = '\0';
+	return 1;
+}
+
+int
+pl_board_free_slot(struct pl_board *board, size_t i, pid_t pid)
+{
+	int32_t expected = (int32_t)pid;
+
+	if (board == NULL || i >= PL_BOARD_SLOTS) {
+		errno = EINVAL;
+		return -1;
+	}
+	return __atomic_compare_exchange_n(&board->slots[i].pid, &expected, 0, false,
+	                                   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)
+	               ? 1
+	               : 0;
+}
+
+void
+pl_board_step_release(struct pl_board *board)
+{
+	uint32_t waiting = __atomic_load_n(&board->step_waiting, __ATOMIC_ACQUIRE);
+
+	__atomic_store_n(&board->step_go, waiting, __ATOMIC_RELEASE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The demo's side.                                                     */
+
+void
+pl_board_use(struct pl_board *board)
+{
+	attached_board = board;
+	my_slot = NULL;
+	slot_pid = 0;
+}
+
+struct pl_board *
+pl_board_current(void)
+{
+	return attached_board;
+}
+
+int
+pl_board_attach(void)
+{
+	const char *name = getenv(PL_BOARD_ENV);
+	struct pl_board *board;
+	struct stat st;
+	int fd;
+
+	if (name == NULL || name[0] == '\0')
+		return 0;
+	fd = shm_open(name, O_RDWR | O_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	/* Only a board of our own user, big enough, and really a board. */
+	if (fstat(fd, &st) == -1 || st.st_uid != getuid() ||
+	    (size_t)st.st_size < sizeof(struct pl_board) || (board = map_board(fd)) == NULL) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	close(fd);
+	if (__atomic_load_n(&board->magic, __ATOMIC_ACQUIRE) != PL_BOARD_MAGIC ||
+	    board->size != sizeof(struct pl_board)) {
+		munmap(board, sizeof(*board));
+		errno = EINVAL;
+		return -1;
+	}
+	pl_board_use(board);
+	__atomic_store_n(&board->attached, (int32_t)getpid(), __ATOMIC_RELEASE);
+	return 1;
+}
+
+/* This process's slot: found or claimed by PID. After fork() the child
+ * has a new PID, so it looks again. */
+static struct pl_board_slot *
+slot(void)
+{
+	pid_t me = thread_id();
+
+	if (my_slot != NULL && slot_pid == me)
+		return my_slot;
+	my_slot = NULL;
+	for (size_t i = 0; i < PL_BOARD_SLOTS; i++)
+		if (__atomic_load_n(&attached_board->slots[i].pid, __ATOMIC_ACQUIRE) == me)
+			my_slot = &attached_board->slots[i];
+	for (size_t i = 0; my_slot == NULL && i < PL_BOARD_SLOTS; i++) {
+		int32_t expected = 0;
+		struct pl_board_slot *s = &attached_board->slots[i];
+
+		if (__atomic_compare_exchange_n(&s->pid, &expected, (int32_t)me, false,
+		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+			__atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+			memset(s->role, 0, sizeof(*s) - offsetof(struct pl_board_slot, role));
+			__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
+			my_slot = s;
+		}
+	}
+	slot_pid = me;
+	return my_slot;
+}
+
+static struct pl_board_slot *
+begin_write(void)
+{
+	struct pl_board_slot *s = slot();
+
+	if (s == NULL)
+		return NULL;
+	__atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+	return s;
+}
+
+static void
+end_write(struct pl_board_slot *s)
+{
+	__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
+}
+
+static void
+copy_text(char *dst, size_t size, const char *src)
+{
+	snprintf(dst, size, "%s", src ? src : "");
+}
+
+/* Every publishing call: nothing to do without a board (return 0 at once),
+ * else the slot opened for writing. */
+#define OPEN_SLOT(s)                                                                               \
+	do {                                                                                       \
+		if (attached_board == NULL)                                                        \
+			return 0;                                                                  \
+		if (((s) = begin_write()) == NULL) {                                               \
+			errno = ENOSPC;                                                            \
+			return -1;                                                                 \
+		}                                                                                  \
+	} while (0)
+
+int
+pl_board_set_role(const char *role)
+{
+	struct pl_board_slot *s;
+
+	OPEN_SLOT(s);
+	copy_text(s->role, sizeof(s->role), role);
+	end_write(s);
+	return 0;
+}
+
+int
+pl_board_narrate(char kind, double t, const char *text)
+{
+	struct pl_board_slot *s;
+	struct pl_board_event *e;
+	uint32_t seq;
+
+	OPEN_SLOT(s);
+	copy_text(s->narration, sizeof(s->narration), text);
+	end_write(s);
+	seq = __atomic_add_fetch(&attached_board->nevents, 1, __ATOMIC_ACQ_REL);
+	e = &attached_board->events[(seq - 1) % PL_BOARD_EVENTS];
+	__atomic_store_n(&e->seq, 0, __ATOMIC_RELEASE);
+	e->pid = (int32_t)thread_id();
+	e->t = t;
+	e->kind = kind;
+	copy_text(e->text, sizeof(e->text), text);
+	__atomic_store_n(&e->seq, seq, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+pl_board_lock_wants(const char *lock)
+{
+	struct pl_board_slot *s;
+
+	OPEN_SLOT(s);
+	copy_text(s->wants, sizeof(s->wants), lock);
+	end_write(s);
+	return 0;
+}
+
+static bool
+same_name(const char *a, const char *b)
+{
+	return strncmp(a, b, PL_BOARD_NAME - 1) == 0;
+}
+
+int
+pl_board_lock_holds(const char *lock)
+{
+	struct pl_board_slot *s;
+	int at = -1;
+
+	if (lock == NULL || lock[0] == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	OPEN_SLOT(s);
+	for (int i = 0; i < PL_BOARD_LOCKS && at < 0; i++)
+		if (s->holds[i][0] == '\0')
+			at = i;
+	if (at >= 0)
+		copy_text(s->holds[at], sizeof(s->holds[0]), lock);
+	/* Holding a lock ends wanting it. */
+	if (same_name(s->wants, lock))
+		s->wants[0] = '\0';
+	end_write(s);
+	if (at < 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pl_board_lock_releases(const char *lock)
+{
+	struct pl_board_slot *s;
+
+	OPEN_SLOT(s);
+	for (int i = 0; i < PL_BOARD_LOCKS; i++)
+		if (lock != NULL && same_name(s->holds[i], lock))
+			s->holds[i][0] = '\0';
+	end_write(s);
+	return 0;
+}
+
+int
+pl_board_count(const char *counter, long long value)
+{
+	struct pl_board_slot *s;
+	int at = -1;
+
+	if (counter == NULL || counter[0] == '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	OPEN_SLOT(s);
+	for (int i = 0; i < PL_BOARD_COUNTERS && at < 0; i++)
+		if (same_name(s->counters[i].name, counter))
+			at = i;
+	for (int i = 0; i < PL_BOARD_COUNTERS && at < 0; i++)
+		if (s->counters[i].name[0] == '\0')
+			at = i;
+	if (at >= 0) {
+		copy_text(s->counters[at].name, PL_BOARD_NAME, counter);
+		s->counters[at].value = value;
+	}
+	end_write(s);
+	if (at < 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	return 0;
+}
+
+int
+pl_board_leave(void)
+{
+	struct pl_board_slot *s;
+
+	if (attached_board == NULL)
+		return 0;
+	s = slot();
+	if (s != NULL)
+		__atomic_store_n(&s->pid, 0, __ATOMIC_RELEASE);
+	my_slot = NULL;
+	return 0;
+}
+
+int
+pl_board_checkpoint(void)
+{
+	struct timespec tick = { 0, 10 * 1000000L };
+	uint32_t mine;
+
+	if (attached_board == NULL)
+		return 1;
+	mine = __atomic_add_fetch(&attached_board->step_waiting, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&attached_board->step_go, __ATOMIC_ACQUIRE) < mine) {
+		/* A dashboard that is gone can never let us go. */
+		if (kill(attached_board->owner, 0) == -1 && errno == ESRCH)
+			return 0;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pl_board.h"
 #include "pl_child.h"
 #include "pl_narrate.h"
 
@@ -141,6 +142,11 @@ pl_step(const char *id, const struct pl_field *fields, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	step_number++;
+	/* Under the dashboard: its narration pane (pl_board.h). */
+	if (pl_board_current() != NULL) {
+		snprintf(line, sizeof(line), "Step %d: %s", step_number, text);
+		pl_board_narrate('s', pl_narrate_elapsed(), line);
+	}
 
 	if (config.json) {
 		struct pl_field first[] = { PL_INT("step", step_number), PL_STR("id", id) };
@@ -164,6 +170,7 @@ pl_note(const char *event, const struct pl_field *fields, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	pl_board_narrate('n', pl_narrate_elapsed(), text); /* no-op without a board */
 
 	if (config.json)
 		emit_json(event, text, NULL, 0, fields);
@@ -183,6 +190,11 @@ pl_check(const char *id, bool ok, const struct pl_field *fields, const char *fmt
 	checks_made++;
 	if (!ok)
 		checks_failed++;
+	if (pl_board_current() != NULL) {
+		char line[LINE_MAX_BYTES];
+		snprintf(line, sizeof(line), "%s %s", ok ? "[ok]" : "[FAIL]", text);
+		pl_board_narrate('c', pl_narrate_elapsed(), line);
+	}
 
 	if (config.json) {
 		struct pl_field first[] = { PL_STR("check", id), PL_BOOL("ok", ok) };
@@ -251,6 +263,10 @@ pl_checkpoint(void)
 	ssize_t n;
 
 	if (!config.step || pl_is_child() || getpid() != stepping_pid)
+		return;
+	/* Under the dashboard, its space bar lets the step go on: the terminal
+	 * belongs to the dashboard's screen. */
+	if (pl_board_checkpoint() == 0)
 		return;
 	if (tty == -2) {
 		tty = open("/dev/tty", O_RDWR | O_CLOEXEC);

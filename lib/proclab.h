@@ -15,8 +15,11 @@
  *   pl_child.h    forking tracked children and reaping them
  *   pl_cleanup.h  leaving nothing behind on exit or Ctrl-C
  *   pl_demo.h     helpers for a demo's main(): start-up, dying with a message
+ *   pl_io.h       reading and writing all of it; errno names
+ *   pl_measure.h  a monotonic clock, medians and percentiles
  *   pl_board.h    the status board a demo shares with the dashboard
  *   pl_waitfor.h  the wait-for graph of processes and locks, and its cycles
+ *   pl_lock.h     mutexes and semaphores that report who holds and who waits
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -32,7 +35,10 @@
 #include "pl_child.h"
 #include "pl_cleanup.h"
 #include "pl_demo.h"
+#include "pl_io.h"
+#include "pl_measure.h"
 #include "pl_board.h"
 #include "pl_waitfor.h"
+#include "pl_lock.h"
 
 #endif /* PROCLAB_H */
