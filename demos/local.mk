@@ -6,7 +6,7 @@ DEMO_LDADD = lib/libproclab.la
 
 # The concepts, as the tests see them: each is demos/NAME.c, proclab-NAME
 # and lessons/NN-NAME.md.
-DEMO_NAMES = fork exec wait zombie orphan pipe shm
+DEMO_NAMES = fork exec wait zombie orphan pipe shm queue filelock server ipcbench race prodcons deadlock philosophers threads-vs-procs gil pool multitask
 
 DEMO_C_FILES = \
 	demos/fork.c \
@@ -15,7 +15,19 @@ DEMO_C_FILES = \
 	demos/zombie.c \
 	demos/orphan.c \
 	demos/pipe.c \
-	demos/shm.c
+	demos/shm.c \
+	demos/queue.c \
+	demos/filelock.c \
+	demos/server.c \
+	demos/ipcbench.c \
+	demos/race.c \
+	demos/prodcons.c \
+	demos/deadlock.c \
+	demos/philosophers.c \
+	demos/threads-vs-procs.c \
+	demos/gil.c \
+	demos/pool.c \
+	demos/multitask.c
 
 bin_PROGRAMS += proclab-fork
 proclab_fork_SOURCES = demos/fork.c
@@ -44,3 +56,51 @@ proclab_pipe_LDADD = $(DEMO_LDADD)
 bin_PROGRAMS += proclab-shm
 proclab_shm_SOURCES = demos/shm.c
 proclab_shm_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-queue
+proclab_queue_SOURCES = demos/queue.c
+proclab_queue_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-filelock
+proclab_filelock_SOURCES = demos/filelock.c
+proclab_filelock_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-server
+proclab_server_SOURCES = demos/server.c
+proclab_server_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-ipcbench
+proclab_ipcbench_SOURCES = demos/ipcbench.c
+proclab_ipcbench_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-race
+proclab_race_SOURCES = demos/race.c
+proclab_race_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-prodcons
+proclab_prodcons_SOURCES = demos/prodcons.c
+proclab_prodcons_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-deadlock
+proclab_deadlock_SOURCES = demos/deadlock.c
+proclab_deadlock_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-philosophers
+proclab_philosophers_SOURCES = demos/philosophers.c
+proclab_philosophers_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-threads-vs-procs
+proclab_threads_vs_procs_SOURCES = demos/threads-vs-procs.c
+proclab_threads_vs_procs_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-gil
+proclab_gil_SOURCES = demos/gil.c
+proclab_gil_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-pool
+proclab_pool_SOURCES = demos/pool.c
+proclab_pool_LDADD = $(DEMO_LDADD)
+
+bin_PROGRAMS += proclab-multitask
+proclab_multitask_SOURCES = demos/multitask.c
+proclab_multitask_LDADD = $(DEMO_LDADD)

@@ -9,7 +9,19 @@ dist_lessons_DATA = \
 	lessons/04-zombie.md \
 	lessons/05-orphan.md \
 	lessons/06-pipe.md \
-	lessons/07-shm.md
+	lessons/07-shm.md \
+	lessons/08-queue.md \
+	lessons/09-filelock.md \
+	lessons/10-server.md \
+	lessons/11-ipcbench.md \
+	lessons/12-race.md \
+	lessons/13-prodcons.md \
+	lessons/14-deadlock.md \
+	lessons/15-philosophers.md \
+	lessons/16-threads-vs-procs.md \
+	lessons/17-gil.md \
+	lessons/18-pool.md \
+	lessons/19-multitask.md
 
 instructordir = $(docdir)/lessons/instructor
 dist_instructor_DATA = \
@@ -19,4 +31,16 @@ dist_instructor_DATA = \
 	lessons/instructor/04-zombie.md \
 	lessons/instructor/05-orphan.md \
 	lessons/instructor/06-pipe.md \
-	lessons/instructor/07-shm.md
+	lessons/instructor/07-shm.md \
+	lessons/instructor/08-queue.md \
+	lessons/instructor/09-filelock.md \
+	lessons/instructor/10-server.md \
+	lessons/instructor/11-ipcbench.md \
+	lessons/instructor/12-race.md \
+	lessons/instructor/13-prodcons.md \
+	lessons/instructor/14-deadlock.md \
+	lessons/instructor/15-philosophers.md \
+	lessons/instructor/16-threads-vs-procs.md \
+	lessons/instructor/17-gil.md \
+	lessons/instructor/18-pool.md \
+	lessons/instructor/19-multitask.md

@@ -27,6 +27,9 @@ TEST_C_FILES = \
 	tests/check_procfs.c \
 	tests/check_child.c \
 	tests/check_cleanup.c \
+	tests/check_io.c \
+	tests/check_measure.c \
+	tests/check_lock.c \
 	tests/reaper.c \
 	tests/check_main.h
 
@@ -36,7 +39,10 @@ UNIT_TESTS = \
 	tests/check_json \
 	tests/check_procfs \
 	tests/check_child \
-	tests/check_cleanup
+	tests/check_cleanup \
+	tests/check_io \
+	tests/check_measure \
+	tests/check_lock
 
 check_PROGRAMS += $(UNIT_TESTS) tests/reaper
 
@@ -58,10 +64,20 @@ tests_check_child_LDADD = $(TEST_LDADD)
 tests_check_cleanup_SOURCES = tests/check_cleanup.c
 tests_check_cleanup_CFLAGS = $(TEST_CFLAGS)
 tests_check_cleanup_LDADD = $(TEST_LDADD)
+tests_check_io_SOURCES = tests/check_io.c
+tests_check_io_CFLAGS = $(TEST_CFLAGS)
+tests_check_io_LDADD = $(TEST_LDADD)
+tests_check_measure_SOURCES = tests/check_measure.c
+tests_check_measure_CFLAGS = $(TEST_CFLAGS)
+tests_check_measure_LDADD = $(TEST_LDADD)
+tests_check_lock_SOURCES = tests/check_lock.c
+tests_check_lock_CFLAGS = $(TEST_CFLAGS)
+tests_check_lock_LDADD = $(TEST_LDADD)
 
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
 tests_reaper_SOURCES = tests/reaper.c
+tests_reaper_LDADD = lib/libproclab.la
 
 DEMO_TESTS = \
 	tests/options.sh \
@@ -72,6 +88,18 @@ DEMO_TESTS = \
 	tests/orphan.sh \
 	tests/pipe.sh \
 	tests/shm.sh \
+	tests/queue.sh \
+	tests/filelock.sh \
+	tests/server.sh \
+	tests/ipcbench.sh \
+	tests/race.sh \
+	tests/prodcons.sh \
+	tests/deadlock.sh \
+	tests/philosophers.sh \
+	tests/threads-vs-procs.sh \
+	tests/gil.sh \
+	tests/pool.sh \
+	tests/multitask.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
