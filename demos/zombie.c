@@ -1,17 +1,720 @@
-/* zombie.c - not written yet. */
+/* zombie.c - a child that has exited and has not been waited for.
+ *
+ * It shows, and proves from the kernel while it runs, that
+ *   1. a child that exits while its parent does not wait becomes a zombie:
+ *      state Z in /proc/CHILD/stat, its parent still named, its memory gone;
+ *   2. it stays a zombie for as long as nobody waits (the demo measures how
+ *      long), and SIGKILL does nothing to it: kill() returns 0, the state
+ *      stays Z, and wait() then reports the child's own exit status;
+ *   3. --children N zombies at once, listed by the kernel as our children,
+ *   4. reaped one by one: each is Z before waitpid() and gone after;
+ *   5. way one not to make zombies: reap in a SIGCHLD handler, in a WNOHANG
+ *      loop, because signals merge: N children that exit together leave ONE
+ *      pending SIGCHLD (the demo reads the bit in /proc/self/status);
+ *   6. way two: SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT: the kernel reaps,
+ *      no child shows Z, and the parent's wait() fails with ECHILD;
+ *   7. way three: a double fork: the grandchild is adopted by init or by a
+ *      subreaper, which reaps it; the demo names that new parent from /proc;
+ *   8. zombies whose parent exits are adopted and reaped the same way.
+ *
+ * Usage:     proclab-zombie [--children N] [--json] [--step] [--speed F]
+ * Dashboard: `proclab zombie` shows children turn Z and stay Z under a live
+ *            parent, vanish one by one as it reaps them, never turn Z when
+ *            the kernel reaps, and a grandchild move to a new parent.
+ * Lesson:    lessons/04-zombie.md
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
 #include "proclab.h"
 
+#define MAX_CHILDREN 32
+#define LONE_STATUS 7      /* the exit status of the zombie of steps 1-2 */
+#define ZOMBIE_SECONDS 2.0 /* how long step 2 leaves it unreaped */
+#define SAMPLES 20         /* reads of /proc during those seconds */
+#define TOGETHER 4         /* children that exit together in step 5 */
+#define IGNORED 3          /* children of each ignoring parent in step 6 */
+#define ORPHANED 3         /* zombies the exiting parent leaves in step 8 */
+#define TIMEOUT_MS 10000   /* bound on anything we wait for in the kernel */
+#define GRANDCHILD_MAX_MS 60000 /* the grandchild ends by then, whatever happens */
+
+static long children_wanted = 5;
+
+static const struct pl_option options[] = {
+	{ "children", 'n', PL_OPT_INT, "N", "how many zombies step 3 makes at once",
+	  1, MAX_CHILDREN, &children_wanted },
+};
+
 static const struct pl_demo demo = {
 	.name = "zombie",
-	.summary = "Not written yet.",
+	.summary = "An exited child stays a zombie until its parent waits; three ways to avoid it.",
+	.description = "Each claim is checked while the demo runs: states against /proc/PID/stat,\n"
+	               "exit statuses against wait(), pending signals against /proc/self/status,\n"
+	               "and who adopts an orphan against /proc.",
 	.lesson = "04-zombie.md",
+	.options = options,
+	.noptions = PL_COUNT(options),
 };
+
+/* ------------------------------------------------------------------ */
+/* Reading the kernel.                                                 */
+
+/* Wait (bounded) until /proc says CHILD is a zombie, and print what it
+ * says. GROUP names the step's set of zombies for the --json events. */
+static bool
+seen_as_zombie(pid_t child, const char *group, struct pl_proc *proc)
+{
+	if (pl_procfs_wait_state(child, "Z", TIMEOUT_MS, proc) != 0)
+		return false;
+	pl_note("zombie",
+	        PL_FIELDS(PL_STR("group", group), PL_INT("child", child),
+	                  PL_INT("ppid", proc->ppid), PL_CHAR("state", proc->state),
+	                  PL_INT("rss_pages", proc->rss_pages)),
+	        "/proc/%ld/stat: state %c (%s), ppid %ld", (long)child, proc->state,
+	        pl_procfs_state_name(proc->state), (long)proc->ppid);
+	return true;
+}
+
+/* Wait (bounded) until PID has left /proc: no state matches "". */
+static bool
+gone_from_proc(pid_t pid, int timeout_ms)
+{
+	return pl_procfs_wait_gone(pid, timeout_ms) == 0;
+}
+
+/* How many children of PARENT the kernel lists in state Z. */
+static int
+zombies_of(pid_t parent)
+{
+	pid_t pids[MAX_CHILDREN + 16];
+	int count = pl_procfs_children(parent, pids, PL_COUNT(pids)), zombies = 0;
+
+	if (count == -1)
+		pl_die("scanning /proc");
+	for (int i = 0; i < count && i < (int)PL_COUNT(pids); i++) {
+		struct pl_proc proc;
+
+		if (pl_procfs_read(pids[i], &proc) == 0 && proc.state == 'Z')
+			zombies++;
+	}
+	return zombies;
+}
+
+/* The signals pending for the whole process: the ShdPnd line of
+ * /proc/self/status, a mask with bit N-1 set for signal N (proc(5)). */
+static int
+shared_pending(unsigned long long *mask)
+{
+	return pl_procfs_number(getpid(), "status", "ShdPnd", 16, mask) == 0 ? 0 : -1;
+}
+
+/* Fork N children that exit at once, child i with status i + 1, so that
+ * each one's status says which it was. */
+static void
+fork_exiting_children(pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++) {
+		switch (pids[i] = pl_fork("child", 0)) {
+		case -1:
+			pl_die("fork");
+		case 0: /* Child: exit with its own number. */
+			_exit(i + 1);
+		default: /* Parent: go on forking, and do not wait. */
+			break;
+		}
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Steps 1 and 2: one zombie, left alone, then sent SIGKILL, then reaped. */
+
+struct last_words {
+	double exited_at; /* pl_narrate_elapsed() just before _exit() */
+	long rss_pages;   /* its resident memory while it still ran */
+};
+
+static pid_t
+a_zombie(struct last_words *child)
+{
+	struct pl_proc proc = { 0 };
+	pid_t pid;
+	bool zombie;
+
+	pl_step("a-zombie", NULL, "a child exits, and its parent does not wait for it");
+
+	switch (pid = pl_fork("child", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0: { /* Child: report, then exit at once. */
+		struct last_words me = { 0, 0 };
+
+		if (pl_procfs_read(getpid(), &proc) == 0)
+			me.rss_pages = proc.rss_pages;
+		pl_note("child-exits", PL_FIELDS(PL_INT("status", LONE_STATUS)),
+		        "in the child: _exit(%d)", LONE_STATUS);
+		me.exited_at = pl_narrate_elapsed();
+		pl_child_tell(&me, sizeof(me));
+		_exit(LONE_STATUS);
+	}
+	default: /* Parent: no wait() here, on purpose. */
+		break;
+	}
+
+	if (pl_child_hear(pid, child, sizeof(*child), TIMEOUT_MS) == -1)
+		pl_die("hearing from child %ld", (long)pid);
+	zombie = seen_as_zombie(pid, "lone", &proc);
+	pl_check("exited-child-is-zombie", zombie && proc.ppid == getpid(),
+	         PL_FIELDS(PL_INT("child", pid), PL_CHAR("state", proc.state),
+	                   PL_INT("ppid", proc.ppid)),
+	         "the child has exited, yet the kernel still lists it, as a zombie of pid %ld",
+	         (long)getpid());
+	pl_check("zombie-has-no-memory", zombie && child->rss_pages > 0 && proc.rss_pages == 0,
+	         PL_FIELDS(PL_INT("rss_alive", child->rss_pages),
+	                   PL_INT("rss_zombie", proc.rss_pages)),
+	         "its memory is already freed: %ld resident pages while it ran, %ld now",
+	         child->rss_pages, proc.rss_pages);
+	pl_note("see-it", PL_FIELDS(PL_INT("child", pid)),
+	        "see it from outside: ps -o pid,ppid,stat,comm -p %ld", (long)pid);
+	return pid;
+}
+
+static void
+stays_a_zombie(pid_t pid, const struct last_words *child)
+{
+	struct pl_proc proc;
+	siginfo_t info;
+	int zombie_reads = 0, killed, status;
+	bool gone;
+
+	pl_step("stays-a-zombie", NULL,
+	        "it stays a zombie until it is waited for, and SIGKILL cannot end it");
+
+	for (int i = 0; i < SAMPLES; i++) {
+		pl_pause(ZOMBIE_SECONDS / SAMPLES);
+		if (pl_procfs_read(pid, &proc) == 0 && proc.state == 'Z')
+			zombie_reads++;
+	}
+	double unreaped = pl_narrate_elapsed() - child->exited_at;
+	pl_note("still-zombie",
+	        PL_FIELDS(PL_INT("child", pid), PL_INT("samples", SAMPLES),
+	                  PL_INT("zombie_samples", zombie_reads), PL_DOUBLE("seconds", unreaped)),
+	        "%.2f s after it exited: %d of %d reads of /proc/%ld/stat said Z", unreaped,
+	        zombie_reads, SAMPLES, (long)pid);
+	pl_check("stays-zombie", zombie_reads == SAMPLES, NULL,
+	         "a zombie does not go away by itself");
+
+	/* A zombie has already exited: there is nothing left to kill. The
+	 * PID still exists, so kill() succeeds; the signal is dropped. */
+	killed = kill(pid, SIGKILL);
+	pl_pause(0.5);
+	if (pl_procfs_read(pid, &proc) != 0)
+		proc.state = '?';
+	pl_note("sigkill",
+	        PL_FIELDS(PL_INT("child", pid), PL_INT("kill_returned", killed),
+	                  PL_CHAR("state_after", proc.state)),
+	        "kill(%ld, SIGKILL) returned %d; /proc/%ld/stat still says %c", (long)pid, killed,
+	        (long)pid, proc.state);
+	pl_check("sigkill-does-nothing", killed == 0 && proc.state == 'Z', NULL,
+	         "SIGKILL was accepted and changed nothing: the zombie is still there");
+
+	/* What the zombie keeps is its exit status. WNOWAIT reads it and
+	 * leaves the zombie in place (waitid(2)). */
+	memset(&info, 0, sizeof(info));
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == -1)
+		if (errno != EINTR)
+			pl_die("waitid");
+	pl_note("peek",
+	        PL_FIELDS(PL_INT("child", pid), PL_BOOL("exited", info.si_code == CLD_EXITED),
+	                  PL_INT("status", info.si_status)),
+	        "waitid(WNOWAIT) reads what the zombie holds: %s %d, and leaves it in place",
+	        info.si_code == CLD_EXITED ? "exit status" : "signal", info.si_status);
+
+	if (pl_child_wait(pid, &status, 0) == -1)
+		pl_die("waitpid");
+	unreaped = pl_narrate_elapsed() - child->exited_at;
+	gone = pl_procfs_read(pid, &proc) == PL_PROCFS_GONE;
+	char how[96];
+	pl_status_describe(status, how, sizeof(how));
+	pl_note("lone-reaped",
+	        PL_FIELDS(PL_INT("child", pid),
+	                  PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+	                  PL_BOOL("killed", WIFSIGNALED(status)),
+	                  PL_DOUBLE("unreaped_seconds", unreaped), PL_BOOL("gone_from_proc", gone)),
+	        "waitpid() reaped it %.2f s after it exited: %s; /proc/%ld %s", unreaped, how,
+	        (long)pid, gone ? "is gone" : "is still there");
+	pl_check("status-is-original",
+	         WIFEXITED(status) && WEXITSTATUS(status) == LONE_STATUS && gone, NULL,
+	         "wait() reports the child's own exit status %d, not SIGKILL, and the zombie is gone",
+	         LONE_STATUS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Steps 3 and 4: many zombies, reaped one by one.                     */
+
+static void
+many_zombies(pid_t *pids, int n)
+{
+	struct pl_proc proc;
+	int seen = 0, listed;
+
+	pl_step("many-zombies", PL_FIELDS(PL_INT("children", n)),
+	        "%d children exit, and none is waited for", n);
+
+	fork_exiting_children(pids, n);
+	for (int i = 0; i < n; i++)
+		if (seen_as_zombie(pids[i], "many", &proc) && proc.ppid == getpid())
+			seen++;
+	listed = zombies_of(getpid());
+	pl_check("all-zombies", seen == n && listed == n,
+	         PL_FIELDS(PL_INT("expected", n), PL_INT("seen", seen), PL_INT("listed", listed)),
+	         "the kernel lists %d zombie children of this process", listed);
+	pl_pause(1.0); /* time to see them all in the dashboard or with ps */
+}
+
+static void
+reap_one_by_one(const pid_t *pids, int n)
+{
+	int right = 0;
+
+	pl_step("reap-one-by-one", NULL, "the parent reaps them one by one");
+
+	for (int i = 0; i < n; i++) {
+		struct pl_proc proc;
+		char how[96];
+		char before;
+		int status;
+
+		before = pl_procfs_read(pids[i], &proc) == 0 ? proc.state : '?';
+		if (pl_child_wait(pids[i], &status, 0) == -1)
+			pl_die("waitpid");
+		bool gone = pl_procfs_read(pids[i], &proc) == PL_PROCFS_GONE;
+		int left = zombies_of(getpid());
+
+		pl_status_describe(status, how, sizeof(how));
+		if (before == 'Z' && gone && WIFEXITED(status) && WEXITSTATUS(status) == i + 1)
+			right++;
+		pl_note("reaped",
+		        PL_FIELDS(PL_INT("child", pids[i]), PL_INT("index", i + 1),
+		                  PL_CHAR("state_before", before),
+		                  PL_INT("exit_status",
+		                         WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+		                  PL_BOOL("gone_from_proc", gone), PL_INT("zombies_left", left)),
+		        "child %d (pid %ld) was %c; waitpid(): %s; /proc/%ld %s; zombies left: %d",
+		        i + 1, (long)pids[i], before, how, (long)pids[i],
+		        gone ? "is gone" : "is still there", left);
+		pl_pause(0.2);
+	}
+	pl_check("reaped-one-by-one", right == n && zombies_of(getpid()) == 0,
+	         PL_FIELDS(PL_INT("reaped", right), PL_INT("expected", n)),
+	         "each was Z until its waitpid(), then gone; no zombie is left");
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 5: reaping in a SIGCHLD handler.                               */
+
+static volatile sig_atomic_t deliveries, reaped;
+static long reaped_pids[TOGETHER];
+
+/* Only async-signal-safe work: waitpid(2) (pl_child_wait() is waitpid
+ * plus forgetting the PID in pl_child's table, which main() does not
+ * touch while this handler can run), and stores into static memory. */
+static void
+on_sigchld(int sig)
+{
+	int saved = errno;
+	pid_t pid;
+
+	(void)sig;
+	deliveries++;
+	/* One SIGCHLD can stand for many exited children: reap until
+	 * waitpid() says none is left to reap now. */
+	while ((pid = pl_child_wait(-1, NULL, WNOHANG)) > 0)
+		if (reaped < TOGETHER)
+			reaped_pids[reaped++] = pid;
+	errno = saved;
+}
+
+static void
+reap_in_handler(void)
+{
+	struct sigaction sa, old_action;
+	sigset_t sigchld, old_mask, during;
+	unsigned long long pending = 0;
+	struct pl_proc proc;
+	pid_t pids[TOGETHER];
+	int seen = 0;
+
+	pl_step("reap-in-handler", PL_FIELDS(PL_INT("children", TOGETHER)),
+	        "way 1: reap in a SIGCHLD handler, in a loop, because signals merge");
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGCHLD, &sa, &old_action) == -1)
+		pl_die("sigaction");
+
+	/* Keep SIGCHLD blocked while they exit, as it is while the parent is
+	 * busy in a handler or not running: their exits pile up. */
+	sigemptyset(&sigchld);
+	sigaddset(&sigchld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &sigchld, &old_mask);
+	fork_exiting_children(pids, TOGETHER);
+	for (int i = 0; i < TOGETHER; i++)
+		if (seen_as_zombie(pids[i], "together", &proc))
+			seen++;
+	if (shared_pending(&pending) == -1)
+		pl_die("reading /proc/self/status");
+	bool one_bit = (pending >> (SIGCHLD - 1)) & 1;
+	char mask[32];
+	snprintf(mask, sizeof(mask), "%016llx", pending);
+	pl_note("pending",
+	        PL_FIELDS(PL_INT("exited", seen), PL_STR("shdpnd", mask),
+	                  PL_BOOL("sigchld_pending", one_bit)),
+	        "%d children have exited; /proc/self/status ShdPnd %s: SIGCHLD pending %s",
+	        seen, mask, one_bit ? "(one bit, not a count)" : "? no");
+	pl_pause(1.0); /* the zombies wait in the dashboard */
+
+	/* Unblock and wait for the handler, atomically (sigsuspend(2)). */
+	during = old_mask;
+	sigdelset(&during, SIGCHLD);
+	sigsuspend(&during);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIGCHLD, &old_action, NULL);
+
+	long handled = deliveries, count = reaped;
+	pl_note("handler",
+	        PL_FIELDS(PL_INT("children", TOGETHER), PL_INT("deliveries", handled),
+	                  PL_INT("reaped", count), PL_INTS("pids", reaped_pids, (size_t)count)),
+	        "the handler ran %ld time(s) for %d children, and its loop reaped %ld of them",
+	        handled, TOGETHER, count);
+	pl_check("signals-merge", one_bit && handled >= 1 && handled < TOGETHER, NULL,
+	         "fewer SIGCHLD deliveries (%ld) than children that exited (%d)", handled, TOGETHER);
+	pl_check("handler-reaped-all", count == TOGETHER && zombies_of(getpid()) == 0, NULL,
+	         "the WNOHANG loop reaped all %d: no zombie is left in /proc", TOGETHER);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 6: SIGCHLD ignored, or SA_NOCLDWAIT: the kernel reaps.          */
+/* The parent that sets this is a child of ours, so that the children  */
+/* the kernel reaps are never on our own books.                        */
+
+struct ignorer_result {
+	pid_t wait_returned;
+	int wait_errno;
+	int deliveries;
+};
+
+static volatile sig_atomic_t ignorer_deliveries;
+
+static void
+count_sigchld(int sig)
+{
+	(void)sig;
+	ignorer_deliveries++;
+}
+
+static noreturn void
+ignoring_parent(bool nocldwait)
+{
+	struct ignorer_result result;
+	struct sigaction sa;
+	pid_t kids[IGNORED];
+	int status;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	if (nocldwait) { /* a handler, but no zombies (sigaction(2)) */
+		sa.sa_handler = count_sigchld;
+		sa.sa_flags = SA_NOCLDWAIT | SA_RESTART;
+	} else {
+		sa.sa_handler = SIG_IGN;
+	}
+	if (sigaction(SIGCHLD, &sa, NULL) == -1)
+		pl_die("sigaction");
+
+	for (int i = 0; i < IGNORED; i++) {
+		switch (kids[i] = pl_fork("child", PL_FORK_CHANNEL)) {
+		case -1:
+			pl_die("fork");
+		case 0: /* live until released, then exit */
+			pl_child_hold();
+			_exit(i + 1);
+		default:
+			break;
+		}
+	}
+	pl_child_tell(kids, sizeof(kids));
+	pl_child_hold(); /* the demo looks at them alive */
+	for (int i = 0; i < IGNORED; i++)
+		pl_child_release(kids[i]);
+	pl_child_hold(); /* the demo watches them go; we do not wait */
+
+	do
+		result.wait_returned = waitpid(-1, &status, 0);
+	while (result.wait_returned == -1 && errno == EINTR);
+	result.wait_errno = result.wait_returned == -1 ? errno : 0;
+	result.deliveries = ignorer_deliveries;
+	pl_child_tell(&result, sizeof(result));
+	_exit(EXIT_SUCCESS);
+}
+
+static void
+kernel_reaps(bool nocldwait)
+{
+	const char *how = nocldwait ? "SA_NOCLDWAIT" : "SIG_IGN";
+	struct ignorer_result result;
+	struct pl_proc proc;
+	pid_t kids[IGNORED], listed[8], parent;
+	int alive = 0, never_zombie = 0, children_left;
+
+	switch (parent = pl_fork("parent", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0:
+		ignoring_parent(nocldwait);
+	default:
+		break;
+	}
+	if (pl_child_hear(parent, kids, sizeof(kids), TIMEOUT_MS) == -1)
+		pl_die("hearing from %ld", (long)parent);
+	for (int i = 0; i < IGNORED; i++)
+		if (pl_procfs_wait_state(kids[i], "S", TIMEOUT_MS, &proc) == 0 &&
+		    proc.ppid == parent)
+			alive++;
+
+	pl_note("ignoring-parent",
+	        PL_FIELDS(PL_STR("how", how), PL_INT("parent", parent), PL_INT("alive", alive)),
+	        "%s: pid %ld %s and forked %d children; /proc shows %d of them alive", how,
+	        (long)parent,
+	        nocldwait ? "gave its SIGCHLD handler SA_NOCLDWAIT" : "set SIGCHLD to SIG_IGN",
+	        IGNORED, alive);
+	pl_child_release(parent); /* it lets its children exit */
+	for (int i = 0; i < IGNORED; i++) {
+		int rc = pl_procfs_wait_state(kids[i], "Z", TIMEOUT_MS, &proc);
+
+		if (rc == PL_PROCFS_GONE)
+			never_zombie++;
+		pl_note("kernel-reaped",
+		        PL_FIELDS(PL_STR("how", how), PL_INT("child", kids[i]), PL_INT("parent", parent),
+		                  PL_BOOL("seen_as_zombie", rc == 0),
+		                  PL_BOOL("gone_from_proc", rc == PL_PROCFS_GONE)),
+		        "%s: child %ld of pid %ld exited and left /proc%s", how, (long)kids[i],
+		        (long)parent, rc == 0 ? ", but was seen as Z" : " without being seen as Z");
+	}
+	/* The parent is alive, blocked on its channel: it has not waited. */
+	children_left = pl_procfs_children(parent, listed, PL_COUNT(listed));
+	pl_child_release(parent); /* now it calls wait() */
+	if (pl_child_hear(parent, &result, sizeof(result), TIMEOUT_MS) == -1)
+		pl_die("hearing from %ld", (long)parent);
+	if (pl_child_wait(parent, NULL, 0) == -1)
+		pl_die("waitpid");
+
+	pl_note("wait-fails",
+	        PL_FIELDS(PL_STR("how", how), PL_INT("children_left", children_left),
+	                  PL_INT("wait_returned", result.wait_returned),
+	                  PL_STR("errno", result.wait_errno == ECHILD ? "ECHILD" : "other"),
+	                  PL_INT("deliveries", result.deliveries)),
+	        "%s: before it waited, /proc listed %d children of pid %ld; then its wait() "
+	        "returned %ld: %s",
+	        how, children_left, (long)parent, (long)result.wait_returned,
+	        strerror(result.wait_errno));
+	if (nocldwait) /* Linux still sends SIGCHLD here (sigaction(2)) */
+		pl_note("sigchld-still-sent", PL_FIELDS(PL_INT("deliveries", result.deliveries)),
+		        "%s: its SIGCHLD handler ran %d time(s) all the same", how,
+		        result.deliveries);
+	pl_check(nocldwait ? "nocldwait-kernel-reaps" : "sig-ign-kernel-reaps",
+	         alive == IGNORED && never_zombie == IGNORED && children_left == 0 &&
+	                 result.wait_returned == -1 && result.wait_errno == ECHILD,
+	         PL_FIELDS(PL_STR("how", how)),
+	         "%s: the kernel reaped all %d children; there was nothing left to wait for",
+	         how, IGNORED);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 7: the double fork.                                            */
+
+/* pl_fork() asked the kernel to kill us when our parent (the middle
+ * process) dies. Here that is the one thing that must not happen, so we
+ * undo it, and end instead when the demo closes the pipe, or dies. */
+static noreturn void
+grandchild(int hold_fd)
+{
+	struct pollfd pfd = { .fd = hold_fd, .events = POLLIN };
+	char ready = 1;
+
+#ifdef HAVE_SYS_PRCTL_H
+	prctl(PR_SET_PDEATHSIG, 0);
+#endif
+	pl_child_tell(&ready, 1);
+	while (poll(&pfd, 1, GRANDCHILD_MAX_MS) == -1 && errno == EINTR)
+		continue;
+	_exit(EXIT_SUCCESS);
+}
+
+static void
+double_fork(void)
+{
+	struct pl_proc proc, adopter;
+	pid_t middle, orphan = 0;
+	int hold[2], status;
+
+	pl_step("double-fork", NULL,
+	        "way 3: a double fork: the grandchild is adopted, and someone else reaps it");
+
+	if (pipe2(hold, O_CLOEXEC) == -1)
+		pl_die("pipe");
+	switch (middle = pl_fork("middle", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Child: fork the grandchild, and exit at once. */
+		close(hold[1]);
+		switch (orphan = pl_fork("grandchild", PL_FORK_CHANNEL)) {
+		case -1:
+			pl_die("fork");
+		case 0:
+			grandchild(hold[0]);
+		default:
+			break;
+		}
+		char ready;
+		if (pl_child_hear(orphan, &ready, 1, TIMEOUT_MS) == -1)
+			pl_die("hearing from the grandchild");
+		pl_child_tell(&orphan, sizeof(orphan));
+		_exit(EXIT_SUCCESS);
+	default:
+		close(hold[0]);
+	}
+
+	if (pl_child_hear(middle, &orphan, sizeof(orphan), TIMEOUT_MS) == -1)
+		pl_die("hearing from %ld", (long)middle);
+	if (pl_child_wait(middle, &status, 0) == -1)
+		pl_die("waitpid");
+	pl_note("middle-reaped", PL_FIELDS(PL_INT("middle", middle), PL_INT("grandchild", orphan)),
+	        "the middle child (pid %ld) forked pid %ld and exited; we reaped it at once",
+	        (long)middle, (long)orphan);
+
+	/* The middle one has exited, so its child has a new parent already.
+	 * Let the grandchild settle into its wait on the pipe, then look. */
+	if (pl_procfs_wait_state(orphan, "S", TIMEOUT_MS, &proc) != 0)
+		pl_die("reading /proc/%ld/stat", (long)orphan);
+	if (pl_procfs_read(proc.ppid, &adopter) != 0)
+		snprintf(adopter.comm, sizeof(adopter.comm), "?");
+	bool not_ours = waitpid(orphan, NULL, WNOHANG) == -1 && errno == ECHILD;
+	pl_note("adopted",
+	        PL_FIELDS(PL_INT("grandchild", orphan), PL_CHAR("state", proc.state),
+	                  PL_INT("ppid", proc.ppid), PL_STR("comm", adopter.comm),
+	                  PL_BOOL("init", proc.ppid == 1)),
+	        "/proc/%ld/stat: state %c, ppid %ld: its new parent is %s (pid %ld)",
+	        (long)orphan, proc.state, (long)proc.ppid, adopter.comm, (long)proc.ppid);
+	pl_note("who-adopts", PL_FIELDS(PL_INT("ppid", proc.ppid)),
+	        "pid %ld %s", (long)proc.ppid,
+	        proc.ppid == 1 ? "is init: orphans go to it when no subreaper is above them"
+	                       : "is not init: it is a child subreaper (PR_SET_CHILD_SUBREAPER), "
+	                         "the nearest one above us");
+	pl_check("grandchild-adopted",
+	         proc.ppid != getpid() && proc.ppid != middle && proc.state != 'Z' && not_ours,
+	         NULL, "the grandchild lives on under a new parent; waitpid() on it here says ECHILD");
+	pl_pause(1.0); /* time to find it in the dashboard */
+
+	close(hold[1]); /* the grandchild ends; its new parent must reap it */
+	double closed_at = pl_narrate_elapsed();
+	bool gone = gone_from_proc(orphan, TIMEOUT_MS);
+	double took = pl_narrate_elapsed() - closed_at;
+	pl_note("adopter-reaped",
+	        PL_FIELDS(PL_INT("grandchild", orphan), PL_BOOL("gone", gone),
+	                  PL_DOUBLE("seconds", took)),
+	        "the grandchild exited; after %.2f s /proc/%ld %s, though we never waited for it",
+	        took, (long)orphan, gone ? "is gone" : "is still there");
+	pl_check("no-zombie-left", gone && zombies_of(getpid()) == 0, NULL,
+	         "%s (pid %ld) reaped it, and we have no zombie", adopter.comm, (long)proc.ppid);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 8: a parent exits and leaves zombies behind.                   */
+
+static void
+parent_exits(void)
+{
+	pid_t parent, kids[ORPHANED];
+	struct pl_proc proc;
+	int seen = 0, gone = 0, status;
+
+	pl_step("parent-exits", PL_FIELDS(PL_INT("children", ORPHANED)),
+	        "a parent exits with %d zombies: they are adopted, and reaped", ORPHANED);
+
+	switch (parent = pl_fork("parent", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Child: make zombies, never wait for them, exit when told. */
+		fork_exiting_children(kids, ORPHANED);
+		for (int i = 0; i < ORPHANED; i++)
+			pl_procfs_wait_state(kids[i], "Z", TIMEOUT_MS, &proc);
+		pl_child_tell(kids, sizeof(kids));
+		pl_child_hold();
+		_exit(EXIT_SUCCESS);
+	default:
+		break;
+	}
+
+	if (pl_child_hear(parent, kids, sizeof(kids), TIMEOUT_MS) == -1)
+		pl_die("hearing from %ld", (long)parent);
+	for (int i = 0; i < ORPHANED; i++)
+		if (seen_as_zombie(kids[i], "orphaned", &proc) && proc.ppid == parent)
+			seen++;
+	pl_check("parent-has-zombies", seen == ORPHANED, NULL,
+	         "pid %ld has %d zombie children", (long)parent, seen);
+	pl_pause(1.0);
+
+	pl_child_release(parent);
+	if (pl_child_wait(parent, &status, 0) == -1)
+		pl_die("waitpid");
+	double exited_at = pl_narrate_elapsed();
+	for (int i = 0; i < ORPHANED; i++)
+		if (gone_from_proc(kids[i], TIMEOUT_MS))
+			gone++;
+	double took = pl_narrate_elapsed() - exited_at;
+	pl_note("orphans-reaped",
+	        PL_FIELDS(PL_INT("parent", parent), PL_INT("zombies", ORPHANED),
+	                  PL_INT("gone", gone), PL_DOUBLE("seconds", took)),
+	        "pid %ld exited; within %.2f s, %d of its %d zombies were gone from /proc: "
+	        "their new parent reaped them",
+	        (long)parent, took, gone, ORPHANED);
+	pl_check("orphaned-zombies-reaped", gone == ORPHANED, NULL,
+	         "zombies do not outlive their parent for long: the adopter waits for them");
+}
 
 int
 main(int argc, char *argv[])
 {
+	pid_t pids[MAX_CHILDREN], lone;
+	struct last_words last;
+
 	pl_demo_init(argc, argv, &demo);
+
+	lone = a_zombie(&last);
+	stays_a_zombie(lone, &last);
+	many_zombies(pids, (int)children_wanted);
+	reap_one_by_one(pids, (int)children_wanted);
+	reap_in_handler();
+	pl_step("kernel-reaps", PL_FIELDS(PL_INT("children", IGNORED)),
+	        "way 2: SIGCHLD ignored, or SA_NOCLDWAIT: the kernel reaps");
+	kernel_reaps(false);
+	kernel_reaps(true);
+	double_fork();
+	parent_exits();
+
 	return pl_demo_finish();
 }
