@@ -1,17 +1,717 @@
-/* orphan.c - not written yet. */
+/* orphan.c - a child outlives its parent: who adopts it, and how it ends.
+ *
+ * It shows, and proves from the kernel while it runs, that
+ *   1. three generations: this process forks a parent, which forks a child;
+ *      the child's getppid() and /proc/CHILD/stat name the parent.
+ *   2. the parent exits first and the child keeps running. Its ppid changes
+ *      at once: in getppid() and /proc/self/stat read by the child, and in
+ *      /proc/CHILD/stat read from outside.
+ *   3. the new parent is not the grandparent. The kernel walks up from the
+ *      dead parent to the nearest ancestor marked as a child subreaper, or
+ *      else to init, PID 1 of the PID namespace (kernel/exit.c,
+ *      find_new_reaper()). The demo names the new parent from /proc. With
+ *      --subreaper this process marks itself (PR_SET_CHILD_SUBREAPER) and
+ *      adopts its own grandchild instead.
+ *   4. the orphan ends on its own: alarm(2) ends it --lifetime seconds after
+ *      it was orphaned, and its new parent reaps it.
+ * With --stopped the parent plays a login shell (a session leader) and the
+ * child a job stopped with Ctrl-Z. When the parent exits, the job's process
+ * group is orphaned with a stopped member, so the kernel sends it SIGHUP and
+ * SIGCONT (kernel/exit.c, kill_orphaned_pgrp()); the child catches both.
+ *
+ * pl_fork() asks the kernel to kill a child when its parent dies
+ * (PR_SET_PDEATHSIG). Surviving its parent is this child's whole point, so
+ * it clears that, and bounds its own life instead: its alarm, and
+ * end-of-file on its line to this process, so that Ctrl-C or SIGKILL of
+ * the demo still ends it at once.
+ *
+ * Usage:     proclab-orphan [--subreaper] [--stopped] [--lifetime S] [--json] [--step] [--speed F]
+ * Dashboard: `proclab orphan` shows three generations; then the parent
+ *            vanishes and the child moves under its new parent (--stopped:
+ *            the child is T, stopped, until its parent exits).
+ * Lesson:    lessons/05-orphan.md
+ */
 #include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
 #include "proclab.h"
 
+#define HEAR_TIMEOUT_MS 10000
+#define MAX_ANCESTORS 32
+#define END_SLACK 1.0 /* seconds a busy machine may take to end a process */
+#define MAX_CAUGHT 4
+
+static bool want_subreaper, want_stopped;
+static long lifetime = 3;
+
+static const struct pl_option options[] = {
+	{ "subreaper", 0, PL_OPT_FLAG, NULL,
+	  "this process becomes a child subreaper, and adopts its grandchild", 0, 0,
+	  &want_subreaper },
+	{ "stopped", 0, PL_OPT_FLAG, NULL,
+	  "the child is a stopped job when its parent exits: see SIGHUP and SIGCONT", 0, 0,
+	  &want_stopped },
+	{ "lifetime", 'l', PL_OPT_INT, "SECONDS",
+	  "the orphan's alarm: how long it lives on once orphaned", 1, 60, &lifetime },
+};
+
 static const struct pl_demo demo = {
 	.name = "orphan",
-	.summary = "Not written yet.",
+	.summary = "A child outlives its parent, and the kernel gives it a new parent.",
+	.description = "Each claim is checked while the demo runs: the child's ppid before and\n"
+	               "after, from getppid() and /proc; the new parent, named from /proc; and\n"
+	               "the orphan's end, watched in /proc, when its own alarm goes off.",
 	.lesson = "05-orphan.md",
+	.options = options,
+	.noptions = PL_COUNT(options),
 };
+
+/* What this process, the grandparent, knows about its family. */
+struct family {
+	pid_t parent, child, new_parent;
+	int line;                       /* our end of the line to the child */
+	unsigned long long child_start; /* /proc start time: tells a reused PID */
+	long ancestors[MAX_ANCESTORS];  /* this process, its parent, ... PID 1 */
+	char names[MAX_ANCESTORS][64];
+	int nancestors;
+	bool subreaper;   /* this process, per the kernel */
+	int death_signal; /* the child's, once it got ready */
+	double armed_at;  /* when the child set its alarm */
+	double alive_at;  /* when we last saw it alive */
+};
+
+/* What the child reports, at birth and once it has a new parent. */
+struct birth_report {
+	pid_t getpid, getppid, proc_ppid;
+};
+
+struct ready_report {
+	int death_signal;
+};
+
+struct adoption_report {
+	pid_t getppid, proc_ppid;
+	double armed_at;
+	int caught, signals[MAX_CAUGHT], codes[MAX_CAUGHT];
+};
+
+/* ------------------------------------------------------------------ */
+/* prctl(2) is Linux's. Without it nothing sets a death signal, and     */
+/* there are no subreapers: orphans go to init.                         */
+
+static int
+become_subreaper(void)
+{
+#ifdef PR_SET_CHILD_SUBREAPER
+	return prctl(PR_SET_CHILD_SUBREAPER, 1);
+#else
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static bool
+is_subreaper(void)
+{
+	int flag = 0;
+#ifdef PR_GET_CHILD_SUBREAPER
+	prctl(PR_GET_CHILD_SUBREAPER, &flag);
+#endif
+	return flag != 0;
+}
+
+static int
+clear_death_signal(void)
+{
+	int sig = 0;
+#ifdef PR_SET_PDEATHSIG
+	prctl(PR_SET_PDEATHSIG, 0);
+	prctl(PR_GET_PDEATHSIG, &sig);
+#endif
+	return sig; /* what the kernel now holds: 0 */
+}
+
+/* ------------------------------------------------------------------ */
+/* The line between this process and its grandchild. pl_fork()'s       */
+/* channel joins a parent to its own child; the orphan must report to   */
+/* its grandparent, so the demo opens a socketpair before the parent is */
+/* forked. End-of-file on it tells the child that this process is gone. */
+
+/* Exactly LEN bytes within TIMEOUT_MS; -1 with ETIMEDOUT, or EPIPE at
+ * end-of-file. A report is one write, so once a byte is there, all are. */
+static int
+line_hear(int fd, void *buf, size_t len, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	ssize_t got;
+	int ready;
+
+	do
+		ready = poll(&pfd, 1, timeout_ms);
+	while (ready == -1 && errno == EINTR);
+	if (ready <= 0) {
+		if (ready == 0)
+			errno = ETIMEDOUT;
+		return -1;
+	}
+	got = pl_read_full(fd, buf, len);
+	if (got >= 0 && (size_t)got < len)
+		errno = EPIPE;
+	return got == (ssize_t)len ? 0 : -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The child: it reports, waits to be orphaned, then lives on alone.    */
+
+static volatile sig_atomic_t caught;
+static volatile sig_atomic_t caught_signals[MAX_CAUGHT], caught_codes[MAX_CAUGHT];
+
+static void
+record_signal(int sig, siginfo_t *info, void *context)
+{
+	int i = caught;
+
+	(void)context;
+	if (i < MAX_CAUGHT) {
+		caught_signals[i] = sig;
+		caught_codes[i] = info->si_code; /* SI_KERNEL: sent by the kernel */
+		caught = i + 1;
+	}
+}
+
+/* Record SIG, or take its default action, and unblock it: a process
+ * started from a shell may inherit a signal ignored or blocked. */
+static void
+set_signal(int sig, bool record)
+{
+	struct sigaction sa;
+	sigset_t set;
+
+	memset(&sa, 0, sizeof(sa));
+	if (record) {
+		sa.sa_sigaction = record_signal;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+	} else {
+		sa.sa_handler = SIG_DFL;
+	}
+	sigfillset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
+static pid_t
+ppid_from_proc(void)
+{
+	struct pl_proc me;
+
+	return pl_procfs_read(getpid(), &me) == 0 ? me.ppid : -1;
+}
+
+/* Poll getppid() every millisecond until the kernel gives us another
+ * parent. Nothing tells a process that it was orphaned: no signal, no
+ * event. The nap is a poll() on the line, so we stop if the demo dies. */
+static void
+wait_for_new_parent(int line, pid_t parent)
+{
+	while (getppid() == parent) {
+		struct pollfd pfd = { .fd = line, .events = POLLIN };
+
+		if (poll(&pfd, 1, 1) > 0)
+			_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
+	}
+}
+
+static noreturn void
+child_part(int line, pid_t parent)
+{
+	struct birth_report birth = { getpid(), getppid(), ppid_from_proc() };
+	struct ready_report ready;
+	struct adoption_report adopted = { 0 };
+	char byte;
+
+	if (want_stopped && setpgid(0, 0) == -1) /* a job: its own process group */
+		pl_die("setpgid");
+	pl_note("child-identity",
+	        PL_FIELDS(PL_INT("getpid", birth.getpid), PL_INT("getppid", birth.getppid),
+	                  PL_INT("proc_ppid", birth.proc_ppid)),
+	        "in the child: getppid() = %ld, /proc/self/stat ppid = %ld", (long)birth.getppid,
+	        (long)birth.proc_ppid);
+	if (pl_write_all(line, &birth, sizeof(birth)) == -1)
+		_exit(EXIT_FAILURE);
+
+	/* Wait for the word that the parent is about to exit. */
+	if (read(line, &byte, 1) != 1)
+		_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
+
+	/* pl_fork() asked the kernel to SIGKILL this child when its parent
+	 * dies. Outliving the parent is the point here: undo that. */
+	ready.death_signal = clear_death_signal();
+	pl_note("no-death-signal", PL_FIELDS(PL_INT("death_signal", ready.death_signal)),
+	        "I will outlive my parent: no death signal any more (PR_GET_PDEATHSIG = %d)",
+	        ready.death_signal);
+	if (want_stopped) {
+		set_signal(SIGHUP, true);
+		set_signal(SIGCONT, true);
+		set_signal(SIGTSTP, false);
+		pl_note("stopping", PL_FIELDS(PL_INT("pgid", getpgrp()), PL_INT("sid", getsid(0))),
+		        "in my own process group %ld, in my parent's session %ld: "
+		        "I stop myself with SIGTSTP, as Ctrl-Z does",
+		        (long)getpgrp(), (long)getsid(0));
+	}
+	if (pl_write_all(line, &ready, sizeof(ready)) == -1)
+		_exit(EXIT_FAILURE);
+	if (want_stopped)
+		raise(SIGTSTP); /* stopped here until someone sends SIGCONT */
+
+	wait_for_new_parent(line, parent);
+
+	/* An orphan: nobody will wait for it to finish. It bounds its own
+	 * life: when the alarm goes off, SIGALRM's default action ends it. */
+	set_signal(SIGALRM, false);
+	adopted.armed_at = pl_narrate_elapsed();
+	alarm((unsigned)lifetime);
+
+	adopted.getppid = getppid();
+	adopted.proc_ppid = ppid_from_proc();
+	pl_note("reparented",
+	        PL_FIELDS(PL_INT("before", parent), PL_INT("getppid", adopted.getppid),
+	                  PL_INT("proc_ppid", adopted.proc_ppid), PL_INT("alarm", lifetime)),
+	        "my parent %ld is gone: getppid() = %ld, /proc/self/stat ppid = %ld; "
+	        "my alarm ends me in %ld s",
+	        (long)parent, (long)adopted.getppid, (long)adopted.proc_ppid, lifetime);
+	if (want_stopped) {
+		long signals[MAX_CAUGHT];
+		bool from_kernel = caught > 0;
+
+		adopted.caught = caught;
+		for (int i = 0; i < adopted.caught; i++) {
+			adopted.signals[i] = caught_signals[i];
+			adopted.codes[i] = caught_codes[i];
+			signals[i] = caught_signals[i];
+			from_kernel = from_kernel && caught_codes[i] == SI_KERNEL;
+		}
+		pl_note("caught-signals",
+		        PL_FIELDS(PL_INTS("signals", signals, (size_t)adopted.caught),
+		                  PL_BOOL("from_kernel", from_kernel)),
+		        "while I was stopped, %d signal(s) came, %s: %s%s%s; I run again",
+		        adopted.caught,
+		        from_kernel ? "all from the kernel (si_code SI_KERNEL)"
+		                    : "not all from the kernel",
+		        adopted.caught > 0 ? pl_signal_name(adopted.signals[0]) : "none",
+		        adopted.caught > 1 ? " and " : "",
+		        adopted.caught > 1 ? pl_signal_name(adopted.signals[1]) : "");
+	}
+	if (pl_write_all(line, &adopted, sizeof(adopted)) == -1)
+		_exit(EXIT_FAILURE);
+
+	/* Live on until the alarm. End-of-file on the line means the demo
+	 * was stopped (Ctrl-C, SIGKILL): nobody is watching, so end now. */
+	for (;;) {
+		ssize_t n = read(line, &byte, 1);
+
+		if (n == 0 || (n == -1 && errno != EINTR))
+			_exit(EXIT_SUCCESS);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* The parent: forks the child, then waits for its cue to exit.         */
+
+static noreturn void
+parent_part(int line)
+{
+	if (want_stopped) {
+		if (setsid() == -1)
+			pl_die("setsid");
+		pl_note("parent-session", PL_FIELDS(PL_INT("sid", getsid(0))),
+		        "I lead a new session, %ld, as a login shell does", (long)getsid(0));
+	}
+	pl_note("parent-forks", NULL, "I am the parent: I fork my child");
+	switch (pl_fork("orphan", 0)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Child */
+		child_part(line, getppid());
+	default: /* Parent */
+		break;
+	}
+	close(line);
+	pl_child_hold(); /* until the demo says: exit now */
+	pl_note("parent-exits", NULL, "I exit now, before my child");
+	_exit(EXIT_SUCCESS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 1: three generations.                                           */
+
+/* This process and its ancestors, up to the one whose ppid is 0. */
+static void
+read_ancestry(struct family *f, char *text, size_t size)
+{
+	pid_t pid = getpid();
+	size_t len = 0;
+
+	text[0] = '\0';
+	for (f->nancestors = 0; pid > 0 && f->nancestors < MAX_ANCESTORS; f->nancestors++) {
+		struct pl_proc proc;
+
+		if (pl_procfs_read(pid, &proc) != 0)
+			break;
+		f->ancestors[f->nancestors] = pid;
+		snprintf(f->names[f->nancestors], sizeof(f->names[0]), "%s", proc.comm);
+		if (len < size)
+			len += (size_t)snprintf(text + len, size - len, "%s%ld %s",
+			                        len ? " <- " : "", (long)pid, proc.comm);
+		pid = proc.ppid;
+	}
+}
+
+static void
+three_generations(struct family *f)
+{
+	struct birth_report birth;
+	struct pl_proc proc;
+	char ancestry[1024];
+	int sv[2];
+
+	pl_step("three-generations", NULL,
+	        "this process forks a parent, and the parent forks a child");
+
+	if (want_subreaper && become_subreaper() == -1)
+		pl_die("prctl(PR_SET_CHILD_SUBREAPER)");
+	f->subreaper = is_subreaper();
+	read_ancestry(f, ancestry, sizeof(ancestry));
+	pl_note("ancestry", PL_FIELDS(PL_INTS("pids", f->ancestors, (size_t)f->nancestors)),
+	        "this process and its ancestors, from /proc: %s", ancestry);
+	pl_note("subreaper", PL_FIELDS(PL_BOOL("subreaper", f->subreaper)),
+	        "this process %s a child subreaper (PR_GET_CHILD_SUBREAPER = %d)",
+	        f->subreaper ? "is" : "is not", f->subreaper);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
+		pl_die("socketpair");
+	switch (f->parent = pl_fork("parent", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Parent */
+		close(sv[0]);
+		parent_part(sv[1]);
+	default: /* This process: the grandparent */
+		break;
+	}
+	close(sv[1]);
+	f->line = sv[0];
+
+	if (line_hear(f->line, &birth, sizeof(birth), HEAR_TIMEOUT_MS) == -1)
+		pl_die("hearing from the child");
+	f->child = birth.getpid;
+	/* The child now waits on the line: the kernel shows it sleeping. */
+	if (pl_procfs_wait_state(f->child, "S", HEAR_TIMEOUT_MS, &proc) != 0)
+		pl_die("reading /proc/%ld/stat", (long)f->child);
+	f->child_start = proc.start;
+	f->alive_at = pl_narrate_elapsed();
+
+	pl_note("kernel-view",
+	        PL_FIELDS(PL_INT("child", f->child), PL_INT("ppid", proc.ppid),
+	                  PL_CHAR("state", proc.state)),
+	        "/proc/%ld/stat, read by this process: ppid %ld, state %c (%s)", (long)f->child,
+	        (long)proc.ppid, proc.state, pl_procfs_state_name(proc.state));
+	pl_check("child-names-parent",
+	         birth.getppid == f->parent && birth.proc_ppid == f->parent &&
+	                 proc.ppid == f->parent,
+	         PL_FIELDS(PL_INT("parent", f->parent)),
+	         "the child, and the kernel seen from outside, name %ld, the parent, as its parent",
+	         (long)f->parent);
+	pl_pause(1.0); /* time to see three generations in the dashboard */
+}
+
+/* ------------------------------------------------------------------ */
+/* --stopped: the child becomes a stopped job before its parent exits.  */
+
+static void
+get_ready(struct family *f)
+{
+	struct ready_report ready;
+
+	/* MSG_NOSIGNAL: if the child is gone, an error here, not SIGPIPE. */
+	if (send(f->line, "o", 1, MSG_NOSIGNAL) != 1 ||
+	    line_hear(f->line, &ready, sizeof(ready), HEAR_TIMEOUT_MS) == -1)
+		pl_die("telling the child to get ready");
+	f->death_signal = ready.death_signal;
+}
+
+static void
+stopped_job(struct family *f)
+{
+	struct pl_proc child, parent;
+
+	pl_step("stopped-job", NULL, "the child becomes a stopped job, as Ctrl-Z makes one");
+	get_ready(f);
+	if (pl_procfs_wait_state(f->child, "T", HEAR_TIMEOUT_MS, &child) != 0 ||
+	    pl_procfs_read(f->parent, &parent) != 0)
+		pl_die("watching the child stop");
+	f->alive_at = pl_narrate_elapsed();
+
+	pl_note("stopped-view",
+	        PL_FIELDS(PL_INT("child", f->child), PL_CHAR("state", child.state),
+	                  PL_INT("pgid", child.pgid), PL_INT("sid", child.sid),
+	                  PL_INT("parent_pgid", parent.pgid), PL_INT("parent_sid", parent.sid)),
+	        "/proc: the child is %c (%s) in process group %ld; its parent leads group %ld "
+	        "and session %ld",
+	        child.state, pl_procfs_state_name(child.state), (long)child.pgid, (long)parent.pgid,
+	        (long)parent.sid);
+	pl_check(
+	        "stopped-job",
+	        child.state == 'T' && child.pgid == f->child && parent.pgid == f->parent &&
+	                child.sid == parent.sid && parent.sid == f->parent,
+	        NULL,
+	        "the child is stopped, alone in its process group, in the session its parent leads");
+	pl_pause(1.0); /* time to see the T in the dashboard */
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 2: the parent exits first.                                      */
+
+static void
+parent_exits(struct family *f)
+{
+	struct adoption_report adopted;
+	struct pl_proc proc;
+	char how[96];
+	int status;
+	bool gone;
+
+	pl_step("parent-exits", NULL, "the parent exits first; the child keeps running");
+	if (!want_stopped)
+		get_ready(f);
+	if (pl_child_release(f->parent) == -1 || pl_child_wait(f->parent, &status, 0) == -1)
+		pl_die("letting the parent exit");
+	gone = pl_procfs_read(f->parent, &proc) == PL_PROCFS_GONE;
+	if (line_hear(f->line, &adopted, sizeof(adopted), HEAR_TIMEOUT_MS) == -1)
+		pl_die("hearing from the orphan");
+	f->armed_at = adopted.armed_at;
+	f->new_parent = adopted.getppid;
+	/* The child waits on the line again; read its ppid from outside. */
+	if (pl_procfs_wait_state(f->child, "S", HEAR_TIMEOUT_MS, &proc) != 0)
+		pl_die("reading /proc/%ld/stat", (long)f->child);
+	f->alive_at = pl_narrate_elapsed();
+
+	pl_status_describe(status, how, sizeof(how));
+	pl_note("parent-reaped",
+	        PL_FIELDS(PL_INT("parent", f->parent),
+	                  PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+	                  PL_BOOL("gone_from_proc", gone)),
+	        "the parent %ld %s; this process reaped it, and /proc/%ld %s", (long)f->parent, how,
+	        (long)f->parent, gone ? "is gone" : "is still there");
+	pl_note("adopted-view",
+	        PL_FIELDS(PL_INT("child", f->child), PL_INT("ppid", proc.ppid),
+	                  PL_CHAR("state", proc.state)),
+	        "/proc/%ld/stat, read by this process: ppid %ld, state %c (%s)", (long)f->child,
+	        (long)proc.ppid, proc.state, pl_procfs_state_name(proc.state));
+
+	pl_check("parent-exited-first",
+	         WIFEXITED(status) && WEXITSTATUS(status) == 0 && gone && f->death_signal == 0 &&
+	                 proc.state != 'Z',
+	         NULL, "the parent exited and is gone; its child, with no death signal, runs on");
+	pl_check("ppid-changed",
+	         adopted.getppid != f->parent && adopted.proc_ppid == adopted.getppid,
+	         PL_FIELDS(PL_INT("before", f->parent), PL_INT("after", adopted.getppid)),
+	         "the child's parent changed from %ld to %ld, in getppid() and in /proc",
+	         (long)f->parent, (long)adopted.getppid);
+	pl_check("kernel-agrees", proc.ppid == adopted.getppid,
+	         PL_FIELDS(PL_INT("kernel_ppid", proc.ppid)),
+	         "seen from outside, the kernel agrees: the child's ppid is %ld", (long)proc.ppid);
+	if (want_stopped) {
+		bool hup = false, cont = false, from_kernel = adopted.caught > 0;
+
+		for (int i = 0; i < adopted.caught && i < MAX_CAUGHT; i++) {
+			hup = hup || adopted.signals[i] == SIGHUP;
+			cont = cont || adopted.signals[i] == SIGCONT;
+			from_kernel = from_kernel && adopted.codes[i] == SI_KERNEL;
+		}
+		pl_check("hangup-and-continue", hup && cont && from_kernel && proc.state != 'T',
+		         NULL,
+		         "its group orphaned with a stopped member, the kernel sent SIGHUP and "
+		         "SIGCONT: the job runs again");
+	}
+	pl_pause(1.0); /* time to see the child under its new parent */
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 3: who adopted the orphan, and why.                             */
+
+static void
+who_adopted(struct family *f)
+{
+	pid_t reaper = f->new_parent;
+	struct pl_proc proc;
+	char passed[512] = "";
+	siginfo_t info;
+	int level = -1, err;
+	bool ours;
+
+	pl_step("who-adopted", NULL, "who adopted the orphan, and why");
+	for (int i = 0; i < f->nancestors; i++)
+		if (f->ancestors[i] == reaper)
+			level = i;
+	if (pl_procfs_read(reaper, &proc) != 0)
+		snprintf(proc.comm, sizeof(proc.comm), "?");
+	pl_note("new-parent",
+	        PL_FIELDS(PL_INT("pid", reaper), PL_STR("comm", proc.comm), PL_INT("level", level)),
+	        "the new parent, from /proc/%ld/stat: PID %ld (%s), %s", (long)reaper, (long)reaper,
+	        proc.comm,
+	        level == 0  ? "this process"
+	        : level > 0 ? "an ancestor of this process"
+	                    : "not one of our ancestors");
+
+	/* The kernel walked up from the dead parent and passed over these:
+	 * none is a child subreaper (kernel/exit.c, find_new_reaper()). */
+	for (int i = 0; i < level; i++) {
+		size_t len = strlen(passed);
+		snprintf(passed + len, sizeof(passed) - len, "%s%ld %s", i ? ", " : "",
+		         f->ancestors[i], f->names[i]);
+	}
+	if (level > 0)
+		pl_note("passed-over", PL_FIELDS(PL_INTS("pids", f->ancestors, (size_t)level)),
+		        "on its way up, the kernel passed over %s: none is a child subreaper",
+		        passed);
+	pl_note("why",
+	        PL_FIELDS(PL_STR("reason", level == 0    ? "we are a subreaper"
+	                                   : reaper == 1 ? "init"
+	                                                 : "nearest subreaper")),
+	        "why %ld: %s", (long)reaper,
+	        level == 0
+	                ? "this process marked itself a child subreaper, so the kernel stopped here"
+	        : reaper == 1 ? "no ancestor is a child subreaper, so init, PID 1, takes it"
+	                      : "it is the nearest ancestor marked as a child subreaper");
+
+	/* Only a parent may wait for a child. WNOWAIT: look, do not reap. */
+	memset(&info, 0, sizeof(info));
+	ours = waitid(P_PID, (id_t)f->child, &info, WEXITED | WNOHANG | WNOWAIT) == 0;
+	err = errno;
+	pl_note("waitid", PL_FIELDS(PL_BOOL("ours", ours)), "waitid() for %ld, by this process: %s",
+	        (long)f->child,
+	        ours            ? "allowed: it is our child now"
+	        : err == ECHILD ? "ECHILD: it is not our child, though we are its grandparent"
+	                        : strerror(err));
+
+	if (f->subreaper)
+		pl_check("adopted-by-subreaper", reaper == getpid() && ours, NULL,
+		         "this process, a child subreaper, adopted its own grandchild");
+	else
+		pl_check("adopted-above", level > 0 && !ours, NULL,
+		         "not its grandparent: %ld, %d level(s) further up, adopted the orphan",
+		         (long)reaper, level);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 4: the orphan ends on its own.                                  */
+
+static void
+orphan_ends(struct family *f)
+{
+	double deadline = f->armed_at + (double)lifetime, ended_at;
+	const struct timespec one_ms = { 0, 1000000 };
+	struct pl_proc proc;
+	char how[96] = "";
+	bool ended = false, reaped = false, gone;
+	int status = 0;
+	char byte;
+
+	pl_step("ends-on-its-own", PL_FIELDS(PL_INT("lifetime", lifetime)),
+	        "the orphan ends on its own, %ld s after it was orphaned", lifetime);
+
+	/* Watch /proc every millisecond until the child has ended (a zombie,
+	 * or gone: reaped), or it is overdue. */
+	for (;;) {
+		int r = pl_procfs_read(f->child, &proc);
+
+		ended_at = pl_narrate_elapsed();
+		if (r == -1)
+			pl_die("reading /proc/%ld/stat", (long)f->child);
+		ended = r == PL_PROCFS_GONE || proc.start != f->child_start || proc.state == 'Z';
+		if (ended || ended_at > deadline + END_SLACK)
+			break;
+		f->alive_at = ended_at;
+		nanosleep(&one_ms, NULL);
+	}
+	if (!ended) /* overdue: end it, so nothing is left */
+		kill(f->child, SIGKILL);
+
+	if (f->subreaper) { /* it is our child: we reap it */
+		reaped = pl_child_wait(f->child, &status, 0) == f->child;
+		pl_status_describe(status, how, sizeof(how));
+	} else { /* its new parent reaps it, if that one does its job */
+		pl_procfs_wait_state(f->child, "X", 1000, &proc);
+	}
+	gone = pl_procfs_read(f->child, &proc) == PL_PROCFS_GONE || proc.start != f->child_start;
+
+	pl_note("orphan-ended",
+	        PL_FIELDS(PL_INT("child", f->child),
+	                  PL_DOUBLE("alive_after", f->alive_at - f->armed_at),
+	                  PL_DOUBLE("ended_after", ended_at - f->armed_at),
+	                  PL_BOOL("gone_from_proc", gone)),
+	        "its alarm was set for %ld s: /proc showed it alive %.3f s after that, and ended %.3f s after",
+	        lifetime, f->alive_at - f->armed_at, ended_at - f->armed_at);
+	if (f->subreaper)
+		pl_note("reaped-orphan",
+		        PL_FIELDS(PL_INT("signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0)),
+		        "this process reaped it: %s", how);
+	else
+		pl_note("reaped-orphan",
+		        PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone)),
+		        gone ? "its new parent, %ld, reaped it: /proc/%ld is gone"
+		             : "it is a zombie until its new parent, %ld, reaps it (/proc/%ld)",
+		        (long)f->new_parent, (long)f->child);
+
+	pl_check(
+	        "ended-on-its-own", ended && ended_at >= deadline,
+	        PL_FIELDS(PL_DOUBLE("deadline", deadline)),
+	        "the orphan ended on its own, when its alarm went off, %ld s after its parent exited",
+	        lifetime);
+	if (f->subreaper)
+		pl_check("killed-by-its-alarm",
+		         reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM, NULL,
+		         "the status says how: SIGALRM, from its own alarm(%ld)", lifetime);
+
+	/* Nothing left: no children of ours in /proc, and nobody holds the
+	 * other end of the line (reading it gives end-of-file). */
+	bool line_closed = line_hear(f->line, &byte, 1, 1000) == -1 && errno == EPIPE;
+	int children = pl_procfs_children(getpid(), NULL, 0);
+	close(f->line);
+	pl_check("nothing-left", line_closed && children == 0 && (gone || proc.state == 'Z'),
+	         PL_FIELDS(PL_INT("children", children), PL_BOOL("line_closed", line_closed)),
+	         "nothing is left running: no child of this process, and no end of the line held");
+}
 
 int
 main(int argc, char *argv[])
 {
+	struct family family = { .line = -1 };
+
 	pl_demo_init(argc, argv, &demo);
+
+	three_generations(&family);
+	if (want_stopped)
+		stopped_job(&family);
+	parent_exits(&family);
+	who_adopted(&family);
+	orphan_ends(&family);
+
 	return pl_demo_finish();
 }
