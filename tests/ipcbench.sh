@@ -1,0 +1,190 @@
+#!/bin/sh
+# ipcbench.sh - proclab-ipcbench measures every mechanism (or says why it
+# skipped one), proves every message arrived intact, pins both ends where
+# the kernel says they are, validates its options, and leaves nothing
+# behind however it ends. It never asserts on speed: the figures are
+# measurements, and this machine is busy.
+. "$top_srcdir/tests/lib.sh"
+need_jq
+plan 45
+
+mechanisms="pipe socketpair unix tcp mq shm-sem shm-spin"
+msgsize_max=$(cat /proc/sys/fs/mqueue/msgsize_max 2>/dev/null || echo 8192)
+sock() { echo "/tmp/proclab-ipcbench-$1.sock"; }
+# Anything of demo PID $1 left in /tmp, /dev/shm or /dev/mqueue.
+left_of() {
+	[ ! -e "$(sock "$1")" ] && ! ipc_objects | grep -q "ipcbench-$1\(-\|\$\)"
+}
+
+# --- One run in JSON, and what its events must say. ---
+run_demo ipcbench --json --speed 100
+json=$out
+main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
+check "runs to the end with status 0" [ "$rc" -eq 0 ]
+check "every line is a JSON object with t, pid, role and event" \
+	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
+		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+check "five steps, in the lesson's order" \
+	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
+	"unpinned,pinned,memcpy,table,verdict"
+
+# Every mechanism, in both modes, with four cells each: measured or skipped with a reason.
+for mode in false true; do
+	check "pinned=$mode: cell events for all seven mechanisms" \
+		jq_is "$json" '[.[] | select(.event=="cell" and .pinned=='$mode') | .mechanism] |
+			unique | length' 7
+	check "pinned=$mode: four cells each (three sizes and a round trip), measured or skipped with a reason" \
+		jq_is "$json" '[.[] | select(.event=="cell" and .pinned=='$mode')] | group_by(.mechanism) |
+			map("\(.[0].mechanism):\([.[] | "\(.metric)/\(.size)"] | join(",")):\(
+				all(.[]; .skipped == false or (.reason | length > 0)))") | sort | join(" ")' \
+		"$(for m in $mechanisms; do echo "$m:throughput/64,throughput/4096,throughput/65536,latency/8:true"; done | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
+done
+check "the mechanisms come in the lesson's order" \
+	jq_is "$json" '[.[] | select(.event=="mechanism" and .pinned==false) | .mechanism] | join(" ")' \
+	"$mechanisms"
+
+# The queue can carry a 64 KiB message only if fs.mqueue.msgsize_max allows it.
+if [ "$msgsize_max" -lt 65536 ]; then
+	check "msgsize_max $msgsize_max: mq skips 64 KiB, naming the limit, and measures the rest" \
+		jq_is "$json" '[.[] | select(.event=="cell" and .mechanism=="mq") |
+			"\(.size):\(.skipped):\(.reason // "" | test("msgsize_max"))"] | unique | join(" ")' \
+		"4096:false:false 64:false:false 65536:true:true 8:false:false"
+else
+	check "msgsize_max $msgsize_max: mq measures every size" \
+		jq_is "$json" '[.[] | select(.event=="cell" and .mechanism=="mq") | .skipped] | any' false
+fi
+
+check "every measured cell arrived intact: sequence and checksum" \
+	jq_is "$json" '[.[] | select(.event=="cell" and .skipped==false) | .intact] |
+		(length > 40) and all' true
+check "every figure is a positive, finite number, and p99 >= median" \
+	jq_is "$json" 'def ok: type=="number" and . > 0 and (isinfinite|not) and (isnan|not);
+		[.[] | select(.event=="cell" and .skipped==false) |
+			if .metric=="latency" then (.median_us|ok) and (.p99_us|ok) and .p99_us >= .median_us
+				and .round_trips >= 32
+			else (.mb_s|ok) and .messages >= 16 end] | all' true
+check "context switches per message or trip are counted (a number >= 0) in every cell" \
+	jq_is "$json" '[.[] | select(.event=="cell" and .skipped==false) |
+		(.switches_per_message // .switches_per_trip) | type=="number" and . >= 0] | all' true
+
+# The kernel's view of the two ends, as the demo read it.
+check "each receiver is a process of its own, not the sender" \
+	jq_is "$json" '[.[] | select(.event=="mechanism") | .receiver != .sender and
+		.sender == '"$main"'] | (length == 14) and all' true
+check "pinned: both ends allowed only the pinned CPU (Cpus_allowed_list) and ran there (stat field 39)" \
+	jq_is "$json" '(map(select(.event=="step" and .id=="pinned"))[0].cpu) as $c |
+		[.[] | select(.event=="mechanism" and .pinned) |
+			.sender_cpus_allowed == "\($c)" and .receiver_cpus_allowed == "\($c)" and
+			.sender_cpu == $c and .receiver_cpu == $c] | (length == 7) and all' true
+check "unpinned: both ends allowed every CPU the demo may use" \
+	jq_is "$json" '(map(select(.event=="step" and .id=="unpinned"))[0].cpus_allowed) as $a |
+		[.[] | select(.event=="mechanism" and (.pinned|not)) |
+			.sender_cpus_allowed == $a and .receiver_cpus_allowed == $a] | all' true
+check "names carry proclab and the PID, and each was gone once both ends held it" \
+	jq_is "$json" '[.[] | select(.event=="mechanism" and .name != "") | "\(.mechanism)=\(.name):\(.name_gone)"] |
+		unique | join(" ")' \
+	"mq=/proclab-ipcbench-$main-down:true shm-sem=/proclab-ipcbench-$main:true shm-spin=/proclab-ipcbench-$main:true unix=$(sock "$main"):true"
+check "tcp used a port the kernel picked" \
+	jq_is "$json" '[.[] | select(.event=="mechanism" and .mechanism=="tcp") | .port > 0] | all' true
+
+# The ceilings.
+check "ceilings: dd | dd twice and a ping-pong in each mode, memcpy twice" \
+	jq_is "$json" '[.[] | select(.event=="ceiling") | .ceiling] | join(" ")' \
+	"dd dd-64k pingpong dd dd-64k pingpong memcpy-cache memcpy-ram"
+check "ceilings: every dd copied its bytes and exited 0, every ping-pong came back, all figures positive" \
+	jq_is "$json" '[.[] | select(.event=="ceiling") | (.ok // true) and
+		((.mb_s // .median_us) > 0)] | all' true
+
+# The verdict is reported, never checked.
+check "the acceptance figures are notes with a yes/no, not checks" \
+	jq_is "$json" '[.[] | select(.event=="ordering" or .event=="pipe-vs-dd" or
+		.event=="pipe-vs-pingpong") | .held | type] | "\(length) \(unique)"' '6 ["boolean"]'
+check "the table has a row for each mechanism and the ceilings, in each mode" \
+	jq_is "$json" '[.[] | select(.event=="table-row")] | length' 16
+check "every check held, and the summary says so" \
+	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
+		($e | map(select(.event=="summary"))[0] | .checks == 10 and .failed == 0)' true
+check "nothing left after a normal exit: no process, socket file, segment or queue" \
+	eval 'nothing_left && left_of "$main"'
+
+# --- A narrower run: --only and --pin. ---
+run_demo ipcbench --json --speed 100 --only tcp,pipe --pin unpinned --repeats 1
+check "--only tcp,pipe --pin unpinned: those two, in the lesson's order, unpinned only" \
+	jq_is "$out" '([.[] | select(.event=="mechanism") | "\(.mechanism):\(.pinned)"] | join(" ")) +
+		" " + ([.[] | select(.event=="step") | .id] | join(","))' \
+	"pipe:false tcp:false unpinned,memcpy,table,verdict"
+check "--repeats 1: each cell reports one run, and every check held" \
+	eval '[ "$rc" -eq 0 ] && jq_is "$out" "[.[] | select(.event==\"cell\") | .runs] | unique | tostring" "[1]"'
+
+# --- The kernel's view from outside: the two ends, pinned. ---
+start_demo ipcbench --json --only unix --pin pinned --seconds 30
+pinned_pair() {
+	mine=$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$demo_pid/status" 2>/dev/null)
+	case $mine in *[-,]* | "") return 1 ;; esac
+	for c in $(token_children_of "$demo_pid"); do
+		theirs=$(awk '/^Cpus_allowed_list:/ { print $2 }' "/proc/$c/status" 2>/dev/null)
+		cpu=$(awk '{ sub(/.*\) /, ""); print $37 }' "/proc/$c/stat" 2>/dev/null)
+		if [ "$theirs" = "$mine" ] && [ "$cpu" = "$mine" ] &&
+			ls -l "/proc/$c/fd" 2>/dev/null | grep -q 'socket:'; then
+			receiver=$c
+			return 0
+		fi
+	done
+	return 1
+}
+check "from /proc: the demo and its receiver are both allowed one CPU, the same, and the receiver holds a socket" \
+	poll 30 pinned_pair
+check "from /tmp: the socket's name is already gone while the two still talk" \
+	eval '[ ! -e "$(sock "$demo_pid")" ] && [ -d "/proc/$receiver" ]'
+kill -s KILL "$demo_pid"
+wait_demo
+check "SIGKILL of the demo: it dies of it, the receiver within a second, nothing left" \
+	eval '[ "$rc" -eq 137 ] && poll 1 nothing_left && [ ! -d "/proc/$receiver" ] && left_of "$demo_pid"'
+
+# --- Ctrl-C and SIGTERM, with shared memory, queues and a socket in use. ---
+for what in INT:shm-sem,mq TERM:unix,shm-spin INT:tcp; do
+	sig=${what%%:*}
+	start_demo ipcbench --only "${what#*:}" --seconds 30
+	receiving() { has_children "$demo_pid" 1; }
+	poll 30 receiving
+	kill -s "$sig" "$demo_pid"
+	wait_demo
+	check "SIG$sig during ${what#*:}: the demo dies of it, the receiver within a second, nothing left" \
+		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"'
+done
+
+# --- A receiver killed from outside: the sender notices, says so, and ends. ---
+# A pipe reports it at once (EPIPE); a ring in shared memory cannot, so the
+# sender's waits time out each second and ask whether the receiver lives.
+for m in pipe shm-sem; do
+	start_demo ipcbench --only "$m" --pin pinned --seconds 30
+	receiving() { [ -n "$(token_children_of "$demo_pid")" ]; }
+	poll 30 receiving
+	kill -s KILL $(token_children_of "$demo_pid")
+	wait_demo
+	check "$m: its receiver killed, the demo exits 1 with one error line, nothing left" \
+		eval '[ "$rc" -eq 1 ] && grep -q "^proclab-ipcbench: " "$err" && poll 1 nothing_left &&
+			left_of "$demo_pid"'
+done
+
+# --- Options. ---
+check "--seconds 0.1 is refused" rejects ipcbench --seconds 0.1
+check "--seconds 601 is refused" rejects ipcbench --seconds 601
+check "--seconds abc is refused" rejects ipcbench -s abc
+check "--repeats 0 is refused" rejects ipcbench --repeats 0
+check "--repeats 16 is refused" rejects ipcbench --repeats 16
+check "--pin sideways is refused" rejects ipcbench --pin sideways
+check "--only with an unknown name is refused" rejects ipcbench --only pipe,carrier-pigeon
+check "--only with an empty item is refused" rejects ipcbench --only pipe,,tcp
+check "--only ending in a comma is refused" rejects ipcbench --only pipe,
+
+checks=$($JQ -rs 'map(select(.event=="summary"))[0].checks' "$json")
+run_demo ipcbench --quiet --speed 100
+check "--quiet prints only the summary" \
+	[ "$(cat "$out")" = "$(printf '\nproclab-ipcbench: %s of %s checks held' "$checks" "$checks")" ]
+run_demo ipcbench --speed 100 --only pipe
+check "prose into a pipe has no colour codes, and prints the table" \
+	eval '! grep -q "$(printf "\033")" "$out" && grep -q "^   pipe  *[0-9.]* " "$out"'
+check "no process of this test is left" nothing_left
+
+finish
