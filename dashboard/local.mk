@@ -1,2 +1,39 @@
-## dashboard/local.mk - `proclab`, the live ncurses view of a demo's processes.
-## (Being written; see issue 4.)
+## dashboard/local.mk - `proclab`, the live ncurses view of a demo's processes
+## (issue 4). The model (model.c, ipc.c) reads /proc and knows nothing of the
+## screen; text.c prints it as plain snapshots and view.c draws it with
+## ncurses. The unit tests link the model straight from its sources.
+
+DASH_MODEL_SOURCES = \
+	dashboard/model.c \
+	dashboard/model.h \
+	dashboard/ipc.c \
+	dashboard/text.c \
+	dashboard/text.h
+
+bin_PROGRAMS += proclab
+proclab_SOURCES = dashboard/main.c dashboard/view.c dashboard/view.h $(DASH_MODEL_SOURCES)
+proclab_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
+proclab_LDADD = lib/libproclab.la $(NCURSES_LIBS)
+
+# Unit tests: the board, the wait-for graph, and the model on fake /proc trees.
+DASH_UNIT_TESTS = tests/check_board tests/check_waitfor tests/check_model
+check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle
+
+tests_check_board_SOURCES = tests/check_board.c
+tests_check_board_CFLAGS = $(TEST_CFLAGS)
+tests_check_board_LDADD = $(TEST_LDADD)
+tests_check_waitfor_SOURCES = tests/check_waitfor.c
+tests_check_waitfor_CFLAGS = $(TEST_CFLAGS)
+tests_check_waitfor_LDADD = $(TEST_LDADD)
+tests_check_model_SOURCES = tests/check_model.c $(DASH_MODEL_SOURCES)
+tests_check_model_CFLAGS = $(TEST_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
+tests_check_model_LDADD = $(TEST_LDADD)
+
+# lockcycle: a tiny program of the tests' own that deadlocks on purpose.
+tests_lockcycle_SOURCES = tests/lockcycle.c
+tests_lockcycle_LDADD = lib/libproclab.la
+
+DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh
+TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
+dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
+EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md

@@ -1,0 +1,615 @@
+/* ipc.c - the IPC between watched processes, read from /proc so that it
+ * works for any program:
+ *  - fd tables (/proc/PID/fd): a pipe is "pipe:[INODE]" in both processes'
+ *    tables; /proc/PID/fdinfo/N "flags:" says which end (O_ACCMODE). A
+ *    FIFO is a path whose stat says S_ISFIFO. Sockets are "socket:[INODE]";
+ *    the two ends of a socketpair are different inodes, which the kernel
+ *    pairs for us in sock_diag (UNIX_DIAG_PEER, see sock_diag(7)).
+ *    A POSIX message queue is a file on the mqueue file system.
+ *  - maps (/proc/PID/maps): a mapping with 's' in its permissions is
+ *    shared; the same inode in two processes is memory they share.
+ *  - /proc/locks: file locks, with "->" before a blocked waiter.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/unix_diag.h>
+
+#include "model.h"
+
+#define MQUEUE_MAGIC 0x19800202 /* linux/magic.h */
+
+enum end { END_READ, END_WRITE, END_BOTH, END_NONE };
+
+/* One process's end of something: an fd or a mapping. */
+struct endpoint {
+	enum dash_ipc kind;
+	pid_t pid;
+	int fd;
+	enum end end;
+	unsigned long long inode;
+	char name[64];
+};
+
+struct list {
+	struct endpoint *items;
+	size_t n, cap;
+};
+
+/* A regular file a watched process has open: names the locks. */
+struct file {
+	unsigned long long inode;
+	char path[64];
+};
+
+struct ipc_state {
+	struct list fds, maps;
+	struct file *files;
+	size_t nfiles, cap_files;
+	unsigned long long (*peers)[2]; /* unix socket inode, its peer's */
+	size_t npeers, cap_peers;
+};
+
+/* Copy SRC into DST of SIZE bytes, cut if need be. */
+static void
+copy_cut(char *dst, size_t size, const char *src)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
+static int
+push(void *array, size_t *n, size_t *cap, size_t size)
+{
+	void **p = array;
+
+	if (*n == *cap) {
+		size_t want = *cap ? *cap * 2 : 64;
+		void *bigger = realloc(*p, want * size);
+		if (bigger == NULL)
+			return -1;
+		*p = bigger;
+		*cap = want;
+	}
+	(*n)++;
+	return 0;
+}
+
+static struct endpoint *
+add_endpoint(struct list *l)
+{
+	if (push(&l->items, &l->n, &l->cap, sizeof(*l->items)) == -1)
+		return NULL;
+	memset(&l->items[l->n - 1], 0, sizeof(*l->items));
+	return &l->items[l->n - 1];
+}
+
+static enum end
+fd_end(const char *proc, pid_t pid, const char *fd)
+{
+	char path[512], text[512], *flags;
+	long value;
+
+	snprintf(path, sizeof(path), "%s/%ld/fdinfo/%s", proc, (long)pid, fd);
+	if (dash_read_file(path, text, sizeof(text)) <= 0 ||
+	    (flags = strstr(text, "flags:")) == NULL)
+		return END_NONE;
+	value = strtol(flags + 6, NULL, 8); /* octal, as the kernel prints it */
+	switch (value & O_ACCMODE) {
+	case O_RDONLY:
+		return END_READ;
+	case O_WRONLY:
+		return END_WRITE;
+	default:
+		return END_BOTH;
+	}
+}
+
+static void
+add_file(struct ipc_state *st, unsigned long long inode, const char *path)
+{
+	for (size_t i = 0; i < st->nfiles; i++)
+		if (st->files[i].inode == inode)
+			return;
+	if (push(&st->files, &st->nfiles, &st->cap_files, sizeof(*st->files)) == -1)
+		return;
+	st->files[st->nfiles - 1].inode = inode;
+	copy_cut(st->files[st->nfiles - 1].path, sizeof(st->files[0].path), path);
+}
+
+/* One process's fd table. An empty one (a zombie's) adds nothing. */
+static void
+read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
+{
+	char path[512];
+	struct dirent *e;
+	DIR *d;
+	bool real = strcmp(m->proc, "/proc") == 0;
+
+	snprintf(path, sizeof(path), "%s/%ld/fd", m->proc, (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		char target[256];
+		unsigned long long inode;
+		struct endpoint *ep;
+		struct stat sb;
+		ssize_t n;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
+		if (n == -1 && errno == EINVAL && !real) {
+			/* A fake tree's fd entry is a file holding what readlink
+			 * gives (tar, as `make dist` runs it, drops dangling links). */
+			char file[800];
+			snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+			n = dash_read_file(file, target, sizeof(target));
+		}
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
+		if (sscanf(target, "pipe:[%llu]", &inode) == 1) {
+			if ((ep = add_endpoint(&st->fds)) == NULL)
+				break;
+			ep->kind = DASH_IPC_PIPE;
+			ep->end = fd_end(m->proc, pid, e->d_name);
+		} else if (sscanf(target, "socket:[%llu]", &inode) == 1) {
+			if ((ep = add_endpoint(&st->fds)) == NULL)
+				break;
+			ep->kind = DASH_IPC_SOCKET;
+			ep->end = END_BOTH;
+		} else if (target[0] == '/' && fstatat(dirfd(d), e->d_name, &sb, 0) == 0) {
+			struct statfs fs;
+
+			inode = sb.st_ino;
+			if (S_ISFIFO(sb.st_mode)) {
+				if ((ep = add_endpoint(&st->fds)) == NULL)
+					break;
+				ep->kind = DASH_IPC_FIFO;
+				ep->end = fd_end(m->proc, pid, e->d_name);
+			} else if (S_ISREG(sb.st_mode)) {
+				/* A message queue's link reads "/NAME"; its file
+				 * system tells it from a file. */
+				char fdpath[800];
+
+				snprintf(fdpath, sizeof(fdpath), "%s/%ld/fd/%s", m->proc, (long)pid,
+				         e->d_name);
+				if (real && statfs(fdpath, &fs) == 0 && fs.f_type == MQUEUE_MAGIC) {
+					if ((ep = add_endpoint(&st->fds)) == NULL)
+						break;
+					ep->kind = DASH_IPC_MQUEUE;
+					ep->end = END_BOTH;
+				} else {
+					add_file(st, inode, target);
+					continue;
+				}
+			} else {
+				continue;
+			}
+		} else {
+			continue;
+		}
+		ep->pid = pid;
+		ep->fd = atoi(e->d_name);
+		ep->inode = inode;
+		copy_cut(ep->name, sizeof(ep->name), target);
+	}
+	closedir(d);
+}
+
+/* One process's shared mappings. */
+static void
+read_maps(struct dash_model *m, struct ipc_state *st, pid_t pid)
+{
+	char path[512], line[768];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%ld/maps", m->proc, (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char perms[8] = "", file[512] = "";
+		unsigned long long inode = 0;
+		struct endpoint *ep;
+
+		/* address perms offset dev inode pathname */
+		if (sscanf(line, "%*s %7s %*s %*s %llu %511[^\n]", perms, &inode, file) < 2 ||
+		    perms[3] != 's' || inode == 0)
+			continue;
+		/* A read-only shared map of a file (a locale cache) is no channel
+		 * between processes; shared memory objects are, even read-only. */
+		if (perms[1] != 'w' && strncmp(file, "/dev/shm/", 9) != 0 &&
+		    strncmp(file, "/SYSV", 5) != 0)
+			continue;
+		/* One endpoint per object, however many regions map it. */
+		bool dup = false;
+		for (size_t i = 0; i < st->maps.n && !dup; i++)
+			dup = st->maps.items[i].pid == pid && st->maps.items[i].inode == inode;
+		/* The dashboard's own board is no IPC of the demo's. */
+		if (dup || strstr(file, "/proclab-board-") != NULL ||
+		    (ep = add_endpoint(&st->maps)) == NULL)
+			continue;
+		ep->pid = pid;
+		ep->inode = inode;
+		ep->end = END_BOTH;
+		if (strncmp(file, "/dev/shm/", 9) == 0)
+			ep->kind = DASH_IPC_SHM;
+		else if (strncmp(file, "/SYSV", 5) == 0)
+			ep->kind = DASH_IPC_SYSV_SHM;
+		else
+			ep->kind = DASH_IPC_MAPPING;
+		copy_cut(ep->name, sizeof(ep->name), file);
+	}
+	fclose(f);
+}
+
+/* The peers of Unix sockets, from the kernel's sock_diag. A fake tree
+ * lists them in its file "unix-peers" as "INODE PEER" lines. */
+static void
+read_unix_peers(struct dash_model *m, struct ipc_state *st)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct unix_diag_req req;
+	} request;
+	char buf[16384];
+	int fd;
+
+	st->npeers = 0;
+	if (strcmp(m->proc, "/proc") != 0) {
+		char path[512];
+		unsigned long long a, b;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "%s/unix-peers", m->proc);
+		if ((f = fopen(path, "re")) == NULL)
+			return;
+		while (fscanf(f, "%llu %llu", &a, &b) == 2)
+			if (push(&st->peers, &st->npeers, &st->cap_peers, sizeof(*st->peers)) ==
+			    0) {
+				st->peers[st->npeers - 1][0] = a;
+				st->peers[st->npeers - 1][1] = b;
+			}
+		fclose(f);
+		return;
+	}
+	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (fd == -1)
+		return;
+	memset(&request, 0, sizeof(request));
+	request.nlh.nlmsg_len = sizeof(request);
+	request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	request.req.sdiag_family = AF_UNIX;
+	request.req.udiag_states = ~0u;
+	request.req.udiag_show = UDIAG_SHOW_PEER;
+	if (send(fd, &request, sizeof(request), 0) != (ssize_t)sizeof(request)) {
+		close(fd);
+		return;
+	}
+	for (bool done = false; !done;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		struct nlmsghdr *h;
+
+		if (n <= 0)
+			break;
+		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+			struct unix_diag_msg *msg;
+			struct rtattr *attr;
+			int len;
+
+			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			msg = NLMSG_DATA(h);
+			len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
+			for (attr = (struct rtattr *)(msg + 1); RTA_OK(attr, len);
+			     attr = RTA_NEXT(attr, len)) {
+				if (attr->rta_type != UNIX_DIAG_PEER)
+					continue;
+				if (push(&st->peers, &st->npeers, &st->cap_peers,
+				         sizeof(*st->peers)) == 0) {
+					st->peers[st->npeers - 1][0] = msg->udiag_ino;
+					st->peers[st->npeers - 1][1] = *(uint32_t *)RTA_DATA(attr);
+				}
+			}
+		}
+	}
+	close(fd);
+}
+
+static void
+add_edge(struct dash_model *m, enum dash_ipc kind, pid_t from, pid_t to, bool directed,
+         const struct endpoint *ep)
+{
+	struct dash_edge *e;
+
+	if (from == to)
+		return;
+	if (!directed && from > to) {
+		pid_t t = from;
+		from = to;
+		to = t;
+	}
+	for (size_t i = 0; i < m->nedges; i++) {
+		e = &m->edges[i];
+		if (e->kind == kind && e->from == from && e->to == to && e->inode == ep->inode)
+			return;
+	}
+	if (push(&m->edges, &m->nedges, &m->cap_edges, sizeof(*m->edges)) == -1)
+		return;
+	e = &m->edges[m->nedges - 1];
+	e->kind = kind;
+	e->from = from;
+	e->to = to;
+	e->directed = directed;
+	e->inode = ep->inode;
+	e->queued = -1;
+	snprintf(e->name, sizeof(e->name), "%s", ep->name);
+}
+
+/* Bytes waiting in a pipe: FIONREAD on an fd of our own for the same pipe,
+ * opened through /proc/PID/fd/N. Only for anonymous pipes, which no one
+ * can be waiting to open. */
+static long
+pipe_queued(const struct dash_model *m, const struct endpoint *reader)
+{
+	char path[512];
+	int fd, bytes;
+
+	if (strcmp(m->proc, "/proc") != 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/fd/%d", (long)reader->pid, reader->fd);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	if (ioctl(fd, FIONREAD, &bytes) == -1)
+		bytes = -1;
+	close(fd);
+	return bytes;
+}
+
+static int
+compare_endpoints(const void *a, const void *b)
+{
+	const struct endpoint *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	if (x->inode != y->inode)
+		return x->inode < y->inode ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* The run of L's (sorted) endpoints of KIND and INODE: [*from, return). */
+static size_t
+find_group(const struct list *l, enum dash_ipc kind, unsigned long long inode, size_t *from)
+{
+	size_t lo = 0, hi = l->n, end;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct endpoint *e = &l->items[mid];
+		if (e->kind < kind || (e->kind == kind && e->inode < inode))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (end = lo; end < l->n && l->items[end].kind == kind && l->items[end].inode == inode;)
+		end++;
+	*from = lo;
+	return end;
+}
+
+static unsigned long long
+unix_peer(const struct ipc_state *st, unsigned long long inode)
+{
+	for (size_t k = 0; k < st->npeers; k++)
+		if (st->peers[k][0] == inode)
+			return st->peers[k][1];
+	return 0;
+}
+
+/* Edges between the endpoints of one object: [from, to) of L. Many
+ * processes can share one object (every `make -j` job writes the same
+ * pipe): past DASH_GROUP_EDGES edges an object adds no more. */
+#define DASH_GROUP_EDGES 32
+
+static void
+edges_in_group(struct dash_model *m, const struct list *l, size_t from, size_t to)
+{
+	size_t made = 0;
+
+	for (size_t i = from; i < to && made < DASH_GROUP_EDGES; i++) {
+		const struct endpoint *a = &l->items[i];
+
+		for (size_t j = from; j < to && made < DASH_GROUP_EDGES; j++) {
+			const struct endpoint *b = &l->items[j];
+			size_t before = m->nedges;
+
+			if (a->pid == b->pid)
+				continue;
+			if (a->kind == DASH_IPC_PIPE || a->kind == DASH_IPC_FIFO) {
+				/* writer -> reader */
+				if ((a->end == END_WRITE || a->end == END_BOTH) &&
+				    (b->end == END_READ || b->end == END_BOTH))
+					add_edge(m, a->kind, a->pid, b->pid, true, a);
+				if (m->nedges > before && a->kind == DASH_IPC_PIPE)
+					m->edges[m->nedges - 1].queued = pipe_queued(m, b);
+			} else if (a->pid < b->pid) {
+				add_edge(m, a->kind, a->pid, b->pid, false, a);
+			}
+			made += m->nedges - before;
+		}
+	}
+}
+
+static void
+edges_from(struct dash_model *m, struct ipc_state *st, struct list *l)
+{
+	qsort(l->items, l->n, sizeof(*l->items), compare_endpoints);
+	for (size_t from = 0; from < l->n;) {
+		const struct endpoint *a = &l->items[from];
+		size_t to = from;
+
+		while (to < l->n && l->items[to].kind == a->kind && l->items[to].inode == a->inode)
+			to++;
+		edges_in_group(m, l, from, to);
+		/* The two ends of a socketpair are two inodes the kernel pairs. */
+		if (a->kind == DASH_IPC_SOCKET) {
+			unsigned long long peer = unix_peer(st, a->inode);
+			size_t pfrom,
+			        pto = peer > a->inode ? find_group(l, a->kind, peer, &pfrom) : 0;
+
+			for (size_t i = from; peer > a->inode && i < to; i++)
+				for (size_t j = pfrom; j < pto; j++)
+					if (l->items[i].pid != l->items[j].pid)
+						add_edge(m, a->kind, l->items[i].pid,
+						         l->items[j].pid, false, &l->items[i]);
+		}
+		from = to;
+	}
+}
+
+static void
+read_locks(struct dash_model *m, struct ipc_state *st)
+{
+	char path[512], line[512];
+	FILE *f;
+
+	m->nlocks = 0;
+	snprintf(path, sizeof(path), "%s/locks", m->proc);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF", and for a waiter
+	 * "1: -> FLOCK  ADVISORY  WRITE 1235 08:01:5678 0 EOF". */
+	while (fgets(line, sizeof(line), f) != NULL) {
+		struct dash_lock l;
+		char *p = line, dev[32];
+		long pid;
+
+		memset(&l, 0, sizeof(l));
+		l.id = strtol(p, &p, 10);
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "->", 2) == 0) {
+			l.waiting = true;
+			p += 2;
+		}
+		char start[24] = "", end[24] = "";
+		if (sscanf(p, "%7s %*s %7s %ld %31s %23s %23s", l.type, l.mode, &pid, dev, start,
+		           end) < 4)
+			continue;
+		/* Record locks (POSIX, OFD) lock byte ranges: two on one file
+		 * are two locks. flock() locks the whole file. */
+		if (strcmp(l.type, "FLOCK") != 0 && start[0] != '\0')
+			snprintf(l.range, sizeof(l.range), "bytes %s-%s", start, end);
+		/* dev is MAJOR:MINOR:INODE (hex:hex:decimal). */
+		char *colon = strrchr(dev, ':');
+		if (colon == NULL)
+			continue;
+		l.inode = strtoull(colon + 1, NULL, 10);
+		l.pid = (pid_t)pid;
+		if (dash_model_find(m, l.pid) == NULL)
+			continue;
+		for (size_t i = 0; i < st->nfiles; i++)
+			if (st->files[i].inode == l.inode)
+				snprintf(l.name, sizeof(l.name), "%s", st->files[i].path);
+		if (push(&m->locks, &m->nlocks, &m->cap_locks, sizeof(*m->locks)) == -1)
+			break;
+		m->locks[m->nlocks - 1] = l;
+	}
+	fclose(f);
+}
+
+/* A stable order, so snapshots change only when the edges do. */
+static int
+compare_edges(const void *a, const void *b)
+{
+	const struct dash_edge *x = a, *y = b;
+
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
+void
+dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
+{
+	struct ipc_state *st = m->ipc_state;
+
+	if (st == NULL && (st = m->ipc_state = calloc(1, sizeof(*st))) == NULL)
+		return;
+	if (fds) {
+		st->fds.n = 0;
+		st->nfiles = 0;
+		for (size_t i = 0; i < m->nprocs; i++)
+			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
+				read_fds(m, st, m->procs[i].pid);
+		read_unix_peers(m, st);
+	}
+	if (maps) {
+		st->maps.n = 0;
+		for (size_t i = 0; i < m->nprocs; i++)
+			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
+				read_maps(m, st, m->procs[i].pid);
+	}
+	/* Edges only between processes still alive. Between two readings of
+	 * the fd tables (a big tree) the edges stay as they were. */
+	if (fds || maps) {
+		m->nedges = 0;
+		edges_from(m, st, &st->fds);
+		edges_from(m, st, &st->maps);
+	}
+	for (size_t i = 0; i < m->nedges;) {
+		struct dash_proc *a = dash_model_find(m, m->edges[i].from);
+		struct dash_proc *b = dash_model_find(m, m->edges[i].to);
+		if (a == NULL || b == NULL || a->gone_at >= 0 || b->gone_at >= 0)
+			m->edges[i] = m->edges[--m->nedges];
+		else
+			i++;
+	}
+	if (m->nedges > 1)
+		qsort(m->edges, m->nedges, sizeof(*m->edges), compare_edges);
+	read_locks(m, st);
+}
+
+void
+dash_ipc_free(struct dash_model *m)
+{
+	struct ipc_state *st = m->ipc_state;
+
+	if (st == NULL)
+		return;
+	free(st->fds.items);
+	free(st->maps.items);
+	free(st->files);
+	free(st->peers);
+	free(st);
+	m->ipc_state = NULL;
+}

@@ -1,0 +1,812 @@
+/* main.c - proclab: watch a demo's processes live.
+ *
+ *   proclab [OPTION]... DEMO [DEMO-OPTION]...   run proclab-DEMO and watch it
+ *   proclab [OPTION]... -- COMMAND [ARG]...     run any command and watch it
+ *   proclab [OPTION]... -p PID                  watch a running tree
+ *   proclab --list                              the demos, one line each
+ *
+ * On a terminal it draws the tree with ncurses (view.c); with --plain, or
+ * without a terminal, it prints text snapshots (text.c) whenever something
+ * meaningful changes. The model (model.c, ipc.c) is the same for both.
+ *
+ * It owns what it starts: the command runs in its own process group with
+ * PR_SET_PDEATHSIG, so it dies with the dashboard, and `q`, Ctrl-C or the
+ * end of the run take every watched process down. The status board
+ * (lib/pl_board.h) is unlinked as soon as the demo has attached to it.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+#include "pl_board.h"
+#include "pl_child.h"
+#include "pl_parse.h"
+#include "text.h"
+#include "view.h"
+
+#define RATE_MIN 1.0
+#define RATE_MAX 50.0
+#define KILL_GRACE 2.0 /* seconds between k's SIGTERM and SIGKILL */
+#define QUIT_GRACE 1.0 /* seconds for a clean end after SIGTERM at q */
+
+static const char *program = "proclab";
+static volatile sig_atomic_t stop_signal;
+
+/* Everything the run owns, for the way out. */
+static struct {
+	struct pl_board *board;
+	char board_name[64];
+	bool board_unlinked;
+	pid_t child; /* the command we started, or 0 */
+	bool child_reaped;
+	bool ended_by_us;        /* q, --once or a signal ended it, not itself */
+	int child_status;
+	int output; /* its stdout and stderr, or -1 */
+	bool curses;
+} run = { .output = -1 };
+
+struct options {
+	bool plain, once, threads, no_ipc, no_color, list;
+	double rate;
+	double delay; /* --once with a command: snapshot after this */
+	pid_t attach;
+	char **command;   /* argv to run, or NULL */
+	const char *demo; /* the demo's name, or NULL */
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: %s [OPTION]... DEMO [DEMO-OPTION]...\n"
+	        "  or:  %s [OPTION]... -- COMMAND [ARG]...\n"
+	        "  or:  %s [OPTION]... -p PID\n"
+	        "  or:  %s --list\n"
+	        "Watch processes live: their tree and states, what they wait in, the pipes,\n"
+	        "sockets, shared memory, queues and locks between them, and deadlocks.\n"
+	        "\n"
+	        "  -p, --pid PID        watch the running tree under PID\n"
+	        "      --list           list the demos, one line each\n"
+	        "      --plain          print text snapshots instead of drawing (the default\n"
+	        "                       when there is no terminal)\n"
+	        "      --once           print one snapshot and end (after --delay for a command)\n"
+	        "      --delay SECONDS  with --once and a command: wait this long first (0 to 60;\n"
+	        "                       default 0.5)\n"
+	        "  -r, --rate HZ        refreshes a second (%g to %g; default 10)\n"
+	        "      --threads        show threads from the start (key t)\n"
+	        "      --no-ipc         do not read fd tables, maps and locks\n"
+	        "      --no-color       no colours (also: NO_COLOR set)\n"
+	        "  -h, --help           show this help and exit\n"
+	        "  -V, --version        show the version and exit\n"
+	        "\n"
+	        "Keys: space pause (or let a --step demo go on), s stop/continue, k kill,\n"
+	        "t threads, + and - rate, ? help, q quit. See docs/dashboard.md.\n"
+	        "\n"
+	        "Exit status: the command's own when it ended by itself (128+N if a signal\n"
+	        "N killed it); 0 when proclab ended it (q, --once) or watched a PID;\n"
+	        "1 for an error, 2 for a bad command line.\n",
+	        program, program, program, program, RATE_MIN, RATE_MAX);
+}
+
+static _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static _Noreturn void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", program);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", program);
+	exit(2);
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ------------------------------------------------------------------ */
+/* Finding the demos: next to this program (in the build tree, next to the
+ * libtool wrapper's .libs/), or in $PROCLAB_DEMO_DIR, else on PATH.       */
+
+static void
+demo_dir(char *buf, size_t size)
+{
+	const char *env = getenv("PROCLAB_DEMO_DIR");
+	char exe[PATH_MAX];
+	ssize_t n;
+	char *slash;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(buf, size, "%s", env);
+		return;
+	}
+	buf[0] = '\0';
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	if ((slash = strrchr(exe, '/')) == NULL)
+		return;
+	*slash = '\0';
+	n = (ssize_t)strlen(exe);
+	if (n >= 6 && strcmp(exe + n - 6, "/.libs") == 0)
+		exe[n - 6] = '\0';
+	snprintf(buf, size, "%s", exe);
+}
+
+static bool
+demo_path(const char *name, char *buf, size_t size)
+{
+	char dir[PATH_MAX];
+
+	demo_dir(dir, sizeof(dir));
+	if (dir[0] == '\0')
+		return false;
+	if (snprintf(buf, size, "%s/proclab-%s", dir, name) >= (int)size)
+		return false;
+	return access(buf, X_OK) == 0;
+}
+
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The summary of a demo: the second line of its --help. */
+static void
+demo_summary(const char *path, char *buf, size_t size)
+{
+	char command[PATH_MAX + 400], line[512];
+	FILE *p;
+
+	snprintf(buf, size, "?");
+	if (snprintf(command, sizeof(command), "'%s' --help 2>/dev/null", path) >=
+	    (int)sizeof(command))
+		return;
+	if ((p = popen(command, "r")) == NULL)
+		return;
+	for (int i = 0; i < 2 && fgets(line, sizeof(line), p) != NULL; i++)
+		if (i == 1)
+			snprintf(buf, size, "%.*s", (int)strcspn(line, "\n"), line);
+	pclose(p);
+}
+
+static int
+list_demos(void)
+{
+	char dir[PATH_MAX], *names[256];
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	demo_dir(dir, sizeof(dir));
+	if (dir[0] == '\0' || (d = opendir(dir)) == NULL) {
+		fprintf(stderr, "%s: cannot find the demos (set PROCLAB_DEMO_DIR)\n", program);
+		return 1;
+	}
+	while ((e = readdir(d)) != NULL && n < 256) {
+		char path[PATH_MAX + 300];
+		const char *name = e->d_name + 8;
+
+		if (strncmp(e->d_name, "proclab-", 8) != 0 || name[0] == '\0' ||
+		    strpbrk(name, ".~") != NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (access(path, X_OK) == 0)
+			names[n++] = strdup(name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(names[0]), compare_names);
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX + 300], summary[512];
+
+		snprintf(path, sizeof(path), "%s/proclab-%s", dir, names[i]);
+		demo_summary(path, summary, sizeof(summary));
+		printf("%-10s %s\n", names[i], summary);
+		free(names[i]);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The command line.                                                    */
+
+static void
+parse_options(int argc, char *argv[], struct options *o)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	o->rate = 10;
+	o->delay = 0.5;
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *value = NULL;
+		char *eq;
+		char name[64];
+		bool used_value = false;
+
+		if (strcmp(a, "--") == 0) {
+			if (i + 1 >= argc)
+				die_usage("%s", "missing COMMAND after --");
+			o->command = &argv[i + 1];
+			break;
+		}
+		if (a[0] != '-' || a[1] == '\0') {
+			o->demo = a;
+			o->command = &argv[i];
+			break;
+		}
+		snprintf(name, sizeof(name), "%s", a);
+		if ((eq = strchr(name, '=')) != NULL && strncmp(name, "--", 2) == 0) {
+			*eq = '\0';
+			value = a + (eq - name) + 1;
+		}
+#define TAKES_VALUE()                                                                              \
+	do {                                                                                       \
+		used_value = true;                                                                 \
+		if (value == NULL) {                                                               \
+			if (i + 1 >= argc)                                                         \
+				die_usage("option '%s' needs a value", name);                      \
+			value = argv[++i];                                                         \
+		}                                                                                  \
+	} while (0)
+		if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
+			usage(stdout);
+			exit(0);
+		} else if (strcmp(name, "-V") == 0 || strcmp(name, "--version") == 0) {
+			printf("%s (%s) %s\n", program, PACKAGE_NAME, PACKAGE_VERSION);
+			exit(0);
+		} else if (strcmp(name, "--list") == 0) {
+			o->list = true;
+		} else if (strcmp(name, "--plain") == 0) {
+			o->plain = true;
+		} else if (strcmp(name, "--once") == 0) {
+			o->once = true;
+		} else if (strcmp(name, "--threads") == 0) {
+			o->threads = true;
+		} else if (strcmp(name, "--no-ipc") == 0) {
+			o->no_ipc = true;
+		} else if (strcmp(name, "--no-color") == 0) {
+			o->no_color = true;
+		} else if (strcmp(name, "-r") == 0 || strcmp(name, "--rate") == 0) {
+			TAKES_VALUE();
+			if (pl_parse_double(value, RATE_MIN, RATE_MAX, &o->rate) == -1)
+				die_usage("--rate: '%s' is not a number from 1 to 50", value);
+		} else if (strcmp(name, "--delay") == 0) {
+			TAKES_VALUE();
+			if (pl_parse_double(value, 0, 60, &o->delay) == -1)
+				die_usage("--delay: '%s' is not a number from 0 to 60", value);
+		} else if (strcmp(name, "-p") == 0 || strcmp(name, "--pid") == 0) {
+			long pid;
+			TAKES_VALUE();
+			if (pl_parse_long(value, 1, INT_MAX, &pid) == -1)
+				die_usage("--pid: '%s' is not a process ID", value);
+			o->attach = (pid_t)pid;
+		} else {
+			die_usage("unknown option '%s'", a);
+		}
+		if (value != NULL && !used_value)
+			die_usage("option '%s' takes no value", name);
+	}
+	if (o->list && (o->command || o->attach))
+		die_usage("%s", "--list takes nothing else");
+	if (o->list)
+		return;
+	if (o->attach && o->command)
+		die_usage("%s", "-p PID and a command exclude each other");
+	if (!o->attach && !o->command)
+		die_usage("%s", "missing DEMO, -- COMMAND or -p PID");
+	if (o->demo != NULL) {
+		char path[PATH_MAX];
+		if (strchr(o->demo, '/') != NULL || !demo_path(o->demo, path, sizeof(path)))
+			die_usage("unknown demo '%s' (proclab --list shows them)", o->demo);
+	}
+	if (o->attach && kill(o->attach, 0) == -1 && errno == ESRCH) {
+		char pid[32];
+		snprintf(pid, sizeof(pid), "%ld", (long)o->attach);
+		die_usage("--pid: no process %s is running", pid);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Starting the command, and ending everything we started.              */
+
+static void
+on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void
+install_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* only sets a flag; the loop does the rest */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static void
+unlink_board(void)
+{
+	if (run.board != NULL && !run.board_unlinked) {
+		shm_unlink(run.board_name);
+		run.board_unlinked = true;
+	}
+}
+
+static pid_t
+start_command(char **argv, const char *demo)
+{
+	char path[PATH_MAX];
+	int out[2];
+	pid_t pid;
+
+	if (demo != NULL && !demo_path(demo, path, sizeof(path)))
+		return -1; /* parse_options checked it */
+	if (pipe2(out, O_CLOEXEC) == -1)
+		return -1;
+	switch (pid = fork()) {
+	case -1:
+		close(out[0]);
+		close(out[1]);
+		return -1;
+	case 0: {
+		int null = open("/dev/null", O_RDONLY);
+
+		/* Its own process group, so the terminal's Ctrl-C reaches only
+		 * the dashboard, which then ends the run in order; and death
+		 * with the dashboard, even by SIGKILL. */
+		setpgid(0, 0);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() == 1)
+			_exit(127);
+		signal(SIGPIPE, SIG_DFL);
+		if (null != -1)
+			dup2(null, STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		dup2(out[1], STDERR_FILENO);
+		if (run.board != NULL)
+			setenv(PL_BOARD_ENV, run.board_name, 1);
+		if (demo != NULL) {
+			argv[0] = path;
+			execvp(path, argv);
+		} else {
+			execvp(argv[0], argv);
+		}
+		dprintf(STDERR_FILENO, "%s: cannot run %s: %s\n", program, argv[0],
+		        strerror(errno));
+		_exit(errno == ENOENT ? 127 : 126);
+	}
+	default:
+		setpgid(pid, pid);
+		close(out[1]);
+		run.output = out[0];
+		fcntl(run.output, F_SETFL, O_NONBLOCK);
+		return pid;
+	}
+}
+
+static void
+reap_child(struct dash_model *m)
+{
+	int status;
+
+	if (run.child == 0 || run.child_reaped)
+		return;
+	if (waitpid(run.child, &status, WNOHANG) == run.child) {
+		run.child_reaped = true;
+		run.child_status = status;
+		dash_model_root_reaped(m, status);
+	}
+}
+
+/* The command's output: into the narration, unless a demo narrates
+ * through the board (then the board has the same lines, better). */
+static void
+drain_output(struct dash_model *m, bool keep)
+{
+	static char partial[512];
+	static size_t used;
+	char buf[4096];
+	ssize_t n;
+
+	if (run.output == -1)
+		return;
+	while ((n = read(run.output, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || used == sizeof(partial) - 1) {
+				partial[used] = '\0';
+				/* The demo's summary and errors start with its name. */
+				if (used > 0 && (keep || strncmp(partial, "proclab-", 8) == 0))
+					dash_model_narrate(m, partial);
+				used = 0;
+			} else if (buf[i] != '\r' && buf[i] != '\033') {
+				partial[used++] = buf[i];
+			}
+		}
+	}
+	if (n == 0) {
+		close(run.output);
+		run.output = -1;
+	}
+}
+
+/* End every watched process we started: SIGTERM, a moment, SIGKILL. */
+static void
+end_run(struct dash_model *m)
+{
+	double deadline;
+
+	if (run.child == 0)
+		return;
+	if (!run.child_reaped) {
+		run.ended_by_us = true;
+		kill(-run.child, SIGTERM);
+	}
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].gone_at < 0)
+			kill(m->procs[i].pid, SIGTERM);
+	deadline = now_seconds() + QUIT_GRACE;
+	while (now_seconds() < deadline) {
+		struct timespec tick = { 0, 10 * 1000000L };
+
+		reap_child(m);
+		if (run.child_reaped && dash_model_refresh(m, now_seconds()) == 0 &&
+		    dash_model_alive(m) == 0)
+			break;
+		nanosleep(&tick, NULL);
+	}
+	if (!run.child_reaped)
+		kill(-run.child, SIGKILL);
+	for (size_t i = 0; i < m->nprocs; i++)
+		if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
+			kill(m->procs[i].pid, SIGKILL);
+	if (!run.child_reaped && waitpid(run.child, &run.child_status, 0) == run.child)
+		run.child_reaped = true;
+}
+
+static void
+cleanup(void)
+{
+	if (run.curses)
+		dash_view_end();
+	run.curses = false;
+	unlink_board();
+	if (run.board != NULL)
+		munmap(run.board, sizeof(*run.board));
+	run.board = NULL;
+}
+
+static int
+exit_status(void)
+{
+	if (run.child == 0 || !run.child_reaped || run.ended_by_us)
+		return 0;
+	if (WIFEXITED(run.child_status))
+		return WEXITSTATUS(run.child_status);
+	if (WIFSIGNALED(run.child_status))
+		return 128 + WTERMSIG(run.child_status);
+	return 1;
+}
+
+/* ------------------------------------------------------------------ */
+/* The two loops: plain text, and the screen.                          */
+
+static bool
+run_over(const struct dash_model *m, const struct options *o)
+{
+	if (o->attach)
+		return dash_model_alive(m) == 0;
+	return run.child_reaped && dash_model_alive(m) == 0;
+}
+
+static int
+loop_plain(struct dash_model *m, const struct options *o, const char *title)
+{
+	char *last = NULL;
+	double started = now_seconds(), period = 1.0 / o->rate;
+	size_t printed = 0;
+	unsigned long long snapshots = 0;
+
+	for (;;) {
+		struct timespec tick;
+		double t = now_seconds();
+		char *stable;
+
+		reap_child(m);
+		drain_output(m, m->board == NULL || m->board->attached == 0);
+		if (dash_model_refresh(m, t - started) == -1) {
+			fprintf(stderr, "%s: reading %s: %s\n", program, m->proc, strerror(errno));
+			return 1;
+		}
+		if (m->board != NULL && m->board->attached != 0)
+			unlink_board();
+		if (o->once) {
+			if (o->attach || t - started >= o->delay || run_over(m, o)) {
+				char *text = dash_text_snapshot(m, title, false);
+				fputs(text ? text : "", stdout);
+				free(text);
+				return 0;
+			}
+		} else {
+			if (m->nnarration < printed)
+				printed = 0;
+			/* Narration first: it says what the snapshot then shows. */
+			while (printed < m->nnarration)
+				printf("> %s\n", m->narration[printed++]);
+			if (m->nnarration == DASH_NARRATION) {
+				/* Keep the window sliding: forget what was printed. */
+				m->nnarration = 0;
+				printed = 0;
+			}
+			stable = dash_text_snapshot(m, title, true);
+			if (stable != NULL && (last == NULL || strcmp(stable, last) != 0)) {
+				char *text = dash_text_snapshot(m, title, false);
+				snapshots++;
+				printf("%s--- snapshot %llu\n", snapshots > 1 ? "\n" : "",
+				       snapshots);
+				fputs(text ? text : "", stdout);
+				free(text);
+				free(last);
+				last = stable;
+			} else {
+				free(stable);
+			}
+			if (fflush(stdout) == EOF || ferror(stdout)) {
+				free(last);
+				return 1;
+			}
+			if (run_over(m, o))
+				break;
+		}
+		if (stop_signal)
+			break;
+		tick.tv_sec = 0;
+		tick.tv_nsec = (long)(period * 1e9);
+		nanosleep(&tick, NULL);
+	}
+	free(last);
+	return 0;
+}
+
+static pid_t
+selected_after(const struct dash_model *m, pid_t selected, int step)
+{
+	long at = -1;
+
+	if (m->norder == 0)
+		return 0;
+	for (size_t k = 0; k < m->norder; k++)
+		if (m->procs[m->order[k]].pid == selected)
+			at = (long)k;
+	at = at < 0 ? 0 : at + step;
+	if (at < 0)
+		at = 0;
+	if (at >= (long)m->norder)
+		at = (long)m->norder - 1;
+	return m->procs[m->order[at]].pid;
+}
+
+static int
+loop_screen(struct dash_model *m, const struct options *o, const char *title)
+{
+	struct dash_view_state vs = { .title = title, .color = !o->no_color, .rate = o->rate };
+	double started = now_seconds(), next = 0, status_until = 0;
+	pid_t killing = 0;
+	double kill_at = 0;
+	char status[256] = "";
+	bool announced_end = false;
+
+	for (;;) {
+		double t = now_seconds() - started;
+		int key;
+
+		reap_child(m);
+		drain_output(m, m->board == NULL || m->board->attached == 0);
+		if (!vs.paused && t >= next) {
+			if (dash_model_refresh(m, t) == -1)
+				return 1;
+			next = t + 1.0 / vs.rate;
+			if (m->board != NULL && m->board->attached != 0)
+				unlink_board();
+		}
+		if (killing && t >= kill_at) {
+			struct dash_proc *p = dash_model_find(m, killing);
+			if (p != NULL && p->gone_at < 0 && p->state != 'Z')
+				kill(killing, SIGKILL);
+			killing = 0;
+		}
+		if (!announced_end && run_over(m, o) && !o->attach) {
+			char how[96] = "ended";
+			pl_status_describe(run.child_status, how, sizeof(how));
+			snprintf(status, sizeof(status), "The command %s. q quits.", how);
+			status_until = 1e18;
+			announced_end = true;
+		}
+		if (vs.selected == 0 || dash_model_find(m, vs.selected) == NULL)
+			vs.selected = selected_after(m, 0, 0);
+		vs.status = t < status_until ? status : NULL;
+		dash_view_draw(m, &vs);
+
+		key = dash_view_key((int)(1000.0 / vs.rate / 2) + 1);
+		if (stop_signal)
+			break;
+		if (key == ERR || key == KEY_RESIZE)
+			continue;
+		if (vs.help) {
+			vs.help = false;
+			continue;
+		}
+		switch (key) {
+		case 'q':
+		case 'Q':
+			return 0;
+		case '?':
+		case 'h':
+			vs.help = true;
+			break;
+		case ' ':
+			if (m->step_waiting && run.board != NULL) {
+				pl_board_step_release(run.board);
+				snprintf(status, sizeof(status), "Next step.");
+			} else {
+				vs.paused = !vs.paused;
+				snprintf(status, sizeof(status),
+				         vs.paused ? "Paused." : "Running.");
+			}
+			status_until = t + 2;
+			break;
+		case KEY_UP:
+			vs.selected = selected_after(m, vs.selected, -1);
+			break;
+		case KEY_DOWN:
+			vs.selected = selected_after(m, vs.selected, +1);
+			break;
+		case 's': {
+			struct dash_proc *p = dash_model_find(m, vs.selected);
+			if (p != NULL && p->gone_at < 0) {
+				int sig = p->state == 'T' ? SIGCONT : SIGSTOP;
+				kill(p->pid, sig);
+				snprintf(status, sizeof(status), "Sent %s to %ld.",
+				         sig == SIGCONT ? "SIGCONT" : "SIGSTOP", (long)p->pid);
+				status_until = t + 3;
+			}
+			break;
+		}
+		case 'k': {
+			struct dash_proc *p = dash_model_find(m, vs.selected);
+			if (p != NULL && p->gone_at < 0) {
+				kill(p->pid, SIGCONT); /* a stopped process cannot act on TERM */
+				kill(p->pid, SIGTERM);
+				killing = p->pid;
+				kill_at = t + KILL_GRACE;
+				snprintf(
+				        status, sizeof(status),
+				        "Sent SIGTERM to %ld; SIGKILL in %.0f s if it is still there.",
+				        (long)p->pid, KILL_GRACE);
+				status_until = t + 3;
+			}
+			break;
+		}
+		case 't':
+			m->threads = !m->threads;
+			next = 0;
+			break;
+		case '+':
+		case '=':
+			vs.rate = vs.rate * 2 > RATE_MAX ? RATE_MAX : vs.rate * 2;
+			break;
+		case '-':
+			vs.rate = vs.rate / 2 < RATE_MIN ? RATE_MIN : vs.rate / 2;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct options o;
+	struct dash_model m;
+	char title[256];
+	const char *no_color = getenv("NO_COLOR");
+	bool plain;
+	int rc;
+
+	parse_options(argc, argv, &o);
+	if (o.list)
+		return list_demos();
+	if (no_color != NULL && no_color[0] != '\0')
+		o.no_color = true;
+	plain = o.plain || o.once || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
+	install_signals();
+	atexit(cleanup);
+	/* The model keeps two /proc files open per watched process: allow as
+	 * many descriptors as we may (it reopens files when it runs out). */
+	struct rlimit files;
+	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		files.rlim_cur = files.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &files);
+	}
+
+	if (o.command != NULL) {
+		/* A board for the demo; old ones whose dashboard died go first. */
+		pl_board_clean_stale("/dev/shm");
+		run.board = pl_board_create(run.board_name, sizeof(run.board_name));
+		if ((run.child = start_command(o.command, o.demo)) == -1) {
+			fprintf(stderr, "%s: fork: %s\n", program, strerror(errno));
+			return 1;
+		}
+		snprintf(title, sizeof(title), "%s%s (pid %ld)", o.demo ? "proclab-" : "",
+		         o.demo ? o.demo : o.command[0], (long)run.child);
+	} else {
+		snprintf(title, sizeof(title), "pid %ld", (long)o.attach);
+	}
+	if (dash_model_init(&m, "/proc", o.command ? run.child : o.attach) == -1) {
+		fprintf(stderr, "%s: %s\n", program, strerror(errno));
+		return 1;
+	}
+	m.threads = o.threads;
+	m.ipc = !o.no_ipc;
+	m.board = run.board;
+
+	if (!plain) {
+		if (dash_view_start(!o.no_color) == 0)
+			run.curses = true;
+		else
+			plain = true; /* TERM=dumb or unknown: text it is */
+	}
+	rc = plain ? loop_plain(&m, &o, title) : loop_screen(&m, &o, title);
+	if (run.curses) {
+		dash_view_end();
+		run.curses = false;
+	}
+	end_run(&m);
+	if (plain && !o.once && o.command != NULL && run.child_reaped) {
+		char how[96] = "ended";
+		pl_status_describe(run.child_status, how, sizeof(how));
+		printf("proclab: the command %s\n", how);
+	}
+	dash_model_free(&m);
+	cleanup();
+	if (stop_signal) {
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
+	return rc != 0 ? rc : exit_status();
+}

@@ -1,0 +1,220 @@
+/* text.c - the model as text. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pl_child.h"
+#include "pl_procfs.h"
+#include "text.h"
+
+int
+dash_text_header(char *buf, size_t size)
+{
+	return snprintf(buf, size, "%7s %7s %-12s %-16s %5s %6s %-10s %s", "PID", "PPID", "STATE",
+	                "WCHAN", "CPU%", "RSS", "ROLE", "COMMAND");
+}
+
+static void
+human_kb(long kb, char *buf, size_t size)
+{
+	if (kb < 1024)
+		snprintf(buf, size, "%ldK", kb);
+	else if (kb < 1024 * 1024)
+		snprintf(buf, size, "%.1fM", (double)kb / 1024);
+	else
+		snprintf(buf, size, "%.1fG", (double)kb / (1024 * 1024));
+}
+
+int
+dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+               size_t size)
+{
+	char status[96] = "exited";
+	int n = 0;
+
+	buf[0] = '\0';
+	if (p->gone_at >= 0) {
+		if (p->exit_known)
+			pl_status_describe(p->exit_status, status, sizeof(status));
+		return snprintf(buf, size, "%s%s", status, p->adopted ? " (was adopted)" : "");
+	}
+	if (p->adopted)
+		n = snprintf(buf, size, "adopted by PID %ld (%s)", (long)p->adopter,
+		             p->adopter_comm);
+	if (p->state == 'Z' && (size_t)n < size) {
+		if (stable)
+			n += snprintf(buf + n, size - (size_t)n, "%szombie, unreaped",
+			              n ? "; " : "");
+		else
+			n += snprintf(buf + n, size - (size_t)n, "%szombie, unreaped %.1fs",
+			              n ? "; " : "", m->now - p->zombie_since);
+	}
+	return n;
+}
+
+int
+dash_text_row(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+              size_t size, int *state_at, int *state_len)
+{
+	char state[24], cpu[32], rss[32], mark[160], indent[64] = "";
+	const char *word;
+	int n, at;
+
+	if (p->gone_at >= 0)
+		snprintf(state, sizeof(state), "- gone");
+	else
+		snprintf(state, sizeof(state), "%c %s", p->state, pl_procfs_state_name(p->state));
+	word = state;
+	if (stable || p->gone_at >= 0 || p->state == 'Z') {
+		snprintf(cpu, sizeof(cpu), "-");
+		snprintf(rss, sizeof(rss), "-");
+	} else {
+		snprintf(cpu, sizeof(cpu), "%.1f", p->cpu);
+		human_kb(p->rss_kb, rss, sizeof(rss));
+	}
+	for (int d = 0; d < p->depth && (size_t)(2 * d + 3) < sizeof(indent); d++)
+		strcat(indent, d + 1 == p->depth ? "`-" : "  ");
+	dash_text_mark(m, p, stable, mark, sizeof(mark));
+	at = snprintf(buf, size, "%7ld %7ld ", (long)p->pid, (long)p->ppid);
+	n = snprintf(buf + at, size > (size_t)at ? size - (size_t)at : 0,
+	             "%-12s %-16.16s %5s %6s %-10.10s %s%s%s%s", word, p->wchan[0] ? p->wchan : "-",
+	             cpu, rss, p->role[0] ? p->role : "-", indent, p->comm, mark[0] ? "  " : "",
+	             mark);
+	if (state_at)
+		*state_at = at;
+	if (state_len)
+		*state_len = (int)strlen(state);
+	return at + n;
+}
+
+int
+dash_text_header_narrow(char *buf, size_t size)
+{
+	return snprintf(buf, size, "%7s %-10s %-10s %s", "PID", "STATE", "WCHAN", "COMMAND");
+}
+
+int
+dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char *buf, size_t size,
+                     int *state_at, int *state_len)
+{
+	char state[24], mark[160], indent[64] = "";
+
+	if (p->gone_at >= 0)
+		snprintf(state, sizeof(state), "- gone");
+	else
+		snprintf(state, sizeof(state), "%c %s", p->state, pl_procfs_state_name(p->state));
+	for (int d = 0; d < p->depth && (size_t)(d + 2) < sizeof(indent); d++)
+		strcat(indent, d + 1 == p->depth ? "`" : " ");
+	dash_text_mark(m, p, false, mark, sizeof(mark));
+	if (state_at)
+		*state_at = 8;
+	if (state_len)
+		*state_len = (int)strlen(state) < 10 ? (int)strlen(state) : 10;
+	return snprintf(buf, size, "%7ld %-10.10s %-10.10s %s%s%s%s", (long)p->pid, state,
+	                p->wchan[0] ? p->wchan : "-", indent, p->comm, mark[0] ? " " : "", mark);
+}
+
+int
+dash_text_thread(const struct dash_thread *t, int depth, char *buf, size_t size)
+{
+	char state[24];
+
+	snprintf(state, sizeof(state), "%c %s", t->state, pl_procfs_state_name(t->state));
+	return snprintf(buf, size, "%7ld %7s %-12s %-16.16s %5s %6s %-10s %*s{%s}", (long)t->tid,
+	                "thread", state, t->wchan[0] ? t->wchan : "-", "", "", "", 2 * depth + 2,
+	                "", t->comm);
+}
+
+int
+dash_text_edge(const struct dash_model *m, const struct dash_edge *e, char *buf, size_t size)
+{
+	char queued[48] = "";
+
+	(void)m;
+	if (e->queued >= 0)
+		snprintf(queued, sizeof(queued), ", %ld bytes queued", e->queued);
+	return snprintf(buf, size, "%-10s %ld %s %ld  %s%s", dash_ipc_name(e->kind), (long)e->from,
+	                e->directed ? "->" : "<->", (long)e->to, e->name, queued);
+}
+
+int
+dash_text_lock(const struct dash_lock *l, char *buf, size_t size)
+{
+	char name[80];
+
+	if (l->name[0])
+		snprintf(name, sizeof(name), "%s", l->name);
+	else
+		snprintf(name, sizeof(name), "inode %llu", l->inode);
+	return snprintf(buf, size, "%-6s %-5s %ld %s %s%s%s%s", l->type, l->mode, (long)l->pid,
+	                l->waiting ? "waits for" : "holds", name, l->range[0] ? " [" : "", l->range,
+	                l->range[0] ? "]" : "");
+}
+
+int
+dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size)
+{
+	int n = snprintf(buf, size, "DEADLOCK: ");
+
+	if (n < 0 || (size_t)n >= size)
+		return n;
+	pl_waitfor_describe(c, buf + n, size - (size_t)n);
+	return (int)strlen(buf);
+}
+
+char *
+dash_text_snapshot(const struct dash_model *m, const char *title, bool stable)
+{
+	char *text = NULL, line[1024];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (stable)
+		fprintf(f, "proclab: %s\n", title);
+	else
+		fprintf(f, "proclab: %s  t=%.1fs\n", title, m->now);
+	dash_text_header(line, sizeof(line));
+	fprintf(f, "%s\n", line);
+	for (size_t k = 0; k < m->norder; k++) {
+		const struct dash_proc *p = &m->procs[m->order[k]];
+
+		dash_text_row(m, p, stable, line, sizeof(line), NULL, NULL);
+		fprintf(f, "%s\n", line);
+		for (size_t t = 0; t < p->nthreads; t++) {
+			dash_text_thread(&p->threads[t], p->depth, line, sizeof(line));
+			fprintf(f, "%s\n", line);
+		}
+	}
+	if (m->nedges > 0) {
+		fprintf(f, "IPC\n");
+		for (size_t i = 0; i < m->nedges; i++) {
+			struct dash_edge e = m->edges[i];
+			if (stable)
+				e.queued = -1;
+			dash_text_edge(m, &e, line, sizeof(line));
+			fprintf(f, "  %s\n", line);
+		}
+	}
+	if (m->nlocks > 0) {
+		fprintf(f, "LOCKS\n");
+		for (size_t i = 0; i < m->nlocks; i++) {
+			dash_text_lock(&m->locks[i], line, sizeof(line));
+			fprintf(f, "  %s\n", line);
+		}
+	}
+	for (size_t i = 0; i < m->ncycles; i++) {
+		dash_text_deadlock(&m->cycles[i], line, sizeof(line));
+		fprintf(f, "%s\n", line);
+	}
+	if (m->step_waiting)
+		fprintf(f, "STEP: waiting at a --step checkpoint\n");
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}

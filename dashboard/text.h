@@ -1,0 +1,40 @@
+/* text.h - the model as text: rows the ncurses view draws, and the plain
+ * snapshots that --plain and --once print (for tests, logs and screen
+ * readers). */
+#ifndef DASH_TEXT_H
+#define DASH_TEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model.h"
+
+/* The header of the process table, and one process's row in it. STATE_AT
+ * and STATE_LEN (may be NULL) say where the state word is, for colour.
+ * STABLE leaves out what changes all the time (CPU, RSS, seconds), so that
+ * --plain can print only when something meaningful changed. */
+int dash_text_header(char *buf, size_t size);
+int dash_text_row(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+                  size_t size, int *state_at, int *state_len);
+/* The same for a narrow terminal (under 80 columns): PID, state, wchan,
+ * the tree and the mark. */
+int dash_text_header_narrow(char *buf, size_t size);
+int dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char *buf,
+                         size_t size, int *state_at, int *state_len);
+int dash_text_thread(const struct dash_thread *t, int depth, char *buf, size_t size);
+
+/* What happened to a process that left: "adopted by PID 1 (systemd)",
+ * "zombie, unreaped 2.5s", "exited with status 3", or "". */
+int dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+                   size_t size);
+
+/* An IPC edge, a lock line, a deadlock. */
+int dash_text_edge(const struct dash_model *m, const struct dash_edge *e, char *buf, size_t size);
+int dash_text_lock(const struct dash_lock *l, char *buf, size_t size);
+int dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size);
+
+/* A whole snapshot, as --plain prints it. TITLE names what is watched.
+ * Returns a malloc'ed string (the caller frees it), or NULL. */
+char *dash_text_snapshot(const struct dash_model *m, const char *title, bool stable);
+
+#endif /* DASH_TEXT_H */

@@ -1,0 +1,305 @@
+/* view.c - the ncurses view of the model.
+ *
+ * Every frame is drawn whole from the model onto ncurses' virtual screen;
+ * ncurses sends the terminal only what changed. The geometry is recomputed
+ * from LINES and COLS each frame, so a resize (KEY_RESIZE) needs nothing
+ * more than the next frame. Down to 40x12 the tree, the DEADLOCK flag and
+ * the key line stay; the IPC, narration and timeline panes come with room.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <stdio.h>
+#include <string.h>
+#include <term.h>
+
+#include "text.h"
+#include "view.h"
+
+enum pair { P_RUN = 1, P_SLEEP, P_DISK, P_STOP, P_ZOMBIE, P_IDLE, P_GONE, P_DEADLOCK, P_TITLE };
+
+static bool colors;
+static SCREEN *screen;
+
+int
+dash_view_start(bool want_color)
+{
+	const char *cup;
+
+	/* newterm, not initscr: initscr exits the program when the terminal
+	 * is unknown, and we would rather fall back to plain text. */
+	screen = newterm(NULL, stdout, stdin);
+	if (screen == NULL)
+		return -1;
+	cup = tigetstr("cup");
+	if (cup == NULL || cup == (char *)-1) {
+		endwin();
+		delscreen(screen);
+		screen = NULL;
+		return -1;
+	}
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	colors = want_color && has_colors();
+	if (colors) {
+		start_color();
+		use_default_colors();
+		init_pair(P_RUN, COLOR_GREEN, -1);
+		init_pair(P_SLEEP, COLOR_CYAN, -1);
+		init_pair(P_DISK, COLOR_YELLOW, -1);
+		init_pair(P_STOP, COLOR_MAGENTA, -1);
+		init_pair(P_ZOMBIE, COLOR_RED, -1);
+		init_pair(P_IDLE, COLOR_BLUE, -1);
+		init_pair(P_GONE, COLOR_WHITE, -1);
+		init_pair(P_DEADLOCK, COLOR_WHITE, COLOR_RED);
+		init_pair(P_TITLE, COLOR_BLACK, COLOR_CYAN);
+	}
+	return 0;
+}
+
+void
+dash_view_end(void)
+{
+	if (screen == NULL)
+		return;
+	endwin();
+	delscreen(screen);
+	screen = NULL;
+}
+
+int
+dash_view_key(int timeout_ms)
+{
+	timeout(timeout_ms);
+	return getch();
+}
+
+static int
+state_pair(char state)
+{
+	switch (state) {
+	case 'R':
+		return P_RUN;
+	case 'S':
+		return P_SLEEP;
+	case 'D':
+		return P_DISK;
+	case 'T':
+	case 't':
+		return P_STOP;
+	case 'Z':
+		return P_ZOMBIE;
+	case 'I':
+		return P_IDLE;
+	default:
+		return P_GONE;
+	}
+}
+
+static attr_t
+state_attr(char state)
+{
+	attr_t a = colors ? COLOR_PAIR(state_pair(state)) : A_NORMAL;
+
+	if (state == 'Z' || state == 'R' || state == 'D')
+		a |= A_BOLD;
+	return a;
+}
+
+/* A line cut to the screen's width. */
+static void
+put(int y, int x, attr_t attr, const char *text)
+{
+	if (y < 0 || y >= LINES || x >= COLS)
+		return;
+	attron(attr);
+	mvaddnstr(y, x, text, COLS - x);
+	attroff(attr);
+}
+
+static void
+draw_title(const struct dash_model *m, const struct dash_view_state *vs)
+{
+	char line[512];
+
+	snprintf(line, sizeof(line), " proclab: %s | %zu procs | %.0f Hz%s%s", vs->title,
+	         dash_model_alive(m), vs->rate, vs->paused ? " | PAUSED" : "",
+	         m->step_waiting ? " | STEP: space goes on" : "");
+	attron(colors ? COLOR_PAIR(P_TITLE) : A_REVERSE);
+	mvhline(0, 0, ' ', COLS);
+	attroff(colors ? COLOR_PAIR(P_TITLE) : A_REVERSE);
+	put(0, 0, colors ? COLOR_PAIR(P_TITLE) | A_BOLD : A_REVERSE, line);
+}
+
+static int
+draw_tree(const struct dash_model *m, const struct dash_view_state *vs, int y, int bottom)
+{
+	char line[1024];
+
+	bool narrow = COLS < 80;
+
+	if (narrow)
+		dash_text_header_narrow(line, sizeof(line));
+	else
+		dash_text_header(line, sizeof(line));
+	put(y++, 0, A_BOLD | A_UNDERLINE, line);
+	for (size_t k = 0; k < m->norder && y < bottom; k++) {
+		const struct dash_proc *p = &m->procs[m->order[k]];
+		int at, len;
+		attr_t attr = p->gone_at >= 0 ? A_DIM : A_NORMAL;
+
+		if (p->pid == vs->selected)
+			attr |= A_REVERSE;
+		if (narrow)
+			dash_text_row_narrow(m, p, line, sizeof(line), &at, &len);
+		else
+			dash_text_row(m, p, false, line, sizeof(line), &at, &len);
+		move(y, 0);
+		clrtoeol();
+		put(y, 0, attr, line);
+		if (at < COLS && p->gone_at < 0)
+			mvchgat(y, at, len, state_attr(p->state) | (attr & A_REVERSE),
+			        colors ? (short)state_pair(p->state) : 0, NULL);
+		y++;
+		for (size_t t = 0; t < p->nthreads && y < bottom; t++) {
+			dash_text_thread(&p->threads[t], p->depth, line, sizeof(line));
+			put(y++, 0, A_DIM, line);
+		}
+	}
+	return y;
+}
+
+static int
+draw_ipc(const struct dash_model *m, int y, int bottom)
+{
+	char line[512], text[600];
+
+	if ((m->nedges == 0 && m->nlocks == 0) || y >= bottom)
+		return y;
+	put(y++, 0, A_BOLD, "IPC and locks");
+	for (size_t i = 0; i < m->nedges && y < bottom; i++) {
+		dash_text_edge(m, &m->edges[i], line, sizeof(line));
+		snprintf(text, sizeof(text), "  %s", line);
+		put(y++, 0, A_NORMAL, text);
+	}
+	for (size_t i = 0; i < m->nlocks && y < bottom; i++) {
+		dash_text_lock(&m->locks[i], line, sizeof(line));
+		snprintf(text, sizeof(text), "  lock %s", line);
+		put(y++, 0, m->locks[i].waiting ? A_BOLD : A_NORMAL, text);
+	}
+	return y;
+}
+
+static void
+draw_narration(const struct dash_model *m, int y, int x, int height, int width)
+{
+	size_t first;
+
+	put(y, x, A_BOLD, "Narration");
+	height--;
+	first = m->nnarration > (size_t)height ? m->nnarration - (size_t)height : 0;
+	for (size_t i = first; i < m->nnarration; i++) {
+		char line[256];
+		snprintf(line, sizeof(line), "%.*s", width - 1, m->narration[i]);
+		put(++y, x, strncmp(line, "Step", 4) == 0 ? A_BOLD : A_NORMAL, line);
+	}
+}
+
+static void
+draw_timeline(const struct dash_model *m, int y, int x, int height, int width)
+{
+	int cells = width - 9;
+
+	put(y, x, A_BOLD, "Timeline (a cell = 0.5 s)");
+	for (size_t k = 0; k < m->norder && height > 1 && cells > 0; k++, height--) {
+		const struct dash_proc *p = &m->procs[m->order[k]];
+		size_t from = p->timeline_len > (size_t)cells ? p->timeline_len - (size_t)cells : 0;
+		char label[16];
+
+		snprintf(label, sizeof(label), "%7ld ", (long)p->pid);
+		put(++y, x, A_NORMAL, label);
+		for (size_t i = from; i < p->timeline_len; i++) {
+			char c = p->timeline[i];
+			int cx = x + 8 + (int)(i - from);
+
+			if (cx >= COLS)
+				break;
+			if (colors && c != '.') {
+				attron(COLOR_PAIR(state_pair(c)) | A_REVERSE);
+				mvaddch(y, cx, (chtype)c);
+				attroff(COLOR_PAIR(state_pair(c)) | A_REVERSE);
+			} else {
+				mvaddch(y, cx, (chtype)c);
+			}
+		}
+	}
+}
+
+static void
+draw_help(void)
+{
+	static const char *const help_text[] = {
+		"proclab keys",
+		"",
+		"space   pause/resume; or let a --step demo go on",
+		"up/dn   select a process",
+		"s       SIGSTOP / SIGCONT the selected process",
+		"k       SIGTERM the selected process, SIGKILL later",
+		"t       show threads on/off",
+		"+ / -   faster / slower refresh",
+		"?       this help (any key closes it)",
+		"q       quit: ends the run and cleans up",
+	};
+	int h = (int)(sizeof(help_text) / sizeof(help_text[0])) + 2, w = 54;
+	int y0 = (LINES - h) / 2, x0 = (COLS - w) / 2;
+
+	if (y0 < 0)
+		y0 = 0;
+	if (x0 < 0)
+		x0 = 0;
+	for (int i = 0; i < h && y0 + i < LINES; i++) {
+		move(y0 + i, x0);
+		for (int j = 0; j < w && x0 + j < COLS; j++)
+			addch(' ' | A_REVERSE);
+	}
+	for (size_t i = 0; i < sizeof(help_text) / sizeof(help_text[0]); i++)
+		put(y0 + 1 + (int)i, x0 + 2, A_REVERSE, help_text[i]);
+}
+
+void
+dash_view_draw(const struct dash_model *m, const struct dash_view_state *vs)
+{
+	int y = 1, bottom = LINES - 1, panes = 0;
+	char line[1024];
+
+	erase();
+	draw_title(m, vs);
+	/* A deadlock is the news: right under the title, whatever the size. */
+	for (size_t i = 0; i < m->ncycles && y < bottom; i++) {
+		dash_text_deadlock(&m->cycles[i], line, sizeof(line));
+		put(y++, 0, colors ? COLOR_PAIR(P_DEADLOCK) | A_BOLD : A_REVERSE | A_BOLD, line);
+	}
+	if (LINES >= 24)
+		panes = LINES / 4 + 1;
+	y = draw_tree(m, vs, y, bottom - panes - (LINES >= 20 ? 3 : 0));
+	y = draw_ipc(m, y + (y < bottom - panes ? 0 : 0), bottom - panes);
+	if (panes > 0) {
+		int w = COLS >= 80 ? COLS / 2 : COLS;
+
+		draw_narration(m, bottom - panes, 0, panes, w);
+		if (COLS >= 80)
+			draw_timeline(m, bottom - panes, w + 1, panes, COLS - w - 1);
+	}
+	if (vs->status != NULL)
+		put(LINES - 1, 0, A_BOLD, vs->status);
+	else
+		put(LINES - 1, 0, A_DIM,
+		    COLS >= 78
+		            ? "q quit  space pause/step  s stop/cont  k kill  t threads  +/- rate  ? help"
+		            : "q quit  ? help");
+	if (vs->help)
+		draw_help();
+	refresh();
+}

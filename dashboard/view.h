@@ -1,0 +1,30 @@
+/* view.h - the ncurses view of the model. It only draws; main.c owns the
+ * loop, the keys and the processes. */
+#ifndef DASH_VIEW_H
+#define DASH_VIEW_H
+
+#include <stdbool.h>
+
+#include "model.h"
+
+struct dash_view_state {
+	const char *title; /* what is watched */
+	pid_t selected;    /* the selected process, or 0 */
+	bool paused;
+	bool help;
+	bool color;
+	double rate;        /* refreshes a second */
+	const char *status; /* a message for the bottom line, or NULL */
+};
+
+/* Start ncurses on the terminal. Returns 0, or -1 when the terminal cannot
+ * address the cursor (TERM=dumb, unknown): the caller then goes plain. */
+int dash_view_start(bool want_color);
+void dash_view_end(void);
+
+void dash_view_draw(const struct dash_model *m, const struct dash_view_state *vs);
+
+/* Wait up to TIMEOUT_MS for a key: the key, KEY_RESIZE, or ERR. */
+int dash_view_key(int timeout_ms);
+
+#endif /* DASH_VIEW_H */

@@ -1,0 +1,306 @@
+/* check_board.c - the status board in shared memory (lib/pl_board.c). */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "pl_board.h"
+
+static struct pl_board *board;
+static char name[64];
+
+static void
+setup(void)
+{
+	board = pl_board_create(name, sizeof(name));
+	ck_assert_ptr_nonnull(board);
+}
+
+static void
+teardown(void)
+{
+	pl_board_use(NULL);
+	ck_assert_int_eq(pl_board_remove(board, name), 0);
+}
+
+static bool
+shm_exists(const char *n)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/dev/shm%s", n);
+	return access(path, F_OK) == 0;
+}
+
+/* Find PID's slot. */
+static int
+find_slot(pid_t pid, struct pl_board_slot *out)
+{
+	for (size_t i = 0; i < PL_BOARD_SLOTS; i++)
+		if (pl_board_read_slot(board, i, out) == 1 && out->pid == pid)
+			return 0;
+	return -1;
+}
+
+START_TEST(test_board_name_has_uid_and_pid)
+{
+	char expected[64];
+
+	snprintf(expected, sizeof(expected), "/proclab-board-%lu-%ld", (unsigned long)getuid(),
+	         (long)getpid());
+	ck_assert_str_eq(name, expected);
+}
+END_TEST
+
+START_TEST(test_board_private_and_exclusive)
+{
+	char path[128], second[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_uint_eq(st.st_uid, getuid());
+	/* The same name again: O_EXCL refuses it. */
+	errno = 0;
+	ck_assert_ptr_null(pl_board_create(second, sizeof(second)));
+	ck_assert_int_eq(errno, EEXIST);
+	ck_assert_uint_eq(board->magic, PL_BOARD_MAGIC);
+	ck_assert_int_eq(board->owner, getpid());
+}
+END_TEST
+
+START_TEST(test_board_without_board_costs_nothing)
+{
+	pl_board_use(NULL);
+	unsetenv(PL_BOARD_ENV);
+	ck_assert_int_eq(pl_board_attach(), 0);
+	ck_assert_ptr_null(pl_board_current());
+	ck_assert_int_eq(pl_board_set_role("x"), 0);
+	ck_assert_int_eq(pl_board_narrate('n', 0, "x"), 0);
+	ck_assert_int_eq(pl_board_lock_holds("a"), 0);
+	ck_assert_int_eq(pl_board_count("c", 1), 0);
+	ck_assert_int_eq(pl_board_checkpoint(), 1);
+	ck_assert_uint_eq(board->nevents, 0);
+}
+END_TEST
+
+START_TEST(test_board_child_reports_through_env)
+{
+	struct pl_board_slot s;
+	int status;
+	pid_t pid;
+
+	setenv(PL_BOARD_ENV, name, 1);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		if (pl_board_attach() != 1)
+			_exit(10);
+		pl_board_set_role("writer");
+		pl_board_narrate('s', 1.5, "Step 1: write");
+		pl_board_lock_holds("fork A");
+		pl_board_lock_holds("fork C");
+		pl_board_lock_releases("fork C");
+		pl_board_lock_wants("fork B");
+		pl_board_count("bytes", 10);
+		pl_board_count("bytes", 4096);
+		pl_board_count("writes", 2);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	unsetenv(PL_BOARD_ENV);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_int_eq(board->attached, pid);
+	ck_assert_int_eq(find_slot(pid, &s), 0);
+	ck_assert_str_eq(s.role, "writer");
+	ck_assert_str_eq(s.narration, "Step 1: write");
+	ck_assert_str_eq(s.holds[0], "fork A");
+	ck_assert_str_eq(s.holds[1], "");
+	ck_assert_str_eq(s.wants, "fork B");
+	ck_assert_str_eq(s.counters[0].name, "bytes");
+	ck_assert_int_eq(s.counters[0].value, 4096);
+	ck_assert_str_eq(s.counters[1].name, "writes");
+}
+END_TEST
+
+START_TEST(test_board_holding_ends_wanting)
+{
+	struct pl_board_slot s;
+
+	pl_board_use(board);
+	pl_board_lock_wants("m");
+	ck_assert_int_eq(find_slot(getpid(), &s), 0);
+	ck_assert_str_eq(s.wants, "m");
+	pl_board_lock_holds("m");
+	ck_assert_int_eq(find_slot(getpid(), &s), 0);
+	ck_assert_str_eq(s.wants, "");
+	ck_assert_str_eq(s.holds[0], "m");
+	/* Full: a fifth lock does not fit. */
+	pl_board_lock_holds("b");
+	pl_board_lock_holds("c");
+	pl_board_lock_holds("d");
+	errno = 0;
+	ck_assert_int_eq(pl_board_lock_holds("e"), -1);
+	ck_assert_int_eq(errno, ENOSPC);
+	ck_assert_int_eq(pl_board_leave(), 0);
+	ck_assert_int_eq(find_slot(getpid(), &s), -1);
+}
+END_TEST
+
+START_TEST(test_board_events_ring)
+{
+	struct pl_board_event e;
+	char text[32];
+
+	pl_board_use(board);
+	for (int i = 1; i <= PL_BOARD_EVENTS + 5; i++) {
+		snprintf(text, sizeof(text), "line %d", i);
+		ck_assert_int_eq(pl_board_narrate('n', i, text), 0);
+	}
+	ck_assert_uint_eq(board->nevents, PL_BOARD_EVENTS + 5);
+	/* The first five were overwritten; the rest are there, in order. */
+	ck_assert_int_eq(pl_board_read_event(board, 5, &e), 0);
+	ck_assert_int_eq(pl_board_read_event(board, 6, &e), 1);
+	ck_assert_str_eq(e.text, "line 6");
+	ck_assert_int_eq(e.pid, getpid());
+	ck_assert_int_eq(pl_board_read_event(board, PL_BOARD_EVENTS + 5, &e), 1);
+	ck_assert_str_eq(e.text, "line 69");
+	ck_assert_int_eq(pl_board_read_event(board, PL_BOARD_EVENTS + 6, &e), 0);
+	ck_assert_int_eq(pl_board_read_event(board, 0, &e), 0);
+}
+END_TEST
+
+START_TEST(test_board_checkpoint_waits_for_release)
+{
+	struct timespec tick = { 0, 1000000 };
+	int status;
+	pid_t pid;
+
+	pl_board_use(board);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(pl_board_checkpoint() == 0 ? 0 : 1);
+	for (int i = 0; i < 5000 && board->step_waiting == 0; i++)
+		nanosleep(&tick, NULL);
+	ck_assert_uint_eq(board->step_waiting, 1);
+	/* Still waiting: it has not been let go. */
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	pl_board_step_release(board);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	ck_assert_uint_eq(board->step_go, 1);
+}
+END_TEST
+
+START_TEST(test_board_attach_refuses_a_stranger)
+{
+	int fd = shm_open("/proclab-check-notaboard", O_RDWR | O_CREAT | O_EXCL, 0600);
+
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(ftruncate(fd, sizeof(struct pl_board)), 0); /* all zero: no magic */
+	close(fd);
+	setenv(PL_BOARD_ENV, "/proclab-check-notaboard", 1);
+	errno = 0;
+	ck_assert_int_eq(pl_board_attach(), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	setenv(PL_BOARD_ENV, "/proclab-check-missing", 1);
+	ck_assert_int_eq(pl_board_attach(), -1);
+	unsetenv(PL_BOARD_ENV);
+	shm_unlink("/proclab-check-notaboard");
+	ck_assert_ptr_null(pl_board_current());
+}
+END_TEST
+
+START_TEST(test_board_remove_and_clean_stale)
+{
+	char dir[] = "/tmp/check-board.XXXXXX", path[256];
+	pid_t dead;
+	int status, fd;
+
+	/* Removing unlinks the name; the test's own teardown then finds
+	 * nothing to unlink, which is fine. */
+	ck_assert(shm_exists(name));
+	ck_assert_int_eq(pl_board_remove(NULL, name), 0);
+	ck_assert(!shm_exists(name));
+
+	/* A board whose owner is gone, and one whose owner is alive (us). */
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, &status, 0);
+	snprintf(path, sizeof(path), "%s/proclab-board-%lu-%ld", dir, (unsigned long)getuid(),
+	         (long)dead);
+	ck_assert_int_ne(fd = open(path, O_CREAT | O_WRONLY, 0600), -1);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/proclab-board-%lu-%ld", dir, (unsigned long)getuid(),
+	         (long)getpid());
+	ck_assert_int_ne(fd = open(path, O_CREAT | O_WRONLY, 0600), -1);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/proclab-board-%lu-junk", dir, (unsigned long)getuid());
+	ck_assert_int_ne(fd = open(path, O_CREAT | O_WRONLY, 0600), -1);
+	close(fd);
+	ck_assert_int_eq(pl_board_clean_stale(dir), 1);
+	ck_assert_int_eq(pl_board_clean_stale(dir), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/proclab-board-%lu-%ld", dir, (unsigned long)getuid(),
+	         (long)getpid());
+	ck_assert_int_eq(access(path, F_OK), 0);
+	unlink(path);
+	ck_assert_int_eq(rmdir(dir), 0);
+	ck_assert_int_eq(pl_board_clean_stale("/nonexistent-dir"), -1);
+}
+END_TEST
+
+START_TEST(test_board_free_slot_of_a_gone_task)
+{
+	struct pl_board_slot s;
+
+	pl_board_use(board);
+	pl_board_set_role("me");
+	ck_assert_int_eq(find_slot(getpid(), &s), 0);
+	/* Another PID than the slot's: nothing happens. */
+	for (size_t i = 0; i < PL_BOARD_SLOTS; i++)
+		if (board->slots[i].pid == getpid()) {
+			ck_assert_int_eq(pl_board_free_slot(board, i, getpid() + 1), 0);
+			ck_assert_int_eq(pl_board_free_slot(board, i, getpid()), 1);
+		}
+	ck_assert_int_eq(find_slot(getpid(), &s), -1);
+	ck_assert_int_eq(pl_board_free_slot(board, PL_BOARD_SLOTS, 1), -1);
+}
+END_TEST
+
+static Suite *
+board_suite(void)
+{
+	Suite *s = suite_create("board");
+	TCase *tc = tcase_create("board");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_board_name_has_uid_and_pid);
+	tcase_add_test(tc, test_board_private_and_exclusive);
+	tcase_add_test(tc, test_board_without_board_costs_nothing);
+	tcase_add_test(tc, test_board_child_reports_through_env);
+	tcase_add_test(tc, test_board_holding_ends_wanting);
+	tcase_add_test(tc, test_board_events_ring);
+	tcase_add_test(tc, test_board_checkpoint_waits_for_release);
+	tcase_add_test(tc, test_board_attach_refuses_a_stranger);
+	tcase_add_test(tc, test_board_remove_and_clean_stale);
+	tcase_add_test(tc, test_board_free_slot_of_a_gone_task);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+PL_CHECK_MAIN(board_suite)

@@ -1,0 +1,405 @@
+/* check_model.c - the dashboard's model (dashboard/model.c, ipc.c, text.c)
+ * on the fake /proc trees in tests/fakeproc (see its README). */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "../dashboard/model.h"
+#include "../dashboard/text.h"
+
+#define BEFORE PL_TEST_SRCDIR "/fakeproc/before"
+#define AFTER PL_TEST_SRCDIR "/fakeproc/after"
+
+static struct dash_model m;
+
+static void
+setup(void)
+{
+	ck_assert_int_eq(dash_model_init(&m, BEFORE, 100), 0);
+	ck_assert_int_eq(dash_model_refresh(&m, 0.0), 0);
+}
+
+static void
+teardown(void)
+{
+	dash_model_free(&m);
+}
+
+/* The model moves on to the next snapshot of the same run. */
+static void
+next_snapshot(const char *tree, double now)
+{
+	snprintf(m.proc, sizeof(m.proc), "%s", tree);
+	ck_assert_int_eq(dash_model_refresh(&m, now), 0);
+}
+
+static const struct dash_edge *
+find_edge(enum dash_ipc kind, pid_t from, pid_t to)
+{
+	for (size_t i = 0; i < m.nedges; i++)
+		if (m.edges[i].kind == kind && m.edges[i].from == from && m.edges[i].to == to)
+			return &m.edges[i];
+	return NULL;
+}
+
+START_TEST(test_model_tree_order_and_depth)
+{
+	static const pid_t expected[] = { 100, 101, 200, 102 };
+	static const int depth[] = { 0, 1, 2, 1 };
+
+	/* 1 (not a descendant) and 103 (vanished mid-read) are not there. */
+	ck_assert_uint_eq(m.norder, 4);
+	ck_assert_uint_eq(m.nprocs, 4);
+	for (size_t k = 0; k < 4; k++) {
+		ck_assert_int_eq(m.procs[m.order[k]].pid, expected[k]);
+		ck_assert_int_eq(m.procs[m.order[k]].depth, depth[k]);
+	}
+	ck_assert_ptr_null(dash_model_find(&m, 1));
+	ck_assert_ptr_null(dash_model_find(&m, 103));
+	ck_assert_uint_eq(dash_model_alive(&m), 4);
+}
+END_TEST
+
+START_TEST(test_model_states_wchan_and_odd_comm)
+{
+	struct dash_proc *root = dash_model_find(&m, 100), *odd = dash_model_find(&m, 101);
+
+	ck_assert_int_eq(root->state, 'S');
+	ck_assert_str_eq(root->wchan, "do_wait");
+	ck_assert_int_eq(root->rss_kb, 100 * m.page_kb);
+	/* The name holds spaces and ')': it ends at the LAST ')'. */
+	ck_assert_str_eq(odd->comm, "my (odd) name)");
+	ck_assert_int_eq(odd->state, 'R');
+	ck_assert_str_eq(odd->wchan, ""); /* "0": running, no wait channel */
+	ck_assert(!odd->adopted);
+}
+END_TEST
+
+START_TEST(test_model_zombie_carries_exit_status)
+{
+	struct dash_proc *z = dash_model_find(&m, 102);
+	char mark[128];
+
+	ck_assert_int_eq(z->state, 'Z');
+	ck_assert(z->exit_known);
+	ck_assert(WIFEXITED(z->exit_status));
+	ck_assert_int_eq(WEXITSTATUS(z->exit_status), 3);
+	ck_assert_double_eq(z->zombie_since, 0.0);
+	m.now = 2.5;
+	dash_text_mark(&m, z, false, mark, sizeof(mark));
+	ck_assert_str_eq(mark, "zombie, unreaped 2.5s");
+	dash_text_mark(&m, z, true, mark, sizeof(mark));
+	ck_assert_str_eq(mark, "zombie, unreaped");
+}
+END_TEST
+
+START_TEST(test_model_pipe_goes_writer_to_reader)
+{
+	const struct dash_edge *e = find_edge(DASH_IPC_PIPE, 100, 101);
+	char text[256];
+
+	ck_assert_ptr_nonnull(e);
+	ck_assert(e->directed);
+	ck_assert_uint_eq(e->inode, 5001);
+	ck_assert_ptr_null(find_edge(DASH_IPC_PIPE, 101, 100));
+	dash_text_edge(&m, e, text, sizeof(text));
+	ck_assert_str_eq(text, "pipe       100 -> 101  pipe:[5001]");
+}
+END_TEST
+
+START_TEST(test_model_socketpair_and_shared_memory)
+{
+	const struct dash_edge *s = find_edge(DASH_IPC_SOCKET, 100, 200);
+	const struct dash_edge *shm = find_edge(DASH_IPC_SHM, 100, 101);
+
+	/* Two inodes, paired by the kernel's peer table. */
+	ck_assert_ptr_nonnull(s);
+	ck_assert(!s->directed);
+	ck_assert_ptr_nonnull(shm);
+	ck_assert_str_eq(shm->name, "/dev/shm/proclab-demo-shm");
+	/* Mapped twice by 100, still one edge; 101's private map is none. */
+	ck_assert_uint_eq(m.nedges, 3);
+}
+END_TEST
+
+START_TEST(test_model_locks_and_deadlock)
+{
+	char text[512];
+
+	/* 4242's lock is not a watched process's: left out. */
+	ck_assert_uint_eq(m.nlocks, 4);
+	ck_assert(!m.locks[0].waiting);
+	ck_assert(m.locks[1].waiting);
+	ck_assert_int_eq(m.locks[1].pid, 200);
+	ck_assert_uint_eq(m.locks[1].inode, 7001);
+	ck_assert_uint_eq(m.ncycles, 1);
+	dash_text_deadlock(&m.cycles[0], text, sizeof(text));
+	ck_assert_str_eq(text, "DEADLOCK: 100 (proclab-fork) wants inode 7002, held by 200 "
+	                       "(worker); 200 (worker) wants inode 7001, held by 100 "
+	                       "(proclab-fork)");
+}
+END_TEST
+
+START_TEST(test_model_threads_behind_a_toggle)
+{
+	struct dash_proc *root = dash_model_find(&m, 100);
+
+	ck_assert_uint_eq(root->nthreads, 0);
+	m.threads = true;
+	ck_assert_int_eq(dash_model_refresh(&m, 0.5), 0);
+	ck_assert_uint_eq(root->nthreads, 2);
+	for (size_t i = 0; i < 2; i++)
+		if (root->threads[i].tid == 150) {
+			ck_assert_str_eq(root->threads[i].comm, "helper thread");
+			ck_assert_str_eq(root->threads[i].wchan, "futex_wait_queue");
+		}
+}
+END_TEST
+
+START_TEST(test_model_exits_adoption_and_new_children)
+{
+	struct dash_proc *p;
+	char mark[128];
+
+	next_snapshot(AFTER, 1.0);
+	/* 101 left without being seen as a zombie: status unknown. */
+	p = dash_model_find(&m, 101);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_double_eq(p->gone_at, 1.0);
+	dash_text_mark(&m, p, true, mark, sizeof(mark));
+	ck_assert_str_eq(mark, "exited");
+	/* 102 was a zombie with status 3 when last seen. */
+	dash_text_mark(&m, dash_model_find(&m, 102), true, mark, sizeof(mark));
+	ck_assert_str_eq(mark, "exited with status 3");
+	/* 200 lost its parent: adopted by init, still on the books. */
+	p = dash_model_find(&m, 200);
+	ck_assert(p->adopted);
+	ck_assert_int_eq(p->adopter, 1);
+	dash_text_mark(&m, p, true, mark, sizeof(mark));
+	ck_assert_str_eq(mark, "adopted by PID 1 (systemd)");
+	ck_assert_str_eq(p->wchan, "hrtimer_nanosleep");
+	/* A child of an orphan is still watched. */
+	ck_assert_ptr_nonnull(dash_model_find(&m, 300));
+	ck_assert_uint_eq(dash_model_alive(&m), 3);
+	/* The edges went with 101 and the locks with the deadlock. */
+	ck_assert_uint_eq(m.ncycles, 0);
+	ck_assert_uint_eq(m.nlocks, 0);
+	ck_assert_ptr_null(find_edge(DASH_IPC_PIPE, 100, 101));
+	/* 20 ticks in 1 s: 20 % of a core, at 100 ticks a second. */
+	p = dash_model_find(&m, 100);
+	ck_assert_double_eq_tol(p->cpu, 20.0 * 100 / (double)m.ticks_per_second, 0.01);
+	/* The orphan's tree is drawn on its own, after the root's. */
+	ck_assert_int_eq(m.procs[m.order[0]].pid, 100);
+	ck_assert_int_eq(m.procs[m.order[m.norder - 2]].pid, 200);
+	ck_assert_int_eq(m.procs[m.order[m.norder - 1]].pid, 300);
+	ck_assert_int_eq(m.procs[m.order[m.norder - 1]].depth, 1);
+
+	/* Gone processes fade out after DASH_FADE_SECONDS. */
+	next_snapshot(AFTER, 1.0 + DASH_FADE_SECONDS + 0.1);
+	ck_assert_ptr_null(dash_model_find(&m, 101));
+	ck_assert_ptr_null(dash_model_find(&m, 102));
+	ck_assert_uint_eq(m.nprocs, 3);
+}
+END_TEST
+
+START_TEST(test_model_timeline_samples_states)
+{
+	struct dash_proc *z;
+
+	next_snapshot(BEFORE, 0.2); /* too soon for a new cell */
+	next_snapshot(BEFORE, 0.6);
+	next_snapshot(AFTER, 1.2);
+	z = dash_model_find(&m, 102);
+	ck_assert_uint_eq(z->timeline_len, 3);
+	ck_assert_int_eq(z->timeline[0], 'Z');
+	ck_assert_int_eq(z->timeline[2], '.');
+}
+END_TEST
+
+START_TEST(test_model_reads_the_board)
+{
+	struct pl_board *b = calloc(1, sizeof(*b));
+	struct dash_proc *p;
+
+	ck_assert_ptr_nonnull(b);
+	b->magic = PL_BOARD_MAGIC;
+	b->slots[3].pid = 101;
+	snprintf(b->slots[3].role, sizeof(b->slots[3].role), "reader");
+	snprintf(b->slots[3].wants, sizeof(b->slots[3].wants), "the mutex");
+	b->slots[5].pid = 200;
+	snprintf(b->slots[5].holds[0], sizeof(b->slots[5].holds[0]), "the mutex");
+	b->events[0].seq = 1;
+	snprintf(b->events[0].text, sizeof(b->events[0].text), "Step 1: hello");
+	b->events[0].kind = 's';
+	b->nevents = 1;
+	b->step_waiting = 1;
+	m.board = b;
+	ck_assert_int_eq(dash_model_refresh(&m, 0.1), 0);
+	p = dash_model_find(&m, 101);
+	ck_assert_str_eq(p->role, "reader");
+	ck_assert_uint_eq(m.nnarration, 1);
+	ck_assert_str_eq(m.narration[0], "Step 1: hello");
+	ck_assert(m.step_waiting);
+	/* 101 wants what 200 holds: a wait, not a cycle; the lock cycle
+	 * from /proc/locks is still there. */
+	ck_assert_uint_eq(m.ncycles, 1);
+	m.board = NULL;
+	free(b);
+}
+END_TEST
+
+START_TEST(test_model_plain_snapshot)
+{
+	char *text = dash_text_snapshot(&m, "fake", true);
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "proclab: fake\n"));
+	ck_assert_ptr_nonnull(strstr(text, "    100      50 S sleeping   do_wait"));
+	ck_assert_ptr_nonnull(strstr(text, "`-my (odd) name)"));
+	ck_assert_ptr_nonnull(strstr(text, "Z zombie"));
+	ck_assert_ptr_nonnull(strstr(text, "  pipe       100 -> 101  pipe:[5001]\n"));
+	ck_assert_ptr_nonnull(strstr(text, "  FLOCK  WRITE 200 waits for inode 7001\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nDEADLOCK: 100 (proclab-fork) wants"));
+	free(text);
+}
+END_TEST
+
+START_TEST(test_model_missing_proc_is_an_error)
+{
+	struct dash_model bad;
+
+	ck_assert_int_eq(dash_model_init(&bad, PL_TEST_SRCDIR "/fakeproc/none", 1), 0);
+	ck_assert_int_eq(dash_model_refresh(&bad, 0), -1);
+	dash_model_free(&bad);
+}
+END_TEST
+
+START_TEST(test_model_real_proc_sees_a_child)
+{
+	struct dash_model real;
+	int pfd[2], status;
+	pid_t child;
+	char c;
+
+	/* The real /proc: a child blocked reading a pipe we write. */
+	ck_assert_int_eq(pipe(pfd), 0);
+	child = fork();
+	if (child == 0) {
+		close(pfd[1]);
+		_exit(read(pfd[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(pfd[0]);
+	ck_assert_int_eq(dash_model_init(&real, "/proc", getpid()), 0);
+	for (int i = 0; i < 500; i++) {
+		struct dash_proc *p;
+		ck_assert_int_eq(dash_model_refresh(&real, i * 0.01), 0);
+		p = dash_model_find(&real, child);
+		if (p != NULL && p->state == 'S' && real.nedges > 0)
+			break;
+		usleep(10000);
+	}
+	ck_assert_ptr_nonnull(dash_model_find(&real, child));
+	ck_assert_int_eq(dash_model_find(&real, child)->state, 'S');
+	ck_assert_ptr_nonnull(strstr(dash_model_find(&real, child)->wchan, "pipe"));
+	ck_assert_uint_ge(real.nedges, 1);
+	ck_assert_int_eq(real.edges[0].kind, DASH_IPC_PIPE);
+	ck_assert_int_eq(real.edges[0].from, getpid());
+	ck_assert_int_eq(real.edges[0].to, child);
+	ck_assert_int_eq(real.edges[0].queued, 0);
+	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	close(pfd[1]);
+	dash_model_free(&real);
+}
+END_TEST
+
+/* Two threads of this process report a lock cycle on a real board. */
+static pthread_barrier_t reported, checked;
+
+static void *
+philosopher(void *arg)
+{
+	const char *me = arg;
+
+	pl_board_set_role(me[0] == 'A' ? "thread A" : "thread B");
+	pl_board_lock_holds(me[0] == 'A' ? "mutex 1" : "mutex 2");
+	pl_board_lock_wants(me[0] == 'A' ? "mutex 2" : "mutex 1");
+	pthread_barrier_wait(&reported);
+	pthread_barrier_wait(&checked);
+	pl_board_leave();
+	return NULL;
+}
+
+START_TEST(test_model_threads_deadlock_on_the_board)
+{
+	struct dash_model real;
+	struct pl_board *board;
+	char name[64], text[512];
+	pthread_t a, b;
+
+	board = pl_board_create(name, sizeof(name));
+	ck_assert_ptr_nonnull(board);
+	pl_board_use(board);
+	pthread_barrier_init(&reported, NULL, 3);
+	pthread_barrier_init(&checked, NULL, 3);
+	ck_assert_int_eq(pthread_create(&a, NULL, philosopher, "A"), 0);
+	ck_assert_int_eq(pthread_create(&b, NULL, philosopher, "B"), 0);
+	pthread_barrier_wait(&reported);
+
+	ck_assert_int_eq(dash_model_init(&real, "/proc", getpid()), 0);
+	real.board = board;
+	real.ipc = false;
+	ck_assert_int_eq(dash_model_refresh(&real, 0), 0);
+	ck_assert_uint_eq(real.ncycles, 1);
+	dash_text_deadlock(&real.cycles[0], text, sizeof(text));
+	ck_assert_ptr_nonnull(strstr(text, "(thread A) wants mutex 2, held by "));
+	ck_assert_ptr_nonnull(strstr(text, "(thread B) wants mutex 1, held by "));
+	/* The threads are not processes: no row of their own. */
+	ck_assert_uint_eq(real.nprocs, 1);
+
+	pthread_barrier_wait(&checked);
+	pthread_join(a, NULL);
+	pthread_join(b, NULL);
+	ck_assert_int_eq(dash_model_refresh(&real, 0.1), 0);
+	ck_assert_uint_eq(real.ncycles, 0);
+	dash_model_free(&real);
+	pl_board_use(NULL);
+	ck_assert_int_eq(pl_board_remove(board, name), 0);
+}
+END_TEST
+
+static Suite *
+model_suite(void)
+{
+	Suite *s = suite_create("model");
+	TCase *fake = tcase_create("fake-proc");
+	TCase *real = tcase_create("real-proc");
+
+	tcase_add_checked_fixture(fake, setup, teardown);
+	tcase_add_test(fake, test_model_tree_order_and_depth);
+	tcase_add_test(fake, test_model_states_wchan_and_odd_comm);
+	tcase_add_test(fake, test_model_zombie_carries_exit_status);
+	tcase_add_test(fake, test_model_pipe_goes_writer_to_reader);
+	tcase_add_test(fake, test_model_socketpair_and_shared_memory);
+	tcase_add_test(fake, test_model_locks_and_deadlock);
+	tcase_add_test(fake, test_model_threads_behind_a_toggle);
+	tcase_add_test(fake, test_model_exits_adoption_and_new_children);
+	tcase_add_test(fake, test_model_timeline_samples_states);
+	tcase_add_test(fake, test_model_reads_the_board);
+	tcase_add_test(fake, test_model_plain_snapshot);
+	tcase_add_test(fake, test_model_missing_proc_is_an_error);
+	suite_add_tcase(s, fake);
+	tcase_set_timeout(real, 30);
+	tcase_add_test(real, test_model_real_proc_sees_a_child);
+	tcase_add_test(real, test_model_threads_deadlock_on_the_board);
+	suite_add_tcase(s, real);
+	return s;
+}
+
+PL_CHECK_MAIN(model_suite)

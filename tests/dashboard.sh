@@ -1,0 +1,156 @@
+#!/bin/sh
+# dashboard.sh - `proclab` in plain mode (no terminal): its command line,
+# its text snapshots of real runs (states, zombies, exit statuses, a pipe
+# with a blocked writer, a deadlock, a Python multiprocessing script), its
+# exit status, and that no process and no board outlives it however it ends.
+. "$top_srcdir/tests/lib.sh"
+plan 29
+
+bin="$top_builddir/proclab"
+# Boards whose dashboard is gone: any of ours left behind would be one.
+# (Boards of dashboards still running, in tests running alongside, are not.)
+boards() {
+	for b in $(ls /dev/shm 2>/dev/null | grep "^proclab-board-$(id -u)-[0-9]*$"); do
+		kill -0 "${b##*-}" 2>/dev/null || echo "$b"
+	done
+}
+no_board() { poll 2 eval '[ -z "$(boards)" ]'; }
+
+# dash ARG...: run proclab to the end with the test token; $out $err $rc.
+dash() {
+	out="$WORK/dash.out.$tap_count"
+	err="$WORK/dash.err.$tap_count"
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
+has() { grep -qF -- "$1" "$out" || { diag "no '$1' in the output:"; sed 's/^/#   /' "$out" | tail -n 30; return 1; }; }
+# dash_rejects ARG...: exit 2, nothing on stdout, an error line and the hint.
+dash_rejects() {
+	dash "$@"
+	[ "$rc" -eq 2 ] && [ ! -s "$out" ] && [ "$(wc -l <"$err")" -eq 2 ] &&
+		head -n 1 "$err" | grep -q '^proclab: .' &&
+		[ "$(tail -n 1 "$err")" = "Try 'proclab --help' for more information." ] ||
+		{ diag "proclab $*: status $rc, stderr: $(cat "$err")"; return 1; }
+}
+
+# --- The command line. ---
+dash --help
+check "--help: usage, exit 0" eval '[ "$rc" -eq 0 ] && has "Usage: proclab [OPTION]... DEMO"'
+dash --version
+check "--version names the package version" eval '[ "$rc" -eq 0 ] && has "$PACKAGE_VERSION"'
+dash --list
+list_ok() {
+	[ "$rc" -eq 0 ] || return 1
+	for d in $DEMO_NAMES; do
+		grep -q "^$d  *[A-Za-z]" "$out" || { diag "--list lacks $d"; return 1; }
+	done
+	has "fork       fork() returns twice"
+}
+check "--list: every demo, one line each, with its summary" list_ok
+check "no operand is a usage error" dash_rejects
+check "an unknown demo is a usage error" dash_rejects nosuchdemo
+check "--rate 0 is refused" dash_rejects --rate 0 fork
+check "--rate abc is refused" dash_rejects --rate=abc fork
+check "an unknown option is refused" dash_rejects --bogus fork
+check "-p needs a number" dash_rejects -p me
+check "-p of no process is refused" dash_rejects -p 2147483646
+check "-p and a command exclude each other" dash_rejects -p 1 -- true
+check "a flag given a value is refused" dash_rejects --plain=yes fork
+
+# --- The fork demo, watched to its end in plain snapshots. ---
+dash --plain fork --speed 5 --children 3
+check "fork: runs to the end; proclab exits with the demo's status 0" \
+	eval '[ "$rc" -eq 0 ] && has "proclab: the command exited with status 0"'
+check "fork: the children were seen sleeping, with their role from the board" \
+	eval 'grep -q "S sleeping .* child  *\`-" "$out"'
+check "fork: zombies were seen, with how long they went unreaped" \
+	eval 'grep -q "Z zombie .*zombie, unreaped [0-9.]*s" "$out"'
+check "fork: each child's exit status, from the zombie's stat" \
+	eval 'has "exited with status 1" && has "exited with status 2" && has "exited with status 3"'
+check "fork: the narration came through the board" \
+	eval 'has "> Step 5: the parent waits for each child" && has "10 of 10 checks held"'
+check "fork: nothing left, no board in /dev/shm" eval 'nothing_left && no_board'
+
+# --- A shell pipeline: the writer blocks on a full pipe. ---
+dash --once --delay 1.5 -- sh -c 'yes | sleep 20'
+pipe_ok() {
+	yes_pid=$(awk '$NF == "`-yes" { print $1 }' "$out")
+	sleep_pid=$(awk '$NF == "`-sleep" { print $1 }' "$out")
+	[ "$rc" -eq 0 ] && [ -n "$yes_pid" ] && [ -n "$sleep_pid" ] &&
+		grep -q "^ *$yes_pid .* S sleeping  *[a-z_]*pipe_write" "$out" &&
+		has "pipe       $yes_pid -> $sleep_pid  pipe:[" && has "65536 bytes queued" ||
+		{ diag "$(cat "$out")"; return 1; }
+}
+check "pipeline: yes -> sleep, yes blocked in pipe_write, 64 KiB queued; --once exits 0" pipe_ok
+check "pipeline: --once ends the run and leaves nothing" poll 5 nothing_left
+
+# --- A deadlock of two flock()s, found in /proc/locks. ---
+mkdir "$WORK/locks"
+dash --once --delay 1.5 -- "$top_builddir/tests/lockcycle" "$WORK/locks" 20
+check "deadlock: DEADLOCK names both processes and both locks" \
+	eval 'grep -q "^DEADLOCK: [0-9]* (left) wants .*/b.lock, held by [0-9]* (right); [0-9]* (right) wants .*/a.lock, held by [0-9]* (left)" "$out" ||
+		{ diag "$(cat "$out")"; false; }'
+check "deadlock: the waiters are shown in /proc/locks" eval 'has "waits for $WORK/locks/a.lock"'
+
+# --- -p: attach to a tree that runs already. ---
+env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'sleep 30 & sleep 30 & wait' </dev/null >/dev/null 2>&1 &
+tree=$!
+poll 10 has_children "$tree" 2
+dash --once -p "$tree"
+check "-p: the tree of a running shell, its two sleeping children" \
+	eval '[ "$rc" -eq 0 ] && [ "$(grep -c "S sleeping .*\`-sleep" "$out")" -eq 2 ]'
+kill "$tree" $(token_children_of "$tree") 2>/dev/null
+wait "$tree" 2>/dev/null
+
+# --- The command's exit status, and a stale board. ---
+dead=$(sh -c 'echo $$')
+touch "/dev/shm/proclab-board-$(id -u)-$dead"
+dash --plain -- sh -c 'exit 3'
+check "proclab exits with the command's status" [ "$rc" -eq 3 ]
+check "a stale board of a dead dashboard was cleaned" no_board
+
+# --- SIGKILL and SIGINT of the dashboard itself. ---
+killed_run() {
+	out="$WORK/bg.$1"
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain fork --speed 0.5 >"$out" 2>&1 </dev/null &
+	pid=$!
+	poll 20 grep -q "Step 2" "$out" || return 1
+	kill "-$1" "$pid"
+	{ wait "$pid"; } 2>/dev/null
+	poll 5 nothing_left && no_board
+}
+check "SIGKILL of proclab: the demo dies with it, and no board is left" killed_run KILL
+check "SIGINT of proclab: it ends the demo and removes the board" killed_run INT
+
+# --- A Python multiprocessing script, where python3 exists. ---
+if command -v python3 >/dev/null 2>&1; then
+	cat >"$WORK/mp.py" <<'PY'
+import multiprocessing as mp
+import time
+
+def worker(reader):
+    reader.recv()          # blocks in pipe_read until the parent writes
+
+if __name__ == "__main__":
+    reader, writer = mp.Pipe(duplex=False)
+    workers = [mp.Process(target=worker, args=(reader,)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    time.sleep(10)
+    for w in workers:
+        writer.send("go")
+    for w in workers:
+        w.join()
+PY
+	dash --once --delay 2 -- python3 "$WORK/mp.py"
+	py_ok() {
+		[ "$(grep -c 'pipe_read' "$out")" -ge 2 ] && grep -q "^  pipe  .* -> " "$out" ||
+			{ diag "$(cat "$out")"; return 1; }
+	}
+	check "python multiprocessing: two workers in pipe_read, and the pipe edges" py_ok
+else
+	check "python multiprocessing # SKIP no python3" true
+fi
+check "after every run: no process and no board left" eval 'poll 5 nothing_left && no_board'
+
+finish
