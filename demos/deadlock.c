@@ -56,15 +56,8 @@
 #define BENCH_PAIRS 1000000
 
 /* The functions whose point is the deadlock. ThreadSanitizer reports the
- * lock-order inversion they make on purpose; see the lesson's notes. */
-#if defined(__has_attribute)
-#if __has_attribute(no_sanitize)
-#define DELIBERATE_DEADLOCK __attribute__((no_sanitize("thread")))
-#endif
-#endif
-#ifndef DELIBERATE_DEADLOCK
-#define DELIBERATE_DEADLOCK
-#endif
+ * lock-order inversion they make on purpose, so they are PL_RACY. */
+#define DELIBERATE_DEADLOCK PL_RACY
 
 static const char *tasks_option = "both";
 static bool use_order, use_trylock, use_timeout, bench;

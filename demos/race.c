@@ -39,19 +39,9 @@
 
 #include "proclab.h"
 
-/* The functions whose POINT is a data race: ThreadSanitizer must not
- * instrument them (CI builds the thread demos with -fsanitize=thread), or
- * it would report, correctly, the very race the lesson is about. Only
- * these are exempt: the fixes are checked by TSan like any other code.
- * (A candidate for the library: lib/pl_demo.h.) */
-#if defined(__has_attribute)
-#if __has_attribute(no_sanitize)
-#define PL_RACY __attribute__((no_sanitize("thread")))
-#endif
-#endif
-#ifndef PL_RACY
-#define PL_RACY
-#endif
+/* The functions whose POINT is a data race are marked PL_RACY (pl_demo.h):
+ * ThreadSanitizer must not instrument them, or it would report, correctly,
+ * the very race the lesson is about. Only these are exempt. */
 
 #define MAX_WORKERS 16
 #define MAX_TOTAL 1000000L   /* workers x increments, so a run stays short */
@@ -629,14 +619,21 @@ single_cpu_race(const struct rate *free)
 		         "on one CPU updates were still lost, in %d of %ld runs", r.runs_lost, runs);
 		/* In all, not the median: in some runs the scheduler keeps both
 		 * threads of step 1 on one CPU too, and then they meet only by
-		 * preemption there as well. */
-		if (nallowed >= 2)
-			pl_check("less-often", r.total_collisions < free->total_collisions,
-			         PL_FIELDS(PL_INT("pinned", r.total_collisions),
-			                   PL_INT("free", free->total_collisions)),
-			         "but less often: %ld collisions in %ld runs, against %ld when "
-			         "the threads could use %d CPUs",
-			         r.total_collisions, runs, free->total_collisions, nallowed);
+		 * preemption there as well. On a machine busy with other work the
+		 * free threads may get one CPU between them, so this comparison is
+		 * an observation, not a claim the demo can check. */
+		if (nallowed >= 2) {
+			bool fewer = r.total_collisions < free->total_collisions;
+
+			pl_note("less-often",
+			        PL_FIELDS(PL_INT("pinned", r.total_collisions),
+			                  PL_INT("free", free->total_collisions),
+			                  PL_BOOL("held", fewer)),
+			        "%s: %ld collisions in %ld runs, against %ld when the threads could "
+			        "use %d CPUs",
+			        fewer ? "and less often" : "not less often this time (is the machine busy?)",
+			        r.total_collisions, runs, free->total_collisions, nallowed);
+		}
 	}
 	pl_check("collisions-need-preemption", r.max_collisions_over_switches <= 0, NULL,
 	         "in every run, collisions <= involuntary context switches: each one was a "

