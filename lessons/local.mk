@@ -21,7 +21,8 @@ dist_lessons_DATA = \
 	lessons/16-threads-vs-procs.md \
 	lessons/17-gil.md \
 	lessons/18-pool.md \
-	lessons/19-multitask.md
+	lessons/19-multitask.md \
+	lessons/20-debugging.md
 
 instructordir = $(docdir)/lessons/instructor
 dist_instructor_DATA = \
@@ -43,4 +44,5 @@ dist_instructor_DATA = \
 	lessons/instructor/16-threads-vs-procs.md \
 	lessons/instructor/17-gil.md \
 	lessons/instructor/18-pool.md \
-	lessons/instructor/19-multitask.md
+	lessons/instructor/19-multitask.md \
+	lessons/instructor/20-debugging.md
