@@ -174,8 +174,10 @@ passed(const struct timespec *deadline)
 	       (now.tv_sec == deadline->tv_sec && now.tv_nsec >= deadline->tv_nsec);
 }
 
-int
-pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms, struct pl_proc *out)
+/* Poll PID every millisecond until its state letter is in STATES and, if
+ * WCHAN is not NULL, it sleeps in a function whose name holds WCHAN. */
+static int
+wait_until(pid_t pid, const char *states, const char *wchan, int timeout_ms, struct pl_proc *out)
 {
 	struct timespec deadline = deadline_in(timeout_ms), tick = { 0, 1000000 };
 	struct pl_proc scratch;
@@ -187,7 +189,8 @@ pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms, struct pl_pr
 		rc = pl_procfs_read(pid, out);
 		if (rc != 0)
 			return rc;
-		if (strchr(states, out->state) != NULL)
+		if (strchr(states, out->state) != NULL &&
+		    (wchan == NULL || strstr(out->wchan, wchan) != NULL))
 			return 0;
 		if (passed(&deadline)) {
 			errno = ETIMEDOUT;
@@ -195,6 +198,12 @@ pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms, struct pl_pr
 		}
 		nanosleep(&tick, NULL);
 	}
+}
+
+int
+pl_procfs_wait_state(pid_t pid, const char *states, int timeout_ms, struct pl_proc *out)
+{
+	return wait_until(pid, states, NULL, timeout_ms, out);
 }
 
 const char *
@@ -268,24 +277,7 @@ pl_procfs_exe(pid_t pid, char *buf, size_t size)
 int
 pl_procfs_wait_wchan(pid_t pid, const char *wchan, int timeout_ms, struct pl_proc *out)
 {
-	struct timespec deadline = deadline_in(timeout_ms), tick = { 0, 1000000 };
-	struct pl_proc scratch;
-	int rc;
-
-	if (out == NULL)
-		out = &scratch;
-	for (;;) {
-		rc = pl_procfs_read(pid, out);
-		if (rc != 0)
-			return rc;
-		if (out->state == 'S' && strstr(out->wchan, wchan) != NULL)
-			return 0;
-		if (passed(&deadline)) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		nanosleep(&tick, NULL);
-	}
+	return wait_until(pid, "S", wchan, timeout_ms, out);
 }
 
 int

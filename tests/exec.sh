@@ -20,11 +20,9 @@ run_demo exec --json --speed 100 -- echo proclab-exec-says-hello
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "five steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"replace-program,kept-and-lost,exec-fails,shell-runs-command,redirect"
+	steps_are "$json" "replace-program,kept-and-lost,exec-fails,shell-runs-command,redirect"
 
 # Step 1: a new program in the same process.
 check "before and after exec, /proc describes the PID of the child that prepared" \

@@ -20,8 +20,7 @@ run_demo filelock --json --speed 100
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "seven steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"temp-file,no-lock,fcntl-lock,flock-lock,advisory,lock-waiters,nothing-left"
+	steps_are "$json" "temp-file,no-lock,fcntl-lock,flock-lock,advisory,lock-waiters,nothing-left"
 
 # Step 1: a temp file with no name, reopened with an offset of its own.
 check "the file was made in TMPDIR, named proclab-filelock-PID-..., and unlinked at once" \

@@ -10,11 +10,9 @@ run_demo fork --json --speed 100 --children 4
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "five steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"fork-returns-twice,separate-memory,copy-on-write,children-at-once,wait-for-all"
+	steps_are "$json" "fork-returns-twice,separate-memory,copy-on-write,children-at-once,wait-for-all"
 
 # Step 1: the two returns of one fork(), seen from each side.
 check "the parent's fork() returned the PID the child reports as getpid()" \

@@ -15,11 +15,9 @@ json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "six steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"the-model,threads,pinned,processes,convoy,verdict"
+	steps_are "$json" "the-model,threads,pinned,processes,convoy,verdict"
 check "the sizing: a positive tick cost and job, 2 threads, 3 repeats" \
 	jq_is "$json" 'map(select(.event=="sizing"))[0] | .tick_ns > 0 and .job_ticks >= 2000 and
 		.repeats == 3' true

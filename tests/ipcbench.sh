@@ -22,11 +22,9 @@ json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "five steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"unpinned,pinned,memcpy,table,verdict"
+	steps_are "$json" "unpinned,pinned,memcpy,table,verdict"
 
 # Every mechanism, in both modes, with four cells each: measured or skipped with a reason.
 for mode in false true; do

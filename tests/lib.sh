@@ -117,6 +117,16 @@ jq_is() {
 	[ "$got" = "$3" ] || { diag "jq '$2': got '$got', want '$3'"; return 1; }
 }
 
+# is_event_stream FILE: every line of a --json run is a JSON object with a
+# number t and pid, and a string role and event.
+is_event_stream() {
+	jq_is "$1" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
+		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+}
+
+# steps_are FILE IDS: the ids of the run's step events, in order, joined by ",".
+steps_are() { jq_is "$1" '[.[] | select(.event=="step") | .id] | join(",")' "$2"; }
+
 # A bad command line: exit 2, nothing on stdout, on stderr one error line
 # naming the program and then the hint to try --help.
 rejects() {

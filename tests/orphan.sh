@@ -19,8 +19,7 @@ run_demo orphan --json --speed 100 --lifetime 1
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "four steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"three-generations,parent-exits,who-adopted,ends-on-its-own"
+	steps_are "$json" "three-generations,parent-exits,who-adopted,ends-on-its-own"
 # The three generations: the main process, "parent" and "orphan".
 family='(map(select(.event=="step"))[0].pid) as $main |
 	(map(select(.role=="parent"))[0].pid) as $parent |

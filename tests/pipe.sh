@@ -18,11 +18,9 @@ run_demo pipe --json --speed 100
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "six steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"one-way,eof,capacity,reader-gone,two-way,pipeline"
+	steps_are "$json" "one-way,eof,capacity,reader-gone,two-way,pipeline"
 
 # Step 1: one way.
 check "before any write, the reader slept (S) in pipe_read" \

@@ -17,11 +17,9 @@ json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "five steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"map,order,crash,small-large,verdict"
+	steps_are "$json" "map,order,crash,small-large,verdict"
 
 # Step 1: the map.
 check "200 inputs in chunks of 25 (inputs / (4 x workers)): 8 chunks" \

@@ -12,8 +12,7 @@ run_demo prodcons --json --speed 100
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "five steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"wait-on-empty,stolen-wakeup,wait-on-full,while-fix,long-run"
+	steps_are "$json" "wait-on-empty,stolen-wakeup,wait-on-full,while-fix,long-run"
 
 # Steps 1 and 2: three consumers asleep, one item, one broadcast.
 check "the kernel showed 3 consumers asleep (S) in a futex wait" \

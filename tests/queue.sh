@@ -60,8 +60,7 @@ all_pids=$main
 if [ "$mounted" = true ]; then checks=16; else checks=15; fi
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "seven steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"mq-open,mq-backpressure,mq-drain,ring-backpressure,ring-drain,queue-vs-pipe,nothing-left"
+	steps_are "$json" "mq-open,mq-backpressure,mq-drain,ring-backpressure,ring-drain,queue-vs-pipe,nothing-left"
 
 # Step 1: the queue, its limits, and its place in /dev/mqueue.
 check "it shows the kernel's msg_max, and asks for 8 messages" \

@@ -13,8 +13,7 @@ json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "four steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"threads-race,processes-race,fixes,single-cpu"
+	steps_are "$json" "threads-race,processes-race,fixes,single-cpu"
 check "every run adds up: got + lost = expected, got <= expected" \
 	jq_is "$json" '[.[] | select(.event=="run") |
 		.got + .lost == .expected and .got <= .expected and .expected == 40000] |

@@ -22,11 +22,9 @@ json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "six steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"server-starts,concurrent-clients,client-dies,cost-per-op,tcp-loopback,server-stops"
+	steps_are "$json" "server-starts,concurrent-clients,client-dies,cost-per-op,tcp-loopback,server-stops"
 
 # Step 1: the server and its socket.
 check "the socket is in \$TMPDIR, named after proclab and the demo's PID" \

@@ -28,8 +28,7 @@ main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 all_pids=$main
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "six steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"named-segment,anonymous-shared,value-and-array,counter-race,counter-locked,segment-gone"
+	steps_are "$json" "named-segment,anonymous-shared,value-and-array,counter-race,counter-locked,segment-gone"
 
 # Step 1: the named segment.
 check "the name holds proclab and the PID, and /dev/shm listed it" \

@@ -17,11 +17,9 @@ run_demo wait --json --speed 100 --code 7 --children 4
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "six steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"exit-code,killed-by-signal,stop-continue,wnohang,timeout,one-a-second"
+	steps_are "$json" "exit-code,killed-by-signal,stop-continue,wnohang,timeout,one-a-second"
 
 # The status of each child, as "who:exit_code:signal:core:stopsig:continued".
 statuses() {

@@ -11,11 +11,9 @@ run_demo zombie --json --speed 100 --children 4
 json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
-	jq_is "$json" '[.[] | select((.t|type)=="number" and (.pid|type)=="number" and
-		(.role|type)=="string" and (.event|type)=="string")] | length == (. | length)' true
+	is_event_stream "$json"
 check "eight steps, in the lesson's order" \
-	jq_is "$json" '[.[] | select(.event=="step") | .id] | join(",")' \
-	"a-zombie,stays-a-zombie,many-zombies,reap-one-by-one,reap-in-handler,kernel-reaps,double-fork,parent-exits"
+	steps_are "$json" "a-zombie,stays-a-zombie,many-zombies,reap-one-by-one,reap-in-handler,kernel-reaps,double-fork,parent-exits"
 
 # The demo's own PID, and its zombies by group, as "pid:ppid:state".
 main='(map(select(.event=="step"))[0].pid) as $main'
