@@ -19,19 +19,14 @@ proclab_LDADD = lib/libproclab.la $(NCURSES_LIBS)
 DASH_UNIT_TESTS = tests/check_board tests/check_waitfor tests/check_model
 check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle
 
-tests_check_board_SOURCES = tests/check_board.c
-tests_check_board_CFLAGS = $(TEST_CFLAGS)
 tests_check_board_LDADD = $(TEST_LDADD)
-tests_check_waitfor_SOURCES = tests/check_waitfor.c
-tests_check_waitfor_CFLAGS = $(TEST_CFLAGS)
 tests_check_waitfor_LDADD = $(TEST_LDADD)
 tests_check_model_SOURCES = tests/check_model.c $(DASH_MODEL_SOURCES)
-tests_check_model_CFLAGS = $(TEST_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
+tests_check_model_CFLAGS = $(AM_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_check_model_LDADD = $(TEST_LDADD)
 
 # lockcycle: a tiny program of the tests' own that deadlocks on purpose.
 tests_lockcycle_SOURCES = tests/lockcycle.c
-tests_lockcycle_LDADD = lib/libproclab.la
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)

@@ -1,8 +1,7 @@
 ## demos/local.mk - one program per concept, installed as proclab-<concept>.
 ## To add a demo: its name in DEMO_NAMES, its file in DEMO_C_FILES, and a
-## bin_PROGRAMS entry with _SOURCES and _LDADD like the others.
-
-DEMO_LDADD = lib/libproclab.la
+## bin_PROGRAMS entry with its _SOURCES like the others. It links
+## libproclab through the default LDADD of Makefile.am.
 
 # The concepts, as the tests see them: each is demos/NAME.c, proclab-NAME
 # and lessons/NN-NAME.md.
@@ -31,76 +30,57 @@ DEMO_C_FILES = \
 
 bin_PROGRAMS += proclab-fork
 proclab_fork_SOURCES = demos/fork.c
-proclab_fork_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-exec
 proclab_exec_SOURCES = demos/exec.c
-proclab_exec_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-wait
 proclab_wait_SOURCES = demos/wait.c
-proclab_wait_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-zombie
 proclab_zombie_SOURCES = demos/zombie.c
-proclab_zombie_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-orphan
 proclab_orphan_SOURCES = demos/orphan.c
-proclab_orphan_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-pipe
 proclab_pipe_SOURCES = demos/pipe.c
-proclab_pipe_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-shm
 proclab_shm_SOURCES = demos/shm.c
-proclab_shm_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-queue
 proclab_queue_SOURCES = demos/queue.c
-proclab_queue_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-filelock
 proclab_filelock_SOURCES = demos/filelock.c
-proclab_filelock_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-server
 proclab_server_SOURCES = demos/server.c
-proclab_server_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-ipcbench
 proclab_ipcbench_SOURCES = demos/ipcbench.c
-proclab_ipcbench_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-race
 proclab_race_SOURCES = demos/race.c
-proclab_race_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-prodcons
 proclab_prodcons_SOURCES = demos/prodcons.c
-proclab_prodcons_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-deadlock
 proclab_deadlock_SOURCES = demos/deadlock.c
-proclab_deadlock_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-philosophers
 proclab_philosophers_SOURCES = demos/philosophers.c
-proclab_philosophers_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-threads-vs-procs
 proclab_threads_vs_procs_SOURCES = demos/threads-vs-procs.c
-proclab_threads_vs_procs_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-gil
 proclab_gil_SOURCES = demos/gil.c
-proclab_gil_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-pool
 proclab_pool_SOURCES = demos/pool.c
-proclab_pool_LDADD = $(DEMO_LDADD)
 
 bin_PROGRAMS += proclab-multitask
 proclab_multitask_SOURCES = demos/multitask.c
-proclab_multitask_LDADD = $(DEMO_LDADD)

@@ -17,8 +17,9 @@ AM_TESTS_ENVIRONMENT = \
 	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY top_builddir top_srcdir MAKE CC JQ TMUX_BIN \
 	PACKAGE_VERSION DEMO_NAMES USER_CFLAGS USER_LDFLAGS;
 
-TEST_LDADD = lib/libproclab.la $(CHECK_LIBS)
-TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+# Each unit test is tests/check_<module>.c (automake's default source for
+# tests/check_<module>) and links Check as well as libproclab.
+TEST_LDADD = $(LDADD) $(CHECK_LIBS)
 
 TEST_C_FILES = \
 	tests/check_parse.c \
@@ -46,38 +47,19 @@ UNIT_TESTS = \
 
 check_PROGRAMS += $(UNIT_TESTS) tests/reaper
 
-tests_check_parse_SOURCES = tests/check_parse.c
-tests_check_parse_CFLAGS = $(TEST_CFLAGS)
 tests_check_parse_LDADD = $(TEST_LDADD)
-tests_check_opts_SOURCES = tests/check_opts.c
-tests_check_opts_CFLAGS = $(TEST_CFLAGS)
 tests_check_opts_LDADD = $(TEST_LDADD)
-tests_check_json_SOURCES = tests/check_json.c
-tests_check_json_CFLAGS = $(TEST_CFLAGS)
 tests_check_json_LDADD = $(TEST_LDADD)
-tests_check_procfs_SOURCES = tests/check_procfs.c
-tests_check_procfs_CFLAGS = $(TEST_CFLAGS)
 tests_check_procfs_LDADD = $(TEST_LDADD)
-tests_check_child_SOURCES = tests/check_child.c
-tests_check_child_CFLAGS = $(TEST_CFLAGS)
 tests_check_child_LDADD = $(TEST_LDADD)
-tests_check_cleanup_SOURCES = tests/check_cleanup.c
-tests_check_cleanup_CFLAGS = $(TEST_CFLAGS)
 tests_check_cleanup_LDADD = $(TEST_LDADD)
-tests_check_io_SOURCES = tests/check_io.c
-tests_check_io_CFLAGS = $(TEST_CFLAGS)
 tests_check_io_LDADD = $(TEST_LDADD)
-tests_check_measure_SOURCES = tests/check_measure.c
-tests_check_measure_CFLAGS = $(TEST_CFLAGS)
 tests_check_measure_LDADD = $(TEST_LDADD)
-tests_check_lock_SOURCES = tests/check_lock.c
-tests_check_lock_CFLAGS = $(TEST_CFLAGS)
 tests_check_lock_LDADD = $(TEST_LDADD)
 
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
 tests_reaper_SOURCES = tests/reaper.c
-tests_reaper_LDADD = lib/libproclab.la
 
 DEMO_TESTS = \
 	tests/options.sh \
