@@ -921,8 +921,11 @@ leak_in_thread(void)
 	pl_child_release(pid);
 	if (pl_child_hear(pid, &word, 1, HEAR_TIMEOUT_MS) == -1)
 		pl_die("hearing from child %ld", (long)pid);
+	/* pthread_join() returns when the kernel clears the thread's TID, a
+	 * moment before the task leaves the process's count: wait for it. */
+	for (int ms = 0; !tasks_are(tasks_after = count_tasks(pid), 1) && ms < HEAR_TIMEOUT_MS; ms++)
+		nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
 	rss_after = status_number(pid, "VmRSS");
-	tasks_after = count_tasks(pid);
 	pl_child_release(pid);
 	if (pl_child_wait(pid, NULL, 0) == -1)
 		pl_die("waitpid");
