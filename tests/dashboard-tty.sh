@@ -22,6 +22,7 @@ open() {
 	session=$((session + 1))
 	tm new-session -d -s "s$session" -x "${size%x*}" -y "${size#*x}" \
 		"env PROCLAB_TEST_TOKEN=$TOKEN $*"
+	poll 5 tm has-session -t "s$session" 2>/dev/null || diag "tmux: no session s$session"
 }
 screen() { tm capture-pane -p -t "s$session" "$@"; }
 dead() { [ "$(tm display-message -p -t "s$session" '#{pane_dead}')" = 1 ]; }
@@ -38,7 +39,14 @@ boards() {
 quit() { keys q && poll 10 dead && poll 5 nothing_left && [ -z "$(boards)" ]; }
 esc=$(printf '\033')
 coloured() { screen -e | grep -q "$esc\[3[1-7]m"; }
-why() { diag "screen:"; screen | sed 's/^/#   /'; return 1; }
+# why: what the terminal showed, and what tmux and ps say, for the log.
+why() {
+	diag "screen:"
+	screen 2>&1 | sed 's/^/#   /'
+	diag "tmux: $(tm list-panes -a -F '#{session_name} dead=#{pane_dead} status=#{pane_dead_status} cmd=#{pane_current_command}' 2>&1 | tr '\n' ';')"
+	for p in $(token_pids); do diag "ps: $(ps -o pid=,ppid=,stat=,wchan:20=,args= -p "$p" 2>/dev/null)"; done
+	return 1
+}
 
 plan 21
 
@@ -89,7 +97,7 @@ check "k: the process is gone, the shell goes on" \
 mkdir "$WORK/locks"
 open "$bin -- $top_builddir/tests/lockcycle $WORK/locks 30"
 check "deadlock: flagged live, naming the processes and the locks" \
-	eval '{ poll 20 shows "DEADLOCK: [0-9]* (left) wants .*b.lock, held by [0-9]* (right)" || why; } && quit'
+	eval '{ poll 40 shows "DEADLOCK: [0-9]* (\(left\|right\)) wants .*[ab].lock, held by [0-9]* (\(left\|right\))" || why; } && quit'
 
 # 5. --step: the demo waits at each step until space.
 open "$bin fork --step --speed 100 --children 2"
