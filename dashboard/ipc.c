@@ -465,7 +465,8 @@ edges_in_group(struct dash_model *m, const struct list *l, size_t from, size_t t
 static void
 edges_from(struct dash_model *m, struct ipc_state *st, struct list *l)
 {
-	qsort(l->items, l->n, sizeof(*l->items), compare_endpoints);
+	if (l->n > 1)
+		qsort(l->items, l->n, sizeof(*l->items), compare_endpoints);
 	for (size_t from = 0; from < l->n;) {
 		const struct endpoint *a = &l->items[from];
 		size_t to = from;

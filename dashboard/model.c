@@ -256,7 +256,9 @@ scan_proc(struct dash_model *m, size_t *count)
 	if (d == NULL)
 		return NULL;
 	if (full) {
-		memset(m->foreign, 0, m->foreign_cap * sizeof(*m->foreign));
+		/* memset(NULL, 0, 0) is undefined: the table may not exist yet. */
+		if (m->foreign != NULL)
+			memset(m->foreign, 0, m->foreign_cap * sizeof(*m->foreign));
 		m->nforeign = 0;
 	}
 	for (size_t i = 0; i < m->nprocs; i++)
