@@ -508,13 +508,14 @@ struct rate {
 	double median_collisions;
 	long total_collisions;
 	long max_collisions_over_switches; /* > 0: a collision with no preemption */
+	double median_seconds;             /* of a run, first start to last end */
 };
 
 static struct rate
 race_runs(const char *mode, struct shared *s, int pin, struct proc_area *area)
 {
-	double lost_percent[MAX_RUNS], collisions[MAX_RUNS];
-	struct rate r = { 0, 0, 0, 0, 0 };
+	double lost_percent[MAX_RUNS], collisions[MAX_RUNS], seconds[MAX_RUNS];
+	struct rate r = { 0, 0, 0, 0, 0, 0 };
 	bool pinned = pin >= 0;
 	bool pinned_ok = true;
 
@@ -529,6 +530,7 @@ race_runs(const char *mode, struct shared *s, int pin, struct proc_area *area)
 			r.runs_lost++;
 		lost_percent[run - 1] = 100.0 * (double)lost / (double)o.expected;
 		collisions[run - 1] = (double)o.collisions;
+		seconds[run - 1] = o.seconds;
 		r.total_collisions += o.collisions;
 		if (o.collisions - o.involuntary > r.max_collisions_over_switches)
 			r.max_collisions_over_switches = o.collisions - o.involuntary;
@@ -546,6 +548,7 @@ race_runs(const char *mode, struct shared *s, int pin, struct proc_area *area)
 	}
 	r.median_lost_percent = pl_measure_median(lost_percent, (size_t)runs);
 	r.median_collisions = pl_measure_median(collisions, (size_t)runs);
+	r.median_seconds = pl_measure_median(seconds, (size_t)runs);
 	pl_note("loss-rate",
 	        PL_FIELDS(PL_STR("mode", mode), PL_INT("runs", runs),
 	                  PL_INT("runs_lost", r.runs_lost),
@@ -601,17 +604,49 @@ threads_race(struct shared *s)
 	return r;
 }
 
+/* On one CPU the threads meet only when the scheduler preempts one of them
+ * inside its window, once in each time slice of a few milliseconds. A run
+ * as short as step 1's may span only a handful of slices, and on a busy
+ * CPU one thread may then get through all its increments before the other
+ * starts. So here each thread adds for at least PINNED_WORK seconds of CPU,
+ * judged from step 1's runs, and every run spans dozens of slices. */
+#define PINNED_WORK 0.05
+
+static long
+pinned_increments(const struct rate *free)
+{
+	double per_increment = free->median_seconds / (double)increments;
+	double most = (double)(MAX_TOTAL / workers);
+	double want;
+
+	if (!race_has_room() || per_increment <= 0)
+		return increments;
+	if (most > MAX_SPINS / ((double)workers * (double)window))
+		most = MAX_SPINS / ((double)workers * (double)window);
+	want = PINNED_WORK / per_increment;
+	if (want > most)
+		want = most;
+	return want > (double)increments ? (long)want : increments;
+}
+
 static void
 single_cpu_race(const struct rate *free)
 {
 	static struct shared s;
 	int cpu = allowed_cpus[0];
+	long asked = increments;
 	struct rate r;
 
-	pl_step("single-cpu", PL_FIELDS(PL_INT("cpu", cpu)),
+	increments = pinned_increments(free);
+	pl_step("single-cpu", PL_FIELDS(PL_INT("cpu", cpu), PL_INT("increments", increments)),
 	        "the same race with every thread pinned to CPU %d: only preemption can "
 	        "interleave them",
 	        cpu);
+	if (increments != asked)
+		pl_note("stretched", PL_FIELDS(PL_INT("increments", increments), PL_INT("asked", asked)),
+		        "each thread adds %ld times here, not %ld, so that a run spans many time "
+		        "slices",
+		        increments, asked);
 	r = race_runs("single-cpu", &s, cpu, NULL);
 	if (race_has_room()) {
 		pl_check("still-races", r.runs_lost > 0,
@@ -638,6 +673,7 @@ single_cpu_race(const struct rate *free)
 	pl_check("collisions-need-preemption", r.max_collisions_over_switches <= 0, NULL,
 	         "in every run, collisions <= involuntary context switches: each one was a "
 	         "thread preempted inside its window");
+	increments = asked;
 }
 
 static void

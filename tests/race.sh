@@ -5,7 +5,7 @@
 # nothing behind however it ends.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 33
+plan 34
 
 # --- One run in JSON, and what its events must say. ---
 run_demo race --json --speed 100 --single-cpu --runs 5
@@ -15,8 +15,10 @@ check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "four steps, in the lesson's order" \
 	steps_are "$json" "threads-race,processes-race,fixes,single-cpu"
 check "every run adds up: got + lost = expected, got <= expected" \
-	jq_is "$json" '[.[] | select(.event=="run") |
-		.got + .lost == .expected and .got <= .expected and .expected == 40000] |
+	jq_is "$json" '(map(select(.event=="step" and .id=="single-cpu"))[0].increments) as $n |
+		[.[] | select(.event=="run") |
+		.got + .lost == .expected and .got <= .expected and
+		.expected == (if .mode == "single-cpu" then 2 * $n else 40000 end)] |
 		"\(length) \(all)"' "15 true"
 
 # Step 1: threads, one on each CPU.
@@ -40,6 +42,11 @@ check "--single-cpu: every run on that one CPU, collisions <= involuntary switch
 	jq_is "$json" '[.[] | select(.event=="run" and .mode=="single-cpu") |
 		(.cpus | test("^[0-9]+$")) and .collisions <= .involuntary] | "\(length) \(all)"' \
 	"5 true"
+check "--single-cpu: runs stretched to at least the asked increments, and said so" \
+	jq_is "$json" '(map(select(.event=="step" and .id=="single-cpu"))[0].increments) as $n |
+		$n >= 20000 and $n <= 500000 and ($n == 20000 or
+		(map(select(.event=="stretched" and .increments == $n and .asked == 20000)) |
+		length == 1))' true
 check "--single-cpu: updates still lost, in at least 4 of 5 runs" \
 	jq_is "$json" '[.[] | select(.event=="run" and .mode=="single-cpu" and .lost > 0)] |
 		length >= 4' true
