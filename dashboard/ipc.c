@@ -30,6 +30,7 @@
 #include <linux/unix_diag.h>
 
 #include "model.h"
+#include "pl_procfs.h"
 
 #define MQUEUE_MAGIC 0x19800202 /* linux/magic.h */
 
@@ -503,37 +504,28 @@ read_locks(struct dash_model *m, struct ipc_state *st)
 	/* "1: FLOCK  ADVISORY  WRITE 1234 08:01:5678 0 EOF", and for a waiter
 	 * "1: -> FLOCK  ADVISORY  WRITE 1235 08:01:5678 0 EOF". */
 	while (fgets(line, sizeof(line), f) != NULL) {
+		struct pl_lock_line parsed;
 		struct dash_lock l;
-		char *p = line, dev[32];
-		long pid;
 
+		if (pl_procfs_parse_lock(line, &parsed) == -1 ||
+		    dash_model_find(m, parsed.pid) == NULL)
+			continue;
 		memset(&l, 0, sizeof(l));
-		l.id = strtol(p, &p, 10);
-		if (*p != ':')
-			continue;
-		p++;
-		while (*p == ' ')
-			p++;
-		if (strncmp(p, "->", 2) == 0) {
-			l.waiting = true;
-			p += 2;
-		}
-		char start[24] = "", end[24] = "";
-		if (sscanf(p, "%7s %*s %7s %ld %31s %23s %23s", l.type, l.mode, &pid, dev, start,
-		           end) < 4)
-			continue;
+		l.id = parsed.id;
+		l.waiting = parsed.waiting;
+		snprintf(l.type, sizeof(l.type), "%s", parsed.kind);
+		snprintf(l.mode, sizeof(l.mode), "%s", parsed.access);
+		l.pid = parsed.pid;
+		l.inode = parsed.inode;
 		/* Record locks (POSIX, OFD) lock byte ranges: two on one file
 		 * are two locks. flock() locks the whole file. */
-		if (strcmp(l.type, "FLOCK") != 0 && start[0] != '\0')
-			snprintf(l.range, sizeof(l.range), "bytes %s-%s", start, end);
-		/* dev is MAJOR:MINOR:INODE (hex:hex:decimal). */
-		char *colon = strrchr(dev, ':');
-		if (colon == NULL)
-			continue;
-		l.inode = strtoull(colon + 1, NULL, 10);
-		l.pid = (pid_t)pid;
-		if (dash_model_find(m, l.pid) == NULL)
-			continue;
+		if (strcmp(l.type, "FLOCK") != 0) {
+			if (parsed.end == -1)
+				snprintf(l.range, sizeof(l.range), "bytes %lld-EOF", parsed.start);
+			else
+				snprintf(l.range, sizeof(l.range), "bytes %lld-%lld", parsed.start,
+				         parsed.end);
+		}
 		for (size_t i = 0; i < st->nfiles; i++)
 			if (st->files[i].inode == l.inode)
 				snprintf(l.name, sizeof(l.name), "%s", st->files[i].path);

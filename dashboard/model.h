@@ -56,9 +56,9 @@ struct dash_edge {
 
 /* One line of /proc/locks that concerns a watched process. */
 struct dash_lock {
-	long id;      /* the line's number; a waiter shares its blocker's */
-	char type[8]; /* FLOCK, POSIX, OFDLCK, LEASE */
-	char mode[8]; /* READ, WRITE */
+	long id;       /* the line's number; a waiter shares its blocker's */
+	char type[12]; /* FLOCK, POSIX, OFDLCK, LEASE: pl_lock_line.kind */
+	char mode[8];  /* READ, WRITE */
 	pid_t pid;
 	bool waiting; /* a "->" line: blocked on lock ID */
 	unsigned long long inode;

@@ -631,11 +631,9 @@ static ino_t file_inode;
  *     1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 0
  *     1: -> POSIX  ADVISORY  WRITE 24653 fe:00:10952850 1 1
  * "->" marks a blocked request, listed under the lock it waits for; the
- * last two fields are the byte range. */
+ * last two fields are the byte range. pl_procfs.h explains every field. */
 struct lock_line {
-	bool waiting;
-	pid_t pid;
-	long long start;
+	struct pl_lock_line lock;
 	char text[160];
 };
 
@@ -650,22 +648,12 @@ read_proc_locks(struct lock_line *out, int max)
 		return -1;
 	while (n < max && fgets(line, sizeof(line), f) != NULL) {
 		struct lock_line l = { 0 };
-		char *rest = strchr(line, ':'), *arrow;
-		unsigned long long inode;
-		long pid;
 
-		if (rest == NULL)
-			continue;
-		if ((arrow = strstr(rest, "->")) != NULL) {
-			l.waiting = true;
-			rest = arrow + 1;
-		}
 		/* Match the inode only: stat() and /proc/locks may name the
 		 * device differently (btrfs). */
-		if (sscanf(rest + 1, "%*s %*s %*s %ld %*x:%*x:%llu %lld", &pid, &inode, &l.start) != 3 ||
-		    inode != (unsigned long long)file_inode)
+		if (pl_procfs_parse_lock(line, &l.lock) == -1 ||
+		    l.lock.inode != (unsigned long long)file_inode)
 			continue;
-		l.pid = (pid_t)pid;
 		line[strcspn(line, "\n")] = '\0';
 		memcpy(l.text, line, sizeof(l.text) - 1); /* cut a line too long to show */
 		out[n++] = l;
@@ -746,7 +734,7 @@ wait_listed(pid_t pid, struct lock_line *lines, int max)
 		int n = read_proc_locks(lines, max);
 
 		for (int i = 0; i < n; i++)
-			if (lines[i].waiting && lines[i].pid == pid)
+			if (lines[i].lock.waiting && lines[i].lock.pid == pid)
 				return n;
 		nap_ms(1);
 	}
@@ -787,16 +775,17 @@ fcntl_deadlock(void)
 	if (g == NULL)
 		pl_die("pl_waitfor_new");
 	for (int i = 0; i < n; i++) {
-		const char *who = lines[i].pid == pids[0] ? "shopper 1" : "shopper 2";
+		const struct pl_lock_line *l = &lines[i].lock;
+		const char *who = l->pid == pids[0] ? "shopper 1" : "shopper 2";
 
 		pl_note("proc-locks",
-		        PL_FIELDS(PL_STR("line", lines[i].text), PL_BOOL("waiting", lines[i].waiting),
-		                  PL_INT("pid", lines[i].pid)),
+		        PL_FIELDS(PL_STR("line", lines[i].text), PL_BOOL("waiting", l->waiting),
+		                  PL_INT("pid", l->pid)),
 		        "/proc/locks: %s", lines[i].text);
-		if (lines[i].waiting)
-			pl_waitfor_wants(g, lines[i].pid, who, byte_name(lines[i].start));
+		if (l->waiting)
+			pl_waitfor_wants(g, l->pid, who, byte_name(l->start));
 		else
-			pl_waitfor_holds(g, lines[i].pid, who, byte_name(lines[i].start));
+			pl_waitfor_holds(g, l->pid, who, byte_name(l->start));
 	}
 	/* Shopper 2 is about to ask for the mask's byte: with that request,
 	 * the graph from /proc/locks closes into a cycle. */

@@ -296,13 +296,10 @@ unlock_file(int fd, enum lock_kind kind)
  * for fcntl, FLOCK for flock); ADVISORY; WRITE or READ; the owner's PID;
  * the file as MAJOR:MINOR:INODE (device numbers in hex); the byte range.
  * A waiter is listed under the lock it waits for, indented one more space
- * for each waiter it queues behind (fs/locks.c, lock_get_status). */
+ * for each waiter it queues behind (fs/locks.c, lock_get_status).
+ * pl_procfs_parse_lock() takes it apart; we keep the text to show it. */
 struct lock_line {
-	bool waiting;
-	int depth;       /* spaces before "->": 1 waits on the holder itself */
-	char kind[12];
-	char access[8];
-	pid_t pid;
+	struct pl_lock_line lock; /* lock.depth: 1 waits on the holder itself */
 	char text[160];
 };
 
@@ -319,24 +316,12 @@ proc_locks(struct lock_line *out, int max)
 		return -1;
 	while (fgets(line, sizeof(line), locks) != NULL) {
 		struct lock_line l = { 0 };
-		char *rest = strchr(line, ':'), *arrow;
-		unsigned long long inode;
-		long pid;
 
-		if (rest == NULL)
-			continue;
-		rest++;
-		if ((arrow = strstr(rest, "->")) != NULL) {
-			l.waiting = true;
-			l.depth = (int)(arrow - rest);
-			rest = arrow + 2;
-		}
 		/* Match by inode only: on btrfs, the device that stat() reports
 		 * is not the one /proc/locks prints. */
-		if (sscanf(rest, "%11s %*s %7s %ld %*x:%*x:%llu", l.kind, l.access, &pid, &inode) != 4 ||
-		    inode != (unsigned long long)file_stat.st_ino)
+		if (pl_procfs_parse_lock(line, &l.lock) == -1 ||
+		    l.lock.inode != (unsigned long long)file_stat.st_ino)
 			continue;
-		l.pid = (pid_t)pid;
 		line[strcspn(line, "\n")] = '\0';
 		memcpy(l.text, line, sizeof(l.text) - 1); /* cut a line too long to show */
 		if (n < max)
@@ -352,8 +337,8 @@ static const struct lock_line *
 find_lock(const struct lock_line *lines, int n, pid_t pid, bool waiting, const char *kind)
 {
 	for (int i = 0; i < n; i++)
-		if (lines[i].pid == pid && lines[i].waiting == waiting &&
-		    strcmp(lines[i].kind, kind) == 0)
+		if (lines[i].lock.pid == pid && lines[i].lock.waiting == waiting &&
+		    strcmp(lines[i].lock.kind, kind) == 0)
 			return &lines[i];
 	return NULL;
 }
@@ -712,7 +697,7 @@ advisory(void)
 	const struct lock_line *before = find_lock(lines, n, holder, false, "POSIX");
 	pl_note("held", PL_FIELDS(PL_INT("holder", holder), PL_STR("line", before ? before->text : "")),
 	        "/proc/locks: %s", before ? before->text : "(no lock of the holder)");
-	pl_check("holder-holds", before != NULL && strcmp(before->access, "WRITE") == 0,
+	pl_check("holder-holds", before != NULL && strcmp(before->lock.access, "WRITE") == 0,
 	         PL_FIELDS(PL_INT("holder", holder)),
 	         "the holder (pid %ld) wrote a record, and holds a write lock on the file",
 	         (long)holder);
@@ -748,7 +733,8 @@ advisory(void)
 	         r.getlk_type == F_WRLCK && r.getlk_pid == holder && r.written == PIECE_LEN &&
 	                 strstr(contents, rogue_text) != NULL,
 	         NULL, "the rogue saw the lock with F_GETLK, but its write went through");
-	pl_check("holder-still-holds", after != NULL && strcmp(after->access, "WRITE") == 0, NULL,
+	pl_check("holder-still-holds", after != NULL && strcmp(after->lock.access, "WRITE") == 0,
+	         NULL,
 	         "/proc/locks still lists the holder's write lock: it held the lock all along");
 
 	pl_child_release(holder);
@@ -803,7 +789,7 @@ wait_for_waiters(const char *kind, int want, struct lock_line *lines, int max)
 		int n = proc_locks(lines, max), blocked = 0;
 
 		for (int i = 0; i < n; i++)
-			blocked += lines[i].waiting && strcmp(lines[i].kind, kind) == 0;
+			blocked += lines[i].lock.waiting && strcmp(lines[i].lock.kind, kind) == 0;
 		if (blocked >= want || waited >= LOCKS_TIMEOUT_MS)
 			return n;
 		sleep_ms(2);
@@ -845,8 +831,10 @@ show_waiters(enum lock_kind kind)
 	        (unsigned long long)file_stat.st_ino);
 	for (int i = 0; i < n; i++)
 		pl_note("proc-locks-line",
-		        PL_FIELDS(PL_STR("kind", lines[i].kind), PL_INT("pid", lines[i].pid),
-		                  PL_BOOL("waiting", lines[i].waiting), PL_INT("depth", lines[i].depth),
+		        PL_FIELDS(PL_STR("kind", lines[i].lock.kind),
+		                  PL_INT("pid", lines[i].lock.pid),
+		                  PL_BOOL("waiting", lines[i].lock.waiting),
+		                  PL_INT("depth", lines[i].lock.depth),
 		                  PL_STR("line", lines[i].text)),
 		        "   %s", lines[i].text);
 
@@ -868,7 +856,8 @@ show_waiters(enum lock_kind kind)
 		asleep += in_lock_code;
 		pl_note("lock-waiter",
 		        PL_FIELDS(PL_STR("kind", kind_name), PL_INT("pid", pids[i]),
-		                  PL_BOOL("listed", l != NULL), PL_INT("depth", l ? l->depth : 0),
+		                  PL_BOOL("listed", l != NULL),
+		                  PL_INT("depth", l ? l->lock.depth : 0),
 		                  PL_CHAR("state", proc.state), PL_STR("wchan", proc.wchan)),
 		        "waiter %ld: %s; state %c (%s)%s%s", (long)pids[i],
 		        l ? "blocked, listed with ->" : "NOT listed", proc.state,

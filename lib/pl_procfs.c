@@ -1,4 +1,5 @@
-/* pl_procfs.c - what the kernel says about one process, from /proc/PID.
+/* pl_procfs.c - what the kernel says about one process, from /proc/PID,
+ * and about file locks, from /proc/locks.
  *
  * Field numbers follow proc(5), "/proc/pid/stat".
  */
@@ -8,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,4 +437,108 @@ pl_procfs_count_maps(pid_t pid, const char *needle)
 			count++;
 	fclose(maps);
 	return count;
+}
+
+/* Copy the next blank-separated word of *P into WORD, and step past it.
+ * Returns -1 when there is none, or when it does not fit. */
+static int
+next_word(const char **p, char *word, size_t size)
+{
+	const char *start = *p + strspn(*p, " \t");
+	size_t len = strcspn(start, " \t\n");
+
+	if (len == 0 || len >= size)
+		return -1;
+	memcpy(word, start, len);
+	word[len] = '\0';
+	*p = start + len;
+	return 0;
+}
+
+/* The number in BASE at S; *END is set after it. strtoull() would also
+ * skip blanks and take a sign ("-1" is ULLONG_MAX), so S must start with
+ * a digit. Returns -1 when it does not, or on overflow. */
+static int
+read_unsigned(const char *s, int base, char **end, unsigned long long *out)
+{
+	if (!isxdigit((unsigned char)*s) || (base == 10 && !isdigit((unsigned char)*s)))
+		return -1;
+	errno = 0;
+	*out = strtoull(s, end, base);
+	return errno == 0 ? 0 : -1;
+}
+
+/* The same for a decimal that may be negative: the PID of an OFD lock. */
+static int
+read_signed(const char *s, char **end, long long *out)
+{
+	if (!isdigit((unsigned char)(*s == '-' ? s[1] : *s)))
+		return -1;
+	errno = 0;
+	*out = strtoll(s, end, 10);
+	return errno == 0 ? 0 : -1;
+}
+
+/* The format is in pl_procfs.h. The kernel prints it in fs/locks.c,
+ * lock_get_status(): "%lld: ", the "->" prefix, then "%d %02x:%02x:%lu "
+ * and "%Ld %Ld" or "%Ld EOF". */
+int
+pl_procfs_parse_lock(const char *line, struct pl_lock_line *out)
+{
+	unsigned long long id, major, minor;
+	long long pid;
+	const char *p, *blanks;
+	char word[64], *end;
+
+	memset(out, 0, sizeof(*out));
+	/* "ID:", then for a blocked request DEPTH blanks and "->". */
+	if (read_unsigned(line, 10, &end, &id) == -1 || *end != ':' || id > INT_MAX)
+		goto invalid;
+	blanks = end + 1;
+	p = blanks + strspn(blanks, " ");
+	if (strncmp(p, "->", 2) == 0) {
+		out->waiting = true;
+		out->depth = (int)(p - blanks);
+		p += 2;
+	}
+
+	/* KIND, ADVISORY (not kept), ACCESS, PID. */
+	if (next_word(&p, out->kind, sizeof(out->kind)) == -1 ||
+	    next_word(&p, word, sizeof(word)) == -1 ||
+	    next_word(&p, out->access, sizeof(out->access)) == -1 ||
+	    next_word(&p, word, sizeof(word)) == -1 || read_signed(word, &end, &pid) == -1 ||
+	    *end != '\0' || pid < INT_MIN || pid > INT_MAX)
+		goto invalid;
+
+	/* MAJOR:MINOR:INODE, or "<none>:0" for a lock that has no file. */
+	if (next_word(&p, word, sizeof(word)) == -1)
+		goto invalid;
+	if (strcmp(word, "<none>:0") != 0) {
+		if (read_unsigned(word, 16, &end, &major) == -1 || *end != ':' ||
+		    major > UINT_MAX || read_unsigned(end + 1, 16, &end, &minor) == -1 ||
+		    *end != ':' || minor > UINT_MAX ||
+		    read_unsigned(end + 1, 10, &end, &out->inode) == -1 || *end != '\0')
+			goto invalid;
+		out->major = (unsigned)major;
+		out->minor = (unsigned)minor;
+	}
+
+	/* START, then END or "EOF", and nothing after but the newline. */
+	if (next_word(&p, word, sizeof(word)) == -1 || read_signed(word, &end, &out->start) == -1 ||
+	    *end != '\0' || next_word(&p, word, sizeof(word)) == -1)
+		goto invalid;
+	if (strcmp(word, "EOF") == 0)
+		out->end = -1;
+	else if (read_signed(word, &end, &out->end) == -1 || *end != '\0')
+		goto invalid;
+	if (p[strspn(p, " \t\n")] != '\0')
+		goto invalid;
+
+	out->id = (int)id;
+	out->pid = (pid_t)pid;
+	return 0;
+
+invalid:
+	errno = EINVAL;
+	return -1;
 }

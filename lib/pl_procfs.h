@@ -1,4 +1,5 @@
-/* pl_procfs.h - what the kernel says about one process, from /proc/PID.
+/* pl_procfs.h - what the kernel says about one process, from /proc/PID,
+ * and about the file locks of all of them, from /proc/locks.
  *
  * See proc(5). The state letters of /proc/PID/stat field 3 are
  *   R running   S sleeping   D disk wait   T stopped   t tracing stop
@@ -10,6 +11,7 @@
 #ifndef PL_PROCFS_H
 #define PL_PROCFS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -104,5 +106,50 @@ const char *pl_procfs_access_name(int access);
 
 /* How many lines of /proc/PID/maps hold NEEDLE, or -1. */
 int pl_procfs_count_maps(pid_t pid, const char *needle);
+
+/* One line of /proc/locks (proc(5)): a lock that is held, or a request
+ * that is blocked, waiting for it. For example:
+ *
+ *     1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF
+ *     1: -> POSIX  ADVISORY  WRITE 24653 fe:00:10952850 0 EOF
+ *     1:  -> POSIX  ADVISORY  WRITE 24711 fe:00:10952850 0 EOF
+ *     2: FLOCK  ADVISORY  READ 24790 00:2a:7001 0 EOF
+ *     3: OFDLCK ADVISORY  READ -1 fe:00:10952851 100 199
+ *
+ * In order, the fields are:
+ *   - the lock's number and ':'. The requests blocked on a lock are listed
+ *     right under it, with its number.
+ *   - "->" for a blocked request. The blanks before it give its depth: 1
+ *     waits on the holder itself; 2 waits on a blocked request of depth
+ *     1, because it would conflict with that one too (fs/locks.c,
+ *     locks_show() and locks_insert_block()).
+ *   - the kind: POSIX for fcntl(F_SETLK), OFDLCK for fcntl(F_OFD_SETLK),
+ *     FLOCK for flock(); also LEASE and DELEG for leases.
+ *   - ADVISORY, or MANDATORY on kernels before 5.15 (a lease shows its
+ *     state here instead). No caller needs it, so it is not kept.
+ *   - READ or WRITE (UNLCK for a lease being given up).
+ *   - the owner's PID, as seen from our PID namespace; -1 for an OFD lock,
+ *     which belongs to an open file description, not to a process.
+ *   - the file, as MAJOR:MINOR:INODE: the device numbers in hex, the inode
+ *     in decimal. "<none>:0" when the lock has no file (a lease breaker).
+ *   - the first byte locked, then the last one, or "EOF" for a lock that
+ *     runs to the end of the file, however long it grows. flock() locks a
+ *     whole file: its lines always say "0 EOF".
+ */
+struct pl_lock_line {
+	int id;                   /* the lock's number */
+	bool waiting;             /* "->": a blocked request, not a held lock */
+	int depth;                /* for a waiter, the blanks before "->"; else 0 */
+	char kind[12];            /* "POSIX", "OFDLCK", "FLOCK"... */
+	char access[8];           /* "READ" or "WRITE" */
+	pid_t pid;                /* the owner; -1 for an OFD lock */
+	unsigned major, minor;    /* the file's device */
+	unsigned long long inode; /* and its inode: 0 for "<none>" */
+	long long start, end;     /* bytes START to END, both in; END -1 is EOF */
+};
+
+/* Parse one line of /proc/locks, with or without its newline. Returns 0,
+ * or -1 with errno EINVAL when the line does not have the shape above. */
+int pl_procfs_parse_lock(const char *line, struct pl_lock_line *out);
 
 #endif /* PL_PROCFS_H */

@@ -5,7 +5,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -270,6 +273,222 @@ START_TEST(test_procfs_wait_gone_times_out_on_the_living)
 }
 END_TEST
 
+/* Lines of /proc/locks as Linux 6.x prints them (fs/locks.c,
+ * lock_get_status), with the blanks it puts in. */
+START_TEST(test_procfs_lock_holder)
+{
+	struct pl_lock_line l;
+
+	ck_assert_int_eq(
+	        pl_procfs_parse_lock("1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF\n", &l),
+	        0);
+	ck_assert_int_eq(l.id, 1);
+	ck_assert(!l.waiting);
+	ck_assert_int_eq(l.depth, 0);
+	ck_assert_str_eq(l.kind, "POSIX");
+	ck_assert_str_eq(l.access, "WRITE");
+	ck_assert_int_eq(l.pid, 24603);
+	ck_assert_uint_eq(l.major, 0xfe);
+	ck_assert_uint_eq(l.minor, 0);
+	ck_assert_uint_eq(l.inode, 10952850); /* decimal, not hex */
+	ck_assert_int_eq(l.start, 0);
+	ck_assert_int_eq(l.end, -1); /* EOF */
+}
+END_TEST
+
+/* A blocked request: "->", indented one blank deeper for each request it
+ * waits behind. The "->" is not part of the kind. */
+START_TEST(test_procfs_lock_waiters_and_depth)
+{
+	struct pl_lock_line l;
+
+	ck_assert_int_eq(
+	        pl_procfs_parse_lock("7: -> POSIX  ADVISORY  WRITE 24653 fe:00:10952850 0 EOF", &l),
+	        0);
+	ck_assert_int_eq(l.id, 7);
+	ck_assert(l.waiting);
+	ck_assert_int_eq(l.depth, 1);
+	ck_assert_str_eq(l.kind, "POSIX");
+	ck_assert_str_eq(l.access, "WRITE");
+	ck_assert_int_eq(l.pid, 24653);
+	ck_assert_uint_eq(l.inode, 10952850);
+
+	ck_assert_int_eq(
+	        pl_procfs_parse_lock("7:  -> POSIX  ADVISORY  READ 24711 fe:00:10952850 5 9\n", &l),
+	        0);
+	ck_assert(l.waiting);
+	ck_assert_int_eq(l.depth, 2);
+	ck_assert_str_eq(l.kind, "POSIX");
+	ck_assert_str_eq(l.access, "READ");
+	ck_assert_int_eq(l.pid, 24711);
+	ck_assert_int_eq(l.start, 5);
+	ck_assert_int_eq(l.end, 9);
+}
+END_TEST
+
+START_TEST(test_procfs_lock_flock_and_ofd)
+{
+	struct pl_lock_line l;
+
+	ck_assert_int_eq(pl_procfs_parse_lock("12: FLOCK  ADVISORY  READ 300 00:2a:7001 0 EOF\n",
+	                                      &l),
+	                 0);
+	ck_assert_int_eq(l.id, 12);
+	ck_assert(!l.waiting);
+	ck_assert_str_eq(l.kind, "FLOCK");
+	ck_assert_str_eq(l.access, "READ");
+	ck_assert_int_eq(l.pid, 300);
+	ck_assert_uint_eq(l.major, 0);
+	ck_assert_uint_eq(l.minor, 0x2a); /* hex: 42 */
+	ck_assert_uint_eq(l.inode, 7001);
+	ck_assert_int_eq(l.start, 0);
+	ck_assert_int_eq(l.end, -1);
+
+	/* An open file description owns an OFD lock, not a process: PID -1. */
+	ck_assert_int_eq(pl_procfs_parse_lock("3: OFDLCK ADVISORY  WRITE -1 fe:01:123 100 199\n",
+	                                      &l),
+	                 0);
+	ck_assert_str_eq(l.kind, "OFDLCK");
+	ck_assert_str_eq(l.access, "WRITE");
+	ck_assert_int_eq(l.pid, -1);
+	ck_assert_uint_eq(l.major, 0xfe);
+	ck_assert_uint_eq(l.minor, 1);
+	ck_assert_uint_eq(l.inode, 123);
+	ck_assert_int_eq(l.start, 100);
+	ck_assert_int_eq(l.end, 199);
+}
+END_TEST
+
+/* Numbers as big as they come: an NVMe disk (major 259 = 0x103), an
+ * inode past LLONG_MAX (i_ino is unsigned), a range past 4 GiB. */
+START_TEST(test_procfs_lock_big_numbers)
+{
+	struct pl_lock_line l;
+
+	ck_assert_int_eq(pl_procfs_parse_lock("2147483647: POSIX  ADVISORY  READ 4194304 "
+	                                      "103:02:18446744073709551615 4294967296 "
+	                                      "9223372036854775806\n",
+	                                      &l),
+	                 0);
+	ck_assert_int_eq(l.id, 2147483647);
+	ck_assert_int_eq(l.pid, 4194304);
+	ck_assert_uint_eq(l.major, 259);
+	ck_assert_uint_eq(l.minor, 2);
+	ck_assert_uint_eq(l.inode, 18446744073709551615ULL);
+	ck_assert_int_eq(l.start, 4294967296LL);
+	ck_assert_int_eq(l.end, 9223372036854775806LL);
+
+	/* A lease breaker has no file: "<none>:0". */
+	ck_assert_int_eq(pl_procfs_parse_lock("5: -> LEASE  BREAKER   READ 4321 <none>:0 0 EOF\n",
+	                                      &l),
+	                 0);
+	ck_assert(l.waiting);
+	ck_assert_str_eq(l.kind, "LEASE");
+	ck_assert_int_eq(l.pid, 4321);
+	ck_assert_uint_eq(l.major, 0);
+	ck_assert_uint_eq(l.inode, 0);
+	ck_assert_int_eq(l.end, -1);
+}
+END_TEST
+
+START_TEST(test_procfs_lock_rejects_broken_lines)
+{
+	static const char *const broken[] = {
+		"",
+		"\n",
+		"1:",
+		"1: -> ",
+		"POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF",      /* no ID */
+		"x: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF",   /* ID not a number */
+		"-1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF",  /* negative ID */
+		"1 POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF",    /* no ':' */
+		"99999999999: POSIX  ADVISORY  WRITE 1 fe:00:1 0 EOF",    /* ID too big */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0",       /* no end */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850",         /* no range */
+		"1: POSIX  ADVISORY  WRITE 24603",                        /* no file */
+		"1: POSIX  ADVISORY  WRITE pid fe:00:10952850 0 EOF",     /* PID not a number */
+		"1: POSIX  ADVISORY  WRITE 99999999999 fe:00:1 0 EOF",    /* PID too big */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00 0 EOF",            /* no inode */
+		"1: POSIX  ADVISORY  WRITE 24603 10952850 0 EOF",         /* no device */
+		"1: POSIX  ADVISORY  WRITE 24603 zz:00:10952850 0 EOF",   /* device not hex */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:1095285a 0 EOF",   /* inode not decimal */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:-1 0 EOF",         /* negative inode */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOFX",  /* end neither */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 x EOF",   /* start not a number */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF 7", /* something after */
+		"1: POSIXPOSIXPOSIX ADVISORY WRITE 1 fe:00:1 0 EOF",      /* kind too long */
+		"1: POSIX ADVISORY WRITEWRITE 1 fe:00:1 0 EOF",           /* access too long */
+	};
+	struct pl_lock_line l;
+
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		errno = 0;
+		ck_assert_msg(pl_procfs_parse_lock(broken[i], &l) == -1, "accepted '%s'",
+		              broken[i]);
+		ck_assert_int_eq(errno, EINVAL);
+	}
+}
+END_TEST
+
+/* This kernel's own /proc/locks: every line parses, and our locks are
+ * there, a waiter too. An flock() and an fcntl() lock on one file do
+ * not conflict on Linux: they are two separate kinds. */
+START_TEST(test_procfs_lock_reads_this_kernel)
+{
+	char path[] = "/tmp/check_procfs-XXXXXX", line[512];
+	struct flock range = {
+		.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 10, .l_len = 10
+	};
+	bool flock_seen = false, posix_seen = false, waiter_seen = false;
+	struct pl_lock_line l;
+	struct stat st;
+	pid_t waiter;
+	int fd;
+
+	fd = mkstemp(path);
+	ck_assert_int_ne(fd, -1);
+	unlink(path);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_int_eq(flock(fd, LOCK_EX), 0);
+	ck_assert_int_eq(fcntl(fd, F_SETLK, &range), 0);
+	waiter = fork();
+	ck_assert_int_ne(waiter, -1);
+	if (waiter == 0)
+		_exit(fcntl(fd, F_SETLKW, &range) == 0 ? 0 : 1); /* blocks */
+
+	for (int waited = 0; !waiter_seen && waited < DEADLINE_MS; waited++) {
+		FILE *locks = fopen("/proc/locks", "re");
+
+		ck_assert_ptr_nonnull(locks);
+		flock_seen = posix_seen = false;
+		while (fgets(line, sizeof(line), locks) != NULL) {
+			ck_assert_msg(pl_procfs_parse_lock(line, &l) == 0, "cannot parse '%s'",
+			              line);
+			if (l.inode != (unsigned long long)st.st_ino)
+				continue;
+			if (!l.waiting && l.pid == getpid() && strcmp(l.kind, "FLOCK") == 0)
+				flock_seen = strcmp(l.access, "WRITE") == 0 && l.start == 0 &&
+				             l.end == -1;
+			if (!l.waiting && l.pid == getpid() && strcmp(l.kind, "POSIX") == 0)
+				posix_seen = strcmp(l.access, "WRITE") == 0 && l.start == 10 &&
+				             l.end == 19;
+			if (l.waiting && l.pid == waiter)
+				waiter_seen = strcmp(l.kind, "POSIX") == 0 && l.depth == 1 &&
+				              l.start == 10 && l.end == 19;
+		}
+		fclose(locks);
+		if (!waiter_seen)
+			usleep(1000);
+	}
+	kill(waiter, SIGKILL);
+	ck_assert_int_eq(waitpid(waiter, NULL, 0), waiter);
+	close(fd);
+	ck_assert(flock_seen);
+	ck_assert(posix_seen);
+	ck_assert(waiter_seen);
+}
+END_TEST
+
 static Suite *
 procfs_suite(void)
 {
@@ -281,12 +500,18 @@ procfs_suite(void)
 	tcase_add_test(parse, test_procfs_comm_ends_at_last_paren);
 	tcase_add_test(parse, test_procfs_rejects_broken_lines);
 	tcase_add_test(parse, test_procfs_state_names);
+	tcase_add_test(parse, test_procfs_lock_holder);
+	tcase_add_test(parse, test_procfs_lock_waiters_and_depth);
+	tcase_add_test(parse, test_procfs_lock_flock_and_ofd);
+	tcase_add_test(parse, test_procfs_lock_big_numbers);
+	tcase_add_test(parse, test_procfs_lock_rejects_broken_lines);
 	tcase_add_test(live, test_procfs_reads_itself_running);
 	tcase_add_test(live, test_procfs_sees_sleeping_stopped_and_zombie);
 	tcase_add_test(live, test_procfs_wait_state_times_out);
 	tcase_add_test(live, test_procfs_lists_children_and_exe);
 	tcase_add_test(live, test_procfs_fields_fds_and_maps);
 	tcase_add_test(live, test_procfs_wait_gone_times_out_on_the_living);
+	tcase_add_test(live, test_procfs_lock_reads_this_kernel);
 	tcase_set_timeout(live, 20);
 	suite_add_tcase(s, parse);
 	suite_add_tcase(s, live);
