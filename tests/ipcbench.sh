@@ -148,7 +148,8 @@ for what in INT:shm-sem,mq TERM:unix,shm-spin INT:tcp; do
 	kill -s "$sig" "$demo_pid"
 	wait_demo
 	check "SIG$sig during ${what#*:}: the demo dies of it, the receiver within a second, nothing left" \
-		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"'
+		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"' ||
+		{ diag "status $rc; $(tail -n 3 "$err")"; why_left; ipc_objects; ls /tmp | grep proclab; }
 done
 
 # --- A receiver killed from outside: the sender notices, says so, and ends. ---

@@ -35,6 +35,7 @@ check() {
 	else
 		echo "not ok $tap_count - $desc"
 		tap_failed=$((tap_failed + 1))
+		return 1
 	fi
 }
 
@@ -98,6 +99,13 @@ token_pids() {
 		sed -n 's|^/proc/\([0-9]*\)/environ$|\1|p'
 }
 nothing_left() { [ -z "$(token_pids)" ]; }
+
+# why_left: for a failed check, what still runs with the token, and where.
+why_left() {
+	for p in $(token_pids); do
+		diag "left: $(cat "/proc/$p/stat" 2>/dev/null) wchan $(cat "/proc/$p/wchan" 2>/dev/null)"
+	done
+}
 
 # Children of PID that carry the token, as the kernel lists them.
 token_children_of() {
