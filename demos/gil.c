@@ -775,17 +775,6 @@ check_cases(const char *what, const struct summary *s, int n)
 
 static double tick_ns;
 
-/* Seconds of CPU this thread has used: the clock to calibrate on, since a
- * busy machine stretches wall-clock time but not CPU time. */
-static double
-cpu_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static void
 calibrate(void)
 {
@@ -797,14 +786,15 @@ calibrate(void)
 	        "the model: %d threads run ticks of bytecode, and must hold one lock to run them",
 	        nthreads);
 	/* Time ever longer runs of ticks until one takes 20 ms of CPU (less at
-	 * --speed). */
+	 * --speed), on this thread's CPU clock: a busy machine stretches
+	 * wall-clock time but not CPU time. */
 	do {
-		double start = cpu_now();
+		double start = pl_measure_thread_cpu();
 
 		n *= 2;
 		for (uint64_t i = 0; i < n; i++)
 			x = tick(x);
-		spent = cpu_now() - start;
+		spent = pl_measure_thread_cpu() - start;
 	} while (spent < 0.02 / (speed > 10 ? 10 : speed) && n < (1ULL << 40));
 	tick_ns = spent / (double)n * 1e9 + (double)(x == 0); /* x: keep the loop */
 

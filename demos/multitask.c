@@ -82,42 +82,7 @@ static double job;                  /* WORK after --speed */
 static long nap_count;
 
 /* ------------------------------------------------------------------ */
-/* The work, and one worker process.                                    */
-
-/* CPU-bound work: a hash of each number in [0, N), summed (splitmix64). */
-static uint64_t
-crunch(uint64_t n)
-{
-	uint64_t sum = 0;
-
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t z = i + 0x9e3779b97f4a7c15u;
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-		sum += z ^ (z >> 31);
-	}
-	return sum;
-}
-
-/* How many iterations make SECONDS of CPU, timed on this thread's own CPU
- * clock, which a busy machine does not stretch. */
-static uint64_t
-calibrate(double seconds)
-{
-	struct timespec a, b;
-	uint64_t n = 100000, sink = 0;
-	double used = 0;
-
-	crunch(n); /* warm-up */
-	while (used < 0.05 / pl_narrate_get_config()->speed + 0.005) {
-		n *= 2;
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-		sink += crunch(n);
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-		used = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	}
-	return (uint64_t)((double)n / used * seconds) + (sink & 1);
-}
+/* One worker process: CPU-bound (pl_measure_crunch) or waiting.        */
 
 enum kind { CPU_BOUND, IO_BOUND };
 
@@ -130,18 +95,6 @@ struct report {
 	int cpu_at_end;           /* sched_getcpu() */
 	uint64_t sum;
 };
-
-/* This thread's CPU time. A worker is one thread; counting that thread
- * alone (here and with RUSAGE_THREAD) keeps out any thread a sanitizer's
- * runtime adds, and matches what /proc/PID/status counts: the main task. */
-static double
-own_cpu_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void
 worker(enum kind kind, int pin)
@@ -162,15 +115,18 @@ worker(enum kind kind, int pin)
 	pl_child_tell(&ready, 1);
 	pl_child_hold(); /* the start line */
 
+	/* This thread's CPU time and switches. A worker is one thread;
+	 * counting that thread alone keeps out any thread a sanitizer's runtime
+	 * adds, and matches what /proc/PID/status counts: the main task. */
 	getrusage(RUSAGE_THREAD, &before);
 	me.start = pl_measure_now();
-	double cpu0 = own_cpu_seconds();
+	double cpu0 = pl_measure_thread_cpu();
 	if (kind == CPU_BOUND)
-		me.sum = crunch(iterations);
+		me.sum = pl_measure_crunch(0, iterations);
 	else
 		for (long i = 0; i < nap_count; i++)
 			nanosleep(&nap, NULL); /* stands for waiting on a disk or a network */
-	me.cpu = own_cpu_seconds() - cpu0;
+	me.cpu = pl_measure_thread_cpu() - cpu0;
 	me.end = pl_measure_now();
 	getrusage(RUSAGE_THREAD, &after);
 	me.voluntary = after.ru_nvcsw - before.ru_nvcsw;
@@ -277,21 +233,10 @@ struct figure {
 	char allowed_list[256];
 };
 
-static double
-median_spread(const double *values, int n, double *spread)
-{
-	double sorted[MAX_RUNS], mid;
-
-	memcpy(sorted, values, (size_t)n * sizeof(*sorted));
-	mid = pl_measure_median(sorted, (size_t)n);
-	*spread = mid > 0 ? (sorted[n - 1] - sorted[0]) / mid * 100.0 : 0;
-	return mid;
-}
-
 static struct figure
 measure(enum kind kind, bool pinned, uint64_t expected)
 {
-	double wall[MAX_RUNS], sum[MAX_RUNS], max[MAX_RUNS], vol[MAX_RUNS], invol[MAX_RUNS], ignore;
+	double wall[MAX_RUNS], sum[MAX_RUNS], max[MAX_RUNS], vol[MAX_RUNS], invol[MAX_RUNS];
 	struct figure f;
 
 	memset(&f, 0, sizeof(f));
@@ -312,11 +257,11 @@ measure(enum kind kind, bool pinned, uint64_t expected)
 		f.overlapped = f.overlapped && r.overlapped;
 		snprintf(f.allowed_list, sizeof(f.allowed_list), "%s", r.allowed);
 	}
-	f.wall = median_spread(wall, (int)runs, &f.spread);
-	f.cpu_sum = median_spread(sum, (int)runs, &ignore);
-	f.cpu_max = median_spread(max, (int)runs, &ignore);
-	f.voluntary = median_spread(vol, (int)runs, &ignore);
-	f.involuntary = median_spread(invol, (int)runs, &ignore);
+	f.wall = pl_measure_median_spread(wall, (size_t)runs, &f.spread);
+	f.cpu_sum = pl_measure_median_spread(sum, (size_t)runs, NULL);
+	f.cpu_max = pl_measure_median_spread(max, (size_t)runs, NULL);
+	f.voluntary = pl_measure_median_spread(vol, (size_t)runs, NULL);
+	f.involuntary = pl_measure_median_spread(invol, (size_t)runs, NULL);
 	return f;
 }
 
@@ -480,9 +425,10 @@ main(int argc, char *argv[])
 
 	pl_demo_init(argc, argv, &demo);
 	settle_options();
-	iterations = calibrate(job);
+	/* A probe of 50 ms of CPU for a steady rate, shorter at --speed. */
+	iterations = pl_measure_calibrate(job, 0.05 / pl_narrate_get_config()->speed + 0.005);
 
-	uint64_t expected = crunch(iterations);
+	uint64_t expected = pl_measure_crunch(0, iterations);
 	one = one_core(expected);
 	all = all_cores(expected);
 	io = waiting_work();

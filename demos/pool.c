@@ -43,7 +43,6 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "proclab.h"
@@ -870,15 +869,6 @@ struct bench_case {
 	double median[3], spread[3];
 };
 
-static double
-median_spread(double *v, int n, double *spread)
-{
-	double mid = pl_measure_median(v, (size_t)n); /* sorts */
-
-	*spread = mid > 0 ? (v[n - 1] - v[0]) / mid * 100.0 : 0;
-	return mid;
-}
-
 static struct bench_case cases[3];
 
 static void
@@ -940,8 +930,8 @@ bench_step(void)
 		struct bench_case *b = &cases[c];
 
 		for (int how = 0; how < 3; how++)
-			b->median[how] =
-			        median_spread(times[c][how], (int)repeats, &b->spread[how]);
+			b->median[how] = pl_measure_median_spread(times[c][how], (size_t)repeats,
+			                                          &b->spread[how]);
 		for (int how = 0; how < 3; how++) {
 			double speedup = b->median[how] > 0 ? b->median[LOOP] / b->median[how] : 0;
 			/* CPU time the runner added per task, against a perfect split. */
@@ -1000,17 +990,8 @@ verdict(void)
 
 /* ------------------------------------------------------------------ */
 
-/* Seconds of CPU this thread has used: the clock to calibrate on, since a
- * busy machine stretches wall-clock time but not CPU time. */
-static double
-cpu_now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
+/* How many rounds of f() make a microsecond, timed on this thread's CPU
+ * clock: a busy machine stretches wall-clock time but not CPU time. */
 static void
 calibrate(void)
 {
@@ -1019,11 +1000,11 @@ calibrate(void)
 	uint64_t x = 0;
 
 	do {
-		double start = cpu_now();
+		double start = pl_measure_thread_cpu();
 
 		rounds *= 2;
 		x += f(x, rounds);
-		spent = cpu_now() - start;
+		spent = pl_measure_thread_cpu() - start;
 	} while (spent < 0.01 && rounds < (1L << 30));
 	rounds_per_us = (double)rounds / (spent * 1e6) + (double)(x == 1);
 }

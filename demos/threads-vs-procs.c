@@ -145,24 +145,9 @@ join_thread(pthread_t thread)
 		pl_die_en(err, "pthread_join");
 }
 
-/* The CPU-bound job: a hash of each number in [FROM, TO), summed. The sum
- * of a split range is the sum of its parts, so every split can be checked
- * against the sequential result. */
-static uint64_t
-crunch(uint64_t from, uint64_t to)
-{
-	uint64_t sum = 0;
-
-	for (uint64_t i = from; i < to; i++) {
-		uint64_t z = i + 0x9e3779b97f4a7c15u; /* splitmix64 */
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-		sum += z ^ (z >> 31);
-	}
-	return sum;
-}
-
-/* Worker K of N takes this share of [0, TOTAL). */
+/* Worker K of N takes this share of [0, TOTAL). The CPU-bound job is
+ * pl_measure_crunch(): the sum over a split range is the sum of its parts,
+ * so every split can be checked against the sequential result. */
 static void
 share(uint64_t total, int k, int n, uint64_t *from, uint64_t *to)
 {
@@ -190,18 +175,6 @@ static bool
 tasks_are(int got, int ours)
 {
 	return got >= ours && got <= ours + SANITIZER_TASKS;
-}
-
-/* Median of N values and spread, (max - min) / median in percent. */
-static double
-median_spread(const double *values, int n, double *spread)
-{
-	double sorted[MAX_RUNS], mid;
-
-	memcpy(sorted, values, (size_t)n * sizeof(*sorted));
-	mid = pl_measure_median(sorted, (size_t)n);
-	*spread = mid > 0 ? (sorted[n - 1] - sorted[0]) / mid * 100.0 : 0;
-	return mid;
 }
 
 static bool
@@ -248,7 +221,7 @@ side_thread_main(void *arg)
 	pthread_barrier_wait(me->ready); /* the main thread now looks at /proc */
 	pthread_barrier_wait(me->go);
 	share(SMALL_JOB, me->index, nworkers, &from, &to);
-	me->report.sum = crunch(from, to);
+	me->report.sum = pl_measure_crunch(from, to);
 	return NULL;
 }
 
@@ -324,7 +297,7 @@ side_by_side_processes(void)
 			pl_child_tell(&me, sizeof(me));
 			pl_child_hold();
 			share(SMALL_JOB, i, nworkers, &from, &to);
-			me.sum = crunch(from, to);
+			me.sum = pl_measure_crunch(from, to);
 			pl_child_tell(&me, sizeof(me));
 			_exit(EXIT_SUCCESS);
 		}
@@ -369,7 +342,7 @@ side_by_side(void)
 
 	pl_step("side-by-side", PL_FIELDS(PL_INT("workers", nworkers)),
 	        "the same job, split over %d threads and over %d processes", nworkers, nworkers);
-	expected = crunch(0, SMALL_JOB);
+	expected = pl_measure_crunch(0, SMALL_JOB);
 	in_threads = side_by_side_threads();
 	in_processes = side_by_side_processes();
 	char hex[20];
@@ -756,7 +729,7 @@ bystander_main(void *arg)
 	double end = pl_measure_now() + BYSTANDER_SECONDS;
 
 	while (pl_measure_now() < end) {
-		crunch(0, 100000);
+		pl_measure_crunch(0, 100000);
 		atomic_fetch_add(&watch->ticks, 1);
 	}
 	atomic_fetch_add(&watch->finished, 1);
@@ -855,7 +828,7 @@ segfault_in_process(void)
 			pl_child_hold();
 			if (i == 0)
 				segfault_now();
-			crunch(0, SMALL_JOB / (uint64_t)n);
+			pl_measure_crunch(0, SMALL_JOB / (uint64_t)n);
 			_exit(EXIT_SUCCESS);
 		default: /* Parent */
 			break;
@@ -1024,7 +997,7 @@ part_main(void *arg)
 
 	me->started = pl_measure_now();
 	share(iterations, me->index, nworkers, &from, &to);
-	me->sum = crunch(from, to);
+	me->sum = pl_measure_crunch(from, to);
 	return NULL;
 }
 
@@ -1050,7 +1023,7 @@ run_once(enum way how)
 
 	switch (how) {
 	case SEQUENTIAL:
-		r.sum = crunch(0, iterations);
+		r.sum = pl_measure_crunch(0, iterations);
 		break;
 	case THREADS:
 		for (int i = 0; i < nworkers; i++) {
@@ -1095,26 +1068,6 @@ run_once(enum way how)
 	return r;
 }
 
-/* How many iterations make SECONDS of CPU: time a slice on this thread's
- * own CPU clock, which a busy machine does not stretch. */
-static uint64_t
-calibrate(double seconds)
-{
-	struct timespec a, b;
-	uint64_t n = 100000, sink = 0;
-	double used = 0;
-
-	crunch(0, n); /* warm-up */
-	while (used < 0.05 / speed() + 0.005) {
-		n *= 2;
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &a);
-		sink += crunch(0, n);
-		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &b);
-		used = (double)(b.tv_sec - a.tv_sec) + (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	}
-	return (uint64_t)((double)n / used * seconds) + (sink & 1);
-}
-
 struct figure {
 	double wall, cpu, spread, startup_pct;
 	int right;
@@ -1126,8 +1079,9 @@ speedup(struct figure fig[NWAYS])
 	double job = work / speed() < MIN_WORK ? MIN_WORK : work / speed();
 	uint64_t expected;
 
-	iterations = calibrate(job);
-	expected = crunch(0, iterations);
+	/* A probe of 50 ms of CPU for a steady rate, shorter at --speed. */
+	iterations = pl_measure_calibrate(job, 0.05 / speed() + 0.005);
+	expected = pl_measure_crunch(0, iterations);
 	pl_step("speedup",
 	        PL_FIELDS(PL_INT("workers", nworkers), PL_INT("cpus", ncpus), PL_INT("runs", runs),
 	                  PL_DOUBLE("job_cpu_seconds", job)),
@@ -1135,7 +1089,7 @@ speedup(struct figure fig[NWAYS])
 	        "(%d CPUs here)",
 	        job, nworkers, nworkers, ncpus);
 	for (int w = 0; w < NWAYS; w++) {
-		double walls[MAX_RUNS], cpus[MAX_RUNS], startup = 0, spread;
+		double walls[MAX_RUNS], cpus[MAX_RUNS], startup = 0;
 
 		run_once((enum way)w); /* warm-up: caches, page faults, CPU frequency */
 		fig[w].right = 0;
@@ -1147,8 +1101,8 @@ speedup(struct figure fig[NWAYS])
 			startup = r.startup / r.wall > startup ? r.startup / r.wall : startup;
 			fig[w].right += r.sum == expected;
 		}
-		fig[w].wall = median_spread(walls, (int)runs, &fig[w].spread);
-		fig[w].cpu = median_spread(cpus, (int)runs, &spread);
+		fig[w].wall = pl_measure_median_spread(walls, (size_t)runs, &fig[w].spread);
+		fig[w].cpu = pl_measure_median_spread(cpus, (size_t)runs, NULL);
 		fig[w].startup_pct = startup * 100;
 		pl_note("run",
 		        PL_FIELDS(PL_STR("way", way_names[w]),

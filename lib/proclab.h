@@ -16,7 +16,7 @@
  *   pl_cleanup.h  leaving nothing behind on exit or Ctrl-C
  *   pl_demo.h     helpers for a demo's main(): start-up, dying with a message
  *   pl_io.h       reading and writing all of it; errno names
- *   pl_measure.h  a monotonic clock, medians and percentiles
+ *   pl_measure.h  clocks, medians and percentiles; CPU work sized to the machine
  *   pl_board.h    the status board a demo shares with the dashboard
  *   pl_waitfor.h  the wait-for graph of processes and locks, and its cycles
  *   pl_lock.h     mutexes and semaphores that report who holds and who waits
