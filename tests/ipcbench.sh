@@ -6,7 +6,7 @@
 # measurements, and this machine is busy.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 45
+plan 46
 
 mechanisms="pipe socketpair unix tcp mq shm-sem shm-spin"
 msgsize_max=$(cat /proc/sys/fs/mqueue/msgsize_max 2>/dev/null || echo 8192)
@@ -86,9 +86,16 @@ check "tcp used a port the kernel picked" \
 	jq_is "$json" '[.[] | select(.event=="mechanism" and .mechanism=="tcp") | .port > 0] | all' true
 
 # The ceilings.
-check "ceilings: dd | dd twice and a ping-pong in each mode, memcpy twice" \
+check "ceilings: dd | dd twice, the writing dd alone and a ping-pong in each mode, memcpy twice" \
 	jq_is "$json" '[.[] | select(.event=="ceiling") | .ceiling] | join(" ")' \
-	"dd dd-64k pingpong dd dd-64k pingpong memcpy-cache memcpy-ram"
+	"dd dd-64k dd-zero pingpong dd dd-64k dd-zero pingpong memcpy-cache memcpy-ram"
+check "pipe vs dd: the ratio is the two figures', and pinned only, less dd's own filling" \
+	jq_is "$json" '[.[] | select(.event=="pipe-vs-dd") |
+		((.ratio - .pipe_mb_s / .dd_64k_mb_s) | fabs) < 1e-3 and .held == (.ratio >= 0.9) and
+		(if .mode == "pinned" then
+			(.dd_zero_mb_s <= .dd_64k_mb_s or
+			((1 / .dd_net_mb_s - (1 / .dd_64k_mb_s - 1 / .dd_zero_mb_s)) | fabs) < 1e-6)
+		else .dd_net_mb_s == 0 end)] | "\(length) \(all)"' "2 true"
 check "ceilings: every dd copied its bytes and exited 0, every ping-pong came back, all figures positive" \
 	jq_is "$json" '[.[] | select(.event=="ceiling") | (.ok // true) and
 		((.mb_s // .median_us) > 0)] | all' true
@@ -144,12 +151,12 @@ for what in INT:shm-sem,mq TERM:unix,shm-spin INT:tcp; do
 	sig=${what%%:*}
 	start_demo ipcbench --only "${what#*:}" --seconds 30
 	receiving() { has_children "$demo_pid" 1; }
-	poll 30 receiving
+	poll 30 receiving || diag "no receiver seen within 30 s: $(ps -o pid,ppid,stat,etime,args --ppid "$demo_pid")"
 	kill -s "$sig" "$demo_pid"
 	wait_demo
 	check "SIG$sig during ${what#*:}: the demo dies of it, the receiver within a second, nothing left" \
 		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"' ||
-		{ diag "status $rc; $(tail -n 3 "$err")"; why_left; ipc_objects; ls /tmp | grep proclab; }
+		{ diag "status $rc; $(tail -n 3 "$err")"; why_left; ipc_objects; ls /tmp | grep "proclab-ipcbench"; }
 done
 
 # --- A receiver killed from outside: the sender notices, says so, and ends. ---

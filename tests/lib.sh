@@ -61,8 +61,12 @@ run_demo() {
 }
 
 # start_demo NAME ARG...: start it in the background. Sets $demo_pid,
-# $out and $err. The libtool wrapper execs the program, so the PID is the
-# demo's own.
+# $out and $err. In a shared build the program is a libtool wrapper
+# script, which execs the real one under the same PID, but first forks a
+# few commands of its own (sed) and ignores SIGINT as any background
+# shell does. So this returns only once the PID runs the real program:
+# until then a child of that PID is not the demo's, and a Ctrl-C sent to
+# it would be lost.
 start_demo() {
 	name=$1
 	shift
@@ -70,6 +74,15 @@ start_demo() {
 	err="$WORK/err.bg.$tap_count"
 	env PROCLAB_TEST_TOKEN="$TOKEN" "$(demo_bin "$name")" "$@" >"$out" 2>"$err" </dev/null &
 	demo_pid=$!
+	poll 30 is_program "$demo_pid" || diag "$demo_pid never ran the program itself"
+}
+
+# is_program PID: PID runs a proclab binary, not a shell, or has ended.
+is_program() {
+	case $(readlink "/proc/$1/exe" 2>/dev/null) in
+	*/proclab-* | */lt-proclab-* | */proclab) return 0 ;;
+	esac
+	[ ! -d "/proc/$1" ] || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
 }
 
 # wait_demo: reap the background demo; sets $rc.
