@@ -38,6 +38,7 @@
 #include "pl_board.h"
 #include "pl_child.h"
 #include "pl_parse.h"
+#include "pl_procfs.h"
 #include "text.h"
 #include "view.h"
 
@@ -463,6 +464,23 @@ drain_output(struct dash_model *m, bool keep)
 	}
 }
 
+/* Signal a process on the books, but only if its PID still names it. A
+ * process that ended between two refreshes may have been reaped elsewhere
+ * (an orphan, by init), and its PID given to another: with pid_max at
+ * 32768 that happens within seconds on a busy machine, and the signal
+ * would hit a stranger. The start time tells them apart. */
+static int
+signal_proc(pid_t pid, unsigned long long start, int sig)
+{
+	struct pl_proc now;
+
+	if (pl_procfs_read(pid, &now) == -1 || now.start != start) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(pid, sig);
+}
+
 /* End every watched process we started: SIGTERM, a moment, SIGKILL. */
 static void
 end_run(struct dash_model *m)
@@ -477,7 +495,7 @@ end_run(struct dash_model *m)
 	}
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].gone_at < 0)
-			kill(m->procs[i].pid, SIGTERM);
+			signal_proc(m->procs[i].pid, m->procs[i].start, SIGTERM);
 	deadline = now_seconds() + QUIT_GRACE;
 	while (now_seconds() < deadline) {
 		struct timespec tick = { 0, 10 * 1000000L };
@@ -492,7 +510,7 @@ end_run(struct dash_model *m)
 		kill(-run.child, SIGKILL);
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
-			kill(m->procs[i].pid, SIGKILL);
+			signal_proc(m->procs[i].pid, m->procs[i].start, SIGKILL);
 	if (!run.child_reaped && waitpid(run.child, &run.child_status, 0) == run.child)
 		run.child_reaped = true;
 }
@@ -625,6 +643,7 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 	struct dash_view_state vs = { .title = title, .color = !o->no_color, .rate = o->rate };
 	double started = now_seconds(), next = 0, status_until = 0;
 	pid_t killing = 0;
+	unsigned long long killing_start = 0;
 	double kill_at = 0;
 	char status[256] = "";
 	bool announced_end = false;
@@ -645,7 +664,7 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 		if (killing && t >= kill_at) {
 			struct dash_proc *p = dash_model_find(m, killing);
 			if (p != NULL && p->gone_at < 0 && p->state != 'Z')
-				kill(killing, SIGKILL);
+				signal_proc(killing, killing_start, SIGKILL);
 			killing = 0;
 		}
 		if (!announced_end && run_over(m, o) && !o->attach) {
@@ -698,7 +717,7 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 			struct dash_proc *p = dash_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
 				int sig = p->state == 'T' ? SIGCONT : SIGSTOP;
-				kill(p->pid, sig);
+				signal_proc(p->pid, p->start, sig);
 				snprintf(status, sizeof(status), "Sent %s to %ld.",
 				         sig == SIGCONT ? "SIGCONT" : "SIGSTOP", (long)p->pid);
 				status_until = t + 3;
@@ -708,9 +727,11 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 		case 'k': {
 			struct dash_proc *p = dash_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
-				kill(p->pid, SIGCONT); /* a stopped process cannot act on TERM */
-				kill(p->pid, SIGTERM);
+				/* A stopped process cannot act on TERM. */
+				signal_proc(p->pid, p->start, SIGCONT);
+				signal_proc(p->pid, p->start, SIGTERM);
 				killing = p->pid;
+				killing_start = p->start;
 				kill_at = t + KILL_GRACE;
 				snprintf(
 				        status, sizeof(status),
