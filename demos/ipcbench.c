@@ -872,6 +872,7 @@ struct cell {
 	double value, p99, spread;   /* MB/s or median us */
 	unsigned long long count;    /* messages or round trips, measured runs */
 	double switches_per_op;      /* both ends, voluntary + involuntary */
+	double preempted_per_op;     /* of those, involuntary: preemptions */
 };
 
 struct mech_result {
@@ -908,6 +909,7 @@ note_cell(enum mech kind, bool pinned, size_t i, const struct cell *cell)
 		                  PL_DOUBLE("spread_pct", cell->spread),
 		                  PL_INT("round_trips", (long long)cell->count),
 		                  PL_DOUBLE("switches_per_trip", cell->switches_per_op),
+		                  PL_DOUBLE("preemptions_per_trip", cell->preempted_per_op),
 		                  PL_BOOL("intact", cell->intact)),
 		        "%s, round trip: median %.1f us, p99 %.1f us (spread %.0f%%), %.2f "
 		        "context switches per trip",
@@ -921,6 +923,7 @@ note_cell(enum mech kind, bool pinned, size_t i, const struct cell *cell)
 		                  PL_DOUBLE("mb_s", cell->value), PL_DOUBLE("spread_pct", cell->spread),
 		                  PL_INT("messages", (long long)cell->count),
 		                  PL_DOUBLE("switches_per_message", cell->switches_per_op),
+		                  PL_DOUBLE("preemptions_per_message", cell->preempted_per_op),
 		                  PL_BOOL("intact", cell->intact)),
 		        "%s, %lld B messages: %.1f MB/s (spread %.0f%%), %.2f context switches per "
 		        "message",
@@ -935,6 +938,7 @@ measure_cell(struct channel *c, pid_t pid, size_t i, struct cell *cell)
 	double runs[MAX_REPEATS], p99s[MAX_REPEATS];
 	unsigned long long warm = 0;
 	struct switches mine, theirs, mine_after, theirs_after;
+	long long preempted;
 	bool latency = i == NSIZES;
 
 	cell->intact = true;
@@ -953,11 +957,12 @@ measure_cell(struct channel *c, pid_t pid, size_t i, struct cell *cell)
 	cell->value = pl_measure_median_spread(runs, (size_t)repeats, &cell->spread);
 	if (latency)
 		cell->p99 = pl_measure_median_spread(p99s, (size_t)repeats, NULL);
-	cell->switches_per_op =
-	        (double)(mine_after.voluntary - mine.voluntary + mine_after.involuntary -
-	                 mine.involuntary + theirs_after.voluntary - theirs.voluntary +
-	                 theirs_after.involuntary - theirs.involuntary) /
-	        (double)(cell->count ? cell->count : 1);
+	preempted = mine_after.involuntary - mine.involuntary + theirs_after.involuntary -
+	            theirs.involuntary;
+	cell->switches_per_op = (double)(mine_after.voluntary - mine.voluntary +
+	                                 theirs_after.voluntary - theirs.voluntary + preempted) /
+	                        (double)(cell->count ? cell->count : 1);
+	cell->preempted_per_op = (double)preempted / (double)(cell->count ? cell->count : 1);
 }
 
 static void
