@@ -4,7 +4,7 @@
 # leaves nothing behind however it ends.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 37
+plan 38
 
 # ThreadSanitizer runs a thread of its own in a process that made threads
 # (and in its forked children): task counts may then be one higher.
@@ -78,6 +78,10 @@ check "three ways measured, every run right, every time positive" \
 check "the verdict reports each of issue 7's five targets as held yes or no" \
 	jq_is "$json" '[.[] | select(.event=="speedup-held" or .event=="fork-grows" or
 		.event=="stays-flat") | .held | type] | "\(length) \(unique | join(","))"' "5 boolean"
+check "vfork and posix_spawn compared in 5 turns of 0 and 256 MiB, the ratio of the two" \
+	jq_is "$json" '[.[] | select(.event=="stays-flat") | .rounds == 5 and .us_0_mib > 0 and
+		((.ratio - .us_256_mib / .us_0_mib) | fabs) < 1e-3 and .held == (.ratio >= 0.75 and
+		.ratio <= 1.25)] | "\(length) \(all)"' "2 true"
 check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
 		($e | map(select(.event=="summary"))[0] | .checks == 14 and .failed == 0)' true
