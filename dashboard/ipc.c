@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,7 @@ struct file {
 
 struct ipc_state {
 	struct list fds, maps;
+	struct list spare;              /* the last reading, while making the next */
 	struct file *files;
 	size_t nfiles, cap_files;
 	unsigned long long (*peers)[2]; /* unix socket inode, its peer's */
@@ -226,11 +228,15 @@ read_maps(struct dash_model *m, struct ipc_state *st, pid_t pid)
 	if ((f = fopen(path, "re")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char perms[8] = "", file[512] = "";
+		char perms[8] = "", file[512] = "", *space = strchr(line, ' ');
 		unsigned long long inode = 0;
 		struct endpoint *ep;
 
-		/* address perms offset dev inode pathname */
+		/* address perms offset dev inode pathname. Nearly every line is
+		 * a private mapping ("r-xp"): skip those on one character, and
+		 * parse only the shared ones. A big tree has tens of thousands. */
+		if (space == NULL || strnlen(space, 5) < 5 || space[4] != 's')
+			continue;
 		if (sscanf(line, "%*s %7s %*s %*s %llu %511[^\n]", perms, &inode, file) < 2 ||
 		    perms[3] != 's' || inode == 0)
 			continue;
@@ -551,6 +557,97 @@ compare_edges(const void *a, const void *b)
 	return (x->inode > y->inode) - (x->inode < y->inode);
 }
 
+/* In a big tree most processes sleep, and reading every fd table and
+ * every maps file is most of what a refresh costs. A process's fd table
+ * and its mappings change only when one of its own tasks runs: another
+ * process can signal it or write to its pipes, but not open, close or map
+ * anything in its place. So a process with one task whose time on a CPU
+ * (/proc/PID/schedstat, in ns, exact) has not moved since the last
+ * reading keeps its endpoints from that reading. Threads share the table
+ * but each has its own time, so a process with more than one task is
+ * always read. Small trees are read in full every time. */
+#define SKIP_FROM 64 /* more processes than this: a big tree */
+
+static unsigned long long
+runtime_of(const struct dash_model *m, pid_t pid)
+{
+	char path[512], text[128];
+
+	snprintf(path, sizeof(path), "%s/%ld/schedstat", m->proc, (long)pid);
+	if (dash_read_file(path, text, sizeof(text)) <= 0)
+		return 0;
+	return strtoull(text, NULL, 10);
+}
+
+/* Has P not run since *SEEN was taken? Takes the new reading either way. */
+static bool
+still_since(const struct dash_model *m, const struct dash_proc *p, unsigned long long *seen)
+{
+	unsigned long long now = runtime_of(m, p->pid);
+	bool same = now != 0 && now == *seen && p->tasks == 1;
+
+	*seen = now;
+	return same;
+}
+
+static int
+compare_endpoint_pid(const void *a, const void *b)
+{
+	const struct endpoint *x = a, *y = b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+/* Copy PID's endpoints from OLD, sorted by PID, into L. */
+static void
+keep_endpoints(struct list *l, const struct list *old, pid_t pid)
+{
+	size_t lo = 0, hi = old->n;
+
+	while (lo < hi) { /* the first endpoint of PID, or where it would be */
+		size_t mid = lo + (hi - lo) / 2;
+		if (old->items[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < old->n && old->items[lo].pid == pid; lo++) {
+		struct endpoint *ep = add_endpoint(l);
+		if (ep == NULL)
+			return;
+		*ep = old->items[lo];
+	}
+}
+
+typedef void read_fn(struct dash_model *m, struct ipc_state *st, pid_t pid);
+
+/* Read LIST afresh for every live process, or keep what the last reading
+ * said of those that have not run since (SEEN: offset of their snapshot). */
+static void
+read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn *read_one,
+         size_t seen)
+{
+	bool skip = m->nprocs > SKIP_FROM;
+	struct list old = *list;
+
+	*list = st->spare;
+	list->n = 0;
+	if (skip && old.n > 1)
+		qsort(old.items, old.n, sizeof(*old.items), compare_endpoint_pid);
+	for (size_t i = 0; i < m->nprocs; i++) {
+		struct dash_proc *p = &m->procs[i];
+		unsigned long long *snapshot = (unsigned long long *)((char *)p + seen);
+
+		if (p->gone_at >= 0 || p->state == 'Z')
+			continue;
+		if (skip && still_since(m, p, snapshot))
+			keep_endpoints(list, &old, p->pid);
+		else
+			read_one(m, st, p->pid);
+	}
+	st->spare = old;
+}
+
 void
 dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 {
@@ -559,19 +656,16 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 	if (st == NULL && (st = m->ipc_state = calloc(1, sizeof(*st))) == NULL)
 		return;
 	if (fds) {
-		st->fds.n = 0;
-		st->nfiles = 0;
-		for (size_t i = 0; i < m->nprocs; i++)
-			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
-				read_fds(m, st, m->procs[i].pid);
+		/* The open files name the locks; those of a process that kept
+		 * its table are kept too (the list is only ever added to while
+		 * the tree is big). */
+		if (m->nprocs <= SKIP_FROM)
+			st->nfiles = 0;
+		read_all(m, st, &st->fds, read_fds, offsetof(struct dash_proc, fds_runtime));
 		read_unix_peers(m, st);
 	}
-	if (maps) {
-		st->maps.n = 0;
-		for (size_t i = 0; i < m->nprocs; i++)
-			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
-				read_maps(m, st, m->procs[i].pid);
-	}
+	if (maps)
+		read_all(m, st, &st->maps, read_maps, offsetof(struct dash_proc, maps_runtime));
 	/* Edges only between processes still alive. Between two readings of
 	 * the fd tables (a big tree) the edges stay as they were. */
 	if (fds || maps) {
@@ -601,6 +695,7 @@ dash_ipc_free(struct dash_model *m)
 		return;
 	free(st->fds.items);
 	free(st->maps.items);
+	free(st->spare.items);
 	free(st->files);
 	free(st->peers);
 	free(st);

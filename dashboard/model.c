@@ -455,6 +455,7 @@ add_proc(struct dash_model *m, const struct scan *s)
 	p->zombie_since = p->gone_at = -1;
 	p->ticks = s->p.utime + s->p.stime;
 	p->ticks_at = m->now;
+	p->tasks = s->p.threads;
 	p->stat_fd = open_proc_file(m, p->pid, "stat");
 	p->wchan_fd = open_proc_file(m, p->pid, "wchan");
 	p->last_wchan_state = 0;
@@ -517,6 +518,7 @@ update_proc(struct dash_model *m, struct dash_proc *p, const struct scan *s, str
 	snprintf(p->comm, sizeof(p->comm), "%s", s->p.comm);
 	p->state = s->p.state;
 	p->ppid = s->p.ppid;
+	p->tasks = s->p.threads;
 	p->rss_kb = s->p.rss_pages * m->page_kb;
 	if (dt > 0.05) {
 		p->cpu = ticks >= p->ticks ? (double)(ticks - p->ticks) * 100.0 /

@@ -103,6 +103,11 @@ struct dash_proc {
 	int stat_fd, wchan_fd; /* kept open: pread() is all a refresh costs */
 	char last_wchan_state; /* the state when wchan was last read */
 	bool listed;           /* scratch: in this refresh's /proc listing */
+	long tasks;            /* threads, from /proc/PID/stat field 20 */
+	/* Time on a CPU (ns, /proc/PID/schedstat) when its fd table and its
+	 * maps were last read, or 0: a process that has not run since cannot
+	 * have changed either (see ipc.c). */
+	unsigned long long fds_runtime, maps_runtime;
 };
 
 struct dash_model {

@@ -3,9 +3,12 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -208,6 +211,127 @@ START_TEST(test_model_exits_adoption_and_new_children)
 }
 END_TEST
 
+/* A big tree, made at run time: root 1000 and 70 children, all asleep,
+ * each with one task. 1000 writes pipe 7001 (fd 3), 1001 reads it. */
+#define BIG 70
+
+static char big[64];
+
+static void
+put(const char *text, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+	FILE *f;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static void
+put_stat(pid_t pid, pid_t ppid, int tasks)
+{
+	char text[256];
+
+	snprintf(text, sizeof(text),
+	         "%ld (sleeper) S %ld %ld %ld 0 -1 0 0 0 0 0 1 0 0 0 20 0 %d 0 1000 1000 10 0\n",
+	         (long)pid, (long)ppid, (long)pid, (long)pid, tasks);
+	put(text, "%s/%ld/stat", big, (long)pid);
+}
+
+static void
+make_big_tree(void)
+{
+	char path[512];
+
+	snprintf(big, sizeof(big), "/tmp/proclab-check-model-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(big));
+	for (pid_t pid = 1000; pid <= 1000 + BIG; pid++) {
+		const char *sub[] = { "", "/fd", "/fdinfo" };
+
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(path, sizeof(path), "%s/%ld%s", big, (long)pid, sub[i]);
+			ck_assert_int_eq(mkdir(path, 0700), 0);
+		}
+		put_stat(pid, pid == 1000 ? 1 : 1000, 1);
+		put("0\n", "%s/%ld/wchan", big, (long)pid);
+		put("", "%s/%ld/maps", big, (long)pid);
+		put("5000000 0 10\n", "%s/%ld/schedstat", big, (long)pid);
+	}
+	put("pipe:[7001]", "%s/1000/fd/3", big);
+	put("pos:\t0\nflags:\t01\n", "%s/1000/fdinfo/3", big);
+	put("pipe:[7001]", "%s/1001/fd/3", big);
+	put("pos:\t0\nflags:\t00\n", "%s/1001/fdinfo/3", big);
+	put("", "%s/locks", big);
+}
+
+static void
+remove_big_tree(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", big);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Refresh at NOW, then SLEEPERS more times just after: in a big tree a
+ * sleeper's stat is read only every few refreshes. */
+static void
+refresh_big(struct dash_model *bm, double now, int sleepers)
+{
+	ck_assert_int_eq(dash_model_refresh(bm, now), 0);
+	for (int i = 1; i <= sleepers; i++)
+		ck_assert_int_eq(dash_model_refresh(bm, now + 0.01 * i), 0);
+}
+
+static bool
+big_pipe(const struct dash_model *bm)
+{
+	for (size_t i = 0; i < bm->nedges; i++)
+		if (bm->edges[i].kind == DASH_IPC_PIPE && bm->edges[i].from == 1000 &&
+		    bm->edges[i].to == 1001 && bm->edges[i].inode == 7001)
+			return true;
+	return false;
+}
+
+START_TEST(test_model_big_tree_rereads_only_what_ran)
+{
+	struct dash_model bm;
+
+	make_big_tree();
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_uint_eq(dash_model_alive(&bm), BIG + 1);
+	ck_assert(big_pipe(&bm));
+
+	/* 1001's table "changes" while its time on a CPU stands still: it
+	 * cannot have run, and the model keeps what it read last time. */
+	put("pipe:[7002]", "%s/1001/fd/3", big);
+	refresh_big(&bm, 3.0, 0);
+	ck_assert(big_pipe(&bm));
+
+	/* Now it has run: its table is read again, and the edge is gone. */
+	put("5000001 0 11\n", "%s/1001/schedstat", big);
+	refresh_big(&bm, 6.0, 0);
+	ck_assert(!big_pipe(&bm));
+
+	/* A process of two tasks is read every time, run or not. */
+	put("pipe:[7001]", "%s/1001/fd/3", big);
+	put_stat(1001, 1000, 2);
+	refresh_big(&bm, 6.5, 6); /* the stat is read again; no fd reading yet */
+	ck_assert(!big_pipe(&bm));
+	refresh_big(&bm, 9.0, 0);
+	ck_assert(big_pipe(&bm));
+
+	dash_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 START_TEST(test_model_timeline_samples_states)
 {
 	struct dash_proc *z;
@@ -391,6 +515,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_threads_behind_a_toggle);
 	tcase_add_test(fake, test_model_exits_adoption_and_new_children);
 	tcase_add_test(fake, test_model_timeline_samples_states);
+	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
 	tcase_add_test(fake, test_model_reads_the_board);
 	tcase_add_test(fake, test_model_plain_snapshot);
 	tcase_add_test(fake, test_model_missing_proc_is_an_error);
