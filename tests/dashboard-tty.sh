@@ -51,7 +51,7 @@ why() {
 	return 1
 }
 
-plan 21
+plan 22
 
 # 1. The fork demo, slowly: children sleeping, then zombies, then gone.
 open "$bin fork --speed 0.4 --children 3"
@@ -95,6 +95,13 @@ check "k: sends SIGTERM to the selected process" \
 	eval '{ keys k && poll 10 shows "Sent SIGTERM to [0-9]*;" || why; }'
 check "k: the process is gone, the shell goes on" \
 	eval '{ poll 10 shows "the shell goes on" && poll 10 shows " - gone .*\`-sleep" || why; } && quit'
+
+# k on a process that ignores SIGTERM: SIGKILL follows, 2 s later.
+open "$bin -- sh -c 'trap \"\" TERM; while :; do sleep 1; done'"
+poll 20 shows "\`-sleep"
+check "k: a process that ignores SIGTERM gets SIGKILL after the grace" \
+	eval '{ keys k && poll 10 shows "Sent SIGTERM to [0-9]*; SIGKILL in 2 s" &&
+		poll 10 shows "The command killed by SIGKILL" || why; } && quit'
 
 # 4. A deadlock of two flock()s.
 mkdir "$WORK/locks"

@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 29
+plan 32
 
 bin="$top_builddir/proclab"
 # Boards whose dashboard is gone: any of ours left behind would be one.
@@ -83,6 +83,23 @@ pipe_ok() {
 }
 check "pipeline: yes -> sleep, yes blocked in pipe_write, 64 KiB queued; --once exits 0" pipe_ok
 check "pipeline: --once ends the run and leaves nothing" poll 5 nothing_left
+
+# --- A FIFO: a path in the file system, writer -> reader like a pipe. ---
+dash --once --delay 1.5 -- sh -c 'mkfifo "$0/fifo"; cat "$0/fifo" >/dev/null & exec sleep 20 >"$0/fifo"' "$WORK"
+fifo_ok() {
+	sleep_pid=$(awk '$NF == "sleep" { print $1 }' "$out")
+	cat_pid=$(awk '$NF == "`-cat" { print $1 }' "$out")
+	[ "$rc" -eq 0 ] && [ -n "$sleep_pid" ] && [ -n "$cat_pid" ] &&
+		has "FIFO       $sleep_pid -> $cat_pid  $WORK/fifo" || { diag "$(cat "$out")"; return 1; }
+}
+check "FIFO: the writer -> the reader, named by its path" fifo_ok
+check "FIFO: --once leaves nothing" poll 5 nothing_left
+
+# --- A POSIX message queue: every producer and consumer holds it. ---
+dash --plain queue --speed 5
+check "mqueue: the queue demo's processes share /proclab-queue-PID, both ways" \
+	eval '[ "$rc" -eq 0 ] && grep -q "^  mqueue  *[0-9]* <-> [0-9]*  /proclab-queue-[0-9]*" "$out" ||
+		{ diag "$(grep -c . "$out") lines, no mqueue edge"; false; }'
 
 # --- A deadlock of two flock()s, found in /proc/locks. ---
 mkdir "$WORK/locks"
