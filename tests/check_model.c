@@ -267,6 +267,13 @@ make_big_tree(void)
 	put("pipe:[7001]", "%s/1001/fd/3", big);
 	put("pos:\t0\nflags:\t00\n", "%s/1001/fdinfo/3", big);
 	put("", "%s/locks", big);
+	/* 1002 and 1003 attach one SysV segment (shmat), 1002 also a
+	 * private file mapping that is nobody's channel. */
+	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32770   /SYSV00000000 (deleted)\n"
+	    "7f0000002000-7f0000003000 r--p 00000000 fe:00 4242    /usr/lib/libc.so.6\n",
+	    "%s/1002/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32770   /SYSV00000000 (deleted)\n",
+	    "%s/1003/maps", big);
 }
 
 static void
@@ -307,6 +314,17 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 	refresh_big(&bm, 0.0, 0);
 	ck_assert_uint_eq(dash_model_alive(&bm), BIG + 1);
 	ck_assert(big_pipe(&bm));
+	/* The SysV segment: one edge between its two users, both ways. */
+	size_t sysv = 0;
+	for (size_t i = 0; i < bm.nedges; i++)
+		if (bm.edges[i].kind == DASH_IPC_SYSV_SHM) {
+			ck_assert_int_eq(bm.edges[i].from, 1002);
+			ck_assert_int_eq(bm.edges[i].to, 1003);
+			ck_assert(!bm.edges[i].directed);
+			ck_assert_uint_eq(bm.edges[i].inode, 32770);
+			sysv++;
+		}
+	ck_assert_uint_eq(sysv, 1);
 
 	/* 1001's table "changes" while its time on a CPU stands still: it
 	 * cannot have run, and the model keeps what it read last time. */
