@@ -224,21 +224,6 @@ board_publish(struct gil *g)
 	pl_board_count("gil handoffs", g->handoffs);
 }
 
-static struct timespec
-after_ns(long ns)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ns / 1000000000L;
-	t.tv_nsec += ns % 1000000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
 static long switch_interval_ns;
 
 /* The taker's bookkeeping, with the mutex held. */
@@ -288,7 +273,8 @@ gil_take(struct gil *g, int me, pid_t tid)
 			board_publish(g);
 			while (g->locked) {
 				unsigned long seen = g->switch_number;
-				struct timespec deadline = after_ns(switch_interval_ns);
+				struct timespec deadline =
+				        pl_measure_deadline(CLOCK_MONOTONIC, switch_interval_ns);
 
 				if (pthread_cond_timedwait(&g->released, &g->mutex, &deadline) ==
 				            ETIMEDOUT &&
@@ -973,7 +959,7 @@ convoy_io(void *arg)
 		double woke, held;
 
 		/* The next "I/O" completes 1 ms after this one was handled. */
-		due = after_ns(IO_PERIOD_NS);
+		due = pl_measure_deadline(CLOCK_MONOTONIC, IO_PERIOD_NS);
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
 			;
 		woke = pl_measure_now();

@@ -334,11 +334,8 @@ check_peer(const struct channel *c)
 static struct timespec
 one_second_from_now(void)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t); /* sem_timedwait and mq_timed* use it */
-	t.tv_sec += 1;
-	return t;
+	/* sem_timedwait and mq_timed* count on CLOCK_REALTIME. */
+	return pl_measure_deadline(CLOCK_REALTIME, 1000000000LL);
 }
 
 /* Spin, but after spin_limit turns give the CPU away. Pinned to one CPU

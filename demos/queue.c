@@ -214,16 +214,8 @@ qsize_of(const char *line)
 static struct timespec
 deadline_in(int ms)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_REALTIME, &t); /* mq_timedsend and sem_timedwait count on it */
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
+	/* mq_timedsend and sem_timedwait count on CLOCK_REALTIME. */
+	return pl_measure_deadline(CLOCK_REALTIME, ms * 1000000LL);
 }
 
 static void

@@ -18,6 +18,7 @@
 #include "pl_child.h"
 #include "pl_cleanup.h"
 #include "pl_io.h"
+#include "pl_measure.h"
 
 #define HARD_MAX 4096
 
@@ -233,13 +234,7 @@ pl_child_hear(pid_t pid, void *buf, size_t len, int timeout_ms)
 		errno = t == NULL ? ESRCH : EBADF;
 		return -1;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline = pl_measure_deadline(CLOCK_MONOTONIC, timeout_ms * 1000000LL);
 	while (len > 0) {
 		struct pollfd pfd = { .fd = t->fd, .events = POLLIN };
 		long left = ms_left(&deadline);

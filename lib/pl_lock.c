@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pl_lock.h"
+#include "pl_measure.h"
 
 #define CANCEL_POLL_MS 10
 
@@ -217,16 +218,7 @@ report_holds(struct pl_lock *l, pid_t task)
 static struct timespec
 deadline_in(long timeout_ms)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	return ts;
+	return pl_measure_deadline(CLOCK_REALTIME, timeout_ms * 1000000LL);
 }
 
 /* The plain calls. WHEN: NULL waits forever. */

@@ -16,6 +16,21 @@ pl_measure_now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+struct timespec
+pl_measure_deadline(clockid_t clock, long long ns)
+{
+	struct timespec t;
+
+	clock_gettime(clock, &t);
+	t.tv_sec += (time_t)(ns / 1000000000LL);
+	t.tv_nsec += (long)(ns % 1000000000LL);
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
 double
 pl_measure_thread_cpu(void)
 {

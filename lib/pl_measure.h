@@ -9,9 +9,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* Seconds from CLOCK_MONOTONIC: only differences mean anything. */
 double pl_measure_now(void);
+
+/* The moment NS nanoseconds from now on CLOCK, as the absolute waits take
+ * it: CLOCK_REALTIME for sem_timedwait(3), mq_timedsend(3) and
+ * pthread_mutex_timedlock(3); CLOCK_MONOTONIC for clock_nanosleep(2) and
+ * the library's own deadlines. */
+struct timespec pl_measure_deadline(clockid_t clock, long long ns);
 
 /* Seconds of CPU this thread has used (CLOCK_THREAD_CPUTIME_ID). A busy
  * machine stretches wall-clock time but not CPU time, so this is the clock

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pl_measure.h"
 #include "pl_procfs.h"
 
 /* Read a small /proc file whole. Returns bytes read, or -1 with errno;
@@ -154,16 +155,7 @@ pl_procfs_read(pid_t pid, struct pl_proc *out)
 static struct timespec
 deadline_in(int delay_ms)
 {
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += delay_ms / 1000;
-	t.tv_nsec += (long)(delay_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
+	return pl_measure_deadline(CLOCK_MONOTONIC, delay_ms * 1000000LL);
 }
 
 static int

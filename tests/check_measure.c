@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "check_main.h"
 #include "pl_measure.h"
@@ -37,6 +38,28 @@ START_TEST(test_measure_clock_goes_forward)
 
 	ck_assert(a > 0);
 	ck_assert(b >= a);
+}
+END_TEST
+
+/* A deadline lies NS after the clock's now, its nanoseconds normalised,
+ * even when they carry into the seconds. */
+START_TEST(test_measure_deadline_normalised)
+{
+	static const long long spans[] = { 0, 1, 999999999LL, 1000000000LL, 2500000000LL };
+
+	for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+		struct timespec before, after, d;
+		long long lo, hi, at;
+
+		clock_gettime(CLOCK_MONOTONIC, &before);
+		d = pl_measure_deadline(CLOCK_MONOTONIC, spans[i]);
+		clock_gettime(CLOCK_MONOTONIC, &after);
+		ck_assert(d.tv_nsec >= 0 && d.tv_nsec < 1000000000L);
+		lo = before.tv_sec * 1000000000LL + before.tv_nsec + spans[i];
+		hi = after.tv_sec * 1000000000LL + after.tv_nsec + spans[i];
+		at = d.tv_sec * 1000000000LL + d.tv_nsec;
+		ck_assert(at >= lo && at <= hi);
+	}
 }
 END_TEST
 
@@ -129,6 +152,7 @@ measure_suite(void)
 	tcase_add_test(tc, test_measure_median_odd_and_even);
 	tcase_add_test(tc, test_measure_percentile_nearest_rank);
 	tcase_add_test(tc, test_measure_clock_goes_forward);
+	tcase_add_test(tc, test_measure_deadline_normalised);
 	tcase_add_test(tc, test_measure_thread_cpu_counts_work);
 	tcase_add_test(tc, test_measure_median_spread_leaves_input);
 	tcase_add_test(tc, test_measure_median_spread_odd_and_even);
