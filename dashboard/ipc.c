@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -579,14 +578,13 @@ runtime_of(const struct dash_model *m, pid_t pid)
 	return strtoull(text, NULL, 10);
 }
 
-/* Has P not run since *SEEN was taken? Takes the new reading either way. */
+/* Has P not run since *SEEN was taken? Takes its new reading either way. */
 static bool
-still_since(const struct dash_model *m, const struct dash_proc *p, unsigned long long *seen)
+still_since(const struct dash_proc *p, unsigned long long *seen)
 {
-	unsigned long long now = runtime_of(m, p->pid);
-	bool same = now != 0 && now == *seen && p->tasks == 1;
+	bool same = p->runtime != 0 && p->runtime == *seen && p->tasks == 1;
 
-	*seen = now;
+	*seen = p->runtime;
 	return same;
 }
 
@@ -621,11 +619,12 @@ keep_endpoints(struct list *l, const struct list *old, pid_t pid)
 
 typedef void read_fn(struct dash_model *m, struct ipc_state *st, pid_t pid);
 
-/* Read LIST afresh for every live process, or keep what the last reading
- * said of those that have not run since (SEEN: offset of their snapshot). */
+/* Read LIST (the fd tables, or with MAPS the maps) afresh for every live
+ * process, or keep what the last reading said of those that have not run
+ * since. */
 static void
 read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn *read_one,
-         size_t seen)
+         bool maps)
 {
 	bool skip = m->nprocs > SKIP_FROM;
 	struct list old = *list;
@@ -636,11 +635,10 @@ read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn 
 		qsort(old.items, old.n, sizeof(*old.items), compare_endpoint_pid);
 	for (size_t i = 0; i < m->nprocs; i++) {
 		struct dash_proc *p = &m->procs[i];
-		unsigned long long *snapshot = (unsigned long long *)((char *)p + seen);
 
 		if (p->gone_at >= 0 || p->state == 'Z')
 			continue;
-		if (skip && still_since(m, p, snapshot))
+		if (skip && still_since(p, maps ? &p->maps_runtime : &p->fds_runtime))
 			keep_endpoints(list, &old, p->pid);
 		else
 			read_one(m, st, p->pid);
@@ -655,17 +653,22 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 
 	if (st == NULL && (st = m->ipc_state = calloc(1, sizeof(*st))) == NULL)
 		return;
+	/* Each process's time on a CPU, once for both readings. */
+	if (m->nprocs > SKIP_FROM && (fds || maps))
+		for (size_t i = 0; i < m->nprocs; i++)
+			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
+				m->procs[i].runtime = runtime_of(m, m->procs[i].pid);
 	if (fds) {
 		/* The open files name the locks; those of a process that kept
 		 * its table are kept too (the list is only ever added to while
 		 * the tree is big). */
 		if (m->nprocs <= SKIP_FROM)
 			st->nfiles = 0;
-		read_all(m, st, &st->fds, read_fds, offsetof(struct dash_proc, fds_runtime));
+		read_all(m, st, &st->fds, read_fds, false);
 		read_unix_peers(m, st);
 	}
 	if (maps)
-		read_all(m, st, &st->maps, read_maps, offsetof(struct dash_proc, maps_runtime));
+		read_all(m, st, &st->maps, read_maps, true);
 	/* Edges only between processes still alive. Between two readings of
 	 * the fd tables (a big tree) the edges stay as they were. */
 	if (fds || maps) {

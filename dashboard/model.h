@@ -108,6 +108,7 @@ struct dash_proc {
 	 * maps were last read, or 0: a process that has not run since cannot
 	 * have changed either (see ipc.c). */
 	unsigned long long fds_runtime, maps_runtime;
+	unsigned long long runtime; /* scratch: at this refresh's IPC reading */
 };
 
 struct dash_model {
