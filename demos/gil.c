@@ -408,19 +408,11 @@ thread_evidence(struct worker *w)
 		n = read(fd, text, sizeof(text) - 1);
 		close(fd);
 		if (n > 0) {
-			char *p;
-			int field = 2;
-
 			text[n] = '\0';
-			if (pl_procfs_parse_stat(text, &proc) == 0)
+			if (pl_procfs_parse_stat(text, &proc) == 0) {
 				w->cpu_seconds = (double)(proc.utime + proc.stime) /
 				                 (double)sysconf(_SC_CLK_TCK);
-			/* Field 39, processor, counted after the last ')'. */
-			if ((p = strrchr(text, ')')) != NULL) {
-				for (p++; *p != '\0' && field < 39; p++)
-					field += *p == ' ';
-				if (field == 39)
-					w->last_cpu = atoi(p);
+				w->last_cpu = proc.processor;
 			}
 		}
 	}

@@ -190,30 +190,13 @@ switches_of(pid_t pid)
 	return (struct switches){ (long long)voluntary, (long long)involuntary };
 }
 
-/* The CPU PID last ran on: field 39 ("processor") of /proc/PID/stat.
- * Fields are counted after the LAST ')', which ends field 2 (comm). */
+/* The CPU PID last ran on: field 39 ("processor") of /proc/PID/stat. */
 static int
 last_cpu(pid_t pid)
 {
-	char path[64], text[1024];
-	ssize_t n;
-	int fd, field = 2;
-	char *p;
+	struct pl_proc p;
 
-	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)(pid ? pid : getpid()));
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, text, sizeof(text) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	text[n] = '\0';
-	if ((p = strrchr(text, ')')) == NULL)
-		return -1;
-	for (p++; *p != '\0' && field < 39; p++)
-		if (*p == ' ')
-			field++;
-	return field == 39 ? atoi(p) : -1;
+	return pl_procfs_read(pid ? pid : getpid(), &p) == 0 ? p.processor : -1;
 }
 
 /* ------------------------------------------------------------------ */

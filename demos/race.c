@@ -275,29 +275,14 @@ struct thread_view {
 	int last_cpu;                   /* stat field 39, "processor" */
 };
 
-/* Field 39 of /proc/PID/task/TID/stat: the CPU the task last ran on.
- * (A candidate for pl_procfs, as a field of struct pl_proc.) */
+/* The CPU the thread last ran on: field 39 of its stat. /proc/TID works
+ * for a thread's ID too, though ls /proc does not list it. */
 static int
 last_cpu(pid_t tid)
 {
-	char path[96], text[1024];
-	FILE *f;
-	int cpu = -1;
+	struct pl_proc p;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", (long)tid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	if (fgets(text, sizeof(text), f) != NULL) {
-		char *p = strrchr(text, ')'); /* comm may hold spaces */
-		int field = 2;
-
-		while (p != NULL && field < 39 && (p = strchr(p + 1, ' ')) != NULL)
-			field++;
-		if (p != NULL)
-			cpu = atoi(p + 1);
-	}
-	fclose(f);
-	return cpu;
+	return pl_procfs_read(tid, &p) == 0 ? p.processor : -1;
 }
 
 static void

@@ -105,6 +105,17 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	out->threads = threads;
 	out->start = start;
 	out->rss_pages = rss;
+	/* Field 39, counted on from field 2's ')': absent from a short line. */
+	out->processor = -1;
+	{
+		const char *p = close_paren;
+		int field = 2;
+
+		for (p++; *p != '\0' && field < 39; p++)
+			field += *p == ' ';
+		if (field == 39 && *p >= '0' && *p <= '9')
+			out->processor = atoi(p);
+	}
 	return 0;
 }
 

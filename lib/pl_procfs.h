@@ -29,6 +29,7 @@ struct pl_proc {
 	long threads;               /* field 20 */
 	unsigned long long start;   /* field 22, clock ticks after boot */
 	long rss_pages;             /* field 24 */
+	int processor;              /* field 39: the CPU it last ran on, or -1 */
 	double user_seconds;        /* utime in seconds */
 	double system_seconds;      /* stime in seconds */
 	char wchan[64];             /* /proc/PID/wchan: where it sleeps, or "" */

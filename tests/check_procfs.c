@@ -46,6 +46,12 @@ START_TEST(test_procfs_parses_every_field)
 	ck_assert_int_eq(p.threads, 2);
 	ck_assert_uint_eq(p.start, 987654);
 	ck_assert_int_eq(p.rss_pages, 321);
+	ck_assert_int_eq(p.processor, 1);
+	/* A line that stops at field 24 parses, with no processor. */
+	ck_assert_int_eq(pl_procfs_parse_stat("1 (x) S 0 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+	                                      &p),
+	                 0);
+	ck_assert_int_eq(p.processor, -1);
 }
 END_TEST
 
