@@ -565,7 +565,6 @@ compare_edges(const void *a, const void *b)
  * reading keeps its endpoints from that reading. Threads share the table
  * but each has its own time, so a process with more than one task is
  * always read. Small trees are read in full every time. */
-#define SKIP_FROM 64 /* more processes than this: a big tree */
 
 static unsigned long long
 runtime_of(const struct dash_model *m, pid_t pid)
@@ -626,7 +625,7 @@ static void
 read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn *read_one,
          bool maps)
 {
-	bool skip = m->nprocs > SKIP_FROM;
+	bool skip = m->nprocs > DASH_SMALL_TREE;
 	struct list old = *list;
 
 	*list = st->spare;
@@ -654,7 +653,7 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 	if (st == NULL && (st = m->ipc_state = calloc(1, sizeof(*st))) == NULL)
 		return;
 	/* Each process's time on a CPU, once for both readings. */
-	if (m->nprocs > SKIP_FROM && (fds || maps))
+	if (m->nprocs > DASH_SMALL_TREE && (fds || maps))
 		for (size_t i = 0; i < m->nprocs; i++)
 			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
 				m->procs[i].runtime = runtime_of(m, m->procs[i].pid);
@@ -662,7 +661,7 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 		/* The open files name the locks; those of a process that kept
 		 * its table are kept too (the list is only ever added to while
 		 * the tree is big). */
-		if (m->nprocs <= SKIP_FROM)
+		if (m->nprocs <= DASH_SMALL_TREE)
 			st->nfiles = 0;
 		read_all(m, st, &st->fds, read_fds, false);
 		read_unix_peers(m, st);

@@ -16,7 +16,6 @@
 
 /* Costs kept down for big trees (see bench/): fd tables, maps and wchan
  * are read every refresh for a small tree, less often for a big one. */
-#define SMALL_TREE 64
 #define FD_PERIOD_BIG 2.0
 #define MAPS_PERIOD 1.0
 #define MAPS_PERIOD_BIG 5.0
@@ -282,7 +281,7 @@ scan_proc(struct dash_model *m, size_t *count)
 			/* In a big tree, one that slept at its last reading is
 			 * read again only every few refreshes (spread by PID).
 			 * An exit still shows at once: the PID leaves the listing. */
-			if (m->nprocs > SMALL_TREE && p->state == 'S' &&
+			if (m->nprocs > DASH_SMALL_TREE && p->state == 'S' &&
 			    (m->refreshes + (unsigned)pid) % SLEEPER_EVERY_BIG != 0)
 				continue;
 		}
@@ -534,7 +533,7 @@ update_proc(struct dash_model *m, struct dash_proc *p, const struct scan *s, str
 		p->exit_status = s->exit_code;
 		p->exit_known = true;
 		p->wchan[0] = '\0';
-	} else if (m->nprocs <= SMALL_TREE || p->state != p->last_wchan_state ||
+	} else if (m->nprocs <= DASH_SMALL_TREE || p->state != p->last_wchan_state ||
 	           (m->refreshes + (unsigned)p->pid) % WCHAN_EVERY_BIG == 0) {
 		char buf[128];
 
@@ -871,9 +870,9 @@ dash_model_refresh(struct dash_model *m, double now)
 
 	/* 4. IPC and locks: fd tables every refresh for a small tree, less
 	 *    often for a big one; maps once a second. */
-	fds = m->ipc && (m->nprocs <= SMALL_TREE || now - m->last_fds >= FD_PERIOD_BIG);
+	fds = m->ipc && (m->nprocs <= DASH_SMALL_TREE || now - m->last_fds >= FD_PERIOD_BIG);
 	maps = m->ipc &&
-	       now - m->last_maps >= (m->nprocs <= SMALL_TREE ? MAPS_PERIOD : MAPS_PERIOD_BIG);
+	       now - m->last_maps >= (m->nprocs <= DASH_SMALL_TREE ? MAPS_PERIOD : MAPS_PERIOD_BIG);
 	if (fds)
 		m->last_fds = now;
 	if (maps)

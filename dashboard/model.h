@@ -30,6 +30,9 @@
 #define DASH_TIMELINE 120        /* cells of state history per process */
 #define DASH_TIMELINE_PERIOD 0.5 /* seconds per cell */
 #define DASH_NARRATION 64        /* lines kept for the narration pane */
+/* A tree of more processes than this is big: its sleepers, fd tables
+ * and maps are read less often (model.c, ipc.c). */
+#define DASH_SMALL_TREE 64
 #define DASH_CYCLES 4
 #define DASH_THREADS 32
 
