@@ -49,7 +49,8 @@ excerpt_holds() {
 	env PROCLAB_TEST_TOKEN="$TOKEN" "$(demo_bin "$name")" --no-color --speed 100 "$@" \
 		</dev/null 2>&1 | normalise >"$base.out"
 	normalise <"$base.txt" >"$base.want"
-	in_order "$base.want" "$base.out"
+	in_order "$base.want" "$base.out" ||
+		{ grep -i "fail" "$base.out" | head -n 5 | sed 's/^/# the run said: /'; return 1; }
 }
 
 has_sections() {
