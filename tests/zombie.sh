@@ -4,7 +4,7 @@
 # however it ends.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 36
+plan 37
 
 # --- One run in JSON, and what its events must say. ---
 run_demo zombie --json --speed 100 --children 4
@@ -57,11 +57,14 @@ check "fewer SIGCHLD deliveries than children, yet the loop reaped all 4 zombies
 		((\$h.pids | sort) == ($(zombies together) | map(.child) | sort))" true
 
 # Step 6: SIG_IGN and SA_NOCLDWAIT.
-check "with SIG_IGN and with SA_NOCLDWAIT, 3 live children each left /proc without a Z" \
+check "with SIG_IGN and with SA_NOCLDWAIT, 3 live children each left /proc with no wait()" \
 	jq_is "$json" '[.[] | select(.event=="ignoring-parent") | "\(.how):\(.alive)"] +
-		[.[] | select(.event=="kernel-reaped" and .gone_from_proc and (.seen_as_zombie|not)) | .how]
+		[.[] | select(.event=="kernel-reaped" and .gone_from_proc) | .how]
 		| join(" ")' \
 	"SIG_IGN:3 SA_NOCLDWAIT:3 SIG_IGN SIG_IGN SIG_IGN SA_NOCLDWAIT SA_NOCLDWAIT SA_NOCLDWAIT"
+check "a child caught as Z on its way out is named in a line of its own, and no other" \
+	jq_is "$json" '([.[] | select(.event=="kernel-reaped" and .seen_as_zombie) | .child] | sort) ==
+		([.[] | select(.event=="zombie-glimpse") | .child] | sort)' true
 check "the kernel listed no child of the ignoring parent, and its wait() failed with ECHILD" \
 	jq_is "$json" '[.[] | select(.event=="wait-fails") |
 		"\(.how):\(.children_left):\(.wait_returned):\(.errno)"] | join(" ")' \
@@ -132,13 +135,17 @@ all_seen() {
 check "every one of the 11 zombies the demo made was Z in /proc, seen from outside, with the parent it named" \
 	all_seen
 # PIDs are reused, so a pair "pid ppid" is what identifies a child here.
-never_seen() {
+# Linux marks an exiting child Z for an instant even when its parent
+# ignores SIGCHLD (exit_notify()), so one scan may catch it; a zombie that
+# stayed until someone waited would be in every scan for a while.
+never_stayed() {
 	$JQ -r 'select(.event=="kernel-reaped") | "\(.child) \(.parent)"' "$out" | sort -u >"$WORK/reaped"
 	[ "$(wc -l <"$WORK/reaped")" -eq 6 ] || { diag "$(wc -l <"$WORK/reaped") children reaped by the kernel"; return 1; }
-	seen=$(comm -12 "$WORK/reaped" "$WORK/zombies.seen")
-	[ -z "$seen" ] || { diag "seen as Z: $seen"; return 1; }
+	stayed=$(sort "$WORK/zombies" | uniq -c | awk '$1 > 1 { print $2, $3 }' | comm -12 "$WORK/reaped" -)
+	[ -z "$stayed" ] || { diag "seen as Z in more than one scan: $stayed"; return 1; }
 }
-check "no child the kernel reaped (SIG_IGN, SA_NOCLDWAIT) was ever seen as Z from outside" never_seen
+check "no child the kernel reaped (SIG_IGN, SA_NOCLDWAIT) stayed a zombie: Z in one scan from outside at most" \
+	never_stayed
 
 # --- Options. ---
 check "--children 0 is refused" rejects zombie --children 0
