@@ -21,9 +21,6 @@
 #define MAPS_PERIOD_BIG 5.0
 #define WCHAN_EVERY_BIG 5   /* refreshes, unless the state changed */
 #define SLEEPER_EVERY_BIG 5 /* a process asleep since its last read */
-/* Processes known not to be ours are looked at again this often, in case
- * their PID was reused by a new child of ours. */
-#define FOREIGN_EVERY 10
 
 /* One line of /proc/PID/stat, as much as the model needs. */
 struct scan {
@@ -250,7 +247,7 @@ scan_proc(struct dash_model *m, size_t *count)
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	DIR *d = opendir(m->proc);
-	bool full = m->refreshes % FOREIGN_EVERY == 0;
+	bool full = m->refreshes % DASH_FOREIGN_EVERY == 0;
 
 	if (d == NULL)
 		return NULL;

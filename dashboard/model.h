@@ -33,6 +33,10 @@
 /* A tree of more processes than this is big: its sleepers, fd tables
  * and maps are read less often (model.c, ipc.c). */
 #define DASH_SMALL_TREE 64
+/* A PID found not to be ours is skipped, and looked at again every this
+ * many refreshes: it may have become ours (adopted by a watched subreaper,
+ * or reused by a new child of ours). */
+#define DASH_FOREIGN_EVERY 10
 #define DASH_CYCLES 4
 #define DASH_THREADS 32
 

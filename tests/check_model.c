@@ -232,36 +232,48 @@ put(const char *text, const char *fmt, ...)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
+/* A sleeping process of TASKS tasks, started at clock tick START. */
 static void
-put_stat(pid_t pid, pid_t ppid, int tasks)
+put_stat_started(pid_t pid, pid_t ppid, int tasks, unsigned long long start)
 {
 	char text[256];
 
 	snprintf(text, sizeof(text),
-	         "%ld (sleeper) S %ld %ld %ld 0 -1 0 0 0 0 0 1 0 0 0 20 0 %d 0 1000 1000 10 0\n",
-	         (long)pid, (long)ppid, (long)pid, (long)pid, tasks);
+	         "%ld (sleeper) S %ld %ld %ld 0 -1 0 0 0 0 0 1 0 0 0 20 0 %d 0 %llu 1000 10 0\n",
+	         (long)pid, (long)ppid, (long)pid, (long)pid, tasks, start);
 	put(text, "%s/%ld/stat", big, (long)pid);
+}
+
+static void
+put_stat(pid_t pid, pid_t ppid, int tasks)
+{
+	put_stat_started(pid, ppid, tasks, 1000);
+}
+
+/* PID's directory in the big tree, with no descriptors and no mappings. */
+static void
+add_sleeper(pid_t pid, pid_t ppid)
+{
+	const char *sub[] = { "", "/fd", "/fdinfo" };
+	char path[512];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%ld%s", big, (long)pid, sub[i]);
+		ck_assert_int_eq(mkdir(path, 0700), 0);
+	}
+	put_stat(pid, ppid, 1);
+	put("0\n", "%s/%ld/wchan", big, (long)pid);
+	put("", "%s/%ld/maps", big, (long)pid);
+	put("5000000 0 10\n", "%s/%ld/schedstat", big, (long)pid);
 }
 
 static void
 make_big_tree(void)
 {
-	char path[512];
-
 	snprintf(big, sizeof(big), "/tmp/proclab-check-model-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(big));
-	for (pid_t pid = 1000; pid <= 1000 + BIG; pid++) {
-		const char *sub[] = { "", "/fd", "/fdinfo" };
-
-		for (size_t i = 0; i < 3; i++) {
-			snprintf(path, sizeof(path), "%s/%ld%s", big, (long)pid, sub[i]);
-			ck_assert_int_eq(mkdir(path, 0700), 0);
-		}
-		put_stat(pid, pid == 1000 ? 1 : 1000, 1);
-		put("0\n", "%s/%ld/wchan", big, (long)pid);
-		put("", "%s/%ld/maps", big, (long)pid);
-		put("5000000 0 10\n", "%s/%ld/schedstat", big, (long)pid);
-	}
+	for (pid_t pid = 1000; pid <= 1000 + BIG; pid++)
+		add_sleeper(pid, pid == 1000 ? 1 : 1000);
 	put("pipe:[7001]", "%s/1000/fd/3", big);
 	put("pos:\t0\nflags:\t01\n", "%s/1000/fdinfo/3", big);
 	put("pipe:[7001]", "%s/1001/fd/3", big);
@@ -344,6 +356,46 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 	ck_assert(!big_pipe(&bm));
 	refresh_big(&bm, 9.0, 0);
 	ck_assert(big_pipe(&bm));
+
+	dash_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* A PID found not to be ours is skipped, and looked at again every
+ * DASH_FOREIGN_EVERY refreshes: a process adopted by a watched subreaper,
+ * or a new child of ours under a PID that was someone else's, joins the
+ * tree within that many refreshes. */
+START_TEST(test_model_foreign_pids_are_looked_at_again)
+{
+	struct dash_model bm;
+	struct dash_proc *adopted, *reused;
+	int refreshes = 0;
+
+	make_big_tree();
+	add_sleeper(5000, 1);
+	add_sleeper(5001, 1);
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_ptr_null(dash_model_find(&bm, 5000));
+	ck_assert_ptr_null(dash_model_find(&bm, 5001));
+
+	/* 5000's parent ended and 1000, a subreaper, took it; 5001 ended and
+	 * its PID went to a new child of 1001 (a later start time). */
+	put_stat_started(5000, 1000, 1, 1000);
+	put_stat_started(5001, 1001, 1, 2000);
+	do {
+		ck_assert_int_eq(dash_model_refresh(&bm, 0.1 * ++refreshes), 0);
+		adopted = dash_model_find(&bm, 5000);
+		reused = dash_model_find(&bm, 5001);
+	} while ((adopted == NULL || reused == NULL) && refreshes < DASH_FOREIGN_EVERY);
+	ck_assert_ptr_nonnull(adopted);
+	ck_assert_ptr_nonnull(reused);
+	ck_assert_int_eq(adopted->ppid, 1000);
+	ck_assert_int_eq(adopted->depth, 1);
+	ck_assert_int_eq(reused->ppid, 1001);
+	ck_assert_int_eq(reused->depth, 2);
+	ck_assert_uint_eq(dash_model_alive(&bm), BIG + 3);
 
 	dash_model_free(&bm);
 	remove_big_tree();
@@ -534,6 +586,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_exits_adoption_and_new_children);
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
+	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);
 	tcase_add_test(fake, test_model_reads_the_board);
 	tcase_add_test(fake, test_model_plain_snapshot);
 	tcase_add_test(fake, test_model_missing_proc_is_an_error);
