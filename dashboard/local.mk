@@ -17,7 +17,7 @@ proclab_LDADD = lib/libproclab.la $(NCURSES_LIBS)
 
 # Unit tests: the board, the wait-for graph, and the model on fake /proc trees.
 DASH_UNIT_TESTS = tests/check_board tests/check_waitfor tests/check_model
-check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle
+check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle tests/sysvshm
 
 tests_check_board_LDADD = $(TEST_LDADD)
 tests_check_waitfor_LDADD = $(TEST_LDADD)
@@ -27,6 +27,9 @@ tests_check_model_LDADD = $(TEST_LDADD)
 
 # lockcycle: a tiny program of the tests' own that deadlocks on purpose.
 tests_lockcycle_SOURCES = tests/lockcycle.c
+# sysvshm: two processes attached to one System V segment, removed with them.
+tests_sysvshm_SOURCES = tests/sysvshm.c
+tests_sysvshm_LDADD =
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)

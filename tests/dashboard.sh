@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 32
+plan 34
 
 bin="$top_builddir/proclab"
 # Boards whose dashboard is gone: any of ours left behind would be one.
@@ -108,6 +108,25 @@ check "deadlock: DEADLOCK names both processes and both locks" \
 	eval 'grep -q "^DEADLOCK: [0-9]* (left) wants .*/b.lock, held by [0-9]* (right); [0-9]* (right) wants .*/a.lock, held by [0-9]* (left)" "$out" ||
 		{ diag "$(cat "$out")"; false; }'
 check "deadlock: the waiters are shown in /proc/locks" eval 'has "waits for $WORK/locks/a.lock"'
+
+# --- A System V segment: attached by a parent and its child. ---
+segments() { tail -n +2 /proc/sysvipc/shm 2>/dev/null | wc -l; }
+segments_before=$(segments)
+dash --once --delay 1.5 -- "$top_builddir/tests/sysvshm" 20
+if [ "$rc" -eq 77 ]; then
+	tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no System V shared memory here"
+else
+	sysv_ok() {
+		parent=$(awk '$NF == "sysvshm" { print $1 }' "$out")
+		child=$(awk '$NF == "`-sysvshm" { print $1 }' "$out")
+		[ "$rc" -eq 0 ] && [ -n "$parent" ] && [ -n "$child" ] &&
+			grep -q "^  SysV shm  *$parent <-> $child  /SYSV" "$out" || { diag "$(cat "$out")"; return 1; }
+	}
+	check "SysV shm: one edge between the two processes that attached the segment" sysv_ok
+fi
+no_segment_left() { [ "$(segments)" -eq "$segments_before" ]; }
+check "SysV shm: --once leaves nothing, not even the segment" \
+	eval 'poll 5 nothing_left && poll 5 no_segment_left'
 
 # --- -p: attach to a tree that runs already. ---
 env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'sleep 30 & sleep 30 & wait' </dev/null >/dev/null 2>&1 &
