@@ -957,6 +957,7 @@ one_run(struct mech_result *m, size_t i, long r)
 	struct cell *cell = &m->cells[i];
 	struct switches mine = { 0, 0 }, theirs = { 0, 0 }, mine_after, theirs_after;
 	unsigned long long uncounted = 0;
+	long long preempted;
 	double value, p99 = 0;
 	bool warm_up = r < 0;
 
@@ -978,11 +979,11 @@ one_run(struct mech_result *m, size_t i, long r)
 	theirs_after = switches_of(m->receiver);
 	cell->runs[r] = value;
 	cell->p99s[r] = p99;
-	cell->preempted += mine_after.involuntary - mine.involuntary + theirs_after.involuntary -
-	                   theirs.involuntary;
+	preempted = mine_after.involuntary - mine.involuntary + theirs_after.involuntary -
+	            theirs.involuntary;
+	cell->preempted += preempted;
 	cell->switched += mine_after.voluntary - mine.voluntary + theirs_after.voluntary -
-	                  theirs.voluntary + mine_after.involuntary - mine.involuntary +
-	                  theirs_after.involuntary - theirs.involuntary;
+	                  theirs.voluntary + preempted;
 }
 
 /* In a child just forked: close the sender's ends of every mechanism but
