@@ -561,10 +561,15 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 	for (;;) {
 		struct timespec tick;
 		double t = now_seconds();
+		bool snapshot_due = o->once && (o->attach || t - started >= o->delay);
 		char *stable;
 
 		reap_child(m);
 		drain_output(m, m->board == NULL || m->board->attached == 0);
+		/* --once: the one snapshot reads the fd tables and maps afresh,
+		 * not as they were up to a second (five, in a big tree) ago. */
+		if (snapshot_due)
+			dash_model_read_ipc_next(m);
 		if (dash_model_refresh(m, t - started) == -1) {
 			fprintf(stderr, "%s: reading %s: %s\n", program, m->proc, strerror(errno));
 			return 1;
@@ -572,7 +577,7 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 		if (m->board != NULL && m->board->attached != 0)
 			unlink_board();
 		if (o->once) {
-			if (o->attach || t - started >= o->delay || run_over(m, o)) {
+			if (snapshot_due || run_over(m, o)) {
 				char *text = dash_text_snapshot(m, title, false);
 				fputs(text ? text : "", stdout);
 				free(text);

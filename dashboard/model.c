@@ -407,6 +407,12 @@ dash_model_narrate(struct dash_model *m, const char *line)
 }
 
 void
+dash_model_read_ipc_next(struct dash_model *m)
+{
+	m->last_maps = m->last_fds = -1e9;
+}
+
+void
 dash_model_root_reaped(struct dash_model *m, int status)
 {
 	struct dash_proc *p = dash_model_find(m, m->root);

@@ -166,6 +166,11 @@ void dash_model_free(struct dash_model *m);
  * errno if /proc itself could not be read. */
 int dash_model_refresh(struct dash_model *m, double now);
 
+/* Make the next refresh read every fd table and every map, however
+ * recently they were read: for a snapshot that must be current (--once).
+ * Otherwise maps are read once a second, and in a big tree less often. */
+void dash_model_read_ipc_next(struct dash_model *m);
+
 /* The watched root was reaped by us with wait status STATUS. */
 void dash_model_root_reaped(struct dash_model *m, int status);
 

@@ -308,13 +308,20 @@ refresh_big(struct dash_model *bm, double now, int sleepers)
 }
 
 static bool
-big_pipe(const struct dash_model *bm)
+has_edge(const struct dash_model *bm, enum dash_ipc kind, pid_t from, pid_t to,
+         unsigned long long inode)
 {
 	for (size_t i = 0; i < bm->nedges; i++)
-		if (bm->edges[i].kind == DASH_IPC_PIPE && bm->edges[i].from == 1000 &&
-		    bm->edges[i].to == 1001 && bm->edges[i].inode == 7001)
+		if (bm->edges[i].kind == kind && bm->edges[i].from == from &&
+		    bm->edges[i].to == to && bm->edges[i].inode == inode)
 			return true;
 	return false;
+}
+
+static bool
+big_pipe(const struct dash_model *bm)
+{
+	return has_edge(bm, DASH_IPC_PIPE, 1000, 1001, 7001);
 }
 
 START_TEST(test_model_big_tree_rereads_only_what_ran)
@@ -356,6 +363,37 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 	ck_assert(!big_pipe(&bm));
 	refresh_big(&bm, 9.0, 0);
 	ck_assert(big_pipe(&bm));
+
+	dash_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* Maps are read every few seconds in a big tree (once a second in a small
+ * one); a snapshot that asks for them (--once) gets them read at once. */
+START_TEST(test_model_read_ipc_next_reads_maps_now)
+{
+	struct dash_model bm;
+
+	make_big_tree();
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1002, 1003, 32770));
+
+	/* 1004 and 1005 attach a second segment, and have run since. */
+	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32771   /SYSV00000000 (deleted)\n",
+	    "%s/1004/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32771   /SYSV00000000 (deleted)\n",
+	    "%s/1005/maps", big);
+	put("5000001 0 11\n", "%s/1004/schedstat", big);
+	put("5000001 0 11\n", "%s/1005/schedstat", big);
+	refresh_big(&bm, 1.0, 0);
+	ck_assert(!has_edge(&bm, DASH_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
+
+	dash_model_read_ipc_next(&bm);
+	refresh_big(&bm, 1.1, 0);
+	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1004, 1005, 32771));
+	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1002, 1003, 32770));
 
 	dash_model_free(&bm);
 	remove_big_tree();
@@ -589,6 +627,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_exits_adoption_and_new_children);
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
+	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);
 	tcase_add_test(fake, test_model_reads_the_board);
 	tcase_add_test(fake, test_model_plain_snapshot);
