@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 34
+plan 36
 
 bin="$top_builddir/proclab"
 # Boards whose dashboard is gone: any of ours left behind would be one.
@@ -71,29 +71,52 @@ check "fork: the narration came through the board" \
 	eval 'has "> Step 5: the parent waits for each child" && has "10 of 10 checks held"'
 check "fork: nothing left, no board in /dev/shm" eval 'nothing_left && no_board'
 
+# watch PRED CMD...: proclab --plain on CMD in the background, until PRED
+# holds for its newest snapshot (kept in $out) or 20 s have passed, or
+# proclab has ended; then Ctrl-C (SIGINT), as in class. $rc: its status.
+watch() {
+	pred=$1
+	shift
+	log="$WORK/watch.log.$tap_count"
+	out="$WORK/watch.out.$tap_count"
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain -- "$@" >"$log" 2>&1 </dev/null &
+	watched=$!
+	poll 20 eval 'newest_holds "$pred" || ! kill -0 "$watched" 2>/dev/null'
+	kill -INT "$watched" 2>/dev/null
+	wait "$watched"
+	rc=$?
+}
+newest_holds() {
+	awk '/^--- snapshot [0-9]+$/ { s = ""; next } { s = s $0 "\n" } END { printf "%s", s }' \
+		"$log" >"$out"
+	"$1"
+}
+# holds PRED: PRED holds for the snapshot in $out; if not, show it.
+holds() { "$1" || { diag "$(cat "$out")"; return 1; }; }
+
 # --- A shell pipeline: the writer blocks on a full pipe. ---
-dash --once --delay 1.5 -- sh -c 'yes | sleep 20'
 pipe_ok() {
 	yes_pid=$(awk '$NF == "`-yes" { print $1 }' "$out")
 	sleep_pid=$(awk '$NF == "`-sleep" { print $1 }' "$out")
-	[ "$rc" -eq 0 ] && [ -n "$yes_pid" ] && [ -n "$sleep_pid" ] &&
+	[ -n "$yes_pid" ] && [ -n "$sleep_pid" ] &&
 		grep -q "^ *$yes_pid .* S sleeping  *[a-z_]*pipe_write" "$out" &&
-		has "pipe       $yes_pid -> $sleep_pid  pipe:[" && has "65536 bytes queued" ||
-		{ diag "$(cat "$out")"; return 1; }
+		grep -qF "pipe       $yes_pid -> $sleep_pid  pipe:[" "$out" &&
+		grep -qF "65536 bytes queued" "$out"
 }
-check "pipeline: yes -> sleep, yes blocked in pipe_write, 64 KiB queued; --once exits 0" pipe_ok
-check "pipeline: --once ends the run and leaves nothing" poll 5 nothing_left
+watch pipe_ok sh -c 'yes | sleep 20'
+check "pipeline: yes -> sleep, yes blocked in pipe_write, 64 KiB queued" holds pipe_ok
+check "pipeline: Ctrl-C ends the run and leaves nothing" poll 5 nothing_left
 
 # --- A FIFO: a path in the file system, writer -> reader like a pipe. ---
-dash --once --delay 1.5 -- sh -c 'mkfifo "$0/fifo"; cat "$0/fifo" >/dev/null & exec sleep 20 >"$0/fifo"' "$WORK"
 fifo_ok() {
 	sleep_pid=$(awk '$NF == "sleep" { print $1 }' "$out")
 	cat_pid=$(awk '$NF == "`-cat" { print $1 }' "$out")
-	[ "$rc" -eq 0 ] && [ -n "$sleep_pid" ] && [ -n "$cat_pid" ] &&
-		has "FIFO       $sleep_pid -> $cat_pid  $WORK/fifo" || { diag "$(cat "$out")"; return 1; }
+	[ -n "$sleep_pid" ] && [ -n "$cat_pid" ] &&
+		grep -qF "FIFO       $sleep_pid -> $cat_pid  $WORK/fifo" "$out"
 }
-check "FIFO: the writer -> the reader, named by its path" fifo_ok
-check "FIFO: --once leaves nothing" poll 5 nothing_left
+watch fifo_ok sh -c 'mkfifo "$0/fifo"; cat "$0/fifo" >/dev/null & exec sleep 20 >"$0/fifo"' "$WORK"
+check "FIFO: the writer -> the reader, named by its path" holds fifo_ok
+check "FIFO: Ctrl-C ends the run and leaves nothing" poll 5 nothing_left
 
 # --- A POSIX message queue: every producer and consumer holds it. ---
 dash --plain queue --speed 5
@@ -103,30 +126,39 @@ check "mqueue: the queue demo's processes share /proclab-queue-PID, both ways" \
 
 # --- A deadlock of two flock()s, found in /proc/locks. ---
 mkdir "$WORK/locks"
-dash --once --delay 1.5 -- "$top_builddir/tests/lockcycle" "$WORK/locks" 20
-check "deadlock: DEADLOCK names both processes and both locks" \
-	eval 'grep -q "^DEADLOCK: [0-9]* (left) wants .*/b.lock, held by [0-9]* (right); [0-9]* (right) wants .*/a.lock, held by [0-9]* (left)" "$out" ||
-		{ diag "$(cat "$out")"; false; }'
-check "deadlock: the waiters are shown in /proc/locks" eval 'has "waits for $WORK/locks/a.lock"'
+deadlock_ok() {
+	grep -q "^DEADLOCK: [0-9]* (left) wants .*/b.lock, held by [0-9]* (right); [0-9]* (right) wants .*/a.lock, held by [0-9]* (left)" "$out"
+}
+waiters_ok() { grep -qF "waits for $WORK/locks/a.lock" "$out"; }
+both_ok() { deadlock_ok && waiters_ok; }
+watch both_ok "$top_builddir/tests/lockcycle" "$WORK/locks" 20
+check "deadlock: DEADLOCK names both processes and both locks" holds deadlock_ok
+check "deadlock: the waiters are shown in /proc/locks" holds waiters_ok
 
 # --- A System V segment: attached by a parent and its child. ---
 segments() { tail -n +2 /proc/sysvipc/shm 2>/dev/null | wc -l; }
 segments_before=$(segments)
-dash --once --delay 1.5 -- "$top_builddir/tests/sysvshm" 20
+sysv_ok() {
+	parent=$(awk '$NF == "sysvshm" { print $1 }' "$out")
+	child=$(awk '$NF == "`-sysvshm" { print $1 }' "$out")
+	[ -n "$parent" ] && [ -n "$child" ] && grep -q "^  SysV shm  *$parent <-> $child  /SYSV" "$out"
+}
+watch sysv_ok "$top_builddir/tests/sysvshm" 20
 if [ "$rc" -eq 77 ]; then
 	tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no System V shared memory here"
 else
-	sysv_ok() {
-		parent=$(awk '$NF == "sysvshm" { print $1 }' "$out")
-		child=$(awk '$NF == "`-sysvshm" { print $1 }' "$out")
-		[ "$rc" -eq 0 ] && [ -n "$parent" ] && [ -n "$child" ] &&
-			grep -q "^  SysV shm  *$parent <-> $child  /SYSV" "$out" || { diag "$(cat "$out")"; return 1; }
-	}
-	check "SysV shm: one edge between the two processes that attached the segment" sysv_ok
+	check "SysV shm: one edge between the two processes that attached the segment" holds sysv_ok
 fi
 no_segment_left() { [ "$(segments)" -eq "$segments_before" ]; }
-check "SysV shm: --once leaves nothing, not even the segment" \
+check "SysV shm: Ctrl-C leaves nothing, not even the segment" \
 	eval 'poll 5 nothing_left && poll 5 no_segment_left'
+
+# --- --once: one snapshot after --delay, then the run ends. ---
+dash --once --delay 0.3 -- sleep 20
+check "--once: one snapshot of the command, exit 0" \
+	eval '[ "$rc" -eq 0 ] && [ "$(grep -c "^proclab: sleep (pid [0-9]*)  t=" "$out")" -eq 1 ] &&
+		! grep -q "^--- snapshot" "$out" || { diag "status $rc: $(cat "$out")"; false; }'
+check "--once: ends the run and leaves nothing" poll 5 nothing_left
 
 # --- -p: attach to a tree that runs already. ---
 env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'sleep 30 & sleep 30 & wait' </dev/null >/dev/null 2>&1 &
