@@ -347,7 +347,8 @@ dash_model_init(struct dash_model *m, const char *proc, pid_t root)
 	m->page_kb = sysconf(_SC_PAGESIZE) / 1024;
 	if (m->page_kb <= 0)
 		m->page_kb = 4;
-	m->last_sample = m->last_maps = m->last_fds = -1e9;
+	m->last_sample = -1e9;
+	dash_model_read_ipc_next(m); /* none read yet */
 	m->waitfor = pl_waitfor_new();
 	return m->waitfor == NULL ? -1 : 0;
 }

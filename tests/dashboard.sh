@@ -71,19 +71,21 @@ check "fork: the narration came through the board" \
 	eval 'has "> Step 5: the parent waits for each child" && has "10 of 10 checks held"'
 check "fork: nothing left, no board in /dev/shm" eval 'nothing_left && no_board'
 
-# watch PRED CMD...: proclab --plain on CMD in the background, until PRED
-# holds for its newest snapshot (kept in $out) or 20 s have passed, or
-# proclab has ended; then Ctrl-C (SIGINT), as in class. $rc: its status.
+# watch SIGNAL PRED ARG...: proclab --plain ARG... in the background, until
+# PRED holds for its newest snapshot (kept in $out; the whole output is in
+# $log) or 20 s have passed, or proclab has ended; then SIGNAL to proclab
+# (INT: Ctrl-C, as in class). $rc: its status.
 watch() {
-	pred=$1
-	shift
+	sig=$1
+	pred=$2
+	shift 2
 	log="$WORK/watch.log.$tap_count"
 	out="$WORK/watch.out.$tap_count"
-	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain -- "$@" >"$log" 2>&1 </dev/null &
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain "$@" >"$log" 2>&1 </dev/null &
 	watched=$!
 	poll 20 eval 'newest_holds "$pred" || ! kill -0 "$watched" 2>/dev/null'
-	kill -INT "$watched" 2>/dev/null
-	wait "$watched"
+	kill "-$sig" "$watched" 2>/dev/null
+	{ wait "$watched"; } 2>/dev/null
 	rc=$?
 }
 newest_holds() {
@@ -103,7 +105,7 @@ pipe_ok() {
 		grep -qF "pipe       $yes_pid -> $sleep_pid  pipe:[" "$out" &&
 		grep -qF "65536 bytes queued" "$out"
 }
-watch pipe_ok sh -c 'yes | sleep 20'
+watch INT pipe_ok -- sh -c 'yes | sleep 20'
 check "pipeline: yes -> sleep, yes blocked in pipe_write, 64 KiB queued" holds pipe_ok
 check "pipeline: Ctrl-C ends the run and leaves nothing" poll 5 nothing_left
 
@@ -114,7 +116,7 @@ fifo_ok() {
 	[ -n "$sleep_pid" ] && [ -n "$cat_pid" ] &&
 		grep -qF "FIFO       $sleep_pid -> $cat_pid  $WORK/fifo" "$out"
 }
-watch fifo_ok sh -c 'mkfifo "$0/fifo"; cat "$0/fifo" >/dev/null & exec sleep 20 >"$0/fifo"' "$WORK"
+watch INT fifo_ok -- sh -c 'mkfifo "$0/fifo"; cat "$0/fifo" >/dev/null & exec sleep 20 >"$0/fifo"' "$WORK"
 check "FIFO: the writer -> the reader, named by its path" holds fifo_ok
 check "FIFO: Ctrl-C ends the run and leaves nothing" poll 5 nothing_left
 
@@ -131,7 +133,7 @@ deadlock_ok() {
 }
 waiters_ok() { grep -qF "waits for $WORK/locks/a.lock" "$out"; }
 both_ok() { deadlock_ok && waiters_ok; }
-watch both_ok "$top_builddir/tests/lockcycle" "$WORK/locks" 20
+watch INT both_ok -- "$top_builddir/tests/lockcycle" "$WORK/locks" 20
 check "deadlock: DEADLOCK names both processes and both locks" holds deadlock_ok
 check "deadlock: the waiters are shown in /proc/locks" holds waiters_ok
 
@@ -143,7 +145,7 @@ sysv_ok() {
 	child=$(awk '$NF == "`-sysvshm" { print $1 }' "$out")
 	[ -n "$parent" ] && [ -n "$child" ] && grep -q "^  SysV shm  *$parent <-> $child  /SYSV" "$out"
 }
-watch sysv_ok "$top_builddir/tests/sysvshm" 20
+watch INT sysv_ok -- "$top_builddir/tests/sysvshm" 20
 if [ "$rc" -eq 77 ]; then
 	tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no System V shared memory here"
 else
@@ -178,14 +180,10 @@ check "proclab exits with the command's status" [ "$rc" -eq 3 ]
 check "a stale board of a dead dashboard was cleaned" no_board
 
 # --- SIGKILL and SIGINT of the dashboard itself. ---
+saw_step2() { grep -q "Step 2" "$log"; }
 killed_run() {
-	out="$WORK/bg.$1"
-	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain fork --speed 0.5 >"$out" 2>&1 </dev/null &
-	pid=$!
-	poll 20 grep -q "Step 2" "$out" || return 1
-	kill "-$1" "$pid"
-	{ wait "$pid"; } 2>/dev/null
-	poll 5 nothing_left && no_board
+	watch "$1" saw_step2 fork --speed 0.5
+	saw_step2 && poll 5 nothing_left && no_board
 }
 check "SIGKILL of proclab: the demo dies with it, and no board is left" killed_run KILL
 check "SIGINT of proclab: it ends the demo and removes the board" killed_run INT
