@@ -26,20 +26,20 @@ open() {
 		diag "tmux new-session s$session: status $?: $(cat "$WORK/tmux.err")"
 	poll 5 tm has-session -t "s$session" 2>/dev/null ||
 		diag "tmux: no session s$session; server $(tm display-message -p '#{pid}' 2>&1)"
+	# The pane's process execs env, env the dashboard: one PID.
+	dashboard_started "$(tm display-message -p -t "s$session" '#{pane_pid}')"
 }
 screen() { tm capture-pane -p -t "s$session" "$@"; }
 dead() { [ "$(tm display-message -p -t "s$session" '#{pane_dead}')" = 1 ]; }
 shows() { screen | grep -q -- "$1"; }
 keys() { tm send-keys -t "s$session" "$@"; }
-# Boards whose dashboard is gone: any of ours left behind would be one.
-# (Boards of dashboards still running, in tests running alongside, are not.)
-boards() {
-	for b in $(ls /dev/shm 2>/dev/null | grep "^proclab-board-$(id -u)-[0-9]*$"); do
-		kill -0 "${b##*-}" 2>/dev/null || echo "$b"
-	done
+# quit: q, then the dashboard ends and leaves nothing; if not, which.
+quit() {
+	keys q
+	poll 10 dead || { diag "q: the dashboard has not ended"; why; return 1; }
+	poll 5 nothing_left || { diag "q: processes left"; why_left; return 1; }
+	[ -z "$(boards)" ] || { diag "q: boards left: $(boards)"; return 1; }
 }
-# quit: q, then the dashboard ends and leaves nothing.
-quit() { keys q && poll 10 dead && poll 5 nothing_left && [ -z "$(boards)" ]; }
 esc=$(printf '\033')
 coloured() { screen -e | grep -q "$esc\[3[1-7]m"; }
 # why: what the terminal showed, and what tmux and ps say, for the log.

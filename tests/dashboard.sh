@@ -7,20 +7,14 @@
 plan 36
 
 bin="$top_builddir/proclab"
-# Boards whose dashboard is gone: any of ours left behind would be one.
-# (Boards of dashboards still running, in tests running alongside, are not.)
-boards() {
-	for b in $(ls /dev/shm 2>/dev/null | grep "^proclab-board-$(id -u)-[0-9]*$"); do
-		kill -0 "${b##*-}" 2>/dev/null || echo "$b"
-	done
-}
-no_board() { poll 2 eval '[ -z "$(boards)" ]'; }
+no_board() { [ -z "$(boards)" ] || { diag "boards left: $(boards)"; false; }; }
 
 # dash ARG...: run proclab to the end with the test token; $out $err $rc.
 dash() {
 	out="$WORK/dash.out.$tap_count"
 	err="$WORK/dash.err.$tap_count"
-	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" "$@" >"$out" 2>"$err" </dev/null
+	env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'echo $$ >>"$0"; exec "$@"' "$WORK/dashboards" \
+		"$bin" "$@" >"$out" 2>"$err" </dev/null
 	rc=$?
 }
 has() { grep -qF -- "$1" "$out" || { diag "no '$1' in the output:"; sed 's/^/#   /' "$out" | tail -n 30; return 1; }; }
@@ -83,6 +77,7 @@ watch() {
 	out="$WORK/watch.out.$tap_count"
 	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain "$@" >"$log" 2>&1 </dev/null &
 	watched=$!
+	dashboard_started "$watched"
 	poll 20 eval 'newest_holds "$pred" || ! kill -0 "$watched" 2>/dev/null'
 	kill "-$sig" "$watched" 2>/dev/null
 	{ wait "$watched"; } 2>/dev/null
@@ -177,7 +172,7 @@ dead=$(sh -c 'echo $$')
 touch "/dev/shm/proclab-board-$(id -u)-$dead"
 dash --plain -- sh -c 'exit 3'
 check "proclab exits with the command's status" [ "$rc" -eq 3 ]
-check "a stale board of a dead dashboard was cleaned" no_board
+check "a stale board of a dead dashboard was cleaned" [ ! -e "/dev/shm/proclab-board-$(id -u)-$dead" ]
 
 # --- SIGKILL and SIGINT of the dashboard itself. ---
 saw_step2() { grep -q "Step 2" "$log"; }
@@ -202,18 +197,15 @@ if __name__ == "__main__":
     workers = [mp.Process(target=worker, args=(reader,)) for _ in range(2)]
     for w in workers:
         w.start()
-    time.sleep(10)
+    time.sleep(30)
     for w in workers:
         writer.send("go")
     for w in workers:
         w.join()
 PY
-	dash --once --delay 2 -- python3 "$WORK/mp.py"
-	py_ok() {
-		[ "$(grep -c 'pipe_read' "$out")" -ge 2 ] && grep -q "^  pipe  .* -> " "$out" ||
-			{ diag "$(cat "$out")"; return 1; }
-	}
-	check "python multiprocessing: two workers in pipe_read, and the pipe edges" py_ok
+	py_ok() { [ "$(grep -c 'pipe_read' "$out")" -ge 2 ] && grep -q "^  pipe  .* -> " "$out"; }
+	watch INT py_ok -- python3 "$WORK/mp.py"
+	check "python multiprocessing: two workers in pipe_read, and the pipe edges" holds py_ok
 else
 	check "python multiprocessing # SKIP no python3" true
 fi

@@ -129,6 +129,23 @@ token_children_of() {
 }
 has_children() { [ "$(token_children_of "$1" | wc -l)" -ge "$2" ]; }
 
+# Dashboards: a dashboard's board is /dev/shm/proclab-board-UID-PID, PID
+# the dashboard's. A test notes the PID of each dashboard it starts
+# (dashboard_started PID), and checks only those boards: other tests,
+# running alongside, start dashboards of their own and even plant a
+# stale board on purpose.
+dashboard_started() { echo "$1" >>"$WORK/dashboards"; }
+# boards: the boards, still in /dev/shm, of this test's dashboards that
+# have ended. Each of those is a board left behind.
+boards() {
+	[ -f "$WORK/dashboards" ] || return 0
+	while read -r p; do
+		b="proclab-board-$(id -u)-$p"
+		[ -e "/dev/shm/$b" ] && ! kill -0 "$p" 2>/dev/null && echo "$b"
+	done <"$WORK/dashboards"
+	return 0
+}
+
 # IPC objects of proclab's in /dev/shm and /dev/mqueue.
 ipc_objects() { ls /dev/shm /dev/mqueue 2>/dev/null | grep -i proclab | sort; }
 
