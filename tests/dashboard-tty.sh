@@ -38,7 +38,7 @@ quit() {
 	keys q
 	poll 10 dead || { diag "q: the dashboard has not ended"; why; return 1; }
 	poll 5 nothing_left || { diag "q: processes left"; why_left; return 1; }
-	[ -z "$(boards)" ] || { diag "q: boards left: $(boards)"; return 1; }
+	no_board
 }
 esc=$(printf '\033')
 coloured() { screen -e | grep -q "$esc\[3[1-7]m"; }

@@ -7,13 +7,12 @@
 plan 36
 
 bin="$top_builddir/proclab"
-no_board() { [ -z "$(boards)" ] || { diag "boards left: $(boards)"; false; }; }
 
 # dash ARG...: run proclab to the end with the test token; $out $err $rc.
 dash() {
 	out="$WORK/dash.out.$tap_count"
 	err="$WORK/dash.err.$tap_count"
-	env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'echo $$ >>"$0"; exec "$@"' "$WORK/dashboards" \
+	env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'echo $$ >>"$0"; exec "$@"' "$dashboards" \
 		"$bin" "$@" >"$out" 2>"$err" </dev/null
 	rc=$?
 }

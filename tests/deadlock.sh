@@ -7,8 +7,6 @@
 need_jq
 plan 34
 
-boards_of() { ls /dev/shm 2>/dev/null | grep -c "^proclab-board-$(id -u)-$1\$"; }
-
 # --- One run in JSON, and what its events must say. ---
 run_demo deadlock --json --speed 100
 json=$out

@@ -129,22 +129,28 @@ token_children_of() {
 }
 has_children() { [ "$(token_children_of "$1" | wc -l)" -ge "$2" ]; }
 
-# Dashboards: a dashboard's board is /dev/shm/proclab-board-UID-PID, PID
-# the dashboard's. A test notes the PID of each dashboard it starts
-# (dashboard_started PID), and checks only those boards: other tests,
-# running alongside, start dashboards of their own and even plant a
-# stale board on purpose.
-dashboard_started() { echo "$1" >>"$WORK/dashboards"; }
+# Boards: a dashboard's board is /dev/shm/proclab-board-UID-PID, PID the
+# dashboard's (or a lock demo's own, when no dashboard watches it).
+# boards_of PID: how many boards of PID are in /dev/shm (0 or 1).
+boards_of() { ls /dev/shm 2>/dev/null | grep -c "^proclab-board-$(id -u)-$1\$"; }
+# A test notes the PID of each dashboard it starts (dashboard_started
+# PID, or exec the dashboard from a shell that wrote its $$ to
+# $dashboards), and checks only those boards: other tests, running
+# alongside, start dashboards of their own and even plant a stale board
+# on purpose.
+dashboards="$WORK/dashboards"
+dashboard_started() { echo "$1" >>"$dashboards"; }
 # boards: the boards, still in /dev/shm, of this test's dashboards that
 # have ended. Each of those is a board left behind.
 boards() {
-	[ -f "$WORK/dashboards" ] || return 0
+	[ -f "$dashboards" ] || return 0
 	while read -r p; do
-		b="proclab-board-$(id -u)-$p"
-		[ -e "/dev/shm/$b" ] && ! kill -0 "$p" 2>/dev/null && echo "$b"
-	done <"$WORK/dashboards"
+		[ "$(boards_of "$p")" -ne 0 ] && ! kill -0 "$p" 2>/dev/null &&
+			echo "proclab-board-$(id -u)-$p"
+	done <"$dashboards"
 	return 0
 }
+no_board() { [ -z "$(boards)" ] || { diag "boards left: $(boards)"; false; }; }
 
 # IPC objects of proclab's in /dev/shm and /dev/mqueue.
 ipc_objects() { ls /dev/shm /dev/mqueue 2>/dev/null | grep -i proclab | sort; }
