@@ -533,8 +533,12 @@ judge_spec_parse(const char *text, size_t len, const char *name, const char *dir
 	memset(spec, 0, sizeof(*spec));
 	snprintf(spec->path, sizeof(spec->path), "%s", name);
 	snprintf(spec->dir, sizeof(spec->dir), "%s", dir);
-	slash = strrchr(dir, '/');
-	snprintf(spec->name, sizeof(spec->name), "%s", slash != NULL ? slash + 1 : dir);
+	/* The lab's name, until [lab] gives one: its folder's. */
+	char real[PATH_MAX];
+	if (realpath(dir, real) == NULL)
+		snprintf(real, sizeof(real), "%s", dir);
+	slash = strrchr(real, '/');
+	snprintf(spec->name, sizeof(spec->name), "%s", slash != NULL && slash[1] ? slash + 1 : real);
 	spec->build_timeout = 60;
 	spec->runs = 1;
 	spec->limits.wall = 10;
