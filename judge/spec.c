@@ -538,7 +538,10 @@ judge_spec_parse(const char *text, size_t len, const char *name, const char *dir
 	if (realpath(dir, real) == NULL)
 		snprintf(real, sizeof(real), "%s", dir);
 	slash = strrchr(real, '/');
-	snprintf(spec->name, sizeof(spec->name), "%s", slash != NULL && slash[1] ? slash + 1 : real);
+	const char *base = slash != NULL && slash[1] ? slash + 1 : real;
+	size_t n = strnlen(base, sizeof(spec->name) - 1);
+	memcpy(spec->name, base, n);
+	spec->name[n] = '\0';
 	spec->build_timeout = 60;
 	spec->runs = 1;
 	spec->limits.wall = 10;
