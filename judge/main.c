@@ -396,10 +396,10 @@ holds(const struct judge_spec *spec, const struct judge_check *c, const struct j
 		                  : c->signal == 0 ? !WIFSIGNALED(obs->status)
 		                                   : WIFSIGNALED(obs->status) &&
 		                                             WTERMSIG(obs->status) == c->signal) {
-			snprintf(why, size, "%s", status);
+			snprintf(why, size, "it ended: %s", status);
 			return true;
 		}
-		snprintf(why, size, "it %s; the spec wants %s %d", status,
+		snprintf(why, size, "it ended: %s; the spec wants %s %d", status,
 		         c->has_status ? "exit status" : "signal",
 		         c->has_status ? c->status : c->signal);
 		return false;

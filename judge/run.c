@@ -637,6 +637,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	close(status[1]);
 	close(go[0]);
 	out[1] = err[1] = status[1] = go[0] = -1;
+	add_pid(obs, root); /* for masking, even if it ends before a look */
 	/* Set up; hold its namespaces before it runs anything. */
 	if (read(status[0], &flag, 1) == 1 && flag == 'i') {
 		char path[64];
@@ -798,6 +799,8 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	}
 	if (!obs->ended)
 		obs->wall = pl_measure_now() - start;
+	if (obs->started && obs->max_processes == 0)
+		obs->max_processes = obs->max_threads = obs->max_depth = 1; /* ended before a look */
 	kill_everything(root);
 	if (!obs->ended) {
 		/* kill_everything reaped it; its status is lost to us, and it did
