@@ -32,7 +32,7 @@
 #include "run.h"
 
 #define SNAPSHOT_EVERY 0.02 /* seconds between two looks at the tree */
-#define ORPHAN_GRACE 0.15   /* after the main process ends, for its children to end too */
+#define ORPHAN_GRACE 0.05 /* after the main process ends: for children already ending */
 #define MAX_ARGS 64
 
 int

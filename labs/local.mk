@@ -1,0 +1,18 @@
+## labs/local.mk - the labs students solve and proclab-judge grades
+## (issue 13). Each is labs/NN-<name>/: the task, the starter, lab.spec,
+## and instructor/ with the reference, the known-wrong versions and
+## VERDICTS. All are installed under $(pkgdatadir)/labs, where the judge
+## finds a lab by its name.
+
+nobase_dist_pkgdata_DATA = \
+	labs/README.md \
+	labs/01-reap/README.md \
+	labs/01-reap/lab.spec \
+	labs/01-reap/reap.c \
+	labs/01-reap/instructor/VERDICTS \
+	labs/01-reap/instructor/solution.c \
+	labs/01-reap/instructor/wrong-ignore.c \
+	labs/01-reap/instructor/wrong-no-final-wait.c
+
+TESTS += tests/labs.sh
+dist_check_SCRIPTS += tests/labs.sh
