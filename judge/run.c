@@ -456,6 +456,15 @@ allowed(const struct judge_run_opts *o, int fd)
 	return false;
 }
 
+static bool
+has_pid(const pid_t *pids, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pids[i] == pid)
+			return true;
+	return false;
+}
+
 /* Descriptors of PID beyond those allowed, noted once per process. */
 static void
 look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct judge_obs *obs)
@@ -463,6 +472,10 @@ look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct ju
 	char path[64];
 	DIR *d;
 	struct dirent *e;
+	long before = obs->bad_fds;
+
+	if (has_pid(obs->fd_pids, obs->nfd_pids, p->pid))
+		return;
 
 	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)p->pid);
 	if ((d = opendir(path)) == NULL)
@@ -483,6 +496,8 @@ look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct ju
 		note(obs->fd_note, "%ld (%s) holds fd %d -> %s", (long)p->pid, p->comm, fd, target);
 	}
 	closedir(d);
+	if (obs->bad_fds > before && obs->nfd_pids < sizeof(obs->fd_pids) / sizeof(obs->fd_pids[0]))
+		obs->fd_pids[obs->nfd_pids++] = p->pid;
 }
 
 /* PID's command line, its arguments joined by blanks, or its comm. */

@@ -45,6 +45,8 @@ struct judge_obs {
 	bool busy_at_end;     /* it ran out of wall time while running */
 	long bad_fds;
 	char fd_note[JUDGE_NOTE];
+	pid_t fd_pids[32]; /* the processes noted: each once */
+	size_t nfd_pids;
 	/* left behind */
 	bool isolated; /* in namespaces of its own: the leak counts are exact */
 	long leaked_shm, leaked_mqueue, leaked_sysv, leaked_tmp;

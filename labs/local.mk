@@ -12,7 +12,15 @@ nobase_dist_pkgdata_DATA = \
 	labs/01-reap/instructor/VERDICTS \
 	labs/01-reap/instructor/solution.c \
 	labs/01-reap/instructor/wrong-ignore.c \
-	labs/01-reap/instructor/wrong-no-final-wait.c
+	labs/01-reap/instructor/wrong-no-final-wait.c \
+	labs/02-pipeline/README.md \
+	labs/02-pipeline/lab.spec \
+	labs/02-pipeline/pipeline.c \
+	labs/02-pipeline/instructor/VERDICTS \
+	labs/02-pipeline/instructor/solution.c \
+	labs/02-pipeline/instructor/wrong-parent-open.c \
+	labs/02-pipeline/instructor/wrong-stray-fds.c \
+	labs/02-pipeline/instructor/wrong-late-wait.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh
