@@ -20,7 +20,14 @@ nobase_dist_pkgdata_DATA = \
 	labs/02-pipeline/instructor/solution.c \
 	labs/02-pipeline/instructor/wrong-parent-open.c \
 	labs/02-pipeline/instructor/wrong-stray-fds.c \
-	labs/02-pipeline/instructor/wrong-late-wait.c
+	labs/02-pipeline/instructor/wrong-late-wait.c \
+	labs/04-counter/README.md \
+	labs/04-counter/lab.spec \
+	labs/04-counter/counter.c \
+	labs/04-counter/instructor/VERDICTS \
+	labs/04-counter/instructor/solution.c \
+	labs/04-counter/instructor/wrong-private.c \
+	labs/04-counter/instructor/wrong-leak.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh

@@ -18,7 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
+static _Noreturn void
 die(const char *what)
 {
 	perror(what);

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void
+static _Noreturn void
 die(const char *what)
 {
 	perror(what);
