@@ -21,6 +21,13 @@ nobase_dist_pkgdata_DATA = \
 	labs/02-pipeline/instructor/wrong-parent-open.c \
 	labs/02-pipeline/instructor/wrong-stray-fds.c \
 	labs/02-pipeline/instructor/wrong-late-wait.c \
+	labs/03-subreaper/README.md \
+	labs/03-subreaper/lab.spec \
+	labs/03-subreaper/supervise.c \
+	labs/03-subreaper/instructor/VERDICTS \
+	labs/03-subreaper/instructor/solution.c \
+	labs/03-subreaper/instructor/wrong-too-late.c \
+	labs/03-subreaper/instructor/wrong-late-reap.c \
 	labs/04-counter/README.md \
 	labs/04-counter/lab.spec \
 	labs/04-counter/counter.c \
