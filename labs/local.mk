@@ -34,7 +34,14 @@ nobase_dist_pkgdata_DATA = \
 	labs/04-counter/instructor/VERDICTS \
 	labs/04-counter/instructor/solution.c \
 	labs/04-counter/instructor/wrong-private.c \
-	labs/04-counter/instructor/wrong-leak.c
+	labs/04-counter/instructor/wrong-leak.c \
+	labs/05-buffer/README.md \
+	labs/05-buffer/lab.spec \
+	labs/05-buffer/buffer.c \
+	labs/05-buffer/instructor/VERDICTS \
+	labs/05-buffer/instructor/solution.c \
+	labs/05-buffer/instructor/wrong-signal-one.c \
+	labs/05-buffer/instructor/wrong-stuck-slot.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh
