@@ -41,7 +41,13 @@ nobase_dist_pkgdata_DATA = \
 	labs/05-buffer/instructor/VERDICTS \
 	labs/05-buffer/instructor/solution.c \
 	labs/05-buffer/instructor/wrong-signal-one.c \
-	labs/05-buffer/instructor/wrong-stuck-slot.c
+	labs/05-buffer/instructor/wrong-stuck-slot.c \
+	labs/06-bank/README.md \
+	labs/06-bank/lab.spec \
+	labs/06-bank/bank.c \
+	labs/06-bank/instructor/VERDICTS \
+	labs/06-bank/instructor/solution.c \
+	labs/06-bank/instructor/wrong-no-locks.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh
