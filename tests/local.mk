@@ -32,6 +32,7 @@ TEST_C_FILES = \
 	tests/check_measure.c \
 	tests/check_lock.c \
 	tests/reaper.c \
+	tests/fault-shim.c \
 	tests/check_main.h
 
 UNIT_TESTS = \
@@ -60,6 +61,13 @@ tests_check_lock_LDADD = $(TEST_LDADD)
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
 tests_reaper_SOURCES = tests/reaper.c
+
+# fault-shim: an LD_PRELOAD module for tests/ipcbench.sh that kills a
+# receiver as it connects, or has a stranger connect first. A module
+# needs -rpath to be built shared; it is never installed.
+check_LTLIBRARIES = tests/fault-shim.la
+tests_fault_shim_la_SOURCES = tests/fault-shim.c
+tests_fault_shim_la_LDFLAGS = -module -avoid-version -rpath /nowhere
 
 DEMO_TESTS = \
 	tests/options.sh \
