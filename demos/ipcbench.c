@@ -647,6 +647,33 @@ set_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* Is NAME, a queue or a segment just unlinked, really gone? Ask the
+ * kernel by opening it: that must fail with ENOENT. An open that works
+ * means the name is still there: close what it opened, and leave the name
+ * registered, so that it is removed when the demo ends. */
+static bool
+name_gone(enum pl_cleanup_kind kind, const char *name)
+{
+	bool gone;
+
+	if (kind == PL_CLEANUP_MQ) {
+		mqd_t q = mq_open(name, O_RDONLY | O_CLOEXEC);
+
+		gone = q == (mqd_t)-1 && errno == ENOENT;
+		if (q != (mqd_t)-1)
+			mq_close(q);
+	} else {
+		int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+
+		gone = fd == -1 && errno == ENOENT;
+		if (fd != -1)
+			close(fd);
+	}
+	if (gone)
+		pl_cleanup_forget(kind, name);
+	return gone;
+}
+
 /* What the receiver tells the sender once it has connected. */
 struct hello {
 	int error;                   /* connect(2)'s errno, or 0 */
@@ -795,10 +822,8 @@ channel_attach(struct channel *c, bool child)
 		if (!child) { /* the child inherited both: the names can go */
 			mq_unlink(c->name);
 			mq_unlink(c->name2);
-			pl_cleanup_forget(PL_CLEANUP_MQ, c->name);
-			pl_cleanup_forget(PL_CLEANUP_MQ, c->name2);
-			c->name_gone = mq_open(c->name, O_RDONLY) == (mqd_t)-1 && errno == ENOENT &&
-			               mq_open(c->name2, O_RDONLY) == (mqd_t)-1 && errno == ENOENT;
+			bool down_gone = name_gone(PL_CLEANUP_MQ, c->name);
+			c->name_gone = name_gone(PL_CLEANUP_MQ, c->name2) && down_gone;
 		}
 		break;
 	case SHM_SEM:
@@ -808,8 +833,7 @@ channel_attach(struct channel *c, bool child)
 		if (!child) { /* the child inherited the mapping: the name can go */
 			if (shm_unlink(c->name) == -1)
 				pl_die("shm_unlink %s", c->name);
-			pl_cleanup_forget(PL_CLEANUP_SHM, c->name);
-			c->name_gone = shm_open(c->name, O_RDONLY, 0) == -1 && errno == ENOENT;
+			c->name_gone = name_gone(PL_CLEANUP_SHM, c->name);
 		}
 		break;
 	}

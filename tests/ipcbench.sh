@@ -6,7 +6,7 @@
 # measurements, and this machine is busy.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 58
+plan 60
 
 mechanisms="pipe socketpair unix tcp mq shm-sem shm-spin"
 msgsize_max=$(cat /proc/sys/fs/mqueue/msgsize_max 2>/dev/null || echo 8192)
@@ -271,6 +271,36 @@ else
 	skip "$what" "no shared fault-shim (a static build)"
 	skip "under umask 0, the socket's directory was mode 700 (mkdtemp)" "no shared fault-shim"
 	skip "nothing left: no process, \$TMPDIR empty" "no shared fault-shim"
+fi
+
+# --- A name still there after its unlink: the probe must not keep it. ---
+# With names-stay the shim makes the first unlink of each name do nothing,
+# and notes each open that then finds the name. The segment's probe is the
+# last of the three: once it is noted, every probe has been made.
+what="names still there after their unlink: the probes that found them closed what they opened"
+report="$WORK/names"
+if [ -f "${shim:-/nonexistent}" ]; then
+	export FAULT_SHIM=names-stay FAULT_SHIM_REPORT="$report" LD_PRELOAD="$shim"
+	start_demo ipcbench --json --only mq,shm-sem --pin unpinned --seconds 30
+	unset FAULT_SHIM FAULT_SHIM_REPORT LD_PRELOAD
+	segment_probed() { grep -q "^probe /proclab-ipcbench-$demo_pid\$" "$report" 2>/dev/null; }
+	# The demo's descriptors on its names: the queues' two ends, no more.
+	held() { ls -l "/proc/$demo_pid/fd" 2>/dev/null | grep -c "proclab-ipcbench-$demo_pid"; }
+	only_queues_held() { [ "$(held)" -eq 2 ]; }
+	check "$what" eval 'poll 30 segment_probed && poll 10 only_queues_held' ||
+		diag "probes: $(cat "$report" 2>/dev/null | tr '\n' ' ')" \
+			"held: $(ls -l "/proc/$demo_pid/fd" | grep -o "[^ ]*proclab-ipcbench-.*" | tr '\n' ' ')"
+	kill -s TERM "$demo_pid"
+	wait_demo
+	check "SIGTERM: the names still there are removed as the demo ends; nothing left" \
+		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"' ||
+		{ diag "status $rc"; ipc_objects; }
+	# A failed run must not leave its names to the next test.
+	rm -f "/dev/shm/proclab-ipcbench-$demo_pid" "/dev/mqueue/proclab-ipcbench-$demo_pid-down" \
+		"/dev/mqueue/proclab-ipcbench-$demo_pid-up"
+else
+	skip "$what" "no shared fault-shim (a static build)"
+	skip "SIGTERM: the names still there are removed as the demo ends; nothing left" "no shared fault-shim"
 fi
 
 # --- Options. ---
