@@ -515,10 +515,18 @@ processes_deadlock(void)
 	const struct pl_waitfor_link *victim = found ? choose_victim(&c) : NULL;
 	pid_t victim_pid = victim ? (pid_t)victim->task : pids[1];
 	pl_note("victim", PL_FIELDS(PL_INT("task", victim_pid), PL_STR("how", "SIGKILL")),
-	        "victim: %ld (%s), the youngest in the cycle: kill(SIGKILL)", (long)victim_pid,
+	        "victim: %ld (%s), the youngest in the cycle: SIGKILL, through a pidfd",
+	        (long)victim_pid,
 	        victim ? victim->task_name : "shopper 2");
-	if (kill(victim_pid, SIGKILL) == -1)
-		pl_die("kill");
+	/* The victim's PID comes from the board: shared memory that a bug, or
+	 * any process that can open it, could have written. Signal it only if
+	 * it is one of the two shoppers we forked and have not reaped, and
+	 * through a pidfd (pl_child_signal). */
+	if (victim_pid != pids[0] && victim_pid != pids[1])
+		pl_die_en(0, "the board names %ld as the victim, not one of our shoppers (%ld, %ld): "
+		          "not signalling it", (long)victim_pid, (long)pids[0], (long)pids[1]);
+	if (pl_child_signal(victim_pid, SIGKILL) == -1)
+		pl_die("kill %ld", (long)victim_pid);
 	for (int i = 0; i < SHOPPERS; i++) {
 		char how[96];
 
