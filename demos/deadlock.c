@@ -309,7 +309,7 @@ show_cycle(const struct pl_waitfor_cycle *c, const char *source)
 	pl_note("cycle",
 	        PL_FIELDS(PL_STR("source", source), PL_INT("length", (long long)c->length),
 	                  PL_INTS("tasks", ids, c->length), PL_STR("locks", locks),
-	                  PL_STR("text", text)),
+	                  PL_STR("cycle", text)),
 	        "wait-for cycle (from %s): %s", source, text);
 }
 
@@ -788,7 +788,7 @@ fcntl_deadlock(void)
 
 		pl_note("proc-locks",
 		        PL_FIELDS(PL_STR("line", lines[i].text), PL_BOOL("waiting", l->waiting),
-		                  PL_INT("pid", l->pid)),
+		                  PL_INT("lock_pid", l->pid)),
 		        "/proc/locks: %s", lines[i].text);
 		if (l->waiting)
 			pl_waitfor_wants(g, l->pid, who, byte_name(l->start));
