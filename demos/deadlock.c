@@ -309,7 +309,7 @@ show_cycle(const struct pl_waitfor_cycle *c, const char *source)
 	pl_note("cycle",
 	        PL_FIELDS(PL_STR("source", source), PL_INT("length", (long long)c->length),
 	                  PL_INTS("tasks", ids, c->length), PL_STR("locks", locks),
-	                  PL_STR("text", text)),
+	                  PL_STR("cycle", text)),
 	        "wait-for cycle (from %s): %s", source, text);
 }
 
@@ -515,10 +515,18 @@ processes_deadlock(void)
 	const struct pl_waitfor_link *victim = found ? choose_victim(&c) : NULL;
 	pid_t victim_pid = victim ? (pid_t)victim->task : pids[1];
 	pl_note("victim", PL_FIELDS(PL_INT("task", victim_pid), PL_STR("how", "SIGKILL")),
-	        "victim: %ld (%s), the youngest in the cycle: kill(SIGKILL)", (long)victim_pid,
+	        "victim: %ld (%s), the youngest in the cycle: SIGKILL, through a pidfd",
+	        (long)victim_pid,
 	        victim ? victim->task_name : "shopper 2");
-	if (kill(victim_pid, SIGKILL) == -1)
-		pl_die("kill");
+	/* The victim's PID comes from the board: shared memory that a bug, or
+	 * any process that can open it, could have written. Signal it only if
+	 * it is one of the two shoppers we forked and have not reaped, and
+	 * through a pidfd (pl_child_signal). */
+	if (victim_pid != pids[0] && victim_pid != pids[1])
+		pl_die_en(0, "the board names %ld as the victim, not one of our shoppers (%ld, %ld): "
+		          "not signalling it", (long)victim_pid, (long)pids[0], (long)pids[1]);
+	if (pl_child_signal(victim_pid, SIGKILL) == -1)
+		pl_die("kill %ld", (long)victim_pid);
 	for (int i = 0; i < SHOPPERS; i++) {
 		char how[96];
 
@@ -780,7 +788,7 @@ fcntl_deadlock(void)
 
 		pl_note("proc-locks",
 		        PL_FIELDS(PL_STR("line", lines[i].text), PL_BOOL("waiting", l->waiting),
-		                  PL_INT("pid", l->pid)),
+		                  PL_INT("lock_pid", l->pid)),
 		        "/proc/locks: %s", lines[i].text);
 		if (l->waiting)
 			pl_waitfor_wants(g, l->pid, who, byte_name(l->start));

@@ -832,7 +832,7 @@ show_waiters(enum lock_kind kind)
 	for (int i = 0; i < n; i++)
 		pl_note("proc-locks-line",
 		        PL_FIELDS(PL_STR("kind", lines[i].lock.kind),
-		                  PL_INT("pid", lines[i].lock.pid),
+		                  PL_INT("lock_pid", lines[i].lock.pid),
 		                  PL_BOOL("waiting", lines[i].lock.waiting),
 		                  PL_INT("depth", lines[i].lock.depth),
 		                  PL_STR("line", lines[i].text)),
@@ -842,7 +842,7 @@ show_waiters(enum lock_kind kind)
 	pl_procfs_wait_state(holder, "S", HEAR_TIMEOUT_MS, &proc); /* held by the parent */
 	bool wchan_shown = proc.wchan[0] != '\0';
 	pl_note("lock-holder",
-	        PL_FIELDS(PL_STR("kind", kind_name), PL_INT("pid", holder),
+	        PL_FIELDS(PL_STR("kind", kind_name), PL_INT("holder", holder),
 	                  PL_BOOL("listed", holder_listed), PL_CHAR("state", proc.state),
 	                  PL_STR("wchan", proc.wchan)),
 	        "holder %ld: %s; state %c (%s)%s%s", (long)holder,
@@ -855,7 +855,7 @@ show_waiters(enum lock_kind kind)
 		listed += l != NULL;
 		asleep += in_lock_code;
 		pl_note("lock-waiter",
-		        PL_FIELDS(PL_STR("kind", kind_name), PL_INT("pid", pids[i]),
+		        PL_FIELDS(PL_STR("kind", kind_name), PL_INT("waiter", pids[i]),
 		                  PL_BOOL("listed", l != NULL),
 		                  PL_INT("depth", l ? l->lock.depth : 0),
 		                  PL_CHAR("state", proc.state), PL_STR("wchan", proc.wchan)),

@@ -5,7 +5,8 @@
  * and 99th percentile, in microseconds) of
  *   pipe        two pipes, one each way
  *   socketpair  one AF_UNIX stream socket pair
- *   unix        a Unix stream socket at a path in /tmp
+ *   unix        a Unix stream socket with a name, in a private directory
+ *               under $TMPDIR
  *   tcp         TCP over 127.0.0.1
  *   mq          two POSIX message queues
  *   shm-sem     a ring of slots in shared memory, counted by two
@@ -25,7 +26,11 @@
  *   - how many times each end was switched out per message or round trip
  *     (voluntary_ctxt_switches in /proc/PID/status);
  *   - every name (socket path, queues, segment) is removed as soon as both
- *     ends hold it.
+ *     ends hold it;
+ *   - the sender talks to its own receiver: a listening socket accepts
+ *     whoever connects, so the sender checks who did (SO_PEERCRED, or the
+ *     receiver's port for TCP), and gives up at once if the receiver died
+ *     before it connected.
  * Which mechanism is fastest is a measurement, not a claim: the demo prints
  * whether the expected order held, but never fails because of it. The runs
  * go in rounds, every mechanism once per round, so that a change in the
@@ -49,6 +54,7 @@
 #include <limits.h>
 #include <math.h>
 #include <mqueue.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sched.h>
@@ -83,6 +89,9 @@
 #define END_MARK UINT64_MAX     /* a message whose first word says "job done" */
 #define DD_DEFAULT_BYTES (32LL << 20)
 #define MSGSIZE_MAX_FILE "/proc/sys/fs/mqueue/msgsize_max"
+/* unix and tcp listen on a non-blocking socket: accept_receiver() waits
+ * in poll(), with a deadline, never in accept(). */
+#define LISTENER_TYPE (SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK)
 
 static double seconds = 4.0;
 static long repeats = 3;
@@ -122,7 +131,7 @@ static const struct {
 } mechs[MAX_MECHS] = {
 	[PIPE] = { "pipe", "two pipes, one each way" },
 	[SOCKETPAIR] = { "socketpair", "socketpair(AF_UNIX, SOCK_STREAM)" },
-	[UNIX_STREAM] = { "unix", "a Unix stream socket with a name in /tmp" },
+	[UNIX_STREAM] = { "unix", "a Unix stream socket with a name in $TMPDIR" },
 	[TCP] = { "tcp", "TCP over 127.0.0.1, TCP_NODELAY" },
 	[MQUEUE] = { "mq", "two POSIX message queues" },
 	[SHM_SEM] = { "shm-sem", "a ring in shared memory, two process-shared semaphores" },
@@ -285,9 +294,11 @@ struct channel {
 	int down[2], up[2];          /* pipe; sockets use down[] */
 	int out, in;                 /* this end's descriptors */
 	int listener;
+	char dir[100];               /* unix: the private directory of the name */
 	char name[108];              /* the socket path, queue or segment name */
 	char name2[64];              /* the second queue */
 	bool name_gone;              /* removed once both ends held it */
+	int strangers;               /* connections refused: not from the receiver */
 	int port;                    /* tcp */
 	mqd_t q_down, q_up, q_out, q_in;
 	struct shared_rings *rings;
@@ -519,6 +530,42 @@ init_ring(struct ring *r)
 	atomic_init(&r->tail, 0);
 }
 
+/* unix: a directory of our own for the socket's name. mkdtemp(3) makes it
+ * with mode 0700 (a umask can only take bits away) under a name nobody can
+ * guess: no other user can reach the socket, or put a name of theirs where
+ * ours will be. Returns 0, or -1 with REASON. */
+static int
+make_socket_dir(struct channel *c, char *reason, size_t size)
+{
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[sizeof(c->dir)];
+	sigset_t old;
+	int n, err;
+
+	if (tmpdir == NULL || tmpdir[0] == '\0')
+		tmpdir = "/tmp";
+	n = snprintf(dir, sizeof(dir), "%s/proclab-ipcbench-XXXXXX", tmpdir);
+	if (n < 0 || (size_t)n >= sizeof(dir)) {
+		snprintf(reason, size, "$TMPDIR is too long for a socket's name (%zu bytes at most)",
+		         sizeof(dir) - sizeof("/proclab-ipcbench-XXXXXX"));
+		return -1;
+	}
+	/* Made and registered for removal with no signal in between. */
+	pl_cleanup_hold(&old);
+	if (mkdtemp(dir) == NULL) {
+		err = errno;
+		pl_cleanup_release(&old);
+		snprintf(reason, size, "mkdtemp in %s: %s", tmpdir, strerror(err));
+		return -1;
+	}
+	if (pl_cleanup_add(PL_CLEANUP_DIR, dir) == -1)
+		pl_die("registering %s for cleanup", dir);
+	pl_cleanup_release(&old);
+	snprintf(c->dir, sizeof(c->dir), "%s", dir);
+	snprintf(c->name, sizeof(c->name), "%s/sock", dir);
+	return 0;
+}
+
 /* Before the fork: make the channel. Returns 0, or -1 with REASON. */
 static int
 channel_open(struct channel *c, enum mech kind, char *reason, size_t size)
@@ -538,12 +585,9 @@ channel_open(struct channel *c, enum mech kind, char *reason, size_t size)
 			pl_die("socketpair");
 		break;
 	case UNIX_STREAM:
-		snprintf(c->name, sizeof(c->name), "/tmp/proclab-ipcbench-%ld.sock", (long)getpid());
-		/* A file with our PID in its name was left by a dead process that
-		 * had this PID before us (a SIGKILL at the wrong moment): bind()
-		 * would fail with EADDRINUSE. */
-		unlink(c->name);
-		if ((c->listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+		if (make_socket_dir(c, reason, size) == -1)
+			return -1;
+		if ((c->listener = socket(AF_UNIX, LISTENER_TYPE, 0)) == -1 ||
 		    create_named(c, PL_CLEANUP_PATH, c->name, bind_unix) == -1 ||
 		    listen(c->listener, 1) == -1)
 			pl_die("Unix socket %s", c->name);
@@ -554,7 +598,7 @@ channel_open(struct channel *c, enum mech kind, char *reason, size_t size)
 
 		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		addr.sin_port = 0; /* the kernel picks a free port */
-		if ((c->listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+		if ((c->listener = socket(AF_INET, LISTENER_TYPE, 0)) == -1 ||
 		    bind(c->listener, (struct sockaddr *)&addr, sizeof(addr)) == -1 ||
 		    listen(c->listener, 1) == -1 ||
 		    getsockname(c->listener, (struct sockaddr *)&addr, &len) == -1) {
@@ -603,6 +647,122 @@ set_nodelay(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
+/* Is NAME, a queue or a segment just unlinked, really gone? Ask the
+ * kernel by opening it: that must fail with ENOENT. An open that works
+ * means the name is still there: close what it opened, and leave the name
+ * registered, so that it is removed when the demo ends. */
+static bool
+name_gone(enum pl_cleanup_kind kind, const char *name)
+{
+	bool gone;
+
+	if (kind == PL_CLEANUP_MQ) {
+		mqd_t q = mq_open(name, O_RDONLY | O_CLOEXEC);
+
+		gone = q == (mqd_t)-1 && errno == ENOENT;
+		if (q != (mqd_t)-1)
+			mq_close(q);
+	} else {
+		int fd = shm_open(name, O_RDONLY | O_CLOEXEC, 0);
+
+		gone = fd == -1 && errno == ENOENT;
+		if (fd != -1)
+			close(fd);
+	}
+	if (gone)
+		pl_cleanup_forget(kind, name);
+	return gone;
+}
+
+/* What the receiver tells the sender once it has connected. */
+struct hello {
+	int error;                   /* connect(2)'s errno, or 0 */
+	int port;                    /* tcp: the port of its own end */
+};
+
+/* Is the connection on FD the receiver's? *WHO says whose it is. A Unix
+ * socket knows who connected to it: SO_PEERCRED gives the PID of the
+ * process that called connect(2) (unix(7)). TCP does not say; but the
+ * receiver told us its port, and no other connection on the loopback
+ * comes from 127.0.0.1 and that port. */
+static bool
+from_receiver(const struct channel *c, int fd, int port, long *who)
+{
+	struct ucred cred;
+	struct sockaddr_in addr;
+	socklen_t len;
+
+	if (c->kind == UNIX_STREAM) {
+		len = sizeof(cred);
+		*who = getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : -1;
+		return *who == c->peer;
+	}
+	len = sizeof(addr);
+	if (getpeername(fd, (struct sockaddr *)&addr, &len) == -1)
+		return false;
+	*who = ntohs(addr.sin_port);
+	return addr.sin_addr.s_addr == htonl(INADDR_LOOPBACK) && *who == port;
+}
+
+/* The sender's accept(2), made safe. Anyone who can reach a listening
+ * socket may connect to it, and a plain accept() would wait forever for
+ * a receiver that died before it connected. So the sender first waits for
+ * the receiver's word that it has connected: the channel reports a dead
+ * receiver at once (end of file), and a hung one after hear_timeout_ms.
+ * Then it accepts, with a deadline, until the connection is the
+ * receiver's own, and refuses any other. */
+static int
+accept_receiver(struct channel *c)
+{
+	double end = pl_measure_now() + hear_timeout_ms / 1e3;
+	char where[128], how[96];
+	struct hello hello;
+	int status, fd;
+	long who = -1;
+
+	if (c->kind == UNIX_STREAM)
+		snprintf(where, sizeof(where), "%s", c->name);
+	else
+		snprintf(where, sizeof(where), "127.0.0.1 port %d", c->port);
+	if (pl_child_hear(c->peer, &hello, sizeof(hello), hear_timeout_ms) == -1) {
+		if (errno != EPIPE)
+			pl_die("the receiver %ld, connecting to %s", (long)c->peer, where);
+		if (pl_child_wait(c->peer, &status, 0) == -1)
+			pl_die("waitpid");
+		pl_status_describe(status, how, sizeof(how));
+		pl_die_en(0, "the receiver %ld ended before it connected to %s: %s", (long)c->peer,
+		          where, how);
+	}
+	if (hello.error != 0)
+		pl_die_en(hello.error, "the receiver %ld could not connect to %s", (long)c->peer,
+		          where);
+	for (;;) {
+		struct pollfd ready = { .fd = c->listener, .events = POLLIN };
+		int left = (int)((end - pl_measure_now()) * 1e3);
+
+		if (left <= 0)
+			pl_die_en(ETIMEDOUT, "accepting the receiver %ld's connection on %s",
+			          (long)c->peer, where);
+		if (poll(&ready, 1, left) == -1 && errno != EINTR)
+			pl_die("poll");
+		if ((fd = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC)) == -1) {
+			if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+				continue;
+			pl_die("accept");
+		}
+		if (from_receiver(c, fd, hello.port, &who))
+			return fd;
+		c->strangers++;
+		pl_note("stranger",
+		        PL_FIELDS(PL_STR("mechanism", mechs[c->kind].name),
+		                  PL_INT(c->kind == UNIX_STREAM ? "peer_pid" : "peer_port", who),
+		                  PL_INT("receiver", c->peer)),
+		        "%s: refused a connection from %s %ld: not the receiver's", mechs[c->kind].name,
+		        c->kind == UNIX_STREAM ? "PID" : "port", who);
+		close(fd);
+	}
+}
+
 /* After the fork: each end keeps its side and closes the other. */
 static void
 channel_attach(struct channel *c, bool child)
@@ -620,10 +780,12 @@ channel_attach(struct channel *c, bool child)
 		break;
 	case UNIX_STREAM:
 	case TCP:
-		if (child) { /* the child connects, like a client */
+		if (child) { /* the child connects, like a client, and says so */
 			struct sockaddr_un un = { .sun_family = AF_UNIX };
-			struct sockaddr_in in = { .sin_family = AF_INET };
+			struct sockaddr_in in = { .sin_family = AF_INET }, mine;
+			socklen_t len = sizeof(mine);
 			bool unix_socket = c->kind == UNIX_STREAM;
+			struct hello hello = { 0, 0 };
 
 			close(c->listener);
 			snprintf(un.sun_path, sizeof(un.sun_path), "%s", c->name);
@@ -633,18 +795,21 @@ channel_attach(struct channel *c, bool child)
 			if (c->in == -1 ||
 			    connect(c->in, unix_socket ? (struct sockaddr *)&un : (struct sockaddr *)&in,
 			            unix_socket ? sizeof(un) : sizeof(in)) == -1)
-				pl_die("connect");
-		} else { /* the parent accepts, like a server */
-			while ((c->in = accept4(c->listener, NULL, NULL, SOCK_CLOEXEC)) == -1)
-				if (errno != EINTR)
-					pl_die("accept");
+				hello.error = errno;
+			else if (!unix_socket && getsockname(c->in, (struct sockaddr *)&mine, &len) == 0)
+				hello.port = ntohs(mine.sin_port);
+			if (pl_child_tell(&hello, sizeof(hello)) == -1 || hello.error != 0)
+				_exit(EXIT_FAILURE);
+		} else { /* the parent accepts, like a server: its receiver only */
+			c->in = accept_receiver(c);
 			close(c->listener);
 			if (c->kind == UNIX_STREAM) {
-				/* Connected: the path has done its job. */
-				if (unlink(c->name) == -1)
-					pl_die("unlink %s", c->name);
+				/* Connected: the name and its directory have done their job. */
+				if (unlink(c->name) == -1 || rmdir(c->dir) == -1)
+					pl_die("removing %s", c->name);
 				pl_cleanup_forget(PL_CLEANUP_PATH, c->name);
-				c->name_gone = access(c->name, F_OK) == -1 && errno == ENOENT;
+				pl_cleanup_forget(PL_CLEANUP_DIR, c->dir);
+				c->name_gone = access(c->dir, F_OK) == -1 && errno == ENOENT;
 			}
 		}
 		c->out = c->in;
@@ -657,10 +822,8 @@ channel_attach(struct channel *c, bool child)
 		if (!child) { /* the child inherited both: the names can go */
 			mq_unlink(c->name);
 			mq_unlink(c->name2);
-			pl_cleanup_forget(PL_CLEANUP_MQ, c->name);
-			pl_cleanup_forget(PL_CLEANUP_MQ, c->name2);
-			c->name_gone = mq_open(c->name, O_RDONLY) == (mqd_t)-1 && errno == ENOENT &&
-			               mq_open(c->name2, O_RDONLY) == (mqd_t)-1 && errno == ENOENT;
+			bool down_gone = name_gone(PL_CLEANUP_MQ, c->name);
+			c->name_gone = name_gone(PL_CLEANUP_MQ, c->name2) && down_gone;
 		}
 		break;
 	case SHM_SEM:
@@ -670,8 +833,7 @@ channel_attach(struct channel *c, bool child)
 		if (!child) { /* the child inherited the mapping: the name can go */
 			if (shm_unlink(c->name) == -1)
 				pl_die("shm_unlink %s", c->name);
-			pl_cleanup_forget(PL_CLEANUP_SHM, c->name);
-			c->name_gone = shm_open(c->name, O_RDONLY, 0) == -1 && errno == ENOENT;
+			c->name_gone = name_gone(PL_CLEANUP_SHM, c->name);
 		}
 		break;
 	}
@@ -1357,8 +1519,8 @@ start_mechanism(struct pass *p, enum mech kind)
 		pl_child_hold();
 		_exit(EXIT_SUCCESS);
 	default: /* Parent: the sending end. */
-		channel_attach(&m->chan, false);
 		m->chan.peer = m->receiver = pid;
+		channel_attach(&m->chan, false);
 	}
 	m->measured = true;
 	m->has_name = m->chan.name[0] != '\0';
@@ -1459,7 +1621,8 @@ finish_mechanism(struct pass *p, enum mech kind)
 	                  PL_STR("sender_cpus_allowed", m->allowed_parent),
 	                  PL_STR("receiver_cpus_allowed", m->allowed_child),
 	                  PL_STR("name", m->chan.name), PL_BOOL("name_gone", m->chan.name_gone),
-	                  PL_INT("port", m->chan.port)),
+	                  PL_INT("port", m->chan.port),
+	                  PL_INT("strangers_refused", m->chan.strangers)),
 	        "%s (%s): sender %ld on CPU %d (allowed %s), receiver %ld on CPU %d (allowed %s)",
 	        mechs[kind].name, mechs[kind].what, (long)getpid(), m->cpu_parent,
 	        m->allowed_parent, (long)pid, m->cpu_child, m->allowed_child);

@@ -572,7 +572,7 @@ who_adopted(struct family *f)
 	if (pl_procfs_read(reaper, &proc) != 0)
 		snprintf(proc.comm, sizeof(proc.comm), "?");
 	pl_note("new-parent",
-	        PL_FIELDS(PL_INT("pid", reaper), PL_STR("comm", proc.comm), PL_INT("level", level)),
+	        PL_FIELDS(PL_INT("reaper", reaper), PL_STR("comm", proc.comm), PL_INT("level", level)),
 	        "the new parent, from /proc/%ld/stat: PID %ld (%s), %s", (long)reaper, (long)reaper,
 	        proc.comm,
 	        level == 0  ? "this process"

@@ -413,7 +413,7 @@ naive_dinner(bool process)
 		pl_note("cycle",
 		        PL_FIELDS(PL_STR("source", process ? "the status board" : "the forks' records"),
 		                  PL_INT("length", (long long)c.length),
-		                  PL_INTS("tasks", ids, c.length), PL_STR("text", text)),
+		                  PL_INTS("tasks", ids, c.length), PL_STR("cycle", text)),
 		        "wait-for cycle through all %zu: %s", c.length, text);
 		for (size_t i = 0; i < c.length; i++) {
 			struct pl_proc proc;

@@ -253,7 +253,7 @@ side_by_side_threads(void)
 		in_task_dir += access(path, F_OK) == 0;
 	}
 	pl_note("threads",
-	        PL_FIELDS(PL_INT("pid", getpid()), PL_INTS("tids", tids, (size_t)nworkers),
+	        PL_FIELDS(PL_INT("getpid", getpid()), PL_INTS("tids", tids, (size_t)nworkers),
 	                  PL_INT("tasks", tasks)),
 	        "%d threads: getpid() = %ld in every one, each its own gettid(); /proc/%ld/status "
 	        "says Threads: %d",

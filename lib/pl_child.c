@@ -10,6 +10,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef HAVE_SYS_PIDFD_H
+#include <sys/pidfd.h>
+#endif
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
@@ -312,6 +315,42 @@ pl_child_role(pid_t pid)
 	struct tracked *t = find(pid);
 
 	return t ? t->role : NULL;
+}
+
+int
+pl_child_signal(pid_t pid, int sig)
+{
+	if (pid <= 0 || find(pid) == NULL) {
+		errno = ESRCH;
+		return -1;
+	}
+#ifdef HAVE_SYS_PIDFD_H
+	/* The PID is safe to use here: a child keeps its PID until its parent
+	 * reaps it, zombie or not (wait(2)), and we have not reaped this one.
+	 * The pidfd also covers a child reaped behind the table's back (by a
+	 * waitpid() elsewhere): it names one process, never the next to get
+	 * the PID, and waitid() on it fails with ECHILD unless that process
+	 * is our child. WNOWAIT: look, but leave the child to pl_child_wait. */
+	siginfo_t info;
+	int fd = pidfd_open(pid, 0), rc = -1, err;
+
+	if (fd == -1 && errno != ENOSYS)
+		return -1;
+	if (fd != -1) {
+		memset(&info, 0, sizeof(info));
+		/* EINVAL: Linux 5.3 has pidfds, but waitid() takes them from 5.4. */
+		if (waitid(P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT) == 0 ||
+		    errno == EINVAL)
+			rc = pidfd_send_signal(fd, sig, NULL, 0);
+		else if (errno == ECHILD)
+			errno = ESRCH;
+		err = errno;
+		close(fd);
+		errno = err;
+		return rc;
+	}
+#endif
+	return kill(pid, sig);
 }
 
 void

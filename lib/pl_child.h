@@ -61,6 +61,12 @@ pid_t pl_child_wait(pid_t pid, int *status, int options);
 int pl_children_live(void);
 const char *pl_child_role(pid_t pid);
 
+/* Send SIG to PID only if it is a tracked child, not yet reaped, and
+ * send it through a pidfd where the kernel has them (Linux 5.3). Returns
+ * 0, or -1 with errno: ESRCH for any other PID, such as one read from
+ * shared data that something else could have written. */
+int pl_child_signal(pid_t pid, int sig);
+
 /* Send SIG to every tracked child. Async-signal-safe. */
 void pl_children_signal_all(int sig);
 

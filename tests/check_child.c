@@ -247,6 +247,76 @@ START_TEST(test_child_reaped_by_kernel_is_forgotten)
 }
 END_TEST
 
+/* pl_child_signal signals our own children only. Any other PID - a
+ * process we did not pl_fork(), a child already reaped, 0 or -1, which
+ * kill(2) would take for whole groups - is refused, and gets no signal. */
+START_TEST(test_child_signal_refuses_a_pid_not_ours)
+{
+	int status;
+	pid_t stranger, ours;
+
+	stranger = fork(); /* a child, but not one pl_fork() made */
+	ck_assert_int_ne(stranger, -1);
+	if (stranger == 0) {
+		pause();
+		_exit(0);
+	}
+	errno = 0;
+	ck_assert_int_eq(pl_child_signal(stranger, SIGKILL), -1);
+	ck_assert_int_eq(errno, ESRCH);
+	ck_assert_int_eq(waitpid(stranger, &status, WNOHANG), 0); /* alive: nothing sent */
+	kill(stranger, SIGKILL);
+	ck_assert_int_eq(waitpid(stranger, &status, 0), stranger);
+
+	ck_assert_int_eq(pl_child_signal(1, 0), -1);
+	ck_assert_int_eq(pl_child_signal(0, 0), -1);
+	ck_assert_int_eq(pl_child_signal(-1, 0), -1);
+
+	ours = pl_fork("victim", 0);
+	ck_assert_int_ne(ours, -1);
+	if (ours == 0) {
+		pause();
+		_exit(0);
+	}
+	ck_assert_int_eq(pl_child_signal(ours, SIGKILL), 0);
+	ck_assert_int_eq(pl_child_wait(ours, &status, 0), ours);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	errno = 0;
+	ck_assert_int_eq(pl_child_signal(ours, SIGKILL), -1); /* reaped: its PID is free */
+	ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
+/* A zombie keeps its PID until we reap it: still ours to signal (which
+ * does nothing to it). A child reaped behind the table's back, by a plain
+ * waitpid(), has given its PID up: refused, though the table lists it. */
+START_TEST(test_child_signal_zombie_yes_reaped_elsewhere_no)
+{
+	struct pl_proc p;
+	int status;
+	pid_t zombie, reaped;
+
+	zombie = pl_fork("zombie", 0);
+	ck_assert_int_ne(zombie, -1);
+	if (zombie == 0)
+		_exit(5);
+	ck_assert_int_eq(pl_procfs_wait_state(zombie, "Z", DEADLINE_MS, &p), 0);
+	ck_assert_int_eq(pl_child_signal(zombie, SIGKILL), 0);
+	ck_assert_int_eq(pl_child_wait(zombie, &status, 0), zombie);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 5);
+
+	reaped = pl_fork("reaped", 0);
+	ck_assert_int_ne(reaped, -1);
+	if (reaped == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(reaped, &status, 0), reaped);
+	ck_assert_ptr_nonnull(pl_child_role(reaped));
+	errno = 0;
+	ck_assert_int_eq(pl_child_signal(reaped, SIGKILL), -1);
+	ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
 /* Real wait statuses, from real children. */
 static int
 status_of(int how)
@@ -315,6 +385,8 @@ child_suite(void)
 	tcase_add_test(fork_case, test_child_cap_stops_a_fork_bomb);
 	tcase_add_test(fork_case, test_child_wait_keeps_stopped_children);
 	tcase_add_test(fork_case, test_child_reaped_by_kernel_is_forgotten);
+	tcase_add_test(fork_case, test_child_signal_refuses_a_pid_not_ours);
+	tcase_add_test(fork_case, test_child_signal_zombie_yes_reaped_elsewhere_no);
 	tcase_add_test(channel, test_child_channel_tell_hold_release);
 	tcase_add_test(channel, test_child_hear_times_out_or_sees_eof);
 	tcase_add_test(status, test_status_describe_in_words);

@@ -68,8 +68,8 @@ check "for POSIX and FLOCK, /proc/locks listed one holder and 3 waiters (->)" \
 		map("\(.[0].kind):\(map(select(.waiting | not)) | length):\(map(select(.waiting)) | length)") |
 		join(" ")' "FLOCK:1:3 POSIX:1:3"
 check "the -> lines name exactly the waiters the demo forked" \
-	jq_is "$json" '([.[] | select(.event=="proc-locks-line" and .waiting) | .pid] | sort) ==
-		([.[] | select(.event=="lock-waiter") | .pid] | sort)' true
+	jq_is "$json" '([.[] | select(.event=="proc-locks-line" and .waiting) | .lock_pid] | sort) ==
+		([.[] | select(.event=="lock-waiter") | .waiter] | sort)' true
 check "each waiter slept (S) in the kernel's lock code" \
 	jq_is "$json" '[.[] | select(.event=="lock-waiter") |
 		.listed and .state == "S" and (.wchan == "" or (.wchan | test("lock|setlk")))] |
@@ -128,7 +128,7 @@ check "from outside: each waiter sleeps (S) in the kernel's lock code" poll 10 w
 reported() { [ "$(grep -c '"event":"lock-waiter"' "$out")" -ge 3 ]; }
 poll 10 reported
 check "the waiters seen from outside are the ones the demo reported" \
-	jq_is "$out" '[.[] | select(.event=="lock-waiter" and .kind=="'"$outside_kind"'") | .pid] |
+	jq_is "$out" '[.[] | select(.event=="lock-waiter" and .kind=="'"$outside_kind"'") | .waiter] |
 		sort | map(tostring) | join(" ")' "${outside_pids% }"
 
 # --- Nothing survives an interrupted run, SIGKILL included. ---

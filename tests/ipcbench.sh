@@ -6,14 +6,22 @@
 # measurements, and this machine is busy.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 51
+plan 60
 
 mechanisms="pipe socketpair unix tcp mq shm-sem shm-spin"
 msgsize_max=$(cat /proc/sys/fs/mqueue/msgsize_max 2>/dev/null || echo 8192)
-sock() { echo "/tmp/proclab-ipcbench-$1.sock"; }
-# Anything of demo PID $1 left in /tmp, /dev/shm or /dev/mqueue.
+# The demos of this test make their temporary names here, and nowhere else.
+TMPDIR="$WORK/tmp"
+mkdir "$TMPDIR"
+export TMPDIR
+# Anything of demo PID $1 left in $TMPDIR, /dev/shm or /dev/mqueue.
 left_of() {
-	[ ! -e "$(sock "$1")" ] && ! ipc_objects | grep -q "ipcbench-$1\(-\|\$\)"
+	[ -z "$(ls -A "$TMPDIR")" ] && ! ipc_objects | grep -q "ipcbench-$1\(-\|\$\)"
+}
+# skip DESCRIPTION REASON: a TAP line for a check that cannot run here.
+skip() {
+	tap_count=$((tap_count + 1))
+	echo "ok $tap_count - $1 # SKIP $2"
 }
 
 # --- One run in JSON, and what its events must say. ---
@@ -79,9 +87,17 @@ check "unpinned: both ends allowed every CPU the demo may use" \
 		[.[] | select(.event=="mechanism" and (.pinned|not)) |
 			.sender_cpus_allowed == $a and .receiver_cpus_allowed == $a] | all' true
 check "names carry proclab and the PID, and each was gone once both ends held it" \
-	jq_is "$json" '[.[] | select(.event=="mechanism" and .name != "") | "\(.mechanism)=\(.name):\(.name_gone)"] |
-		unique | join(" ")' \
-	"mq=/proclab-ipcbench-$main-down:true shm-sem=/proclab-ipcbench-$main:true shm-spin=/proclab-ipcbench-$main:true unix=$(sock "$main"):true"
+	jq_is "$json" '[.[] | select(.event=="mechanism" and .name != "" and .mechanism != "unix") |
+		"\(.mechanism)=\(.name):\(.name_gone)"] | unique | join(" ")' \
+	"mq=/proclab-ipcbench-$main-down:true shm-sem=/proclab-ipcbench-$main:true shm-spin=/proclab-ipcbench-$main:true"
+check "unix: the socket's name is in a private directory of \$TMPDIR, each pass its own, gone once both ends held it" \
+	jq_is "$json" '[.[] | select(.event=="mechanism" and .mechanism=="unix") |
+		(.name | ltrimstr("'"$TMPDIR"'/proclab-ipcbench-") | test("^[A-Za-z0-9]{6}/sock$")) and
+		.name_gone] as $ok |
+		[.[] | select(.event=="mechanism" and .mechanism=="unix") | .name] | unique |
+		"\($ok) \(length)"' "[true,true] 2"
+check "each receiver connected, and no other connection was made" \
+	jq_is "$json" '[.[] | select(.event=="mechanism") | .strangers_refused] | unique | tostring' "[0]"
 check "tcp used a port the kernel picked" \
 	jq_is "$json" '[.[] | select(.event=="mechanism" and .mechanism=="tcp") | .port > 0] | all' true
 
@@ -148,8 +164,8 @@ pinned_pair() {
 }
 check "from /proc: the demo and its receiver are both allowed one CPU, the same, and the receiver holds a socket" \
 	poll 30 pinned_pair
-check "from /tmp: the socket's name is already gone while the two still talk" \
-	eval '[ ! -e "$(sock "$demo_pid")" ] && [ -d "/proc/$receiver" ]'
+check "from \$TMPDIR: the socket's name and its directory are already gone while the two still talk" \
+	eval '[ -z "$(ls -A "$TMPDIR")" ] && [ -d "/proc/$receiver" ]'
 kill -s KILL "$demo_pid"
 wait_demo
 check "SIGKILL of the demo: it dies of it, the receiver within a second, nothing left" \
@@ -189,7 +205,7 @@ for what in INT:shm-sem,mq TERM:unix,shm-spin INT:tcp; do
 	wait_demo
 	check "SIG$sig during ${what#*:}: the demo dies of it, the receiver within a second, nothing left" \
 		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"' ||
-		{ diag "status $rc; $(tail -n 3 "$err")"; why_left; ipc_objects; ls /tmp | grep "proclab-ipcbench"; }
+		{ diag "status $rc; $(tail -n 3 "$err")"; why_left; ipc_objects; ls -A "$TMPDIR"; }
 done
 
 # --- A receiver killed from outside: the sender notices, says so, and ends. ---
@@ -205,6 +221,87 @@ for m in pipe shm-sem; do
 		eval '[ "$rc" -eq 1 ] && grep -q "^proclab-ipcbench: " "$err" && poll 1 nothing_left &&
 			left_of "$demo_pid"'
 done
+
+# --- The receiver's connection, made to go wrong. ---
+# tests/fault-shim.c, preloaded, kills the receiver as it connects, or
+# has a stranger connect first; no test could time either from outside.
+# A build without shared libraries (the sanitizer builds) has no shim.
+shim=$(sed -n "s/^dlname='\(.*\)'\$/\1/p" "$top_builddir/tests/fault-shim.la" 2>/dev/null)
+shim=${shim:+$top_builddir/tests/.libs/$shim}
+ended() { [ ! -d "/proc/$demo_pid" ] || grep -q '^State:.*Z' "/proc/$demo_pid/status" 2>/dev/null; }
+for m in unix tcp; do
+	what="$m: the receiver dies as it connects: the demo ends within 20 s, status 1, saying so; nothing left, \$TMPDIR empty"
+	if [ ! -f "${shim:-/nonexistent}" ]; then
+		skip "$what" "no shared fault-shim (a static build)"
+		continue
+	fi
+	export FAULT_SHIM=receiver-dies LD_PRELOAD="$shim"
+	start_demo ipcbench --only "$m" --pin unpinned --speed 100 --repeats 1
+	unset FAULT_SHIM LD_PRELOAD
+	poll 20 ended || { diag "still running after 20 s: killed"; kill -s KILL "$demo_pid"; }
+	wait_demo
+	check "$what" \
+		eval '[ "$rc" -eq 1 ] && [ "$(wc -l <"$err")" -eq 1 ] &&
+			grep -q "^proclab-ipcbench: the receiver [0-9]* ended before it connected to .*: killed by SIGKILL" "$err" &&
+			poll 1 nothing_left && left_of "$demo_pid"' ||
+		diag "status $rc; $(cat "$err")" "left in \$TMPDIR: $(ls -A "$TMPDIR")"
+done
+report="$WORK/dir-mode"
+strangers_refused() {
+	[ "$rc" -eq 0 ] &&
+		jq_is "$out" '[.[] | select(.event=="stranger") |
+			"\(.mechanism):\((.peer_pid // .peer_port) != .receiver)"] | join(" ")' "unix:true tcp:true" &&
+		jq_is "$out" '[.[] | select(.event=="mechanism") | .strangers_refused] | tostring' "[1,1]"
+}
+what="someone else connects first: refused, the receiver's own connection taken, and the run ends well"
+if [ -f "${shim:-/nonexistent}" ]; then
+	# umask 0: the socket's directory is private whatever the caller's umask.
+	saved_umask=$(umask)
+	umask 0
+	export FAULT_SHIM=stranger-first FAULT_SHIM_REPORT="$report" LD_PRELOAD="$shim"
+	run_demo ipcbench --json --only unix,tcp --pin unpinned --speed 100 --repeats 1
+	unset FAULT_SHIM FAULT_SHIM_REPORT LD_PRELOAD
+	umask "$saved_umask"
+	first=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$out")
+	check "$what" strangers_refused || diag "status $rc; $(cat "$err")"
+	check "under umask 0, the socket's directory was mode 700 (mkdtemp)" \
+		[ "$(cat "$report" 2>/dev/null)" = 700 ]
+	check "nothing left: no process, \$TMPDIR empty" eval 'nothing_left && left_of "$first"'
+else
+	skip "$what" "no shared fault-shim (a static build)"
+	skip "under umask 0, the socket's directory was mode 700 (mkdtemp)" "no shared fault-shim"
+	skip "nothing left: no process, \$TMPDIR empty" "no shared fault-shim"
+fi
+
+# --- A name still there after its unlink: the probe must not keep it. ---
+# With names-stay the shim makes the first unlink of each name do nothing,
+# and notes each open that then finds the name. The segment's probe is the
+# last of the three: once it is noted, every probe has been made.
+what="names still there after their unlink: the probes that found them closed what they opened"
+report="$WORK/names"
+if [ -f "${shim:-/nonexistent}" ]; then
+	export FAULT_SHIM=names-stay FAULT_SHIM_REPORT="$report" LD_PRELOAD="$shim"
+	start_demo ipcbench --json --only mq,shm-sem --pin unpinned --seconds 30
+	unset FAULT_SHIM FAULT_SHIM_REPORT LD_PRELOAD
+	segment_probed() { grep -q "^probe /proclab-ipcbench-$demo_pid\$" "$report" 2>/dev/null; }
+	# The demo's descriptors on its names: the queues' two ends, no more.
+	held() { ls -l "/proc/$demo_pid/fd" 2>/dev/null | grep -c "proclab-ipcbench-$demo_pid"; }
+	only_queues_held() { [ "$(held)" -eq 2 ]; }
+	check "$what" eval 'poll 30 segment_probed && poll 10 only_queues_held' ||
+		diag "probes: $(cat "$report" 2>/dev/null | tr '\n' ' ')" \
+			"held: $(ls -l "/proc/$demo_pid/fd" | grep -o "[^ ]*proclab-ipcbench-.*" | tr '\n' ' ')"
+	kill -s TERM "$demo_pid"
+	wait_demo
+	check "SIGTERM: the names still there are removed as the demo ends; nothing left" \
+		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"' ||
+		{ diag "status $rc"; ipc_objects; }
+	# A failed run must not leave its names to the next test.
+	rm -f "/dev/shm/proclab-ipcbench-$demo_pid" "/dev/mqueue/proclab-ipcbench-$demo_pid-down" \
+		"/dev/mqueue/proclab-ipcbench-$demo_pid-up"
+else
+	skip "$what" "no shared fault-shim (a static build)"
+	skip "SIGTERM: the names still there are removed as the demo ends; nothing left" "no shared fault-shim"
+fi
 
 # --- Options. ---
 check "--seconds 0.1 is refused" rejects ipcbench --seconds 0.1

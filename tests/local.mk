@@ -33,6 +33,8 @@ TEST_C_FILES = \
 	tests/check_lock.c \
 	tests/check_maps.c \
 	tests/reaper.c \
+	tests/fault-shim.c \
+	tests/json-keys.c \
 	tests/check_main.h
 
 UNIT_TESTS = \
@@ -47,7 +49,7 @@ UNIT_TESTS = \
 	tests/check_lock \
 	tests/check_maps
 
-check_PROGRAMS += $(UNIT_TESTS) tests/reaper
+check_PROGRAMS += $(UNIT_TESTS) tests/reaper tests/json-keys
 
 tests_check_parse_LDADD = $(TEST_LDADD)
 tests_check_opts_LDADD = $(TEST_LDADD)
@@ -63,6 +65,18 @@ tests_check_maps_LDADD = $(TEST_LDADD)
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
 tests_reaper_SOURCES = tests/reaper.c
+
+# json-keys: a strict reader of JSON lines that finds a name given twice
+# in one object, which jq would not tell (tests/json-keys.sh).
+tests_json_keys_SOURCES = tests/json-keys.c
+tests_json_keys_LDADD =
+
+# fault-shim: an LD_PRELOAD module for tests/ipcbench.sh that kills a
+# receiver as it connects, or has a stranger connect first. A module
+# needs -rpath to be built shared; it is never installed.
+check_LTLIBRARIES = tests/fault-shim.la
+tests_fault_shim_la_SOURCES = tests/fault-shim.c
+tests_fault_shim_la_LDFLAGS = -module -avoid-version -rpath /nowhere
 
 DEMO_TESTS = \
 	tests/ipcns.sh \
@@ -86,6 +100,7 @@ DEMO_TESTS = \
 	tests/gil.sh \
 	tests/pool.sh \
 	tests/multitask.sh \
+	tests/json-keys.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh

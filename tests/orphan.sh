@@ -40,7 +40,7 @@ check "the ppid changed, in getppid() and /proc: parent before, tests/reaper aft
 check "the demo saw the new ppid in /proc/CHILD/stat, and the child alive" \
 	jq_is "$json" 'map(select(.event=="adopted-view"))[0] | "\(.ppid) \(.state)"' "$reaper S"
 check "the new parent is named from /proc: tests/reaper, two levels up" \
-	jq_is "$json" 'map(select(.event=="new-parent"))[0] | "\(.pid) \(.comm) \(.level)"' \
+	jq_is "$json" 'map(select(.event=="new-parent"))[0] | "\(.reaper) \(.comm) \(.level)"' \
 	"$reaper reaper 2"
 check "the kernel passed over the grandparent, and waitid() there gives ECHILD" \
 	jq_is "$json" '(map(select(.event=="step"))[0].pid) as $main |

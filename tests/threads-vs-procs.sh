@@ -28,7 +28,7 @@ check "six steps, in the lesson's order" \
 check "2 threads: the demo's PID, 2 distinct thread ids, Threads: 3 in /proc" \
 	jq_is "$json" 'map(select(.event=="threads"))[0] |
 		(.tasks >= 3 and .tasks <= 3 + '"$extra"') as $tasks |
-		"\(.pid == '"$main"') \(.tids | unique | length) \(.tids | index('"$main"') == null) \($tasks)"' \
+		"\(.getpid == '"$main"') \(.tids | unique | length) \(.tids | index('"$main"') == null) \($tasks)"' \
 	"true 2 true true"
 check "2 processes: 2 distinct PIDs, children of the demo, one task each" \
 	jq_is "$json" 'map(select(.event=="processes"))[0] |
