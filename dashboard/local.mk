@@ -16,9 +16,9 @@ proclab_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 proclab_LDADD = lib/libproclab.la $(NCURSES_LIBS)
 
 # Unit tests: the board, the wait-for graph, the model on fake /proc trees,
-# and text from other processes, which the dashboard shows (lib/pl_text.c).
+# and text from other processes (lib/pl_text.c) as the dashboard's rows show it.
 DASH_UNIT_TESTS = tests/check_board tests/check_waitfor tests/check_model tests/check_text
-check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle tests/sysvshm
+check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle tests/sysvshm tests/narrator
 
 tests_check_board_LDADD = $(TEST_LDADD)
 tests_check_waitfor_LDADD = $(TEST_LDADD)
@@ -33,6 +33,8 @@ tests_lockcycle_SOURCES = tests/lockcycle.c
 # sysvshm: two processes attached to one System V segment, removed with them.
 tests_sysvshm_SOURCES = tests/sysvshm.c
 tests_sysvshm_LDADD =
+# narrator: names itself and narrates whatever bytes it is given.
+tests_narrator_SOURCES = tests/narrator.c
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)

@@ -588,7 +588,7 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 				printed = 0;
 			/* Narration first: it says what the snapshot then shows. */
 			while (printed < m->nnarration)
-				printf("> %s\n", m->narration[printed++]);
+				dash_text_print_narration(stdout, m->narration[printed++]);
 			if (m->nnarration == DASH_NARRATION) {
 				/* Keep the window sliding: forget what was printed. */
 				m->nnarration = 0;

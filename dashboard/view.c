@@ -108,14 +108,17 @@ state_attr(char state)
 	return a;
 }
 
-/* A line cut to the screen's width. */
+/* A line, cleaned (text.h) and cut to the screen's width. */
 static void
 put(int y, int x, attr_t attr, const char *text)
 {
+	char clean[1024];
+
 	if (y < 0 || y >= LINES || x >= COLS)
 		return;
+	dash_text_clean(clean, sizeof(clean), text);
 	attron(attr);
-	mvaddnstr(y, x, text, COLS - x);
+	mvaddnstr(y, x, clean, COLS - x);
 	attroff(attr);
 }
 

@@ -1,5 +1,5 @@
 /* check_text.c - text from other processes, made safe for a terminal
- * (lib/pl_text.c). */
+ * (lib/pl_text.c), and the dashboard's rows that use it (dashboard/text.c). */
 #include "config.h"
 
 #include <locale.h>
@@ -8,11 +8,13 @@
 
 #include "check_main.h"
 #include "pl_text.h"
+#include "../dashboard/text.h"
 
 /* "grüße-ø", spelt in bytes so that the test does not depend on how this
  * file is read: ü is C3 BC, ß C3 9F (a continuation byte in the C1 range),
  * ø C3 B8. */
 #define GRUESSE "gr\303\274\303\237e-\303\270"
+#define O_SLASH "\303\270"
 
 static char buf[256];
 
@@ -159,25 +161,70 @@ START_TEST(test_text_unprintable_in_a_utf8_locale)
 }
 END_TEST
 
+/* A row of the dashboard's table for a process with this role and name. */
+static const char *
+row(const char *role, const char *comm)
+{
+	static struct dash_model m;
+	static struct dash_proc p;
+
+	memset(&p, 0, sizeof(p));
+	p.pid = 1234;
+	p.ppid = 1;
+	p.state = 'S';
+	p.gone_at = -1;
+	p.zombie_since = -1;
+	p.depth = 1;
+	snprintf(p.role, sizeof(p.role), "%s", role);
+	snprintf(p.comm, sizeof(p.comm), "%s", comm);
+	dash_text_row(&m, &p, true, buf, sizeof(buf), NULL, NULL);
+	return buf;
+}
+
+START_TEST(test_text_row_has_no_control_bytes)
+{
+	const char *text = row("r\033[1m\302\233", "\033]0;x\a\233");
+
+	/* Not the row itself in the message: it would reach the terminal. */
+	for (size_t i = 0; text[i] != '\0'; i++)
+		ck_assert_msg((unsigned char)text[i] >= 0x20 && text[i] != 0x7f, "byte %#x at %zu",
+		              (unsigned char)text[i], i);
+	ck_assert_ptr_nonnull(strstr(text, "r?[1m?     `-?]0;x??"));
+}
+END_TEST
+
+START_TEST(test_text_row_ascii_locale)
+{
+	/* The C locale: what is not ASCII shows as '?', one a character. */
+	ck_assert_ptr_nonnull(strstr(row(GRUESSE O_SLASH O_SLASH O_SLASH O_SLASH O_SLASH, GRUESSE),
+	                             " gr??e-???? `-gr??e-?"));
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
 	Suite *s = suite_create("text");
 	TCase *clean_case = tcase_create("clean");
 	TCase *width_case = tcase_create("width");
+	TCase *rows_case = tcase_create("rows");
 
 	tcase_add_test(clean_case, test_text_replaces_c0_controls_and_del);
 	tcase_add_test(clean_case, test_text_replaces_c1_controls);
 	tcase_add_test(clean_case, test_text_replaces_invalid_utf8);
 	tcase_add_test(clean_case, test_text_ascii_only_without_utf8);
 	tcase_add_test(clean_case, test_text_cut_never_splits_a_character);
+	tcase_add_test(clean_case, test_text_row_ascii_locale);
 	tcase_add_checked_fixture(width_case, utf8_locale, c_locale);
 	tcase_add_test(width_case, test_text_locale_utf8);
 	tcase_add_test(width_case, test_text_fit_counts_columns_not_bytes);
 	tcase_add_test(width_case, test_text_fit_wide_and_combining_characters);
 	tcase_add_test(width_case, test_text_unprintable_in_a_utf8_locale);
+	tcase_add_checked_fixture(rows_case, utf8_locale, c_locale);
+	tcase_add_test(rows_case, test_text_row_has_no_control_bytes);
 	suite_add_tcase(s, clean_case);
 	suite_add_tcase(s, width_case);
+	suite_add_tcase(s, rows_case);
 	return s;
 }
 
