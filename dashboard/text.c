@@ -16,15 +16,19 @@ dash_text_clean(char *dst, size_t size, const char *src)
 	return pl_text_clean(dst, size, src, pl_text_locale_utf8());
 }
 
-/* SRC cleaned, cut to WIDTH and padded to WIDTH with spaces: one column
- * of the table. */
+/* SRC cleaned, cut to WIDTH columns and padded to WIDTH with spaces: one
+ * column of the table. printf's "%-10.10s" would count bytes, and so cut
+ * a UTF-8 character in two and pad "grüße" one column short. */
 static const char *
 column(char *dst, size_t size, const char *src, int width)
 {
 	char clean[256];
+	int used;
+	size_t n;
 
 	dash_text_clean(clean, sizeof(clean), src);
-	snprintf(dst, size, "%-*.*s", width, width, clean);
+	n = pl_text_fit(clean, width, &used);
+	snprintf(dst, size, "%.*s%*s", (int)n, clean, width - used, "");
 	return dst;
 }
 

@@ -181,6 +181,34 @@ row(const char *role, const char *comm)
 	return buf;
 }
 
+/* The column at which the command name starts in ROW. */
+static int
+comm_column(const char *text)
+{
+	char prefix[256];
+
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)(strstr(text, "`-") - text), text);
+	return pl_text_width(prefix);
+}
+
+START_TEST(test_text_row_cuts_and_pads_by_columns)
+{
+	int ascii;
+
+	if (!have_utf8)
+		return;
+	ascii = comm_column(row("abc", "x"));
+	/* The role is cut to its 10 columns between two characters, and the
+	 * command name starts in the same column as after an ASCII role. */
+	ck_assert_ptr_nonnull(strstr(row(GRUESSE O_SLASH O_SLASH O_SLASH O_SLASH O_SLASH, "x"),
+	                             " " GRUESSE O_SLASH O_SLASH O_SLASH " `-x"));
+	ck_assert_int_eq(comm_column(buf), ascii);
+	ck_assert_int_eq(comm_column(row(GRUESSE, "x")), ascii);
+	/* A UTF-8 name stays whole. */
+	ck_assert_ptr_nonnull(strstr(row("abc", GRUESSE), "`-" GRUESSE));
+}
+END_TEST
+
 START_TEST(test_text_row_has_no_control_bytes)
 {
 	const char *text = row("r\033[1m\302\233", "\033]0;x\a\233");
@@ -221,6 +249,7 @@ text_suite(void)
 	tcase_add_test(width_case, test_text_fit_wide_and_combining_characters);
 	tcase_add_test(width_case, test_text_unprintable_in_a_utf8_locale);
 	tcase_add_checked_fixture(rows_case, utf8_locale, c_locale);
+	tcase_add_test(rows_case, test_text_row_cuts_and_pads_by_columns);
 	tcase_add_test(rows_case, test_text_row_has_no_control_bytes);
 	suite_add_tcase(s, clean_case);
 	suite_add_tcase(s, width_case);

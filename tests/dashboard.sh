@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 38
+plan 40
 
 bin="$top_builddir/proclab"
 
@@ -248,6 +248,13 @@ printable_ascii() {
 	[ "$(LC_ALL=C tr -d '\n\040-\176' <"$1" | wc -c)" -eq 0 ] ||
 		{ diag "bytes other than printable ASCII:"; show_bytes "$1"; false; }
 }
+# printable_utf8 FILE: valid UTF-8, with no control character but newlines.
+printable_utf8() {
+	[ "$(LC_ALL=C tr -d '\n\040-\176\200-\377' <"$1" | wc -c)" -eq 0 ] &&
+		iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 &&
+		! LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$1" ||
+		{ diag "a control character or bad UTF-8:"; show_bytes "$1"; false; }
+}
 locale_was=${LC_ALL-}
 LC_ALL=C
 export LC_ALL
@@ -255,6 +262,15 @@ want_role="gr??e-????"
 names_tree
 check "names in an ASCII locale: seen, cleaned, the role cut to its column" holds names_seen
 check "names in an ASCII locale: only printable ASCII reached the terminal" printable_ascii "$log"
+if [ "$(LC_ALL=C.UTF-8 locale charmap 2>/dev/null)" = UTF-8 ]; then
+	LC_ALL=C.UTF-8
+	want_role=$(printf 'gr\303\274\303\237e-\303\270\303\270\303\270\303\270')
+	names_tree
+	check "names in a UTF-8 locale: seen, the role cut between characters" holds names_seen
+	check "names in a UTF-8 locale: no control character, no bad UTF-8" printable_utf8 "$log"
+else
+	for c in 1 2; do tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no C.UTF-8 locale"; done
+fi
 LC_ALL=$locale_was
 
 check "after every run: no process and no board left" eval 'poll 5 nothing_left && no_board'
