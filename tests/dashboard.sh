@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 40
+plan 41
 
 bin="$top_builddir/proclab"
 
@@ -272,6 +272,11 @@ else
 	for c in 1 2; do tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no C.UTF-8 locale"; done
 fi
 LC_ALL=$locale_was
+
+# A demo's own narration: pl_note cleans what it is given to quote.
+"$top_builddir/tests/narrator" "$narrator_name" "$role" "$line" 0 >"$WORK/note" 2>&1 </dev/null
+check "a demo's narration of text it was given: no control character" \
+	eval 'grep -qF "told?]2;pwned??[2J? done" "$WORK/note" && printable_utf8 "$WORK/note"'
 
 check "after every run: no process and no board left" eval 'poll 5 nothing_left && no_board'
 
