@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -588,7 +589,7 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 				printed = 0;
 			/* Narration first: it says what the snapshot then shows. */
 			while (printed < m->nnarration)
-				printf("> %s\n", m->narration[printed++]);
+				dash_text_print_narration(stdout, m->narration[printed++]);
 			if (m->nnarration == DASH_NARRATION) {
 				/* Keep the window sliding: forget what was printed. */
 				m->nnarration = 0;
@@ -774,6 +775,10 @@ main(int argc, char *argv[])
 	bool plain;
 	int rc;
 
+	/* The user's character set, so that ncurses draws UTF-8 names and
+	 * wcwidth knows their widths (text.h). LC_CTYPE only: LC_NUMERIC
+	 * would make "--rate 2.5" and the snapshots' "t=1.5s" use a comma. */
+	setlocale(LC_CTYPE, "");
 	parse_options(argc, argv, &o);
 	if (o.list)
 		return list_demos();

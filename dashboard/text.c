@@ -7,7 +7,39 @@
 
 #include "pl_child.h"
 #include "pl_procfs.h"
+#include "pl_text.h"
 #include "text.h"
+
+size_t
+dash_text_clean(char *dst, size_t size, const char *src)
+{
+	return pl_text_clean(dst, size, src, pl_text_locale_utf8());
+}
+
+/* SRC cleaned, cut to WIDTH columns and padded to WIDTH with spaces: one
+ * column of the table. printf's "%-10.10s" would count bytes, and so cut
+ * a UTF-8 character in two and pad "grüße" one column short. */
+static const char *
+column(char *dst, size_t size, const char *src, int width)
+{
+	char clean[256];
+	int used;
+	size_t n;
+
+	dash_text_clean(clean, sizeof(clean), src);
+	n = pl_text_fit(clean, width, &used);
+	snprintf(dst, size, "%.*s%*s", (int)n, clean, width - used, "");
+	return dst;
+}
+
+void
+dash_text_print_narration(FILE *out, const char *line)
+{
+	char clean[1024];
+
+	dash_text_clean(clean, sizeof(clean), line);
+	fprintf(out, "> %s\n", clean);
+}
 
 int
 dash_text_header(char *buf, size_t size)
@@ -31,7 +63,7 @@ int
 dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
                size_t size)
 {
-	char status[96] = "exited";
+	char status[96] = "exited", adopter[64];
 	int n = 0;
 
 	buf[0] = '\0';
@@ -40,9 +72,10 @@ dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stabl
 			pl_status_describe(p->exit_status, status, sizeof(status));
 		return snprintf(buf, size, "%s%s", status, p->adopted ? " (was adopted)" : "");
 	}
-	if (p->adopted)
-		n = snprintf(buf, size, "adopted by PID %ld (%s)", (long)p->adopter,
-		             p->adopter_comm);
+	if (p->adopted) {
+		dash_text_clean(adopter, sizeof(adopter), p->adopter_comm);
+		n = snprintf(buf, size, "adopted by PID %ld (%s)", (long)p->adopter, adopter);
+	}
 	if (p->state == 'Z' && (size_t)n < size) {
 		if (stable)
 			n += snprintf(buf + n, size - (size_t)n, "%szombie, unreaped",
@@ -59,6 +92,7 @@ dash_text_row(const struct dash_model *m, const struct dash_proc *p, bool stable
               size_t size, int *state_at, int *state_len)
 {
 	char state[24], cpu[32], rss[32], mark[160], indent[64] = "";
+	char wchan[80], role[48], comm[64];
 	const char *word;
 	int n, at;
 
@@ -78,10 +112,12 @@ dash_text_row(const struct dash_model *m, const struct dash_proc *p, bool stable
 		strcat(indent, d + 1 == p->depth ? "`-" : "  ");
 	dash_text_mark(m, p, stable, mark, sizeof(mark));
 	at = snprintf(buf, size, "%7ld %7ld ", (long)p->pid, (long)p->ppid);
+	column(wchan, sizeof(wchan), p->wchan[0] ? p->wchan : "-", 16);
+	column(role, sizeof(role), p->role[0] ? p->role : "-", 10);
+	dash_text_clean(comm, sizeof(comm), p->comm);
 	n = snprintf(buf + at, size > (size_t)at ? size - (size_t)at : 0,
-	             "%-12s %-16.16s %5s %6s %-10.10s %s%s%s%s", word, p->wchan[0] ? p->wchan : "-",
-	             cpu, rss, p->role[0] ? p->role : "-", indent, p->comm, mark[0] ? "  " : "",
-	             mark);
+	             "%-12s %s %5s %6s %s %s%s%s%s", word, wchan, cpu, rss, role, indent, comm,
+	             mark[0] ? "  " : "", mark);
 	if (state_at)
 		*state_at = at;
 	if (state_len)
@@ -99,12 +135,14 @@ int
 dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char *buf, size_t size,
                      int *state_at, int *state_len)
 {
-	char state[24], mark[160], indent[64] = "";
+	char state[24], mark[160], indent[64] = "", wchan[80], comm[64];
 
 	if (p->gone_at >= 0)
 		snprintf(state, sizeof(state), "- gone");
 	else
 		snprintf(state, sizeof(state), "%c %s", p->state, pl_procfs_state_name(p->state));
+	column(wchan, sizeof(wchan), p->wchan[0] ? p->wchan : "-", 10);
+	dash_text_clean(comm, sizeof(comm), p->comm);
 	for (int d = 0; d < p->depth && (size_t)(d + 2) < sizeof(indent); d++)
 		strcat(indent, d + 1 == p->depth ? "`" : " ");
 	dash_text_mark(m, p, false, mark, sizeof(mark));
@@ -112,31 +150,33 @@ dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char
 		*state_at = 8;
 	if (state_len)
 		*state_len = (int)strlen(state) < 10 ? (int)strlen(state) : 10;
-	return snprintf(buf, size, "%7ld %-10.10s %-10.10s %s%s%s%s", (long)p->pid, state,
-	                p->wchan[0] ? p->wchan : "-", indent, p->comm, mark[0] ? " " : "", mark);
+	return snprintf(buf, size, "%7ld %-10.10s %s %s%s%s%s", (long)p->pid, state, wchan, indent,
+	                comm, mark[0] ? " " : "", mark);
 }
 
 int
 dash_text_thread(const struct dash_thread *t, int depth, char *buf, size_t size)
 {
-	char state[24];
+	char state[24], wchan[80], comm[64];
 
 	snprintf(state, sizeof(state), "%c %s", t->state, pl_procfs_state_name(t->state));
-	return snprintf(buf, size, "%7ld %7s %-12s %-16.16s %5s %6s %-10s %*s{%s}", (long)t->tid,
-	                "thread", state, t->wchan[0] ? t->wchan : "-", "", "", "", 2 * depth + 2,
-	                "", t->comm);
+	column(wchan, sizeof(wchan), t->wchan[0] ? t->wchan : "-", 16);
+	dash_text_clean(comm, sizeof(comm), t->comm);
+	return snprintf(buf, size, "%7ld %7s %-12s %s %5s %6s %-10s %*s{%s}", (long)t->tid,
+	                "thread", state, wchan, "", "", "", 2 * depth + 2, "", comm);
 }
 
 int
 dash_text_edge(const struct dash_model *m, const struct dash_edge *e, char *buf, size_t size)
 {
-	char queued[48] = "";
+	char queued[48] = "", name[sizeof(e->name)];
 
 	(void)m;
 	if (e->queued >= 0)
 		snprintf(queued, sizeof(queued), ", %ld bytes queued", e->queued);
+	dash_text_clean(name, sizeof(name), e->name);
 	return snprintf(buf, size, "%-10s %ld %s %ld  %s%s", dash_ipc_name(e->kind), (long)e->from,
-	                e->directed ? "->" : "<->", (long)e->to, e->name, queued);
+	                e->directed ? "->" : "<->", (long)e->to, name, queued);
 }
 
 int
@@ -145,7 +185,7 @@ dash_text_lock(const struct dash_lock *l, char *buf, size_t size)
 	char name[80];
 
 	if (l->name[0])
-		snprintf(name, sizeof(name), "%s", l->name);
+		dash_text_clean(name, sizeof(name), l->name);
 	else
 		snprintf(name, sizeof(name), "inode %llu", l->inode);
 	return snprintf(buf, size, "%-6s %-5s %ld %s %s%s%s%s", l->type, l->mode, (long)l->pid,
@@ -156,12 +196,14 @@ dash_text_lock(const struct dash_lock *l, char *buf, size_t size)
 int
 dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size)
 {
+	char text[1024];
 	int n = snprintf(buf, size, "DEADLOCK: ");
 
 	if (n < 0 || (size_t)n >= size)
 		return n;
-	pl_waitfor_describe(c, buf + n, size - (size_t)n);
-	return (int)strlen(buf);
+	/* Roles and lock names come from the demo's board. */
+	pl_waitfor_describe(c, text, sizeof(text));
+	return n + (int)dash_text_clean(buf + n, size - (size_t)n, text);
 }
 
 char *
@@ -173,10 +215,12 @@ dash_text_snapshot(const struct dash_model *m, const char *title, bool stable)
 
 	if (f == NULL)
 		return NULL;
+	/* The title names the command, which may be a file of anyone's. */
+	dash_text_clean(line, sizeof(line), title);
 	if (stable)
-		fprintf(f, "proclab: %s\n", title);
+		fprintf(f, "proclab: %s\n", line);
 	else
-		fprintf(f, "proclab: %s  t=%.1fs\n", title, m->now);
+		fprintf(f, "proclab: %s  t=%.1fs\n", line, m->now);
 	dash_text_header(line, sizeof(line));
 	fprintf(f, "%s\n", line);
 	for (size_t k = 0; k < m->norder; k++) {

@@ -6,8 +6,20 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "model.h"
+
+/* Every string that a watched process chooses (its name, its role and
+ * narration on the board, the paths and names of what it opens, the lines
+ * it prints) passes through here on its way to the terminal, in plain mode
+ * and on the screen alike: control characters and bad UTF-8 become '?',
+ * and so does all that is not ASCII unless the locale is UTF-8 (pl_text.h).
+ * The functions below clean what they print; the view cleans the rest. */
+size_t dash_text_clean(char *dst, size_t size, const char *src);
+
+/* A narration line as --plain prints it: "> LINE\n", cleaned. */
+void dash_text_print_narration(FILE *out, const char *line);
 
 /* The header of the process table, and one process's row in it. STATE_AT
  * and STATE_LEN (may be NULL) say where the state word is, for colour.

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <term.h>
 
+#include "pl_text.h"
 #include "text.h"
 #include "view.h"
 
@@ -108,14 +109,19 @@ state_attr(char state)
 	return a;
 }
 
-/* A line cut to the screen's width. */
+/* A line, cleaned (text.h) and cut to the screen's width. The cut counts
+ * columns, not bytes, and falls between two characters: a count of bytes
+ * would end "grüße" short of the edge, or inside one of its characters. */
 static void
 put(int y, int x, attr_t attr, const char *text)
 {
+	char clean[1024];
+
 	if (y < 0 || y >= LINES || x >= COLS)
 		return;
+	dash_text_clean(clean, sizeof(clean), text);
 	attron(attr);
-	mvaddnstr(y, x, text, COLS - x);
+	mvaddnstr(y, x, clean, (int)pl_text_fit(clean, COLS - x, NULL));
 	attroff(attr);
 }
 
@@ -202,7 +208,9 @@ draw_narration(const struct dash_model *m, int y, int x, int height, int width)
 	first = m->nnarration > (size_t)height ? m->nnarration - (size_t)height : 0;
 	for (size_t i = first; i < m->nnarration; i++) {
 		char line[256];
-		snprintf(line, sizeof(line), "%.*s", width - 1, m->narration[i]);
+
+		dash_text_clean(line, sizeof(line), m->narration[i]);
+		line[pl_text_fit(line, width - 1, NULL)] = '\0';
 		put(++y, x, strncmp(line, "Step", 4) == 0 ? A_BOLD : A_NORMAL, line);
 	}
 }

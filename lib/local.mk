@@ -17,7 +17,8 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_board.c \
 	lib/pl_waitfor.c \
 	lib/pl_maps.c \
-	lib/pl_sockdiag.c
+	lib/pl_sockdiag.c \
+	lib/pl_text.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
 # Installed as $(includedir)/proclab/*.h; pkg-config points -I there.
@@ -38,7 +39,8 @@ proclabinclude_HEADERS = \
 	lib/pl_board.h \
 	lib/pl_waitfor.h \
 	lib/pl_maps.h \
-	lib/pl_sockdiag.h
+	lib/pl_sockdiag.h \
+	lib/pl_text.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/proclab.pc

@@ -12,6 +12,7 @@
 #include "pl_board.h"
 #include "pl_child.h"
 #include "pl_narrate.h"
+#include "pl_text.h"
 
 #define LINE_MAX_BYTES 4096
 #define MAX_FIELDS 32
@@ -57,6 +58,21 @@ pl_narrate_elapsed(void)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	return (double)(now.tv_sec - started.tv_sec) +
 	       (double)(now.tv_nsec - started.tv_nsec) / 1e9;
+}
+
+/* The text of a step, note or check, cleaned: a demo's notes quote what
+ * /proc and other processes said (a command name, a path, a peer's
+ * message), and an escape sequence among them would drive the terminal.
+ * UTF-8 stays, whatever the locale: the demos' own text uses it ("µs"). */
+static void format_text(char *text, size_t size, const char *fmt, va_list ap) PL_PRINTF(3, 0);
+
+static void
+format_text(char *text, size_t size, const char *fmt, va_list ap)
+{
+	char raw[LINE_MAX_BYTES / 2];
+
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	pl_text_clean(text, size, raw, true);
 }
 
 /* One line, one write(2): lines from different processes never mix. */
@@ -139,7 +155,7 @@ pl_step(const char *id, const struct pl_field *fields, const char *fmt, ...)
 	int len;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	format_text(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	step_number++;
 	/* Under the dashboard: its narration pane (pl_board.h). */
@@ -168,7 +184,7 @@ pl_note(const char *event, const struct pl_field *fields, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	format_text(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	pl_board_narrate('n', pl_narrate_elapsed(), text); /* no-op without a board */
 
@@ -185,7 +201,7 @@ pl_check(const char *id, bool ok, const struct pl_field *fields, const char *fmt
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	format_text(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	checks_made++;
 	if (!ok)
@@ -210,14 +226,15 @@ pl_check(const char *id, bool ok, const struct pl_field *fields, const char *fmt
 void
 pl_narrate_error(const char *program, const char *message)
 {
-	char line[LINE_MAX_BYTES];
+	char line[LINE_MAX_BYTES], text[LINE_MAX_BYTES / 2];
 	int len;
 
-	len = snprintf(line, sizeof(line), "%s: %s\n", program, message);
+	pl_text_clean(text, sizeof(text), message, true);
+	len = snprintf(line, sizeof(line), "%s: %s\n", program, text);
 	if (len > 0)
 		emit(STDERR_FILENO, line, (size_t)len < sizeof(line) ? (size_t)len : sizeof(line) - 1);
 	if (config.json)
-		emit_json("error", message, NULL, 0, NULL);
+		emit_json("error", text, NULL, 0, NULL);
 }
 
 int

@@ -22,6 +22,7 @@
  *   pl_lock.h     mutexes and semaphores that report who holds and who waits
  *   pl_maps.h     one line of /proc/PID/maps: a mapping, its device and inode
  *   pl_sockdiag.h which Unix socket is connected to which (sock_diag)
+ *   pl_text.h     text from other processes, made safe to show on a terminal
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -44,5 +45,6 @@
 #include "pl_lock.h"
 #include "pl_maps.h"
 #include "pl_sockdiag.h"
+#include "pl_text.h"
 
 #endif /* PROCLAB_H */

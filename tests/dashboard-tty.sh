@@ -51,7 +51,7 @@ why() {
 	return 1
 }
 
-plan 22
+plan 24
 
 # 1. The fork demo, slowly: children sleeping, then zombies, then gone.
 open "$bin fork --speed 0.4 --children 3"
@@ -143,5 +143,25 @@ storm() {
 check "40x12 with NO_COLOR, through a storm of resizes: still drawing, no colour" \
 	eval 'storm || why'
 check "q: nothing left, no board, after every session" quit
+
+# 7. A UTF-8 command name, in a UTF-8 locale: whole where there is room,
+# and where there is not, cut between two characters and by the columns
+# they take. The narrow table's name column starts at column 30, so a 35
+# column terminal has room for "grüße" (7 bytes), not for "grüße-ø".
+if [ "$(LC_ALL=C.UTF-8 locale charmap 2>/dev/null)" = UTF-8 ]; then
+	LC_ALL=C.UTF-8
+	export LC_ALL
+	name=$(printf 'gr\303\274\303\237e-\303\270')
+	cut=$(printf 'gr\303\274\303\237e')
+	ln -s "$(command -v sleep)" "$WORK/$name"
+	open "LC_ALL=C.UTF-8 $bin -- $WORK/$name 30"
+	check "UTF-8: a name is shown whole" \
+		eval '{ poll 20 shows "S sleeping .* $name\$" || why; } && quit'
+	open 35x12 "LC_ALL=C.UTF-8 $bin -- $WORK/$name 30"
+	check "UTF-8: a name is cut between two characters in a narrow terminal" \
+		eval '{ poll 20 shows "S sleeping  *[^ ]* $cut\$" || why; } && quit'
+else
+	for c in 1 2; do tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no C.UTF-8 locale"; done
+fi
 
 finish

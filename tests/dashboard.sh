@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 37
+plan 42
 
 bin="$top_builddir/proclab"
 
@@ -220,6 +220,76 @@ PY
 else
 	check "python multiprocessing # SKIP no python3" true
 fi
+
+# --- Names and text that the watched processes choose themselves. ---
+# A symlink's name becomes the comm (and argv[0]) of what runs through it;
+# the narrator names itself with prctl and writes what it is given on the
+# board, byte for byte; the shell prints a line of its own. Escape
+# sequences and other controls in them would drive the terminal that
+# shows the dashboard (root's, with -p): not one byte of them may reach
+# it. In an ASCII locale only printable ASCII comes out; in a UTF-8 one,
+# valid UTF-8 too, but no C0 or C1 control, no DEL and no invalid byte.
+evil="$WORK/evil"
+mkdir "$evil"
+sh_name=$(printf 'sh\033[7m')                       # ESC
+sleep_a=$(printf '\033[2J\033]0;x\a')               # CSI, OSC, BEL
+sleep_b=$(printf 'a\bb\rc\177\302\233d\233')        # BS, CR, DEL, C1 CSI
+ln -s "$(command -v sh)" "$evil/$sh_name"
+ln -s "$(command -v sleep)" "$evil/$sleep_a"
+ln -s "$(command -v sleep)" "$evil/$sleep_b"
+narrator_name=$(printf 'n\033[5m\302\205\377') # ESC, C1 NEL, a bad byte
+role=$(printf 'gr\303\274\303\237e-\303\270\303\270\303\270\303\270\303\270\303\270\033[1m')
+line=$(printf 'told\033]2;pwned\a\033[2J\302\233 done')
+said=$(printf 'proclab-out \033[31m\a\b\302\233x\377')
+names_tree() {
+	watch INT names_seen -- "$evil/$sh_name" -c \
+		'printf "%s\n" "$1"; "$0/$2" 20 & "$0/$3" 20 & "$4" "$5" "$6" "$7" 20 & wait' \
+		"$evil" "$said" "$sleep_a" "$sleep_b" "$top_builddir/tests/narrator" \
+		"$narrator_name" "$role" "$line"
+}
+# Each name and line was seen, cleaned; the role is cut to its 10 columns.
+names_seen() {
+	grep -qF "> proclab-out [31m???x?" "$log" && grep -qF "told?]2;pwned??[2J? done" "$log" &&
+		grep -qF "?[2J?]0;x?" "$out" && grep -qF "a?b?c??d?" "$out" &&
+		grep -qF "$want_role \`-n?[5m??" "$out" && grep -qF "proclab: $evil/sh?[7m (pid" "$out"
+}
+# show_bytes FILE: where od -c shows a byte that is not printable ASCII.
+show_bytes() { od -c "$1" | grep -E '\\[0-9]{3}|\\[abtrv]' | head -n 5 | sed 's/^/#   /'; }
+# printable_ascii FILE: nothing but printable ASCII and newlines.
+printable_ascii() {
+	[ "$(LC_ALL=C tr -d '\n\040-\176' <"$1" | wc -c)" -eq 0 ] ||
+		{ diag "bytes other than printable ASCII:"; show_bytes "$1"; false; }
+}
+# printable_utf8 FILE: valid UTF-8, with no control character but newlines.
+printable_utf8() {
+	[ "$(LC_ALL=C tr -d '\n\040-\176\200-\377' <"$1" | wc -c)" -eq 0 ] &&
+		iconv -f UTF-8 -t UTF-8 "$1" >/dev/null 2>&1 &&
+		! LC_ALL=C grep -q "$(printf '\302[\200-\237]')" "$1" ||
+		{ diag "a control character or bad UTF-8:"; show_bytes "$1"; false; }
+}
+locale_was=${LC_ALL-}
+LC_ALL=C
+export LC_ALL
+want_role="gr??e-????"
+names_tree
+check "names in an ASCII locale: seen, cleaned, the role cut to its column" holds names_seen
+check "names in an ASCII locale: only printable ASCII reached the terminal" printable_ascii "$log"
+if [ "$(LC_ALL=C.UTF-8 locale charmap 2>/dev/null)" = UTF-8 ]; then
+	LC_ALL=C.UTF-8
+	want_role=$(printf 'gr\303\274\303\237e-\303\270\303\270\303\270\303\270')
+	names_tree
+	check "names in a UTF-8 locale: seen, the role cut between characters" holds names_seen
+	check "names in a UTF-8 locale: no control character, no bad UTF-8" printable_utf8 "$log"
+else
+	for c in 1 2; do tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no C.UTF-8 locale"; done
+fi
+LC_ALL=$locale_was
+
+# A demo's own narration: pl_note cleans what it is given to quote.
+"$top_builddir/tests/narrator" "$narrator_name" "$role" "$line" 0 >"$WORK/note" 2>&1 </dev/null
+check "a demo's narration of text it was given: no control character" \
+	eval 'grep -qF "told?]2;pwned??[2J? done" "$WORK/note" && printable_utf8 "$WORK/note"'
+
 check "after every run: no process and no board left" eval 'poll 5 nothing_left && no_board'
 
 finish
