@@ -810,6 +810,13 @@ main(int argc, char *argv[])
 	m.threads = o.threads;
 	m.ipc = !o.no_ipc;
 	m.board = run.board;
+	if (o.command != NULL) {
+		/* Our child is not reaped yet, so its PID is surely its own:
+		 * its start time tells the model the root from a stranger. */
+		struct pl_proc child;
+		if (pl_procfs_read(run.child, &child) == 0)
+			m.root_start = child.start;
+	}
 
 	if (!plain) {
 		if (dash_view_start(!o.no_color) == 0)
