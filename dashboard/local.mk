@@ -31,7 +31,8 @@ tests_lockcycle_SOURCES = tests/lockcycle.c
 tests_sysvshm_SOURCES = tests/sysvshm.c
 tests_sysvshm_LDADD =
 
-DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh
+DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh \
+	tests/dashboard-keys.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
 EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md

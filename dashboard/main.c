@@ -474,7 +474,7 @@ signal_proc(pid_t pid, unsigned long long start, int sig)
 {
 	struct pl_proc now;
 
-	if (pl_procfs_read(pid, &now) == -1 || now.start != start) {
+	if (pl_procfs_read(pid, &now) != 0 || now.start != start) { /* -1 or GONE */
 		errno = ESRCH;
 		return -1;
 	}
@@ -624,6 +624,19 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 	return 0;
 }
 
+/* The status line after sending signal NAME to PID (RC: what sending it
+ * returned), THEN the rest of the sentence when it was sent. */
+static void
+say_sent(char *status, size_t size, int rc, const char *name, pid_t pid, const char *then)
+{
+	if (rc == 0)
+		snprintf(status, size, "Sent %s to %ld%s", name, (long)pid, then);
+	else if (errno == ESRCH)
+		snprintf(status, size, "%s not sent: %ld has ended.", name, (long)pid);
+	else
+		snprintf(status, size, "%s not sent to %ld: %s.", name, (long)pid, strerror(errno));
+}
+
 static pid_t
 selected_after(const struct dash_model *m, pid_t selected, int step)
 {
@@ -722,9 +735,9 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 			struct dash_proc *p = dash_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
 				int sig = p->state == 'T' ? SIGCONT : SIGSTOP;
-				signal_proc(p->pid, p->start, sig);
-				snprintf(status, sizeof(status), "Sent %s to %ld.",
-				         sig == SIGCONT ? "SIGCONT" : "SIGSTOP", (long)p->pid);
+				int rc = signal_proc(p->pid, p->start, sig);
+				say_sent(status, sizeof(status), rc,
+				         sig == SIGCONT ? "SIGCONT" : "SIGSTOP", p->pid, ".");
 				status_until = t + 3;
 			}
 			break;
@@ -732,16 +745,21 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 		case 'k': {
 			struct dash_proc *p = dash_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
+				char then[96];
+				int rc;
+
+				snprintf(then, sizeof(then),
+				         "; SIGKILL in %.0f s if it is still there.", KILL_GRACE);
 				/* A stopped process cannot act on TERM. */
-				signal_proc(p->pid, p->start, SIGCONT);
-				signal_proc(p->pid, p->start, SIGTERM);
-				killing = p->pid;
-				killing_start = p->start;
-				kill_at = t + KILL_GRACE;
-				snprintf(
-				        status, sizeof(status),
-				        "Sent SIGTERM to %ld; SIGKILL in %.0f s if it is still there.",
-				        (long)p->pid, KILL_GRACE);
+				rc = signal_proc(p->pid, p->start, SIGCONT);
+				if (rc == 0)
+					rc = signal_proc(p->pid, p->start, SIGTERM);
+				if (rc == 0) {
+					killing = p->pid;
+					killing_start = p->start;
+					kill_at = t + KILL_GRACE;
+				}
+				say_sent(status, sizeof(status), rc, "SIGTERM", p->pid, then);
 				status_until = t + 3;
 			}
 			break;

@@ -91,4 +91,4 @@ DEMO_TESTS = \
 
 TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
 dist_check_SCRIPTS += $(DEMO_TESTS)
-EXTRA_DIST += tests/lib.sh tests/check_main.h
+EXTRA_DIST += tests/lib.sh tests/tmux.sh tests/check_main.h
