@@ -38,6 +38,7 @@
 #include "pl_board.h"
 #include "pl_child.h"
 #include "pl_parse.h"
+#include "pl_pidfd.h"
 #include "pl_procfs.h"
 #include "text.h"
 #include "view.h"
@@ -464,21 +465,36 @@ drain_output(struct dash_model *m, bool keep)
 	}
 }
 
-/* Signal a process on the books, but only if its PID still names it. A
- * process that ended between two refreshes may have been reaped elsewhere
- * (an orphan, by init), and its PID given to another: with pid_max at
- * 32768 that happens within seconds on a busy machine, and the signal
- * would hit a stranger. The start time tells them apart. */
+/* Signal a process on the books, but only while its PID still names it.
+ * A process that ended between two refreshes may have been reaped
+ * elsewhere (an orphan, by init), and its PID given to another: with
+ * pid_max at 32768 that happens within seconds on a busy machine, and the
+ * signal would hit a stranger. The start time tells them apart, but
+ * checking it and then calling kill() leaves a moment between the two in
+ * which the PID can change hands. So the signal goes through a pidfd,
+ * opened before the check: it reaches our process, or nobody. See
+ * lib/pl_pidfd.h. */
 static int
 signal_proc(pid_t pid, unsigned long long start, int sig)
 {
-	struct pl_proc now;
+	return pl_pidfd_signal_checked(pid, start, sig);
+}
 
-	if (pl_procfs_read(pid, &now) != 0 || now.start != start) { /* -1 or GONE */
-		errno = ESRCH;
-		return -1;
-	}
-	return kill(pid, sig);
+/* Signal the process group of the command we started: kill(2) with -PGID,
+ * which no pidfd can stand for (only Linux 6.9 adds a flag for it to
+ * pidfd_send_signal). This is safe only while our child, the group's
+ * leader, is not reaped. Until we wait() for it, even as a zombie, its
+ * PID is in use, and so the number can name no other process and no
+ * other group: -run.child is the group we made. Once it is reaped, the
+ * group lives on only in the processes still in it; when they are gone
+ * too, the number is free, and a stranger's group may get it. Nobody
+ * but reap_child() and end_run() reaps our child (SIGCHLD is not ignored,
+ * so the kernel does not), so run.child_reaped says when that may be. */
+static void
+signal_our_group(int sig)
+{
+	if (run.child != 0 && !run.child_reaped)
+		kill(-run.child, sig);
 }
 
 /* End every watched process we started: SIGTERM, a moment, SIGKILL. */
@@ -489,10 +505,10 @@ end_run(struct dash_model *m)
 
 	if (run.child == 0)
 		return;
-	if (!run.child_reaped) {
+	if (!run.child_reaped)
 		run.ended_by_us = true;
-		kill(-run.child, SIGTERM);
-	}
+	signal_our_group(SIGTERM);
+	/* Those that left the group (setsid, setpgid), one by one. */
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].gone_at < 0)
 			signal_proc(m->procs[i].pid, m->procs[i].start, SIGTERM);
@@ -506,8 +522,7 @@ end_run(struct dash_model *m)
 			break;
 		nanosleep(&tick, NULL);
 	}
-	if (!run.child_reaped)
-		kill(-run.child, SIGKILL);
+	signal_our_group(SIGKILL);
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
 			signal_proc(m->procs[i].pid, m->procs[i].start, SIGKILL);

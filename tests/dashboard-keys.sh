@@ -42,8 +42,11 @@ check "k on a process that ended while paused: says so, sends nothing" \
 keys s
 check "s on it: the same" eval 'poll 20 shows "SIGSTOP not sent: $w has ended" || why'
 check "q: nothing left" quit
+# Errors are the "==PID==" lines. A valgrind that does not know
+# pidfd_open (3.19) warns on "--PID--" lines and fails the call with
+# ENOSYS, so the dashboard takes its path for kernels without pidfds.
 if [ -n "$vg" ]; then
-	check "valgrind: no errors" eval '[ ! -s "$WORK/valgrind.log" ] ||
+	check "valgrind: no errors" eval '! grep -q "^==[0-9]*== " "$WORK/valgrind.log" ||
 		{ sed "s/^/# /" "$WORK/valgrind.log" | head -n 40; false; }'
 else
 	check "valgrind # SKIP not installed" true
