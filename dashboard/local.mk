@@ -32,7 +32,7 @@ tests_sysvshm_SOURCES = tests/sysvshm.c
 tests_sysvshm_LDADD =
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh \
-	tests/dashboard-keys.sh
+	tests/dashboard-keys.sh tests/dashboard-exec.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
 EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md

@@ -395,8 +395,12 @@ start_command(char **argv, const char *demo)
 		if (getppid() == 1)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
-		if (null != -1)
+		/* stdin from /dev/null; the descriptor open() gave goes, or the
+		 * command would find it in its /proc/self/fd as one of its own. */
+		if (null > STDIN_FILENO) {
 			dup2(null, STDIN_FILENO);
+			close(null);
+		}
 		dup2(out[1], STDOUT_FILENO);
 		dup2(out[1], STDERR_FILENO);
 		if (run.board != NULL)
