@@ -62,6 +62,10 @@ static struct {
 	int child_status;
 	int output; /* its stdout and stderr, or -1 */
 	bool curses;
+	/* The caller's limit on descriptors, when we raised ours: the
+	 * command gets it back, as it would have had it without us. */
+	struct rlimit caller_files;
+	bool files_raised;
 } run = { .output = -1 };
 
 struct options {
@@ -395,6 +399,10 @@ start_command(char **argv, const char *demo)
 		if (getppid() == 1)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
+		/* Limits survive fork and execve (getrlimit(2)): give the
+		 * command the caller's limit on descriptors, not ours. */
+		if (run.files_raised)
+			setrlimit(RLIMIT_NOFILE, &run.caller_files);
 		/* stdin from /dev/null; the descriptor open() gave goes, or the
 		 * command would find it in its /proc/self/fd as one of its own. */
 		if (null > STDIN_FILENO) {
@@ -823,8 +831,9 @@ main(int argc, char *argv[])
 	 * many descriptors as we may (it reopens files when it runs out). */
 	struct rlimit files;
 	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		run.caller_files = files;
 		files.rlim_cur = files.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &files);
+		run.files_raised = setrlimit(RLIMIT_NOFILE, &files) == 0;
 	}
 
 	if (o.command != NULL) {

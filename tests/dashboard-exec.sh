@@ -3,7 +3,7 @@
 # command must see its own descriptors and limits only, the ones it would
 # have without proclab: the exec lesson has students read /proc/PID/fd.
 . "$top_srcdir/tests/lib.sh"
-plan 1
+plan 2
 
 bin="$top_builddir/proclab"
 # What the command sees, written to the directory $0: its descriptors (ls
@@ -30,5 +30,6 @@ same() {
 			"under proclab:   $(tr '\n' ' ' <"$WORK/watched/$1" 2>&1)"; false; }
 }
 check "the command's descriptors are those it has without proclab" same fds
+check "its limit on descriptors is the caller's ($limit)" same limit
 
 finish
