@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -184,23 +185,48 @@ compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The summary of a demo: the second line of its --help. */
+/* The summary of a demo: the second line of its --help. The program is
+ * started directly, with posix_spawn(3), and not through a shell as
+ * popen(3) would: its path is data, and a quote or a $( ) in the name of
+ * PROCLAB_DEMO_DIR must not become shell code. */
 static void
 demo_summary(const char *path, char *buf, size_t size)
 {
-	char command[PATH_MAX + 400], line[512];
+	char *argv[] = { (char *)path, "--help", NULL };
+	posix_spawn_file_actions_t actions;
+	char line[512];
+	int out[2], rc, status;
+	pid_t pid;
 	FILE *p;
 
 	snprintf(buf, size, "?");
-	if (snprintf(command, sizeof(command), "'%s' --help 2>/dev/null", path) >=
-	    (int)sizeof(command))
+	if (pipe2(out, O_CLOEXEC) == -1)
 		return;
-	if ((p = popen(command, "r")) == NULL)
+	if ((rc = posix_spawn_file_actions_init(&actions)) == 0) {
+		/* Its stdout into the pipe, its stderr to /dev/null. */
+		if (posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO) != 0 ||
+		    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY,
+		                                     0) != 0)
+			rc = -1;
+		else
+			rc = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&actions);
+	}
+	close(out[1]);
+	if (rc != 0) {
+		close(out[0]);
 		return;
-	for (int i = 0; i < 2 && fgets(line, sizeof(line), p) != NULL; i++)
-		if (i == 1)
-			snprintf(buf, size, "%.*s", (int)strcspn(line, "\n"), line);
-	pclose(p);
+	}
+	if ((p = fdopen(out[0], "r")) == NULL) {
+		close(out[0]);
+	} else {
+		for (int i = 0; i < 2 && fgets(line, sizeof(line), p) != NULL; i++)
+			if (i == 1)
+				snprintf(buf, size, "%.*s", (int)strcspn(line, "\n"), line);
+		fclose(p);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		continue;
 }
 
 static int

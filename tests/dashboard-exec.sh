@@ -1,9 +1,11 @@
 #!/bin/sh
-# dashboard-exec.sh - what proclab hands on to the command it runs. The
-# command must see its own descriptors and limits only, the ones it would
-# have without proclab: the exec lesson has students read /proc/PID/fd.
+# dashboard-exec.sh - what proclab hands on to the command it runs, and
+# what it runs to find the demos. The command must see its own descriptors
+# and limits only, the ones it would have without proclab: the exec lesson
+# has students read /proc/PID/fd. A demo directory's name is data: quotes
+# and $( ) in it are never read as shell code.
 . "$top_srcdir/tests/lib.sh"
-plan 2
+plan 4
 
 bin="$top_builddir/proclab"
 # What the command sees, written to the directory $0: its descriptors (ls
@@ -31,5 +33,17 @@ same() {
 }
 check "the command's descriptors are those it has without proclab" same fds
 check "its limit on descriptors is the caller's ($limit)" same limit
+
+# --list runs each demo's --help for its summary. A directory named
+# a'$(touch pwned)'b: inside single quotes, as popen() once had it, the
+# quotes in the name close and reopen the string around $(touch pwned).
+dir="$WORK/a'\$(touch pwned)'b"
+mkdir "$dir"
+printf '#!/bin/sh\necho "Usage: proclab-odd"\necho "a demo in an odd place"\n' >"$dir/proclab-odd"
+chmod +x "$dir/proclab-odd"
+(cd "$WORK" && PROCLAB_DEMO_DIR=$dir "$bin" --list >"$WORK/list" 2>&1)
+check "--list: a demo in a directory with quotes and \$( ) in its name" \
+	eval 'grep -q "^odd  *a demo in an odd place\$" "$WORK/list" || { diag "$(cat "$WORK/list")"; false; }'
+check "--list: nothing in the name ran" [ ! -e "$WORK/pwned" ]
 
 finish
