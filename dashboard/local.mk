@@ -36,7 +36,8 @@ tests_sysvshm_LDADD =
 # narrator: names itself and narrates whatever bytes it is given.
 tests_narrator_SOURCES = tests/narrator.c
 
-DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh
+DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh \
+	tests/dashboard-keys.sh tests/dashboard-exec.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
 EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md

@@ -23,6 +23,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,7 @@
 #include "pl_board.h"
 #include "pl_child.h"
 #include "pl_parse.h"
+#include "pl_pidfd.h"
 #include "pl_procfs.h"
 #include "text.h"
 #include "view.h"
@@ -62,6 +64,10 @@ static struct {
 	int child_status;
 	int output; /* its stdout and stderr, or -1 */
 	bool curses;
+	/* The caller's limit on descriptors, when we raised ours: the
+	 * command gets it back, as it would have had it without us. */
+	struct rlimit caller_files;
+	bool files_raised;
 } run = { .output = -1 };
 
 struct options {
@@ -180,23 +186,48 @@ compare_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The summary of a demo: the second line of its --help. */
+/* The summary of a demo: the second line of its --help. The program is
+ * started directly, with posix_spawn(3), and not through a shell as
+ * popen(3) would: its path is data, and a quote or a $( ) in the name of
+ * PROCLAB_DEMO_DIR must not become shell code. */
 static void
 demo_summary(const char *path, char *buf, size_t size)
 {
-	char command[PATH_MAX + 400], line[512];
+	char *argv[] = { (char *)path, "--help", NULL };
+	posix_spawn_file_actions_t actions;
+	char line[512];
+	int out[2], rc, status;
+	pid_t pid;
 	FILE *p;
 
 	snprintf(buf, size, "?");
-	if (snprintf(command, sizeof(command), "'%s' --help 2>/dev/null", path) >=
-	    (int)sizeof(command))
+	if (pipe2(out, O_CLOEXEC) == -1)
 		return;
-	if ((p = popen(command, "r")) == NULL)
+	if ((rc = posix_spawn_file_actions_init(&actions)) == 0) {
+		/* Its stdout into the pipe, its stderr to /dev/null. */
+		if (posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO) != 0 ||
+		    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY,
+		                                     0) != 0)
+			rc = -1;
+		else
+			rc = posix_spawn(&pid, path, &actions, NULL, argv, environ);
+		posix_spawn_file_actions_destroy(&actions);
+	}
+	close(out[1]);
+	if (rc != 0) {
+		close(out[0]);
 		return;
-	for (int i = 0; i < 2 && fgets(line, sizeof(line), p) != NULL; i++)
-		if (i == 1)
-			snprintf(buf, size, "%.*s", (int)strcspn(line, "\n"), line);
-	pclose(p);
+	}
+	if ((p = fdopen(out[0], "r")) == NULL) {
+		close(out[0]);
+	} else {
+		for (int i = 0; i < 2 && fgets(line, sizeof(line), p) != NULL; i++)
+			if (i == 1)
+				snprintf(buf, size, "%.*s", (int)strcspn(line, "\n"), line);
+		fclose(p);
+	}
+	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+		continue;
 }
 
 static int
@@ -395,8 +426,16 @@ start_command(char **argv, const char *demo)
 		if (getppid() == 1)
 			_exit(127);
 		signal(SIGPIPE, SIG_DFL);
-		if (null != -1)
+		/* Limits survive fork and execve (getrlimit(2)): give the
+		 * command the caller's limit on descriptors, not ours. */
+		if (run.files_raised)
+			setrlimit(RLIMIT_NOFILE, &run.caller_files);
+		/* stdin from /dev/null; the descriptor open() gave goes, or the
+		 * command would find it in its /proc/self/fd as one of its own. */
+		if (null > STDIN_FILENO) {
 			dup2(null, STDIN_FILENO);
+			close(null);
+		}
 		dup2(out[1], STDOUT_FILENO);
 		dup2(out[1], STDERR_FILENO);
 		if (run.board != NULL)
@@ -465,21 +504,36 @@ drain_output(struct dash_model *m, bool keep)
 	}
 }
 
-/* Signal a process on the books, but only if its PID still names it. A
- * process that ended between two refreshes may have been reaped elsewhere
- * (an orphan, by init), and its PID given to another: with pid_max at
- * 32768 that happens within seconds on a busy machine, and the signal
- * would hit a stranger. The start time tells them apart. */
+/* Signal a process on the books, but only while its PID still names it.
+ * A process that ended between two refreshes may have been reaped
+ * elsewhere (an orphan, by init), and its PID given to another: with
+ * pid_max at 32768 that happens within seconds on a busy machine, and the
+ * signal would hit a stranger. The start time tells them apart, but
+ * checking it and then calling kill() leaves a moment between the two in
+ * which the PID can change hands. So the signal goes through a pidfd,
+ * opened before the check: it reaches our process, or nobody. See
+ * lib/pl_pidfd.h. */
 static int
 signal_proc(pid_t pid, unsigned long long start, int sig)
 {
-	struct pl_proc now;
+	return pl_pidfd_signal_checked(pid, start, sig);
+}
 
-	if (pl_procfs_read(pid, &now) == -1 || now.start != start) {
-		errno = ESRCH;
-		return -1;
-	}
-	return kill(pid, sig);
+/* Signal the process group of the command we started: kill(2) with -PGID,
+ * which no pidfd can stand for (only Linux 6.9 adds a flag for it to
+ * pidfd_send_signal). This is safe only while our child, the group's
+ * leader, is not reaped. Until we wait() for it, even as a zombie, its
+ * PID is in use, and so the number can name no other process and no
+ * other group: -run.child is the group we made. Once it is reaped, the
+ * group lives on only in the processes still in it; when they are gone
+ * too, the number is free, and a stranger's group may get it. Nobody
+ * but reap_child() and end_run() reaps our child (SIGCHLD is not ignored,
+ * so the kernel does not), so run.child_reaped says when that may be. */
+static void
+signal_our_group(int sig)
+{
+	if (run.child != 0 && !run.child_reaped)
+		kill(-run.child, sig);
 }
 
 /* End every watched process we started: SIGTERM, a moment, SIGKILL. */
@@ -490,10 +544,10 @@ end_run(struct dash_model *m)
 
 	if (run.child == 0)
 		return;
-	if (!run.child_reaped) {
+	if (!run.child_reaped)
 		run.ended_by_us = true;
-		kill(-run.child, SIGTERM);
-	}
+	signal_our_group(SIGTERM);
+	/* Those that left the group (setsid, setpgid), one by one. */
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].gone_at < 0)
 			signal_proc(m->procs[i].pid, m->procs[i].start, SIGTERM);
@@ -507,8 +561,7 @@ end_run(struct dash_model *m)
 			break;
 		nanosleep(&tick, NULL);
 	}
-	if (!run.child_reaped)
-		kill(-run.child, SIGKILL);
+	signal_our_group(SIGKILL);
 	for (size_t i = 0; i < m->nprocs; i++)
 		if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
 			signal_proc(m->procs[i].pid, m->procs[i].start, SIGKILL);
@@ -625,6 +678,19 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 	return 0;
 }
 
+/* The status line after sending signal NAME to PID (RC: what sending it
+ * returned), THEN the rest of the sentence when it was sent. */
+static void
+say_sent(char *status, size_t size, int rc, const char *name, pid_t pid, const char *then)
+{
+	if (rc == 0)
+		snprintf(status, size, "Sent %s to %ld%s", name, (long)pid, then);
+	else if (errno == ESRCH)
+		snprintf(status, size, "%s not sent: %ld has ended.", name, (long)pid);
+	else
+		snprintf(status, size, "%s not sent to %ld: %s.", name, (long)pid, strerror(errno));
+}
+
 static pid_t
 selected_after(const struct dash_model *m, pid_t selected, int step)
 {
@@ -723,9 +789,9 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 			struct dash_proc *p = dash_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
 				int sig = p->state == 'T' ? SIGCONT : SIGSTOP;
-				signal_proc(p->pid, p->start, sig);
-				snprintf(status, sizeof(status), "Sent %s to %ld.",
-				         sig == SIGCONT ? "SIGCONT" : "SIGSTOP", (long)p->pid);
+				int rc = signal_proc(p->pid, p->start, sig);
+				say_sent(status, sizeof(status), rc,
+				         sig == SIGCONT ? "SIGCONT" : "SIGSTOP", p->pid, ".");
 				status_until = t + 3;
 			}
 			break;
@@ -733,16 +799,21 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 		case 'k': {
 			struct dash_proc *p = dash_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
+				char then[96];
+				int rc;
+
+				snprintf(then, sizeof(then),
+				         "; SIGKILL in %.0f s if it is still there.", KILL_GRACE);
 				/* A stopped process cannot act on TERM. */
-				signal_proc(p->pid, p->start, SIGCONT);
-				signal_proc(p->pid, p->start, SIGTERM);
-				killing = p->pid;
-				killing_start = p->start;
-				kill_at = t + KILL_GRACE;
-				snprintf(
-				        status, sizeof(status),
-				        "Sent SIGTERM to %ld; SIGKILL in %.0f s if it is still there.",
-				        (long)p->pid, KILL_GRACE);
+				rc = signal_proc(p->pid, p->start, SIGCONT);
+				if (rc == 0)
+					rc = signal_proc(p->pid, p->start, SIGTERM);
+				if (rc == 0) {
+					killing = p->pid;
+					killing_start = p->start;
+					kill_at = t + KILL_GRACE;
+				}
+				say_sent(status, sizeof(status), rc, "SIGTERM", p->pid, then);
 				status_until = t + 3;
 			}
 			break;
@@ -791,8 +862,9 @@ main(int argc, char *argv[])
 	 * many descriptors as we may (it reopens files when it runs out). */
 	struct rlimit files;
 	if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+		run.caller_files = files;
 		files.rlim_cur = files.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &files);
+		run.files_raised = setrlimit(RLIMIT_NOFILE, &files) == 0;
 	}
 
 	if (o.command != NULL) {
@@ -815,6 +887,13 @@ main(int argc, char *argv[])
 	m.threads = o.threads;
 	m.ipc = !o.no_ipc;
 	m.board = run.board;
+	if (o.command != NULL) {
+		/* Our child is not reaped yet, so its PID is surely its own:
+		 * its start time tells the model the root from a stranger. */
+		struct pl_proc child;
+		if (pl_procfs_read(run.child, &child) == 0)
+			m.root_start = child.start;
+	}
 
 	if (!plain) {
 		if (dash_view_start(!o.no_color) == 0)

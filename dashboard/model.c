@@ -235,11 +235,26 @@ scan_find(struct scan *s, size_t n, pid_t pid)
 
 static int open_proc_file(const struct dash_model *m, pid_t pid, const char *name);
 
+/* The stat of PID: through the descriptor kept for P, a watched process,
+ * or by its path. */
+static ssize_t
+read_stat(const struct dash_model *m, const struct dash_proc *p, pid_t pid, char *text, size_t size)
+{
+	char path[512];
+
+	if (p != NULL && p->stat_fd != -1)
+		return pread_file(p->stat_fd, text, size);
+	snprintf(path, sizeof(path), "%s/%ld/stat", m->proc, (long)pid);
+	return dash_read_file(path, text, size);
+}
+
 /* The processes of the /proc tree that matter: every watched one (read
  * through its kept descriptor), and every PID not seen before. PIDs known
  * to be someone else's are skipped, but for every FOREIGN_EVERY-th scan.
  * One that vanishes between readdir and reading its stat (or whose stat is
- * cut short) is simply not there. */
+ * cut short) is simply not there: a watched one is then gone, even if its
+ * PID is still listed. Its kept descriptor fails with ESRCH once the
+ * process is reaped, and the PID may name someone else already. */
 static struct scan *
 scan_proc(struct dash_model *m, size_t *count)
 {
@@ -258,9 +273,9 @@ scan_proc(struct dash_model *m, size_t *count)
 		m->nforeign = 0;
 	}
 	for (size_t i = 0; i < m->nprocs; i++)
-		m->procs[i].listed = false;
+		m->procs[i].skipped = false;
 	while ((e = readdir(d)) != NULL) {
-		char path[800], text[1024];
+		char text[1024];
 		struct dash_proc *p;
 		ssize_t got;
 		pid_t pid;
@@ -273,21 +288,15 @@ scan_proc(struct dash_model *m, size_t *count)
 			p = NULL;
 		if (p == NULL && foreign_has(m, pid))
 			continue;
-		if (p != NULL) {
-			p->listed = true;
-			/* In a big tree, one that slept at its last reading is
-			 * read again only every few refreshes (spread by PID).
-			 * An exit still shows at once: the PID leaves the listing. */
-			if (m->nprocs > DASH_SMALL_TREE && p->state == 'S' &&
-			    (m->refreshes + (unsigned)pid) % SLEEPER_EVERY_BIG != 0)
-				continue;
+		/* In a big tree, one that slept at its last reading is read
+		 * again only every few refreshes (spread by PID). An exit
+		 * still shows at once: the PID leaves the listing. */
+		if (p != NULL && m->nprocs > DASH_SMALL_TREE && p->state == 'S' &&
+		    (m->refreshes + (unsigned)pid) % SLEEPER_EVERY_BIG != 0) {
+			p->skipped = true;
+			continue;
 		}
-		if (p != NULL && p->stat_fd != -1) {
-			got = pread_file(p->stat_fd, text, sizeof(text));
-		} else {
-			snprintf(path, sizeof(path), "%s/%s/stat", m->proc, e->d_name);
-			got = dash_read_file(path, text, sizeof(text));
-		}
+		got = read_stat(m, p, pid, text, sizeof(text));
 		if (got <= 0)
 			continue;
 		if (n == cap) {
@@ -370,20 +379,31 @@ dash_model_free(struct dash_model *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* A PID may be on the books twice: a process that has ended and fades,
+ * and a new child of ours that got its PID. The live one comes first. */
 struct dash_proc *
 dash_model_find(struct dash_model *m, pid_t pid)
 {
+	struct dash_proc *gone = NULL;
+
 	if (m->index != NULL) {
 		for (size_t h = hash_pid(pid, m->index_cap); m->index[h] != -1;
-		     h = (h + 1) & (m->index_cap - 1))
-			if (m->procs[m->index[h]].pid == pid)
-				return &m->procs[m->index[h]];
-		return NULL;
+		     h = (h + 1) & (m->index_cap - 1)) {
+			struct dash_proc *p = &m->procs[m->index[h]];
+			if (p->pid == pid && p->gone_at < 0)
+				return p;
+			if (p->pid == pid)
+				gone = p;
+		}
+		return gone;
 	}
-	for (size_t i = 0; i < m->nprocs; i++)
-		if (m->procs[i].pid == pid)
+	for (size_t i = 0; i < m->nprocs; i++) {
+		if (m->procs[i].pid == pid && m->procs[i].gone_at < 0)
 			return &m->procs[i];
-	return NULL;
+		if (m->procs[i].pid == pid)
+			gone = &m->procs[i];
+	}
+	return gone;
 }
 
 size_t
@@ -790,6 +810,51 @@ build_waitfor(struct dash_model *m)
 	m->ncycles = pl_waitfor_find_cycles(m->waitfor, m->cycles, DASH_CYCLES);
 }
 
+static void
+mark_gone(struct dash_model *m, struct dash_proc *p)
+{
+	p->gone_at = m->now;
+	p->state = 'X';
+	p->cpu = 0;
+	p->wchan[0] = '\0';
+	p->nthreads = 0;
+	close_proc_files(p);
+}
+
+/* A watched process whose stat this refresh skipped: read it now. It is
+ * still ours if its stat reads with the start time it had; otherwise it
+ * is gone, and its PID may be someone else's. */
+static bool
+still_ours(struct dash_model *m, struct dash_proc *p)
+{
+	char text[1024];
+	struct pl_proc now;
+	ssize_t got;
+	int exit_code;
+
+	if (!p->skipped)
+		return true; /* read this refresh, and found the same */
+	got = read_stat(m, p, p->pid, text, sizeof(text));
+	if (got <= 0 || parse_stat(text, &now, &exit_code) == -1 || now.start != p->start) {
+		mark_gone(m, p);
+		return false;
+	}
+	p->skipped = false;
+	return true;
+}
+
+/* The root is watched from its first sighting (with the start time the
+ * caller gave, if any) to its end, and never again: after it ends, its
+ * PID may go to a process that is nothing of ours. */
+static bool
+new_root_is_ours(struct dash_model *m, const struct scan *s)
+{
+	if (m->root_seen || (m->root_start != 0 && s->p.start != m->root_start))
+		return false;
+	m->root_seen = true;
+	return true;
+}
+
 int
 dash_model_refresh(struct dash_model *m, double now)
 {
@@ -815,15 +880,10 @@ dash_model_refresh(struct dash_model *m, double now)
 		if (s != NULL && s->p.start == p->start) {
 			s->watched = true;
 			update_proc(m, p, s, all, nall);
-		} else if (s == NULL && p->listed) {
+		} else if (s == NULL && p->skipped) {
 			continue; /* still there, not read this time */
 		} else {
-			p->gone_at = now;
-			p->state = 'X';
-			p->cpu = 0;
-			p->wchan[0] = '\0';
-			p->nthreads = 0;
-			close_proc_files(p);
+			mark_gone(m, p);
 		}
 	}
 	/* 2. New ones: the root, and any child of a watched process. Repeat
@@ -838,11 +898,15 @@ dash_model_refresh(struct dash_model *m, double now)
 			if (s->watched)
 				continue;
 			parent = scan_find(all, nall, s->p.ppid);
-			if (s->p.pid != m->root && (parent == NULL || !parent->watched)) {
-				/* Its parent may be ours but not read this time. */
+			if (s->p.pid == m->root) {
+				if (!new_root_is_ours(m, s))
+					continue;
+			} else if (parent == NULL || !parent->watched) {
+				/* Its parent may be ours but not read this time:
+				 * then read it now, as its PID may be a stranger's. */
 				struct dash_proc *pp =
 				        parent ? NULL : dash_model_find(m, s->p.ppid);
-				if (pp == NULL || pp->gone_at >= 0)
+				if (pp == NULL || pp->gone_at >= 0 || !still_ours(m, pp))
 					continue;
 			}
 			s->watched = added = true;

@@ -110,7 +110,10 @@ struct dash_proc {
 	int depth;             /* in the drawn tree */
 	int stat_fd, wchan_fd; /* kept open: pread() is all a refresh costs */
 	char last_wchan_state; /* the state when wchan was last read */
-	bool listed;           /* scratch: in this refresh's /proc listing */
+	/* scratch: listed, but its stat left unread this refresh (a sleeper
+	 * in a big tree). Only this counts as still there without a reading:
+	 * a stat that cannot be read means the process was reaped. */
+	bool skipped;
 	long tasks;            /* threads, from /proc/PID/stat field 20 */
 	/* Time on a CPU (ns, /proc/PID/schedstat) when its fd table and its
 	 * maps were last read, or 0: a process that has not run since cannot
@@ -122,6 +125,10 @@ struct dash_proc {
 struct dash_model {
 	char proc[256]; /* "/proc", or a fake tree */
 	pid_t root;
+	/* The root's start time (stat field 22) if the caller knows it, or 0:
+	 * a process at the root's PID with another start time is not ours. */
+	unsigned long long root_start;
+	bool root_seen; /* the root was on the books: it is not added again */
 	double now;   /* the caller's clock, in seconds */
 	bool threads; /* also read each process's threads */
 	bool ipc;     /* read fd tables, maps and locks */
@@ -175,7 +182,8 @@ void dash_model_read_ipc_next(struct dash_model *m);
 /* The watched root was reaped by us with wait status STATUS. */
 void dash_model_root_reaped(struct dash_model *m, int status);
 
-/* The process PID on the books (alive or fading), or NULL. */
+/* The process PID on the books, or NULL: the live one if there is one,
+ * else one that is gone and fading. */
 struct dash_proc *dash_model_find(struct dash_model *m, pid_t pid);
 
 /* How many watched processes are alive (zombies count). */

@@ -139,37 +139,85 @@ draw_title(const struct dash_model *m, const struct dash_view_state *vs)
 	put(0, 0, colors ? COLOR_PAIR(P_TITLE) | A_BOLD : A_REVERSE, line);
 }
 
+/* The tree scrolls. Its first drawn row is kept from frame to frame, and
+ * moved just enough to keep the selected process on the screen: k and s
+ * act on it, so it must be one that the user sees. A row is a process or
+ * one of its threads. */
+static size_t tree_top;
+
+/* Scroll for a tree pane of HEIGHT rows; sets *ROWS to the tree's rows. */
+static void
+scroll_to_selection(const struct dash_model *m, pid_t selected, size_t height, size_t *rows)
+{
+	size_t at = 0;
+	bool found = false;
+
+	*rows = 0;
+	for (size_t k = 0; k < m->norder; k++) {
+		const struct dash_proc *p = &m->procs[m->order[k]];
+
+		if (p->pid == selected && !found) {
+			at = *rows;
+			found = true;
+		}
+		*rows += 1 + p->nthreads;
+	}
+	if (found && at < tree_top)
+		tree_top = at;
+	if (found && height > 0 && at >= tree_top + height)
+		tree_top = at - height + 1;
+	/* No empty rows at the end while rows above are hidden. */
+	if (tree_top + height > *rows)
+		tree_top = *rows > height ? *rows - height : 0;
+}
+
 static int
 draw_tree(const struct dash_model *m, const struct dash_view_state *vs, int y, int bottom)
 {
 	char line[1024];
-
+	size_t rows, row = 0, height = bottom > y + 1 ? (size_t)(bottom - y - 1) : 0;
 	bool narrow = COLS < 80;
+	int len;
 
 	if (narrow)
-		dash_text_header_narrow(line, sizeof(line));
+		len = dash_text_header_narrow(line, sizeof(line));
 	else
-		dash_text_header(line, sizeof(line));
-	put(y++, 0, A_BOLD | A_UNDERLINE, line);
+		len = dash_text_header(line, sizeof(line));
+	put(y, 0, A_BOLD | A_UNDERLINE, line);
+	scroll_to_selection(m, vs->selected, height, &rows);
+	if (rows > height && height > 0) {
+		char where[64];
+		size_t last = tree_top + height < rows ? tree_top + height : rows;
+		int w = snprintf(where, sizeof(where), "rows %zu-%zu of %zu", tree_top + 1, last,
+		                 rows);
+
+		if (len + 2 + w <= COLS)
+			put(y, COLS - w, A_BOLD, where);
+	}
+	y++;
 	for (size_t k = 0; k < m->norder && y < bottom; k++) {
 		const struct dash_proc *p = &m->procs[m->order[k]];
-		int at, len;
+		int at;
 		attr_t attr = p->gone_at >= 0 ? A_DIM : A_NORMAL;
 
-		if (p->pid == vs->selected)
-			attr |= A_REVERSE;
-		if (narrow)
-			dash_text_row_narrow(m, p, line, sizeof(line), &at, &len);
-		else
-			dash_text_row(m, p, false, line, sizeof(line), &at, &len);
-		move(y, 0);
-		clrtoeol();
-		put(y, 0, attr, line);
-		if (at < COLS && p->gone_at < 0)
-			mvchgat(y, at, len, state_attr(p->state) | (attr & A_REVERSE),
-			        colors ? (short)state_pair(p->state) : 0, NULL);
-		y++;
+		if (row++ >= tree_top) {
+			if (p->pid == vs->selected)
+				attr |= A_REVERSE;
+			if (narrow)
+				dash_text_row_narrow(m, p, line, sizeof(line), &at, &len);
+			else
+				dash_text_row(m, p, false, line, sizeof(line), &at, &len);
+			move(y, 0);
+			clrtoeol();
+			put(y, 0, attr, line);
+			if (at < COLS && p->gone_at < 0)
+				mvchgat(y, at, len, state_attr(p->state) | (attr & A_REVERSE),
+				        colors ? (short)state_pair(p->state) : 0, NULL);
+			y++;
+		}
 		for (size_t t = 0; t < p->nthreads && y < bottom; t++) {
+			if (row++ < tree_top)
+				continue;
 			dash_text_thread(&p->threads[t], p->depth, line, sizeof(line));
 			put(y++, 0, A_DIM, line);
 		}

@@ -8,6 +8,7 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_json.c \
 	lib/pl_narrate.c \
 	lib/pl_procfs.c \
+	lib/pl_pidfd.c \
 	lib/pl_child.c \
 	lib/pl_cleanup.c \
 	lib/pl_demo.c \
@@ -30,6 +31,7 @@ proclabinclude_HEADERS = \
 	lib/pl_json.h \
 	lib/pl_narrate.h \
 	lib/pl_procfs.h \
+	lib/pl_pidfd.h \
 	lib/pl_child.h \
 	lib/pl_cleanup.h \
 	lib/pl_demo.h \

@@ -12,6 +12,7 @@
  *   pl_json.h     JSON Lines events: typed fields and their encoding
  *   pl_narrate.h  narrating steps, printing evidence, checking claims, pauses
  *   pl_procfs.h   what the kernel says about a process in /proc/PID
+ *   pl_pidfd.h    signalling a process only while its PID surely names it
  *   pl_child.h    forking tracked children and reaping them
  *   pl_cleanup.h  leaving nothing behind on exit or Ctrl-C
  *   pl_demo.h     helpers for a demo's main(): start-up, dying with a message
@@ -35,6 +36,7 @@
 #include "pl_json.h"
 #include "pl_narrate.h"
 #include "pl_procfs.h"
+#include "pl_pidfd.h"
 #include "pl_child.h"
 #include "pl_cleanup.h"
 #include "pl_demo.h"

@@ -18,6 +18,7 @@
 
 #define BEFORE PL_TEST_SRCDIR "/fakeproc/before"
 #define AFTER PL_TEST_SRCDIR "/fakeproc/after"
+#define REAPED PL_TEST_SRCDIR "/fakeproc/reaped"
 
 static struct dash_model m;
 
@@ -208,6 +209,28 @@ START_TEST(test_model_exits_adoption_and_new_children)
 	ck_assert_ptr_null(dash_model_find(&m, 101));
 	ck_assert_ptr_null(dash_model_find(&m, 102));
 	ck_assert_uint_eq(m.nprocs, 3);
+}
+END_TEST
+
+/* A watched process whose stat cannot be read is gone, even though its
+ * PID is still listed: it was reaped, and the PID may already be someone
+ * else's. Kept as alive, it would let that stranger's children join the
+ * tree, and the end of the run would SIGTERM and SIGKILL them. */
+START_TEST(test_model_unreadable_stat_means_gone)
+{
+	struct dash_proc *p;
+
+	next_snapshot(REAPED, 1.0);
+	p = dash_model_find(&m, 101);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_double_eq(p->gone_at, 1.0);
+	ck_assert_int_eq(p->state, 'X');
+	for (int i = 1; i <= DASH_FOREIGN_EVERY; i++) {
+		next_snapshot(REAPED, 1.0 + 0.1 * i);
+		ck_assert_ptr_null(dash_model_find(&m, 400));
+	}
+	ck_assert_ptr_nonnull(dash_model_find(&m, 200)); /* ours, adopted by 1 */
+	ck_assert_uint_eq(dash_model_alive(&m), 3);
 }
 END_TEST
 
@@ -468,6 +491,65 @@ START_TEST(test_model_foreign_pids_are_looked_at_again)
 }
 END_TEST
 
+/* In a big tree a sleeper's stat is left unread on most refreshes. If
+ * its PID went to a stranger meanwhile, the stranger's child must not join
+ * the tree on the word of the listing alone: the parent is read first. */
+START_TEST(test_model_skipped_sleeper_is_read_before_a_child_joins)
+{
+	struct dash_model bm;
+	pid_t victim = 1001;
+
+	make_big_tree();
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_ptr_nonnull(dash_model_find(&bm, 1001 + BIG - 1));
+	/* A sleeper the next refresh skips (see scan_proc in model.c). */
+	while ((bm.refreshes + (unsigned)victim) % 5 != 1)
+		victim++;
+	/* It ended; its PID now names a stranger (a later start, parent 1)
+	 * with a child of its own. */
+	put_stat_started(victim, 1, 1, 5000);
+	add_sleeper(5002, victim);
+	for (int i = 1; i <= 5; i++) {
+		ck_assert_int_eq(dash_model_refresh(&bm, 0.1 * i), 0);
+		ck_assert_ptr_null(dash_model_find(&bm, 5002));
+	}
+	ck_assert_double_ge(dash_model_find(&bm, victim)->gone_at, 0);
+
+	dash_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* The root is watched from its first sighting to its end, and never
+ * again: its PID may go to a stranger. With its start time known, a
+ * stranger already at its PID is not taken for it either. */
+START_TEST(test_model_root_pid_reused_is_not_watched)
+{
+	struct dash_model bm;
+	struct dash_proc *root;
+
+	make_big_tree();
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	put_stat_started(1000, 1, 1, 9000);
+	refresh_big(&bm, 1.0, 5); /* a sleeper: read within 5 refreshes */
+	root = dash_model_find(&bm, 1000);
+	ck_assert_ptr_nonnull(root);
+	ck_assert_double_ge(root->gone_at, 1.0);
+	ck_assert_uint_eq(root->start, 1000);
+	dash_model_free(&bm);
+
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	bm.root_start = 1000; /* the caller's; the stat now says 9000 */
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_ptr_null(dash_model_find(&bm, 1000));
+	ck_assert_uint_eq(dash_model_alive(&bm), 0);
+	dash_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 START_TEST(test_model_timeline_samples_states)
 {
 	struct dash_proc *z;
@@ -653,11 +735,14 @@ model_suite(void)
 	tcase_add_test(fake, test_model_locks_and_deadlock);
 	tcase_add_test(fake, test_model_threads_behind_a_toggle);
 	tcase_add_test(fake, test_model_exits_adoption_and_new_children);
+	tcase_add_test(fake, test_model_unreadable_stat_means_gone);
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_object_is_device_and_inode);
 	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);
+	tcase_add_test(fake, test_model_skipped_sleeper_is_read_before_a_child_joins);
+	tcase_add_test(fake, test_model_root_pid_reused_is_not_watched);
 	tcase_add_test(fake, test_model_reads_the_board);
 	tcase_add_test(fake, test_model_plain_snapshot);
 	tcase_add_test(fake, test_model_missing_proc_is_an_error);

@@ -26,6 +26,7 @@ TEST_C_FILES = \
 	tests/check_opts.c \
 	tests/check_json.c \
 	tests/check_procfs.c \
+	tests/check_pidfd.c \
 	tests/check_child.c \
 	tests/check_cleanup.c \
 	tests/check_io.c \
@@ -42,6 +43,7 @@ UNIT_TESTS = \
 	tests/check_opts \
 	tests/check_json \
 	tests/check_procfs \
+	tests/check_pidfd \
 	tests/check_child \
 	tests/check_cleanup \
 	tests/check_io \
@@ -55,6 +57,7 @@ tests_check_parse_LDADD = $(TEST_LDADD)
 tests_check_opts_LDADD = $(TEST_LDADD)
 tests_check_json_LDADD = $(TEST_LDADD)
 tests_check_procfs_LDADD = $(TEST_LDADD)
+tests_check_pidfd_LDADD = $(TEST_LDADD)
 tests_check_child_LDADD = $(TEST_LDADD)
 tests_check_cleanup_LDADD = $(TEST_LDADD)
 tests_check_io_LDADD = $(TEST_LDADD)
@@ -107,4 +110,4 @@ DEMO_TESTS = \
 
 TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
 dist_check_SCRIPTS += $(DEMO_TESTS)
-EXTRA_DIST += tests/lib.sh tests/check_main.h
+EXTRA_DIST += tests/lib.sh tests/tmux.sh tests/check_main.h
