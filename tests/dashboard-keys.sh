@@ -65,13 +65,16 @@ press() {
 	i=0
 	while [ "$i" -lt "$1" ]; do keys "$2"; i=$((i + 1)); done
 }
+# The rows that fade (seq, which ended) count in the order while they
+# show: wait until they are gone, or a Down lands on one.
+poll 30 eval '! shows " - gone "' || why
 press 20 Down
 check "Down past the bottom: the selected row (child 20) is on the screen" \
-	eval 'poll 10 selected_is "$(child 20)" || { diag "selected: $(selected)"; why; }'
-check "the tree says which rows it shows" shows "rows 10-21 of 31"
+	eval 'poll 30 selected_is "$(child 20)" || { diag "selected: $(selected)"; why; }'
+check "the tree says which rows it shows" poll 30 shows "rows 10-21 of 31"
 press 15 Up
 check "Up past the top: the selected row (child 5) is on the screen" \
-	eval 'poll 10 selected_is "$(child 5)" || { diag "selected: $(selected)"; why; }'
+	eval 'poll 30 selected_is "$(child 5)" || { diag "selected: $(selected)"; why; }'
 victim=$(child 5)
 keys k
 check "k signals the process shown selected" \
