@@ -4,6 +4,23 @@
  * is odd while its owner writes it (a "seqlock", as the kernel uses for
  * jiffies): a reader copies the slot and keeps the copy only if the counter
  * was even and unchanged across the copy.
+ *
+ * The orders, in C11 terms (H.-J. Boehm, "Can seqlocks get along with
+ * programming language memory models?", MSPC 2012; the kernel's
+ * write_seqcount_begin() and read_seqcount_retry() do the same with
+ * smp_wmb() and smp_rmb()):
+ *   writer: seq = odd; release fence; write the text; seq = even (release)
+ *   reader: s = seq (acquire); copy the text; acquire fence; keep the copy
+ *           only if seq is still s
+ * The writer's fence is the one that is easy to forget: a release store or
+ * fetch-add orders what comes BEFORE it, so without the fence the CPU may
+ * let the new text be seen before the odd counter (ARM and POWER do), and
+ * a reader would copy half an update under an unchanged even counter. The
+ * two fences pair up (C11 7.17.4): a reader that saw any of the new text
+ * sees the odd counter, or a later one, when it looks again.
+ * The counters are plain fields of memory shared between processes, so
+ * they are read and written with the compiler's __atomic built-ins, the
+ * same operations as C11's atomic_load_explicit() and friends.
  */
 #include "config.h"
 
@@ -11,6 +28,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,7 +170,7 @@ pl_board_read_slot(const struct pl_board *board, size_t i, struct pl_board_slot 
 		if (before & 1)
 			continue;
 		memcpy(out, (const void *)s, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		atomic_thread_fence(memory_order_acquire);
 		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) == before) {
 			out->role[PL_BOARD_NAME - 1] = out->narration[PL_BOARD_TEXT - 1] = '\0';
 			out->wants[PL_BOARD_NAME - 1] = '\0';
@@ -178,7 +196,7 @@ pl_board_read_event(const struct pl_board *board, uint32_t seq, struct pl_board_
 	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != seq)
 		return 0;
 	memcpy(out, (const void *)e, sizeof(*out));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	atomic_thread_fence(memory_order_acquire);
 	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
 		return 0;
 	out->text[PL_BOARD_TEXT - 1] = '\0';
@@ -257,6 +275,22 @@ pl_board_attach(void)
 	return 1;
 }
 
+/* The writer's half of the seqlock (see the top of this file). Only the
+ * slot's owner writes it, so the counter needs no read-modify-write of
+ * its own; the fence is what keeps the text behind the odd value. */
+static void
+seq_begin(uint32_t *seq)
+{
+	__atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void
+seq_end(uint32_t *seq)
+{
+	__atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
 /* This process's slot: found or claimed by PID. After fork() the child
  * has a new PID, so it looks again. */
 static struct pl_board_slot *
@@ -276,9 +310,9 @@ slot(void)
 
 		if (__atomic_compare_exchange_n(&s->pid, &expected, (int32_t)me, false,
 		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			__atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+			seq_begin(&s->seq);
 			memset(s->role, 0, sizeof(*s) - offsetof(struct pl_board_slot, role));
-			__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
+			seq_end(&s->seq);
 			my_slot = s;
 		}
 	}
@@ -293,14 +327,14 @@ begin_write(void)
 
 	if (s == NULL)
 		return NULL;
-	__atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+	seq_begin(&s->seq);
 	return s;
 }
 
 static void
 end_write(struct pl_board_slot *s)
 {
-	__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
+	seq_end(&s->seq);
 }
 
 static void
@@ -344,7 +378,10 @@ pl_board_narrate(char kind, double t, const char *text)
 	end_write(s);
 	seq = __atomic_add_fetch(&attached_board->nevents, 1, __ATOMIC_ACQ_REL);
 	e = &attached_board->events[(seq - 1) % PL_BOARD_EVENTS];
-	__atomic_store_n(&e->seq, 0, __ATOMIC_RELEASE);
+	/* The same protocol with 0 for "being written": the fence keeps the
+	 * new text from being seen under the old event's number. */
+	__atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
+	atomic_thread_fence(memory_order_release);
 	e->pid = (int32_t)thread_id();
 	e->t = t;
 	e->kind = kind;

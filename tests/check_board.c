@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "check_main.h"
 #include "pl_board.h"
+#include "pl_measure.h"
 
 static struct pl_board *board;
 static char name[64];
@@ -282,6 +284,70 @@ START_TEST(test_board_free_slot_of_a_gone_task)
 }
 END_TEST
 
+/* A reader never keeps half an update. A child rewrites its role and its
+ * narration as fast as it can, each time with one letter throughout; the
+ * parent reads the slot meanwhile, and in every copy it keeps, each field
+ * must be one letter throughout. A reader that did not look at the
+ * counter again after its copy keeps hundreds of torn copies a second
+ * here. On x86-64, which keeps stores in order, this holds even without
+ * the writer's fence; on ARM it is that fence's test too.) */
+static bool
+all_one_letter(const char *text, size_t len, char letter)
+{
+	for (size_t i = 0; i < len; i++)
+		if (text[i] != letter)
+			return false;
+	return text[len] == '\0';
+}
+
+START_TEST(test_board_reader_never_keeps_half_an_update)
+{
+	char role[PL_BOARD_NAME], narration[PL_BOARD_TEXT];
+	struct pl_board_slot s;
+	long kept = 0, torn = 0, busy = 0;
+	size_t at = PL_BOARD_SLOTS;
+	double start;
+	int status;
+	pid_t pid;
+
+	pl_board_use(board);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		for (unsigned n = 0;; n++) {
+			char letter = (char)('a' + n % 26);
+
+			memset(role, letter, sizeof(role) - 1);
+			role[sizeof(role) - 1] = '\0';
+			memset(narration, letter, sizeof(narration) - 1);
+			narration[sizeof(narration) - 1] = '\0';
+			pl_board_set_role(role);
+			pl_board_narrate('n', 0, narration);
+		}
+	}
+	start = pl_measure_now();
+	do {
+		for (size_t i = 0; at == PL_BOARD_SLOTS && i < PL_BOARD_SLOTS; i++)
+			if (pl_board_read_slot(board, i, &s) == 1 && s.pid == pid)
+				at = i;
+		if (at < PL_BOARD_SLOTS) {
+			int rc = pl_board_read_slot(board, at, &s);
+
+			if (rc == 1 && s.role[0] != '\0') {
+				kept++;
+				torn += !all_one_letter(s.role, PL_BOARD_NAME - 1, s.role[0]) ||
+				        !all_one_letter(s.narration, PL_BOARD_TEXT - 1, s.narration[0]);
+			}
+			busy += rc == -1;
+		}
+	} while (pl_measure_now() - start < 1.0);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(kept > 1000, "only %ld copies kept (%ld busy)", kept, busy);
+	ck_assert_msg(torn == 0, "%ld of %ld copies kept were torn", torn, kept);
+}
+END_TEST
+
 static Suite *
 board_suite(void)
 {
@@ -299,6 +365,7 @@ board_suite(void)
 	tcase_add_test(tc, test_board_attach_refuses_a_stranger);
 	tcase_add_test(tc, test_board_remove_and_clean_stale);
 	tcase_add_test(tc, test_board_free_slot_of_a_gone_task);
+	tcase_add_test(tc, test_board_reader_never_keeps_half_an_update);
 	suite_add_tcase(s, tc);
 	return s;
 }
