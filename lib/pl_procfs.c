@@ -132,6 +132,35 @@ read_stat(pid_t pid, struct pl_proc *out)
 }
 
 int
+pl_procfs_start(pid_t pid, unsigned long long *start)
+{
+	struct pl_proc p;
+	int rc = read_stat(pid, &p);
+
+	if (rc == 0)
+		*start = p.start;
+	return rc;
+}
+
+int
+pl_procfs_same_process(pid_t pid, unsigned long long start)
+{
+	struct pl_proc p;
+	int rc;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	rc = read_stat(pid, &p);
+	if (rc == PL_PROCFS_GONE)
+		return 0;
+	if (rc != 0)
+		return -1;
+	return p.start == start && p.state != 'Z' && p.state != 'X';
+}
+
+int
 pl_procfs_read(pid_t pid, struct pl_proc *out)
 {
 	char path[64], buf[256];

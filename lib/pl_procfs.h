@@ -44,6 +44,17 @@ int pl_procfs_parse_stat(const char *text, struct pl_proc *out);
  * there is no such process (or it vanished mid-read), or -1 with errno. */
 int pl_procfs_read(pid_t pid, struct pl_proc *out);
 
+/* When PID started: field 22 of its stat, in clock ticks after boot.
+ * Returns 0, PL_PROCFS_GONE, or -1 with errno. */
+int pl_procfs_start(pid_t pid, unsigned long long *start);
+
+/* Is PID still the process that started at START? Once a process is
+ * reaped its PID may be given to another, so a PID alone names nobody for
+ * sure; a PID and a start time do. Returns 1 if that process runs (a
+ * zombie has ended, so it does not), 0 if it is gone or the PID now names
+ * another process, or -1 with errno when /proc cannot tell. */
+int pl_procfs_same_process(pid_t pid, unsigned long long start);
+
 /* Poll PID every millisecond until its state letter is one of STATES,
  * for at most TIMEOUT_MS. Returns 0 with *OUT filled, PL_PROCFS_GONE, or -1
  * with errno ETIMEDOUT (then *OUT holds the last state seen). OUT may be

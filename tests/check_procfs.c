@@ -321,6 +321,34 @@ START_TEST(test_procfs_names_anon_inodes)
 }
 END_TEST
 
+/* A PID and a start time name one process; a PID alone does not, once
+ * its process is reaped. A zombie has ended, though its PID is taken. */
+START_TEST(test_procfs_same_process)
+{
+	unsigned long long mine, start;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(pl_procfs_start(getpid(), &mine), 0);
+	ck_assert_int_eq(pl_procfs_same_process(getpid(), mine), 1);
+	ck_assert_int_eq(pl_procfs_same_process(getpid(), mine + 1), 0); /* a reused PID */
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(pl_procfs_wait_state(pid, "Z", DEADLINE_MS, NULL), 0);
+	ck_assert_int_eq(pl_procfs_start(pid, &start), 0);
+	ck_assert_int_eq(pl_procfs_same_process(pid, start), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(pl_procfs_wait_gone(pid, DEADLINE_MS), 0);
+	ck_assert_int_eq(pl_procfs_same_process(pid, start), 0);
+	ck_assert_int_eq(pl_procfs_start(pid, &start), PL_PROCFS_GONE);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_same_process(0, 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 START_TEST(test_procfs_wait_gone_times_out_on_the_living)
 {
 	errno = 0;
@@ -567,6 +595,7 @@ procfs_suite(void)
 	tcase_add_test(live, test_procfs_lists_children_and_exe);
 	tcase_add_test(live, test_procfs_fields_fds_and_maps);
 	tcase_add_test(live, test_procfs_names_anon_inodes);
+	tcase_add_test(live, test_procfs_same_process);
 	tcase_add_test(live, test_procfs_wait_gone_times_out_on_the_living);
 	tcase_add_test(live, test_procfs_lock_reads_this_kernel);
 	tcase_set_timeout(live, 20);

@@ -29,6 +29,7 @@ TEST_C_FILES = \
 	tests/check_child.c \
 	tests/check_cleanup.c \
 	tests/check_io.c \
+	tests/check_name.c \
 	tests/check_measure.c \
 	tests/check_lock.c \
 	tests/reaper.c \
@@ -42,6 +43,7 @@ UNIT_TESTS = \
 	tests/check_child \
 	tests/check_cleanup \
 	tests/check_io \
+	tests/check_name \
 	tests/check_measure \
 	tests/check_lock
 
@@ -54,6 +56,7 @@ tests_check_procfs_LDADD = $(TEST_LDADD)
 tests_check_child_LDADD = $(TEST_LDADD)
 tests_check_cleanup_LDADD = $(TEST_LDADD)
 tests_check_io_LDADD = $(TEST_LDADD)
+tests_check_name_LDADD = $(TEST_LDADD)
 tests_check_measure_LDADD = $(TEST_LDADD)
 tests_check_lock_LDADD = $(TEST_LDADD)
 
