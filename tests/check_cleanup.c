@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -18,6 +19,7 @@
 #include "check_main.h"
 #include "pl_child.h"
 #include "pl_cleanup.h"
+#include "pl_measure.h"
 #include "pl_procfs.h"
 
 static char path[64], shm_name[64];
@@ -165,11 +167,13 @@ START_TEST(test_cleanup_hold_masks_the_calling_thread)
 END_TEST
 
 /* Threads that register names at the same moment each get a slot of their
- * own: none is lost, and none overwrites another's. */
+ * own: none is lost, and none overwrites another's. Round after round,
+ * for at most ROUNDS rounds or a second (ThreadSanitizer is slow). */
 #define ADDERS 4
 #define ROUNDS 20000
 
 static pthread_barrier_t start_line;
+static atomic_bool more_rounds;
 
 static void *
 add_names(void *arg)
@@ -178,7 +182,7 @@ add_names(void *arg)
 	char name[64];
 	long failed = 0;
 
-	for (int round = 0; round < ROUNDS; round++) {
+	do {
 		pthread_barrier_wait(&start_line);
 		for (int i = 0; i < PL_CLEANUP_MAX / ADDERS; i++) {
 			snprintf(name, sizeof(name), "/nonexistent/proclab-%ld-%d", who, i);
@@ -186,20 +190,22 @@ add_names(void *arg)
 		}
 		pthread_barrier_wait(&start_line); /* all added: main counts them */
 		pthread_barrier_wait(&start_line); /* counted and cleared */
-	}
+	} while (atomic_load(&more_rounds));
 	return (void *)failed;
 }
 
 START_TEST(test_cleanup_threads_add_at_once)
 {
 	pthread_t adders[ADDERS];
-	long lost = 0, failed = 0;
+	long lost = 0, failed = 0, rounds = 0;
+	double start = pl_measure_now();
 	char name[64];
 
+	atomic_store(&more_rounds, true);
 	ck_assert_int_eq(pthread_barrier_init(&start_line, NULL, ADDERS + 1), 0);
 	for (long t = 0; t < ADDERS; t++)
 		ck_assert_int_eq(pthread_create(&adders[t], NULL, add_names, (void *)t), 0);
-	for (int round = 0; round < ROUNDS; round++) {
+	do {
 		pthread_barrier_wait(&start_line);
 		pthread_barrier_wait(&start_line);
 		for (long t = 0; t < ADDERS; t++)
@@ -208,8 +214,10 @@ START_TEST(test_cleanup_threads_add_at_once)
 				lost += pl_cleanup_forget(PL_CLEANUP_PATH, name) == -1;
 			}
 		pl_cleanup_forget_all();
+		rounds++;
+		atomic_store(&more_rounds, rounds < ROUNDS && pl_measure_now() - start < 1.0);
 		pthread_barrier_wait(&start_line);
-	}
+	} while (atomic_load(&more_rounds));
 	for (int t = 0; t < ADDERS; t++) {
 		void *f;
 
@@ -217,9 +225,8 @@ START_TEST(test_cleanup_threads_add_at_once)
 		failed += (long)f;
 	}
 	pthread_barrier_destroy(&start_line);
-	ck_assert_msg(lost == 0 && failed == 0,
-	              "%d rounds of %d names: %ld lost, %ld refused", ROUNDS, PL_CLEANUP_MAX,
-	              lost, failed);
+	ck_assert_msg(lost == 0 && failed == 0, "%ld rounds of %d names: %ld lost, %ld refused",
+	              rounds, PL_CLEANUP_MAX, lost, failed);
 }
 END_TEST
 
