@@ -56,7 +56,7 @@ static volatile sig_atomic_t stop_signal;
 /* Everything the run owns, for the way out. */
 static struct {
 	struct pl_board *board;
-	char board_name[64];
+	char board_name[PL_NAME_MAX];
 	bool board_unlinked;
 	pid_t child; /* the command we started, or 0 */
 	bool child_reaped;

@@ -807,7 +807,8 @@ build_waitfor(struct dash_model *m)
 		if (s->wants[0])
 			pl_waitfor_wants(m->waitfor, s->pid, name, s->wants);
 	}
-	m->ncycles = pl_waitfor_find_cycles(m->waitfor, m->cycles, DASH_CYCLES);
+	ssize_t found = pl_waitfor_find_cycles(m->waitfor, m->cycles, DASH_CYCLES);
+	m->ncycles = found > 0 ? (size_t)found : 0; /* -1: no memory to search this time */
 }
 
 static void

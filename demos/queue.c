@@ -21,6 +21,9 @@
  *      two writes come out as one read, and one write as two reads.
  *   7. nothing is left: both names were unlinked as soon as every process
  *      had opened them, so even a SIGKILL leaves nothing behind after that.
+ *      Before that, a SIGKILL leaves them; they end in random digits that
+ *      nobody can guess (pl_name.h), and say who made them, so the next run
+ *      removes those whose maker is gone.
  *
  * Usage:     proclab-queue [--producers P] [--consumers C] [--messages M]
  *                          [--depth D]
@@ -110,7 +113,8 @@ struct ring {
 enum kind { MQ, RING };
 static const char *const kind_ids[] = { "mq", "ring" };
 
-static char mq_name[64], ring_name[64]; /* "/proclab-queue-PID", "...-ring-PID" */
+/* "/proclab-queue-PID-START-RANDOM" and "/proclab-queue-ring-PID-START-RANDOM" */
+static char mq_name[PL_NAME_MAX], ring_name[PL_NAME_MAX];
 static bool mq_linked, ring_linked;
 static mqd_t mq = (mqd_t)-1;            /* the parent's end of the queue */
 static bool mq_usable;                  /* false: this system has no mqueue */
@@ -135,21 +139,6 @@ read_limit(const char *name)
 		fclose(f);
 	}
 	return value;
-}
-
-/* Block the signals pl_cleanup handles, so that a Ctrl-C cannot fall
- * between creating a name and registering it (shm.c does the same: a
- * library candidate). Restore with sigprocmask(SIG_SETMASK, old, NULL). */
-static void
-hold_termination_signals(sigset_t *old)
-{
-	static const int signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
-	sigset_t block;
-
-	sigemptyset(&block);
-	for (size_t i = 0; i < PL_COUNT(signals); i++)
-		sigaddset(&block, signals[i]);
-	sigprocmask(SIG_BLOCK, &block, old);
 }
 
 /* Is NAME (without its slash) listed in DIR? Fills *ST if so. */
@@ -421,6 +410,23 @@ why_no_queue(int err)
 /* ------------------------------------------------------------------ */
 /* Step 1: the message queue, its limits, and its name in /dev/mqueue.   */
 
+/* Until every process has opened them, the names are linked, and a
+ * SIGKILL then leaves them: no handler of that run can remove them. A
+ * later run can, once their maker is gone (pl_name_clean_stale). */
+static void
+sweep_stale_names(void)
+{
+	int swept = pl_name_clean_stale("/dev/shm", "queue-ring");
+
+	if (mqueue_mounted())
+		swept += pl_name_clean_stale("/dev/mqueue", "queue") +
+		         pl_name_clean_stale("/dev/mqueue", "queue-two");
+	if (swept > 0)
+		pl_note("swept", PL_FIELDS(PL_INT("removed", swept)),
+		        "removed %d name%s in /dev/mqueue and /dev/shm left by killed runs whose "
+		        "maker is gone", swept, swept == 1 ? "" : "s");
+}
+
 static void
 open_queue(void)
 {
@@ -431,9 +437,9 @@ open_queue(void)
 	struct stat st;
 	sigset_t old;
 
-	snprintf(mq_name, sizeof(mq_name), "/proclab-queue-%ld", (long)getpid());
-	pl_step("mq-open", PL_FIELDS(PL_STR("name", mq_name)),
+	pl_step("mq-open", NULL,
 	        "mq_open() makes a named message queue, which holds at most msg_max messages");
+	sweep_stale_names();
 	pl_note("limits",
 	        PL_FIELDS(PL_INT("msg_max", msg_max), PL_INT("msgsize_max", msgsize_max),
 	                  PL_INT("queues_max", queues_max), PL_INT("depth", depth)),
@@ -441,24 +447,27 @@ open_queue(void)
 	        "this run asks for %ld messages of %zu bytes",
 	        msg_max, msgsize_max, queues_max, depth, sizeof(struct message));
 
-	/* O_EXCL: never adopt a queue someone else made; 0600: only us. */
-	hold_termination_signals(&old);
-	mq = mq_open(mq_name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
+	/* O_EXCL: never adopt a queue someone else made; 0600: only us;
+	 * random digits: nobody can take the name first (pl_name.h). A
+	 * Ctrl-C between creating the name and registering it would leave it
+	 * behind, so hold the termination signals until both are done. */
+	pl_cleanup_hold(&old);
+	mq = pl_name_mq_create("queue", mq_name, sizeof(mq_name), O_RDWR, &attr);
 	if (mq != (mqd_t)-1) {
 		mq_linked = true;
 		if (pl_cleanup_add(PL_CLEANUP_MQ, mq_name) == -1)
 			pl_die("registering %s for cleanup", mq_name);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pl_cleanup_release(&old);
 	if (mq == (mqd_t)-1) {
 		int err = errno;
 
 		if (err != ENOSYS && err != EACCES && err != EPERM && err != ENOSPC &&
 		    err != EMFILE)
-			pl_die("mq_open(%s)", mq_name);
+			pl_die("mq_open(/proclab-queue-...)");
 		pl_note("mq-skipped", PL_FIELDS(PL_STR("error", strerror(err))),
-		        "mq_open(%s): %s (%s): no message queue for us here, so its steps are "
-		        "skipped (not a failure)", mq_name, strerror(err), why_no_queue(err));
+		        "mq_open(/proclab-queue-...): %s (%s): no message queue for us here, so its "
+		        "steps are skipped (not a failure)", strerror(err), why_no_queue(err));
 		return;
 	}
 	mq_usable = true;
@@ -473,7 +482,7 @@ open_queue(void)
 	        got.mq_msgsize, got.mq_curmsgs);
 
 	bool mounted = mqueue_mounted(), listed = false;
-	char mode[8] = "0000", path[96];
+	char mode[8] = "0000", path[PL_NAME_MAX + 16];
 	if (mounted && (listed = listed_in("/dev/mqueue", mq_name, &st)))
 		snprintf(mode, sizeof(mode), "%04o", (unsigned)(st.st_mode & 07777));
 	snprintf(path, sizeof(path), "/dev/mqueue%s", mq_name);
@@ -515,17 +524,16 @@ open_ring(void)
 	sigset_t old;
 	int fd;
 
-	snprintf(ring_name, sizeof(ring_name), "/proclab-queue-ring-%ld", (long)getpid());
-	hold_termination_signals(&old);
-	fd = shm_open(ring_name, O_CREAT | O_EXCL | O_RDWR, 0600);
+	pl_cleanup_hold(&old);
+	fd = pl_name_shm_create("queue-ring", ring_name, sizeof(ring_name));
 	if (fd != -1) {
 		ring_linked = true;
 		if (pl_cleanup_add(PL_CLEANUP_SHM, ring_name) == -1)
 			pl_die("registering %s for cleanup", ring_name);
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pl_cleanup_release(&old);
 	if (fd == -1)
-		pl_die("shm_open(%s)", ring_name);
+		pl_die("shm_open(/proclab-queue-ring-...)");
 	if (ftruncate(fd, sizeof(struct ring)) == -1)
 		pl_die("ftruncate");
 	ring = mmap(NULL, sizeof(struct ring), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -859,18 +867,17 @@ static mqd_t
 two_message_queue(void)
 {
 	struct mq_attr attr = { .mq_maxmsg = 2, .mq_msgsize = sizeof(struct message) };
-	char name[80];
+	char name[PL_NAME_MAX];
 	sigset_t old;
 	mqd_t two;
 
-	snprintf(name, sizeof(name), "%s-two", mq_name);
-	hold_termination_signals(&old);
-	two = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, 0600, &attr);
+	pl_cleanup_hold(&old);
+	two = pl_name_mq_create("queue-two", name, sizeof(name), O_RDWR | O_NONBLOCK, &attr);
 	if (two != (mqd_t)-1 && pl_cleanup_add(PL_CLEANUP_MQ, name) == -1)
 		pl_die("registering %s for cleanup", name);
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pl_cleanup_release(&old);
 	if (two == (mqd_t)-1)
-		pl_die("mq_open(%s)", name);
+		pl_die("mq_open(/proclab-queue-two-...)");
 	if (mq_unlink(name) == -1)
 		pl_die("mq_unlink(%s)", name);
 	pl_cleanup_forget(PL_CLEANUP_MQ, name);

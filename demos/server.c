@@ -4,9 +4,11 @@
  * process"): one process holds a list and a map, and every other process
  * reaches them through small proxy functions that send a request over a
  * socket and wait for the reply. It shows, and proves while it runs, that
- *   1. the server listens on a Unix socket in $TMPDIR named after proclab
- *      and the PID: the file is a socket (mode 0600), /proc/net/unix lists it
- *      as listening, and its inode is one of the server's fds in /proc/PID/fd.
+ *   1. the server listens on a Unix socket in a directory of our own in
+ *      $TMPDIR (mode 0700, its name ending in random digits, so nobody can
+ *      take it first or reach in: pl_name.h): the file is a socket (mode
+ *      0600), /proc/net/unix lists it as listening, and its inode is one of
+ *      the server's fds in /proc/PID/fd.
  *   2. --clients N processes connect at once (the server's /proc/PID/fd holds
  *      every connection) and each appends --ops K items and adds 1 to two
  *      keys K times; the final state is exact: the list's length, each
@@ -99,7 +101,9 @@ static const struct pl_demo demo = {
 enum transport { UNIX_SOCKET, TCP_LOOPBACK };
 static const char *const transport_names[] = { "Unix socket", "TCP on 127.0.0.1" };
 
+#define SOCKET_FILE "/server.sock"
 static char socket_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+static char socket_dir[sizeof(socket_path) - sizeof(SOCKET_FILE) + 1]; /* holds it alone */
 static int tcp_port;  /* 0: no TCP listener */
 static int tcp_error; /* then, why not */
 
@@ -374,11 +378,13 @@ static struct connection conns[MAX_CONNECTIONS];
 static int nconns;
 
 /* PR_SET_PDEATHSIG sends this when the demo dies, SIGKILL included: the
- * server removes its socket file, which nobody else could do then. */
+ * server removes its socket file and its directory, which nobody else
+ * could do then. */
 static void
 on_parent_death(int sig)
 {
 	unlink(socket_path);
+	rmdir(socket_dir);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -501,6 +507,7 @@ serve_connection(struct connection *c)
 			marshal_reply(&(struct reply){ 0, { 0, 0, 0, 0 } }, wire);
 			send_all(c->fd, wire, REPLY_SIZE);
 			unlink(socket_path);
+			rmdir(socket_dir);
 			_exit(EXIT_SUCCESS);
 		}
 		struct reply rep = handle(&req);
@@ -604,10 +611,9 @@ server_main(void)
 	prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 	memcpy(addr.sun_path, socket_path, sizeof(addr.sun_path));
-	/* A file left by an earlier demo with our PID cannot be in use: that
-	 * PID is ours now. umask 0177 makes the file 0600: only our user may
-	 * connect (connect(2) needs write permission on the socket file). */
-	unlink(socket_path);
+	/* umask 0177 makes the file 0600: only our user may connect
+	 * (connect(2) needs write permission on the socket file). The
+	 * directory, 0700, already keeps everyone else from reaching it. */
 	old_mask = umask(0177);
 	unix_listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (unix_listener == -1 || bind(unix_listener, (struct sockaddr *)&addr, sizeof(addr)) == -1 ||
@@ -740,7 +746,6 @@ wait_sockets_held(pid_t pid, enum transport t, int want, bool *has_listener,
 static pid_t
 start_server(void)
 {
-	const char *tmpdir = getenv("TMPDIR");
 	struct server_ready ready;
 	struct socket_entry entries[8];
 	struct pl_proc proc;
@@ -750,17 +755,27 @@ start_server(void)
 	pid_t pid;
 	int n;
 
-	n = snprintf(socket_path, sizeof(socket_path), "%s/proclab-server-%ld.sock",
-	             tmpdir != NULL && tmpdir[0] != '\0' ? tmpdir : "/tmp", (long)getpid());
-	if (n < 0 || (size_t)n >= sizeof(socket_path))
-		pl_die_usage("$TMPDIR is too long for a socket path (at most %zu bytes in all)",
-		             sizeof(socket_path) - 1);
+	sigset_t old;
+
+	/* A directory of our own, 0700, under a name nobody can guess: no one
+	 * else can put a file where our socket goes, or connect to it. The
+	 * server binds the socket in it; we remove both on every exit path we
+	 * see (the directory after the file: PL_CLEANUP_DIR). */
+	pl_cleanup_hold(&old);
+	if (pl_name_dir_create("server", socket_dir, sizeof(socket_dir)) == -1) {
+		if (errno == ENAMETOOLONG)
+			pl_die_usage("$TMPDIR is too long for a socket path (at most %zu bytes in all)",
+			             sizeof(socket_path) - 1);
+		pl_die("creating a directory in %s", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	}
+	n = snprintf(socket_path, sizeof(socket_path), "%s" SOCKET_FILE, socket_dir);
+	if (n < 0 || (size_t)n >= sizeof(socket_path) ||
+	    pl_cleanup_add(PL_CLEANUP_DIR, socket_dir) == -1 ||
+	    pl_cleanup_add(PL_CLEANUP_PATH, socket_path) == -1)
+		pl_die("registering %s for removal", socket_path);
+	pl_cleanup_release(&old);
 	pl_step("server-starts", PL_FIELDS(PL_STR("path", socket_path)),
 	        "a server process owns a list and a map, and listens on a Unix socket");
-
-	/* The server binds the name; we remove it on every exit path we see. */
-	if (pl_cleanup_add(PL_CLEANUP_PATH, socket_path) == -1)
-		pl_die("registering %s for removal", socket_path);
 	switch (pid = pl_fork("server", PL_FORK_CHANNEL)) {
 	case -1:
 		pl_die("fork");
@@ -776,11 +791,17 @@ start_server(void)
 	tcp_port = ready.tcp_port;
 	tcp_error = ready.tcp_error;
 
+	struct stat dir;
+	bool is_dir = lstat(socket_dir, &dir) == 0 && S_ISDIR(dir.st_mode);
 	bool is_socket = stat(socket_path, &st) == 0 && S_ISSOCK(st.st_mode);
-	char mode[8];
+	char mode[8], dir_mode[8];
 	snprintf(mode, sizeof(mode), "%04o", is_socket ? (unsigned)(st.st_mode & 07777) : 0);
-	pl_note("socket-file", PL_FIELDS(PL_BOOL("is_socket", is_socket), PL_STR("mode", mode)),
-	        "%s: %s, mode %s", socket_path, is_socket ? "a socket" : "not a socket", mode);
+	snprintf(dir_mode, sizeof(dir_mode), "%04o", is_dir ? (unsigned)(dir.st_mode & 07777) : 0);
+	pl_note("socket-file",
+	        PL_FIELDS(PL_BOOL("is_socket", is_socket), PL_STR("mode", mode),
+	                  PL_STR("dir_mode", dir_mode)),
+	        "%s: %s, mode %s, in a directory of mode %s", socket_path,
+	        is_socket ? "a socket" : "not a socket", mode, dir_mode);
 
 	n = kernel_sockets(UNIX_SOCKET, entries, (int)PL_COUNT(entries));
 	int held = wait_sockets_held(pid, UNIX_SOCKET, 1, &has_listener, &listener);
@@ -793,8 +814,9 @@ start_server(void)
 	        "the server is %s (%c)%s%s",
 	        listener, (long)pid, pl_procfs_state_name(proc.state), proc.state,
 	        proc.wchan[0] ? " in " : "", proc.wchan);
-	pl_check("socket-file", is_socket && (st.st_mode & 0777) == 0600, NULL,
-	         "the path is a socket file that only our user may connect to");
+	pl_check("socket-file",
+	         is_socket && (st.st_mode & 0777) == 0600 && is_dir && (dir.st_mode & 0777) == 0700,
+	         NULL, "the path is a socket file that only our user may reach and connect to");
 	pl_check("server-listens", n == 1 && has_listener && held == 1 && proc.state == 'S', NULL,
 	         "the kernel lists one listening socket at the path, and it is the server's; "
 	         "the server sleeps, waiting for clients");
@@ -1331,17 +1353,21 @@ server_stops(struct proxy *ctl, pid_t server)
 	if (pl_child_wait(server, &status, 0) == -1)
 		pl_die("waitpid");
 	pl_status_describe(status, how, sizeof(how));
-	bool file_gone = stat(socket_path, &st) == -1 && errno == ENOENT;
+	bool file_gone = stat(socket_path, &st) == -1 && errno == ENOENT &&
+	                 stat(socket_dir, &st) == -1 && errno == ENOENT;
 	int listed = kernel_sockets(UNIX_SOCKET, entries, (int)PL_COUNT(entries));
 	pl_note("stopped",
 	        PL_FIELDS(PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
 	                  PL_BOOL("file_gone", file_gone), PL_INT("listed", listed)),
-	        "the server %s; %s: %s; /proc/net/unix: %d sockets at the path", how, socket_path,
+	        "the server %s; %s and its directory: %s; /proc/net/unix: %d sockets at the path",
+	        how, socket_path,
 	        file_gone ? "gone" : "still there", listed);
 	pl_check("server-gone", WIFEXITED(status) && WEXITSTATUS(status) == 0 && file_gone &&
 	                                listed == 0, NULL,
-	         "the server exited 0, and neither the file nor a socket at the path is left");
+	         "the server exited 0, and neither the file, its directory nor a socket at the "
+	         "path is left");
 	pl_cleanup_forget(PL_CLEANUP_PATH, socket_path);
+	pl_cleanup_forget(PL_CLEANUP_DIR, socket_dir);
 }
 
 int

@@ -6,6 +6,9 @@
  *      it; the name is then unlinked while both still use the memory, which
  *      /proc/PID/maps marks "(deleted)". A SIGKILL from then on leaves
  *      nothing behind: unlinking early is the only defence against it.
+ *      The name ends in random digits, so that nobody can create it first
+ *      (pl_name.h); one that a SIGKILL left earlier, whose maker is gone,
+ *      the next run removes.
  *   2. an anonymous MAP_SHARED mapping is shared with a forked child; a
  *      MAP_PRIVATE one is copied ("s" against "p" in /proc/PID/maps).
  *   3. the C counterparts of Python's multiprocessing.Value('d') and
@@ -90,7 +93,7 @@ struct segment {
 	} times[MAX_PROCS];
 };
 
-static char shm_name[64];      /* "/proclab-shm-PID" */
+static char shm_name[PL_NAME_MAX]; /* "/proclab-shm-PID-START-RANDOM" */
 static bool name_linked;       /* still in /dev/shm */
 static size_t segment_size;
 
@@ -208,23 +211,31 @@ named_segment(void)
 	sigset_t old;
 	struct segment *seg;
 	struct stat st;
-	char line[512], expect[96];
+	char line[512], expect[PL_NAME_MAX + 32];
 	pid_t pid;
 	int fd;
 
-	snprintf(shm_name, sizeof(shm_name), "/proclab-shm-%ld", (long)getpid());
 	segment_size = ((sizeof(struct segment) - 1) / (size_t)sysconf(_SC_PAGESIZE) + 1) *
 	               (size_t)sysconf(_SC_PAGESIZE);
-	pl_step("named-segment", PL_FIELDS(PL_STR("name", shm_name)),
-	        "shm_open() makes a named segment that another process opens by name");
+	/* A SIGKILL before the unlink leaves a name behind, and no handler of
+	 * that run can remove it; a later run can, once its maker is gone. */
+	int swept = pl_name_clean_stale("/dev/shm", "shm");
 
-	/* O_EXCL: never adopt an object someone else made; 0600: only us.
+	pl_step("named-segment", NULL,
+	        "shm_open() makes a named segment that another process opens by name");
+	if (swept > 0)
+		pl_note("swept", PL_FIELDS(PL_INT("removed", swept)),
+		        "removed %d name%s in /dev/shm left by killed runs whose maker is gone", swept,
+		        swept == 1 ? "" : "s");
+
+	/* O_EXCL: never adopt an object someone else made; 0600: only us;
+	 * random digits: nobody can take the name first (pl_name.h).
 	 * A Ctrl-C between creating the name and registering it would leave
 	 * it behind, so hold the termination signals until both are done. */
 	pl_cleanup_hold(&old);
-	fd = shm_open(shm_name, O_CREAT | O_EXCL | O_RDWR, 0600);
+	fd = pl_name_shm_create("shm", shm_name, sizeof(shm_name));
 	if (fd == -1)
-		pl_die("shm_open(%s)", shm_name);
+		pl_die("shm_open(/proclab-shm-...)");
 	name_linked = true;
 	if (pl_cleanup_add(PL_CLEANUP_SHM, shm_name) == -1)
 		pl_die("registering %s for cleanup", shm_name);

@@ -13,6 +13,7 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_cleanup.c \
 	lib/pl_demo.c \
 	lib/pl_io.c \
+	lib/pl_name.c \
 	lib/pl_measure.c \
 	lib/pl_lock.c \
 	lib/pl_board.c \
@@ -36,6 +37,7 @@ proclabinclude_HEADERS = \
 	lib/pl_cleanup.h \
 	lib/pl_demo.h \
 	lib/pl_io.h \
+	lib/pl_name.h \
 	lib/pl_measure.h \
 	lib/pl_lock.h \
 	lib/pl_board.h \

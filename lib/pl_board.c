@@ -4,13 +4,30 @@
  * is odd while its owner writes it (a "seqlock", as the kernel uses for
  * jiffies): a reader copies the slot and keeps the copy only if the counter
  * was even and unchanged across the copy.
+ *
+ * The orders, in C11 terms (H.-J. Boehm, "Can seqlocks get along with
+ * programming language memory models?", MSPC 2012; the kernel's
+ * write_seqcount_begin() and read_seqcount_retry() do the same with
+ * smp_wmb() and smp_rmb()):
+ *   writer: seq = odd; release fence; write the text; seq = even (release)
+ *   reader: s = seq (acquire); copy the text; acquire fence; keep the copy
+ *           only if seq is still s
+ * The writer's fence is the one that is easy to forget: a release store or
+ * fetch-add orders what comes BEFORE it, so without the fence the CPU may
+ * let the new text be seen before the odd counter (ARM and POWER do), and
+ * a reader would copy half an update under an unchanged even counter. The
+ * two fences pair up (C11 7.17.4): a reader that saw any of the new text
+ * sees the odd counter, or a later one, when it looks again.
+ * The counters are plain fields of memory shared between processes, so
+ * they are read and written with the compiler's __atomic built-ins, the
+ * same operations as C11's atomic_load_explicit() and friends.
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
+#include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +38,10 @@
 #include <unistd.h>
 
 #include "pl_board.h"
+#include "pl_measure.h"
+#include "pl_name.h"
+#include "pl_procfs.h"
 
-#define NAME_PREFIX "proclab-board-"
 #define READ_TRIES 100
 
 static struct pl_board *attached_board;
@@ -37,18 +56,6 @@ thread_id(void)
 	return (pid_t)syscall(SYS_gettid);
 }
 
-int
-pl_board_name(pid_t pid, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "/" NAME_PREFIX "%lu-%ld", (unsigned long)getuid(), (long)pid);
-
-	if (n < 0 || (size_t)n >= size) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
 static struct pl_board *
 map_board(int fd)
 {
@@ -60,17 +67,17 @@ map_board(int fd)
 struct pl_board *
 pl_board_create(char *name, size_t size)
 {
+	unsigned long long start;
 	struct pl_board *board;
 	int fd, saved;
 
-	if (pl_board_name(getpid(), name, size) == -1)
+	if (pl_procfs_start(getpid(), &start) != 0)
 		return NULL;
-	/* O_EXCL: never adopt a board someone else prepared under our name. */
-	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* O_EXCL, 0600, and a name nobody can take first (pl_name.h). */
+	fd = pl_name_shm_create("board", name, size);
 	if (fd == -1)
 		return NULL;
-	if (fchmod(fd, 0600) == -1 || ftruncate(fd, sizeof(struct pl_board)) == -1 ||
-	    (board = map_board(fd)) == NULL) {
+	if (ftruncate(fd, sizeof(struct pl_board)) == -1 || (board = map_board(fd)) == NULL) {
 		saved = errno;
 		close(fd);
 		shm_unlink(name);
@@ -81,6 +88,7 @@ pl_board_create(char *name, size_t size)
 	/* ftruncate gave zeroes; only the header needs values. */
 	board->size = sizeof(struct pl_board);
 	board->owner = (int32_t)getpid();
+	board->owner_start = start;
 	__atomic_store_n(&board->magic, PL_BOARD_MAGIC, __ATOMIC_RELEASE);
 	return board;
 }
@@ -104,36 +112,7 @@ pl_board_remove(struct pl_board *board, const char *name)
 int
 pl_board_clean_stale(const char *dir)
 {
-	char prefix[64];
-	struct dirent *e;
-	int removed = 0;
-	DIR *d;
-
-	snprintf(prefix, sizeof(prefix), NAME_PREFIX "%lu-", (unsigned long)getuid());
-	d = opendir(dir);
-	if (d == NULL)
-		return -1;
-	while ((e = readdir(d)) != NULL) {
-		struct stat st;
-		char *end;
-		long pid;
-
-		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0)
-			continue;
-		pid = strtol(e->d_name + strlen(prefix), &end, 10);
-		if (*end != '\0' || pid <= 0)
-			continue;
-		/* Only our own files, and only when their owner is gone. */
-		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    st.st_uid != getuid() || !S_ISREG(st.st_mode))
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
-			removed++;
-	}
-	closedir(d);
-	return removed;
+	return pl_name_clean_stale(dir, "board");
 }
 
 int
@@ -152,7 +131,7 @@ pl_board_read_slot(const struct pl_board *board, size_t i, struct pl_board_slot 
 		if (before & 1)
 			continue;
 		memcpy(out, (const void *)s, sizeof(*out));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		atomic_thread_fence(memory_order_acquire);
 		if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) == before) {
 			out->role[PL_BOARD_NAME - 1] = out->narration[PL_BOARD_TEXT - 1] = '\0';
 			out->wants[PL_BOARD_NAME - 1] = '\0';
@@ -178,7 +157,7 @@ pl_board_read_event(const struct pl_board *board, uint32_t seq, struct pl_board_
 	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != seq)
 		return 0;
 	memcpy(out, (const void *)e, sizeof(*out));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	atomic_thread_fence(memory_order_acquire);
 	if (__atomic_load_n(&e->seq, __ATOMIC_RELAXED) != seq)
 		return 0;
 	out->text[PL_BOARD_TEXT - 1] = '\0';
@@ -257,6 +236,22 @@ pl_board_attach(void)
 	return 1;
 }
 
+/* The writer's half of the seqlock (see the top of this file). Only the
+ * slot's owner writes it, so the counter needs no read-modify-write of
+ * its own; the fence is what keeps the text behind the odd value. */
+static void
+seq_begin(uint32_t *seq)
+{
+	__atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELAXED);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void
+seq_end(uint32_t *seq)
+{
+	__atomic_store_n(seq, __atomic_load_n(seq, __ATOMIC_RELAXED) + 1, __ATOMIC_RELEASE);
+}
+
 /* This process's slot: found or claimed by PID. After fork() the child
  * has a new PID, so it looks again. */
 static struct pl_board_slot *
@@ -276,9 +271,9 @@ slot(void)
 
 		if (__atomic_compare_exchange_n(&s->pid, &expected, (int32_t)me, false,
 		                                __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-			__atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+			seq_begin(&s->seq);
 			memset(s->role, 0, sizeof(*s) - offsetof(struct pl_board_slot, role));
-			__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
+			seq_end(&s->seq);
 			my_slot = s;
 		}
 	}
@@ -293,14 +288,14 @@ begin_write(void)
 
 	if (s == NULL)
 		return NULL;
-	__atomic_add_fetch(&s->seq, 1, __ATOMIC_ACQ_REL);
+	seq_begin(&s->seq);
 	return s;
 }
 
 static void
 end_write(struct pl_board_slot *s)
 {
-	__atomic_add_fetch(&s->seq, 1, __ATOMIC_RELEASE);
+	seq_end(&s->seq);
 }
 
 static void
@@ -344,7 +339,10 @@ pl_board_narrate(char kind, double t, const char *text)
 	end_write(s);
 	seq = __atomic_add_fetch(&attached_board->nevents, 1, __ATOMIC_ACQ_REL);
 	e = &attached_board->events[(seq - 1) % PL_BOARD_EVENTS];
-	__atomic_store_n(&e->seq, 0, __ATOMIC_RELEASE);
+	/* The same protocol with 0 for "being written": the fence keeps the
+	 * new text from being seen under the old event's number. */
+	__atomic_store_n(&e->seq, 0, __ATOMIC_RELAXED);
+	atomic_thread_fence(memory_order_release);
 	e->pid = (int32_t)thread_id();
 	e->t = t;
 	e->kind = kind;
@@ -453,20 +451,69 @@ pl_board_leave(void)
 	return 0;
 }
 
+/* The board's owner, the dashboard: is it still the process that made the
+ * board? Its PID alone does not say: once the dashboard is reaped the PID
+ * may name anyone, and kill(pid, 0) then says "alive" (or EPERM, for
+ * another user's process) for ever. */
+static bool
+owner_runs(const struct pl_board *board)
+{
+	return pl_procfs_same_process(board->owner, board->owner_start) == 1;
+}
+
+int
+pl_board_checkpoint_within(double seconds)
+{
+	struct pl_board *board = attached_board;
+	struct timespec tick = { 0, 10 * 1000000L };
+	double deadline = pl_measure_now() + seconds;
+	int owner = -1, rc = 0;
+	uint32_t mine;
+
+	if (board == NULL || board->owner == (int32_t)getpid())
+		return 1;
+	/* Hold the owner by a pidfd (pidfd_open(2), Linux 5.3), opened BEFORE
+	 * we check that the PID is still the owner: if it is, the pidfd is
+	 * the owner's for as long as we hold it, whatever becomes of the PID,
+	 * and poll() reports it readable the moment the owner ends. Without
+	 * pidfds, look at the owner's start time every tick instead. */
+#ifdef SYS_pidfd_open
+	owner = (int)syscall(SYS_pidfd_open, (pid_t)board->owner, 0);
+#endif
+	if (!owner_runs(board)) {
+		if (owner != -1)
+			close(owner);
+		errno = ESRCH;
+		return -1;
+	}
+	mine = __atomic_add_fetch(&board->step_waiting, 1, __ATOMIC_ACQ_REL);
+	while (__atomic_load_n(&board->step_go, __ATOMIC_ACQUIRE) < mine) {
+		bool gone;
+
+		if (owner != -1) {
+			struct pollfd ended = { .fd = owner, .events = POLLIN };
+
+			gone = poll(&ended, 1, 10) == 1;
+		} else {
+			gone = !owner_runs(board);
+			if (!gone)
+				nanosleep(&tick, NULL);
+		}
+		if (gone || pl_measure_now() >= deadline) {
+			errno = gone ? ESRCH : ETIMEDOUT;
+			rc = -1;
+			break;
+		}
+	}
+	if (owner != -1)
+		close(owner);
+	return rc;
+}
+
 int
 pl_board_checkpoint(void)
 {
-	struct timespec tick = { 0, 10 * 1000000L };
-	uint32_t mine;
-
-	if (attached_board == NULL)
-		return 1;
-	mine = __atomic_add_fetch(&attached_board->step_waiting, 1, __ATOMIC_ACQ_REL);
-	while (__atomic_load_n(&attached_board->step_go, __ATOMIC_ACQUIRE) < mine) {
-		/* A dashboard that is gone can never let us go. */
-		if (kill(attached_board->owner, 0) == -1 && errno == ESRCH)
-			return 0;
-		nanosleep(&tick, NULL);
-	}
-	return 0;
+	/* A dashboard that is gone can never let us go, and one that has not
+	 * for an hour is not going to: go on either way. */
+	return pl_board_checkpoint_within(PL_BOARD_STEP_MAX) == 1 ? 1 : 0;
 }

@@ -6,14 +6,18 @@
  * writes on a board in POSIX shared memory:
  *
  *  - The dashboard creates it (pl_board_create): shm_open(3) with O_CREAT |
- *    O_EXCL and mode 0600, named "/proclab-board-UID-PID" after the user and
- *    the dashboard's PID, and passes the name to the demo in the environment
+ *    O_EXCL and mode 0600, under a name nobody can guess,
+ *    "/proclab-board-PID-START-RANDOM" (pl_name.h: PID and START are the
+ *    dashboard's), and passes the name to the demo in the environment
  *    variable PROCLAB_BOARD.
  *  - A demo attaches at start-up (pl_demo_init calls pl_board_attach). Its
  *    children inherit the mapping through fork(). Once the demo is attached
  *    the dashboard unlinks the name, so nothing is left in /dev/shm even if
  *    both are killed with SIGKILL; it also unlinks at every exit, and
  *    pl_board_clean_stale() removes boards whose dashboard is gone.
+ *  - The board records its owner, the dashboard, by PID and start time, so
+ *    that a demo waiting at a --step checkpoint stops waiting when the
+ *    dashboard is gone, even if its PID has been given to another process.
  *  - Without PROCLAB_BOARD every publishing call is a test of one pointer
  *    and a return: a demo run alone works the same and costs next to nothing.
  *
@@ -30,6 +34,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+
+#include "pl_name.h"
 
 #define PL_BOARD_ENV "PROCLAB_BOARD"
 #define PL_BOARD_MAGIC 0x706c6231u /* "plb1" */
@@ -74,25 +80,25 @@ struct pl_board {
 	uint32_t step_go;      /* checkpoints up to N may go on */
 	uint32_t nevents;      /* events written so far */
 	uint32_t pad;
+	uint64_t owner_start;  /* when the owner started (stat field 22) */
 	struct pl_board_slot slots[PL_BOARD_SLOTS];
 	struct pl_board_event events[PL_BOARD_EVENTS]; /* a ring */
 };
 
 /* --- The dashboard's side. --- */
 
-/* "/proclab-board-UID-PID" for PID. */
-int pl_board_name(pid_t pid, char *buf, size_t size);
-
-/* Create and map a new board named after this process. Returns the board,
- * or NULL with errno (EEXIST if the name is taken). */
+/* Create and map a new board, owned by this process, under a new name
+ * (pl_name.h) put in NAME, which should hold PL_NAME_MAX bytes. Returns
+ * the board, or NULL with errno. */
 struct pl_board *pl_board_create(char *name, size_t size);
 
 /* Unlink NAME (the mapping stays valid) and unmap BOARD (may be NULL). */
 int pl_board_remove(struct pl_board *board, const char *name);
 
-/* Remove this user's boards in /dev/shm whose owner PID is not running.
- * Returns how many were removed, or -1 with errno. DIR is normally
- * "/dev/shm"; tests pass their own. */
+/* Remove this user's boards in DIR whose owner is gone: not running, or
+ * its PID now another process's (pl_name_clean_stale). Returns how many
+ * were removed, or -1 with errno. DIR is normally "/dev/shm"; tests pass
+ * their own. */
 int pl_board_clean_stale(const char *dir);
 
 /* Copy slot I consistently into *OUT. Returns 1 if it holds a process,
@@ -132,8 +138,17 @@ int pl_board_count(const char *counter, long long value);
 int pl_board_leave(void);
 
 /* A --step checkpoint through the board: wait until the dashboard lets it
- * go. Returns 0 when released, 1 when there is no board (the caller then
- * asks the terminal), -1 with errno. */
+ * go, for at most SECONDS. Returns 0 when released; 1 when there is no
+ * board to wait on, or it is this process's own (pl_lock_private_board),
+ * which nobody else releases (the caller then asks the terminal); or -1
+ * with errno ESRCH when the dashboard is gone (or was never there: a PID
+ * that names another process now is no dashboard), ETIMEDOUT when SECONDS
+ * passed. */
+int pl_board_checkpoint_within(double seconds);
+
+/* The same for PL_BOARD_STEP_MAX seconds at most, for a demo: 0 to go on
+ * (released, or no dashboard will ever release it), 1 to ask the terminal. */
+#define PL_BOARD_STEP_MAX 3600.0
 int pl_board_checkpoint(void);
 
 #endif /* PL_BOARD_H */

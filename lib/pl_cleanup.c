@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +17,22 @@
 #include "pl_child.h"
 #include "pl_cleanup.h"
 
+/* A slot of the table is FREE, being FILLED by pl_cleanup_add, or READY.
+ * The termination handler reads the table at any moment - between two
+ * stores of pl_cleanup_add, and in a threaded demo on another thread - so
+ * the state is a lock-free atomic (C11 7.14.1.1 lets a handler touch
+ * those), claimed with a compare-and-swap so two threads never fill one
+ * slot, and set READY with a release store only after the kind and the
+ * text are written: a handler that loads READY (acquire) sees them whole. */
+enum { FREE, FILLED, READY };
+
 struct name {
+	atomic_int state;
 	enum pl_cleanup_kind kind;
-	bool used;
 	char text[256];
 };
+
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs a lock-free int");
 
 static struct name names[PL_CLEANUP_MAX];
 static pid_t owner;  /* only the process that installed the guard cleans up */
@@ -47,11 +60,18 @@ pl_cleanup_run(void)
 
 	/* Two passes: files first, then the directories that held them. */
 	for (int pass = 0; pass < 2; pass++)
-		for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
-			if (names[i].used && (names[i].kind == PL_CLEANUP_DIR) == (pass == 1)) {
-				remove_name(&names[i]);
-				names[i].used = false;
-			}
+		for (size_t i = 0; i < PL_CLEANUP_MAX; i++) {
+			int ready = READY;
+
+			if (atomic_load_explicit(&names[i].state, memory_order_acquire) != READY ||
+			    (names[i].kind == PL_CLEANUP_DIR) != (pass == 1))
+				continue;
+			/* A second run (the handler, interrupting the one at
+			 * exit) may remove it again: unlink then fails, and no
+			 * harm is done. Freed only if nobody freed it meanwhile. */
+			remove_name(&names[i]);
+			atomic_compare_exchange_strong(&names[i].state, &ready, FREE);
+		}
 	errno = saved;
 }
 
@@ -94,13 +114,15 @@ pl_cleanup_hold(sigset_t *saved)
 	sigemptyset(&block);
 	for (size_t i = 0; i < NTERMINATION; i++)
 		sigaddset(&block, termination_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, saved);
+	/* The calling thread's mask: sigprocmask(2) is unspecified in a
+	 * program of several threads (pthread_sigmask(3)). */
+	pthread_sigmask(SIG_BLOCK, &block, saved);
 }
 
 void
 pl_cleanup_release(const sigset_t *saved)
 {
-	sigprocmask(SIG_SETMASK, saved, NULL);
+	pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
 
 int
@@ -135,13 +157,16 @@ pl_cleanup_add(enum pl_cleanup_kind kind, const char *name)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
-		if (!names[i].used) {
-			memcpy(names[i].text, name, len + 1);
-			names[i].kind = kind;
-			names[i].used = true; /* last, so the handler sees a whole entry */
-			return 0;
-		}
+	for (size_t i = 0; i < PL_CLEANUP_MAX; i++) {
+		int free_slot = FREE;
+
+		if (!atomic_compare_exchange_strong(&names[i].state, &free_slot, FILLED))
+			continue; /* in use, or another thread took it first */
+		memcpy(names[i].text, name, len + 1);
+		names[i].kind = kind;
+		atomic_store_explicit(&names[i].state, READY, memory_order_release);
+		return 0;
+	}
 	errno = ENOSPC;
 	return -1;
 }
@@ -149,11 +174,15 @@ pl_cleanup_add(enum pl_cleanup_kind kind, const char *name)
 int
 pl_cleanup_forget(enum pl_cleanup_kind kind, const char *name)
 {
-	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
-		if (names[i].used && names[i].kind == kind && strcmp(names[i].text, name) == 0) {
-			names[i].used = false;
+	for (size_t i = 0; i < PL_CLEANUP_MAX; i++) {
+		int ready = READY;
+
+		if (atomic_load_explicit(&names[i].state, memory_order_acquire) != READY ||
+		    names[i].kind != kind || strcmp(names[i].text, name) != 0)
+			continue;
+		if (atomic_compare_exchange_strong(&names[i].state, &ready, FREE))
 			return 0;
-		}
+	}
 	errno = ENOENT;
 	return -1;
 }
@@ -162,5 +191,5 @@ void
 pl_cleanup_forget_all(void)
 {
 	for (size_t i = 0; i < PL_CLEANUP_MAX; i++)
-		names[i].used = false;
+		atomic_store_explicit(&names[i].state, FREE, memory_order_release);
 }

@@ -29,7 +29,8 @@ enum pl_cleanup_kind {
 
 int pl_cleanup_install(void);
 
-/* Remember NAME (copied) for removal. Returns 0, or -1 with ENOSPC/ENAMETOOLONG. */
+/* Remember NAME (copied) for removal. Safe to call from several threads at
+ * once. Returns 0, or -1 with ENOSPC/ENAMETOOLONG. */
 int pl_cleanup_add(enum pl_cleanup_kind kind, const char *name);
 
 /* The demo removed NAME itself; forget it. */
@@ -42,7 +43,10 @@ void pl_cleanup_run(void);
 /* Hold SIGINT, SIGTERM, SIGHUP and SIGQUIT until pl_cleanup_release(), so
  * that a pair of steps which must not be split - create a name, then
  * register it; fork, then record the child - cannot be interrupted in the
- * middle. A signal that arrives meanwhile is delivered at the release. */
+ * middle. A signal that arrives meanwhile is delivered at the release.
+ * It is the calling thread's mask (pthread_sigmask(3)): in a demo of
+ * several threads, the others should block these signals for good, so
+ * that the handler runs where the names are made. */
 void pl_cleanup_hold(sigset_t *saved);
 void pl_cleanup_release(const sigset_t *saved);
 

@@ -463,7 +463,7 @@ pl_lock_find_cycle(const struct pl_lock *locks, size_t n, const struct pl_board 
 struct pl_board *
 pl_lock_private_board(void)
 {
-	char name[PL_BOARD_NAME + 32];
+	char name[PL_NAME_MAX];
 	sigset_t all, old;
 	struct pl_board *board;
 	int saved;

@@ -132,6 +132,35 @@ read_stat(pid_t pid, struct pl_proc *out)
 }
 
 int
+pl_procfs_start(pid_t pid, unsigned long long *start)
+{
+	struct pl_proc p;
+	int rc = read_stat(pid, &p);
+
+	if (rc == 0)
+		*start = p.start;
+	return rc;
+}
+
+int
+pl_procfs_same_process(pid_t pid, unsigned long long start)
+{
+	struct pl_proc p;
+	int rc;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	rc = read_stat(pid, &p);
+	if (rc == PL_PROCFS_GONE)
+		return 0;
+	if (rc != 0)
+		return -1;
+	return p.start == start && p.state != 'Z' && p.state != 'X';
+}
+
+int
 pl_procfs_read(pid_t pid, struct pl_proc *out)
 {
 	char path[64], buf[256];
@@ -350,6 +379,37 @@ pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
 	return 0;
 }
 
+#define ANON_PREFIX "anon_inode:"
+
+/* What a descriptor's link says it is. Pipes and sockets read
+ * "kind:[inode]" (proc(5)). Descriptors with no file of their own read
+ * "anon_inode:NAME", NAME in brackets or not ("[eventfd]", "inotify"):
+ * they all share one inode, so no number follows. A path is a file. */
+static void
+classify_fd(struct pl_fd *out)
+{
+	const char *name = out->target + strlen(ANON_PREFIX);
+	size_t len;
+
+	out->inode = 0;
+	out->anon_name[0] = '\0';
+	if (strncmp(out->target, ANON_PREFIX, strlen(ANON_PREFIX)) == 0) {
+		snprintf(out->kind, sizeof(out->kind), "anon_inode");
+		if (name[0] == '[')
+			name++;
+		len = strcspn(name, "]");
+		if (len >= sizeof(out->anon_name))
+			len = sizeof(out->anon_name) - 1;
+		memcpy(out->anon_name, name, len);
+		out->anon_name[len] = '\0';
+		return;
+	}
+	if (sscanf(out->target, "%15[^:/]:[%lu]", out->kind, &out->inode) != 2) {
+		snprintf(out->kind, sizeof(out->kind), "file");
+		out->inode = 0;
+	}
+}
+
 int
 pl_procfs_fd(pid_t pid, int fd, struct pl_fd *out)
 {
@@ -366,11 +426,7 @@ pl_procfs_fd(pid_t pid, int fd, struct pl_fd *out)
 	if (n == -1)
 		return is_gone(errno) ? PL_PROCFS_GONE : -1;
 	out->target[n] = '\0';
-	/* Pipes, sockets and the like read "kind:[inode]" (proc(5)). */
-	if (sscanf(out->target, "%15[^:/]:[%lu]", out->kind, &out->inode) != 2) {
-		snprintf(out->kind, sizeof(out->kind), "file");
-		out->inode = 0;
-	}
+	classify_fd(out);
 	snprintf(file, sizeof(file), "fdinfo/%d", fd);
 	rc = pl_procfs_number(pid, file, "flags", 8, &flags);
 	if (rc == 0)

@@ -44,6 +44,17 @@ int pl_procfs_parse_stat(const char *text, struct pl_proc *out);
  * there is no such process (or it vanished mid-read), or -1 with errno. */
 int pl_procfs_read(pid_t pid, struct pl_proc *out);
 
+/* When PID started: field 22 of its stat, in clock ticks after boot.
+ * Returns 0, PL_PROCFS_GONE, or -1 with errno. */
+int pl_procfs_start(pid_t pid, unsigned long long *start);
+
+/* Is PID still the process that started at START? Once a process is
+ * reaped its PID may be given to another, so a PID alone names nobody for
+ * sure; a PID and a start time do. Returns 1 if that process runs (a
+ * zombie has ended, so it does not), 0 if it is gone or the PID now names
+ * another process, or -1 with errno when /proc cannot tell. */
+int pl_procfs_same_process(pid_t pid, unsigned long long start);
+
 /* Poll PID every millisecond until its state letter is one of STATES,
  * for at most TIMEOUT_MS. Returns 0 with *OUT filled, PL_PROCFS_GONE, or -1
  * with errno ETIMEDOUT (then *OUT holds the last state seen). OUT may be
@@ -85,11 +96,20 @@ int pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
  * bit N-1 stands for signal N. */
 #define PL_SIGMASK_HAS(mask, sig) ((((mask) >> ((sig) - 1)) & 1) != 0)
 
-/* One open file descriptor, from /proc/PID/fd/N and /proc/PID/fdinfo/N. */
+/* One open file descriptor, from /proc/PID/fd/N and /proc/PID/fdinfo/N.
+ *
+ * Its link says what it is (proc(5)): a path for a file; "pipe:[INODE]" or
+ * "socket:[INODE]"; or, for the descriptors that have no file of their
+ * own - eventfd(2), inotify(7), timerfd_create(2), signalfd(2),
+ * pidfd_open(2), epoll(7) - "anon_inode:" and a name, with or without
+ * brackets: "anon_inode:[eventfd]", "anon_inode:inotify" (the name is the
+ * one the kernel passes to anon_inode_getfile(), fs/anon_inodes.c). */
 struct pl_fd {
 	int fd;
 	char target[256];       /* the link: "/tmp/x", "pipe:[1234]", "socket:[99]" */
 	char kind[16];          /* "pipe", "socket", "anon_inode"..., or "file" */
+	char anon_name[32];     /* kind "anon_inode": "eventfd", "inotify", "timerfd",
+	                         * "signalfd", "pidfd", "eventpoll"...; else "" */
 	unsigned long inode;    /* for "kind:[inode]" targets, else 0 */
 	int access;             /* O_RDONLY, O_WRONLY or O_RDWR; -1 if unknown */
 };

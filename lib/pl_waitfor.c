@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "pl_waitfor.h"
 
@@ -188,7 +189,7 @@ rotate_smallest_first(struct pl_waitfor_cycle *c)
 	memcpy(c->links, tmp, c->length * sizeof(tmp[0]));
 }
 
-size_t
+ssize_t
 pl_waitfor_find_cycles(const struct pl_waitfor *g, struct pl_waitfor_cycle *out, size_t max)
 {
 	enum colour *colour;
@@ -203,8 +204,15 @@ pl_waitfor_find_cycles(const struct pl_waitfor *g, struct pl_waitfor_cycle *out,
 	stack = calloc(g->ntasks, sizeof(*stack));
 	reported = calloc(g->ntasks, sizeof(*reported));
 	order = calloc(g->ntasks, sizeof(*order));
-	if (colour == NULL || stack == NULL || reported == NULL || order == NULL)
-		goto out;
+	if (colour == NULL || stack == NULL || reported == NULL || order == NULL) {
+		/* Not searched is not "no cycle": a deadlock may be there. */
+		free(colour);
+		free(stack);
+		free(reported);
+		free(order);
+		errno = ENOMEM;
+		return -1;
+	}
 
 	/* Start from the smallest ids, so the answer does not depend on the
 	 * order the facts came in. */
@@ -276,18 +284,17 @@ pl_waitfor_find_cycles(const struct pl_waitfor *g, struct pl_waitfor_cycle *out,
 			}
 		}
 	}
-out:
 	free(colour);
 	free(stack);
 	free(reported);
 	free(order);
-	return found;
+	return (ssize_t)found;
 }
 
 int
 pl_waitfor_find_cycle(const struct pl_waitfor *g, struct pl_waitfor_cycle *out)
 {
-	return pl_waitfor_find_cycles(g, out, 1) == 1 ? 1 : 0;
+	return (int)pl_waitfor_find_cycles(g, out, 1);
 }
 
 int

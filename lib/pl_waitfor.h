@@ -23,6 +23,7 @@
 #define PL_WAITFOR_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define PL_WAITFOR_NAME_MAX 48
 #define PL_WAITFOR_CYCLE_MAX 16
@@ -60,15 +61,19 @@ size_t pl_waitfor_tasks(const struct pl_waitfor *g);
 size_t pl_waitfor_locks(const struct pl_waitfor *g);
 
 /* Find a cycle. Returns 1 with *OUT filled (starting from its smallest task
- * id, so the same deadlock is always told the same way), or 0 when there is
- * none. A cycle longer than PL_WAITFOR_CYCLE_MAX is cut to that length.
- * Only cycles made of DIFFERENT tasks count: a task that wants a lock it
- * already holds blocks itself, and that is reported too, as a cycle of one. */
+ * id, so the same deadlock is always told the same way), 0 when there is
+ * none, or -1 with errno ENOMEM when there was no memory to search (then
+ * nobody knows). A cycle longer than PL_WAITFOR_CYCLE_MAX is cut to that
+ * length. Only cycles made of DIFFERENT tasks count: a task that wants a
+ * lock it already holds blocks itself, and that is reported too, as a
+ * cycle of one. */
 int pl_waitfor_find_cycle(const struct pl_waitfor *g, struct pl_waitfor_cycle *out);
 
 /* Every cycle, each once: stores at most MAX in OUT and returns how many
- * were found (at most MAX). Cycles that share a task are reported once. */
-size_t pl_waitfor_find_cycles(const struct pl_waitfor *g, struct pl_waitfor_cycle *out, size_t max);
+ * were found (at most MAX), or -1 with errno ENOMEM. Cycles that share a
+ * task are reported once. */
+ssize_t pl_waitfor_find_cycles(const struct pl_waitfor *g, struct pl_waitfor_cycle *out,
+                               size_t max);
 
 /* "101 (philosopher 1) wants fork 2, held by 102 (philosopher 2); 102 ...
  * wants fork 1, held by 101 (philosopher 1)". Returns 0, or -1 with errno

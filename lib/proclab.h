@@ -17,6 +17,7 @@
  *   pl_cleanup.h  leaving nothing behind on exit or Ctrl-C
  *   pl_demo.h     helpers for a demo's main(): start-up, dying with a message
  *   pl_io.h       reading and writing all of it; errno names
+ *   pl_name.h     names for shared objects that nobody can guess, and their owners
  *   pl_measure.h  clocks, medians and percentiles; CPU work sized to the machine
  *   pl_board.h    the status board a demo shares with the dashboard
  *   pl_waitfor.h  the wait-for graph of processes and locks, and its cycles
@@ -41,6 +42,7 @@
 #include "pl_cleanup.h"
 #include "pl_demo.h"
 #include "pl_io.h"
+#include "pl_name.h"
 #include "pl_measure.h"
 #include "pl_board.h"
 #include "pl_waitfor.h"

@@ -3,7 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -17,6 +19,7 @@
 #include "check_main.h"
 #include "pl_child.h"
 #include "pl_cleanup.h"
+#include "pl_measure.h"
 #include "pl_procfs.h"
 
 static char path[64], shm_name[64];
@@ -113,6 +116,117 @@ START_TEST(test_cleanup_table_limits)
 	pl_cleanup_forget_all();
 	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
 	pl_cleanup_forget_all();
+}
+END_TEST
+
+/* sigprocmask(2) is for a process of one thread: with several, POSIX
+ * leaves its effect unspecified (pthread_sigmask(3)). The library must not
+ * call it. This definition takes the place of the C library's for every
+ * caller in this program, libproclab included, and counts the calls. */
+static int sigprocmask_calls;
+
+int
+sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	int err;
+
+	sigprocmask_calls++;
+	if ((err = pthread_sigmask(how, set, old)) != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+report_mask(void *arg)
+{
+	sigset_t *mask = arg;
+
+	pthread_sigmask(SIG_BLOCK, NULL, mask);
+	return NULL;
+}
+
+START_TEST(test_cleanup_hold_masks_the_calling_thread)
+{
+	sigset_t saved, held, other;
+	pthread_t t;
+
+	sigprocmask_calls = 0;
+	pl_cleanup_hold(&saved);
+	pthread_sigmask(SIG_BLOCK, NULL, &held);
+	pl_cleanup_release(&saved);
+	/* Released: a thread started now inherits no held signal. */
+	ck_assert_int_eq(pthread_create(&t, NULL, report_mask, &other), 0);
+	ck_assert_int_eq(pthread_join(t, NULL), 0);
+	ck_assert_int_eq(sigprocmask_calls, 0);
+	ck_assert(sigismember(&held, SIGINT) && sigismember(&held, SIGTERM) &&
+	          sigismember(&held, SIGHUP) && sigismember(&held, SIGQUIT));
+	ck_assert(!sigismember(&other, SIGINT));
+}
+END_TEST
+
+/* Threads that register names at the same moment each get a slot of their
+ * own: none is lost, and none overwrites another's. Round after round,
+ * for at most ROUNDS rounds or a second (ThreadSanitizer is slow). */
+#define ADDERS 4
+#define ROUNDS 20000
+
+static pthread_barrier_t start_line;
+static atomic_bool more_rounds;
+
+static void *
+add_names(void *arg)
+{
+	long who = (long)arg;
+	char name[64];
+	long failed = 0;
+
+	do {
+		pthread_barrier_wait(&start_line);
+		for (int i = 0; i < PL_CLEANUP_MAX / ADDERS; i++) {
+			snprintf(name, sizeof(name), "/nonexistent/proclab-%ld-%d", who, i);
+			failed += pl_cleanup_add(PL_CLEANUP_PATH, name) == -1;
+		}
+		pthread_barrier_wait(&start_line); /* all added: main counts them */
+		pthread_barrier_wait(&start_line); /* counted and cleared */
+	} while (atomic_load(&more_rounds));
+	return (void *)failed;
+}
+
+START_TEST(test_cleanup_threads_add_at_once)
+{
+	pthread_t adders[ADDERS];
+	long lost = 0, failed = 0, rounds = 0;
+	double start = pl_measure_now();
+	char name[64];
+
+	atomic_store(&more_rounds, true);
+	ck_assert_int_eq(pthread_barrier_init(&start_line, NULL, ADDERS + 1), 0);
+	for (long t = 0; t < ADDERS; t++)
+		ck_assert_int_eq(pthread_create(&adders[t], NULL, add_names, (void *)t), 0);
+	do {
+		pthread_barrier_wait(&start_line);
+		pthread_barrier_wait(&start_line);
+		for (long t = 0; t < ADDERS; t++)
+			for (int i = 0; i < PL_CLEANUP_MAX / ADDERS; i++) {
+				snprintf(name, sizeof(name), "/nonexistent/proclab-%ld-%d", t, i);
+				lost += pl_cleanup_forget(PL_CLEANUP_PATH, name) == -1;
+			}
+		pl_cleanup_forget_all();
+		rounds++;
+		atomic_store(&more_rounds, rounds < ROUNDS && pl_measure_now() - start < 1.0);
+		pthread_barrier_wait(&start_line);
+	} while (atomic_load(&more_rounds));
+	for (int t = 0; t < ADDERS; t++) {
+		void *f;
+
+		ck_assert_int_eq(pthread_join(adders[t], &f), 0);
+		failed += (long)f;
+	}
+	pthread_barrier_destroy(&start_line);
+	ck_assert_msg(lost == 0 && failed == 0, "%ld rounds of %d names: %ld lost, %ld refused",
+	              rounds, PL_CLEANUP_MAX, lost, failed);
 }
 END_TEST
 
@@ -220,6 +334,8 @@ cleanup_suite(void)
 	tcase_add_test(names, test_cleanup_removes_a_directory_after_its_files);
 	tcase_add_test(names, test_cleanup_forget_keeps_a_name);
 	tcase_add_test(names, test_cleanup_table_limits);
+	tcase_add_test(names, test_cleanup_hold_masks_the_calling_thread);
+	tcase_add_test(names, test_cleanup_threads_add_at_once);
 	tcase_add_test(guard, test_cleanup_on_sigterm_kills_children_and_dies_of_it);
 	tcase_add_test(guard, test_cleanup_at_normal_exit);
 	tcase_add_test(guard, test_cleanup_child_does_not_remove_parent_names);

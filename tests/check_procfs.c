@@ -7,8 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +22,7 @@
 #include "pl_procfs.h"
 
 #define DEADLINE_MS 5000
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* A real line from a Linux 6.x /proc/PID/stat, with the command in $1. */
 static void
@@ -271,6 +278,77 @@ START_TEST(test_procfs_fields_fds_and_maps)
 }
 END_TEST
 
+/* eventfd, inotify, timerfd, signalfd, pidfd and epoll descriptors have no
+ * file: their links read "anon_inode:[eventfd]", "anon_inode:inotify"...
+ * (fs/anon_inodes.c). Each is an anon inode, named, never a "file". */
+START_TEST(test_procfs_names_anon_inodes)
+{
+	static const char *const names[] = { "eventfd",  "inotify", "timerfd",
+		                             "signalfd", "pidfd",   "eventpoll" };
+	int fds[COUNT(names)];
+	struct pl_fd one;
+	sigset_t usr1;
+
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	fds[0] = eventfd(0, EFD_CLOEXEC);
+	fds[1] = inotify_init1(IN_CLOEXEC);
+	fds[2] = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	fds[3] = signalfd(-1, &usr1, SFD_CLOEXEC);
+#ifdef SYS_pidfd_open
+	fds[4] = (int)syscall(SYS_pidfd_open, getpid(), 0);
+#else
+	fds[4] = -1;
+#endif
+	fds[5] = epoll_create1(EPOLL_CLOEXEC);
+	for (size_t i = 0; i < COUNT(names); i++) {
+		if (fds[i] == -1 && i == 4 && errno == ENOSYS)
+			continue; /* pidfd_open(2) came in Linux 5.3 */
+		ck_assert_msg(fds[i] != -1, "%s: %s", names[i], strerror(errno));
+		ck_assert_int_eq(pl_procfs_fd(getpid(), fds[i], &one), 0);
+		ck_assert_msg(strcmp(one.kind, "anon_inode") == 0, "%s: kind %s (link %s)",
+		              names[i], one.kind, one.target);
+		ck_assert_str_eq(one.anon_name, names[i]);
+		ck_assert_uint_eq(one.inode, 0);
+		close(fds[i]);
+	}
+	/* A regular file stays a file, with no anon name. */
+	fds[0] = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ck_assert_int_eq(pl_procfs_fd(getpid(), fds[0], &one), 0);
+	ck_assert_str_eq(one.kind, "file");
+	ck_assert_str_eq(one.anon_name, "");
+	close(fds[0]);
+}
+END_TEST
+
+/* A PID and a start time name one process; a PID alone does not, once
+ * its process is reaped. A zombie has ended, though its PID is taken. */
+START_TEST(test_procfs_same_process)
+{
+	unsigned long long mine, start;
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(pl_procfs_start(getpid(), &mine), 0);
+	ck_assert_int_eq(pl_procfs_same_process(getpid(), mine), 1);
+	ck_assert_int_eq(pl_procfs_same_process(getpid(), mine + 1), 0); /* a reused PID */
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(pl_procfs_wait_state(pid, "Z", DEADLINE_MS, NULL), 0);
+	ck_assert_int_eq(pl_procfs_start(pid, &start), 0);
+	ck_assert_int_eq(pl_procfs_same_process(pid, start), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_int_eq(pl_procfs_wait_gone(pid, DEADLINE_MS), 0);
+	ck_assert_int_eq(pl_procfs_same_process(pid, start), 0);
+	ck_assert_int_eq(pl_procfs_start(pid, &start), PL_PROCFS_GONE);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_same_process(0, 1), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 START_TEST(test_procfs_wait_gone_times_out_on_the_living)
 {
 	errno = 0;
@@ -516,6 +594,8 @@ procfs_suite(void)
 	tcase_add_test(live, test_procfs_wait_state_times_out);
 	tcase_add_test(live, test_procfs_lists_children_and_exe);
 	tcase_add_test(live, test_procfs_fields_fds_and_maps);
+	tcase_add_test(live, test_procfs_names_anon_inodes);
+	tcase_add_test(live, test_procfs_same_process);
 	tcase_add_test(live, test_procfs_wait_gone_times_out_on_the_living);
 	tcase_add_test(live, test_procfs_lock_reads_this_kernel);
 	tcase_set_timeout(live, 20);

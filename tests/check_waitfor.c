@@ -4,8 +4,12 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "check_main.h"
+#include "pl_procfs.h"
 #include "pl_waitfor.h"
 
 static struct pl_waitfor *g;
@@ -198,6 +202,76 @@ START_TEST(test_waitfor_long_chain_does_not_overflow)
 }
 END_TEST
 
+/* The search needs memory for every task. When there is none, the answer
+ * must be -1 with ENOMEM, never "no cycle". A child process builds a
+ * deadlock among 20000 tasks, caps its own address space (RLIMIT_AS) a
+ * little above what it uses, and searches: the search's arrays (about
+ * 45 bytes a task) no longer fit. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define UNDER_SANITIZER 1 /* its allocator reserves far more than RLIMIT_AS allows */
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define UNDER_SANITIZER 1
+#endif
+#endif
+
+#ifndef UNDER_SANITIZER
+enum { SEARCH_ENOMEM, SEARCH_NO_CYCLE, SEARCH_FOUND, SEARCH_OTHER, SEARCH_SETUP };
+
+static int
+search_short_of_memory(void)
+{
+	struct pl_waitfor *big = pl_waitfor_new();
+	struct pl_waitfor_cycle c;
+	struct rlimit cap;
+	unsigned long long kib;
+	char lock[32];
+	int rc;
+
+	if (big == NULL || pl_waitfor_holds(big, 1, "a", "x") == -1 ||
+	    pl_waitfor_wants(big, 1, "a", "y") == -1 || pl_waitfor_holds(big, 2, "b", "y") == -1 ||
+	    pl_waitfor_wants(big, 2, "b", "x") == -1)
+		return SEARCH_SETUP;
+	for (long task = 3; task < 20000; task++) {
+		snprintf(lock, sizeof(lock), "lock %ld", task);
+		if (pl_waitfor_holds(big, task, NULL, lock) == -1)
+			return SEARCH_SETUP;
+	}
+	/* "VmSize: 12345 kB": the address space in use now. */
+	if (pl_procfs_number(getpid(), "status", "VmSize", 10, &kib) != 0)
+		return SEARCH_SETUP;
+	cap.rlim_cur = cap.rlim_max = (rlim_t)(kib + 64) * 1024;
+	if (setrlimit(RLIMIT_AS, &cap) == -1)
+		return SEARCH_SETUP;
+	errno = 0;
+	rc = pl_waitfor_find_cycle(big, &c);
+	if (rc == -1 && errno == ENOMEM)
+		return SEARCH_ENOMEM;
+	return rc == 0 ? SEARCH_NO_CYCLE : rc == 1 ? SEARCH_FOUND : SEARCH_OTHER;
+}
+#endif
+
+START_TEST(test_waitfor_out_of_memory_is_an_error)
+{
+#ifdef UNDER_SANITIZER
+	fprintf(stderr, "# out of memory: not tested under a sanitizer\n");
+#else
+	static const char *const said[] = { "-1, ENOMEM", "0, no cycle", "1, found it anyway",
+		                             "another error", "the test could not set up" };
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0)
+		_exit(search_short_of_memory());
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) <= SEARCH_SETUP);
+	ck_assert_msg(WEXITSTATUS(status) == SEARCH_ENOMEM, "with no memory to search: %s",
+	              said[WEXITSTATUS(status)]);
+#endif
+}
+END_TEST
+
 static Suite *
 waitfor_suite(void)
 {
@@ -216,6 +290,7 @@ waitfor_suite(void)
 	tcase_add_test(tc, test_waitfor_shared_lock_many_holders);
 	tcase_add_test(tc, test_waitfor_clear_and_bad_input);
 	tcase_add_test(tc, test_waitfor_long_chain_does_not_overflow);
+	tcase_add_test(tc, test_waitfor_out_of_memory_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -180,10 +180,11 @@ wait "$tree" 2>/dev/null
 
 # --- The command's exit status, and a stale board. ---
 dead=$(sh -c 'echo $$')
-touch "/dev/shm/proclab-board-$(id -u)-$dead"
+stale="/dev/shm/proclab-board-$dead-1-$(printf '%016d' "$$")"
+touch "$stale"
 dash --plain -- sh -c 'exit 3'
 check "proclab exits with the command's status" [ "$rc" -eq 3 ]
-check "a stale board of a dead dashboard was cleaned" [ ! -e "/dev/shm/proclab-board-$(id -u)-$dead" ]
+check "a stale board of a dead dashboard was cleaned" [ ! -e "$stale" ]
 
 # --- SIGKILL and SIGINT of the dashboard itself. ---
 saw_step2() { grep -q "Step 2" "$log"; }

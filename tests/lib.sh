@@ -129,10 +129,13 @@ token_children_of() {
 }
 has_children() { [ "$(token_children_of "$1" | wc -l)" -ge "$2" ]; }
 
-# Boards: a dashboard's board is /dev/shm/proclab-board-UID-PID, PID the
-# dashboard's (or a lock demo's own, when no dashboard watches it).
-# boards_of PID: how many boards of PID are in /dev/shm (0 or 1).
-boards_of() { ls /dev/shm 2>/dev/null | grep -c "^proclab-board-$(id -u)-$1\$"; }
+# Boards: a dashboard's board is /dev/shm/proclab-board-PID-START-RANDOM,
+# PID the dashboard's (or a lock demo's own, when no dashboard watches it),
+# START when that process started, RANDOM 16 digits (lib/pl_name.h).
+# board_names_of PID: the names of PID's boards in /dev/shm, one a line;
+# boards_of PID: how many there are.
+board_names_of() { ls /dev/shm 2>/dev/null | grep "^proclab-board-$1-[0-9]*-[0-9]\{16\}"; }
+boards_of() { board_names_of "$1" | wc -l; }
 # A test notes the PID of each dashboard it starts (dashboard_started
 # PID, or exec the dashboard from a shell that wrote its $$ to
 # $dashboards), and checks only those boards: other tests, running
@@ -145,8 +148,7 @@ dashboard_started() { echo "$1" >>"$dashboards"; }
 boards() {
 	[ -f "$dashboards" ] || return 0
 	while read -r p; do
-		[ "$(boards_of "$p")" -ne 0 ] && ! kill -0 "$p" 2>/dev/null &&
-			echo "proclab-board-$(id -u)-$p"
+		! kill -0 "$p" 2>/dev/null && board_names_of "$p"
 	done <"$dashboards"
 	return 0
 }

@@ -30,6 +30,7 @@ TEST_C_FILES = \
 	tests/check_child.c \
 	tests/check_cleanup.c \
 	tests/check_io.c \
+	tests/check_name.c \
 	tests/check_measure.c \
 	tests/check_lock.c \
 	tests/check_maps.c \
@@ -47,6 +48,7 @@ UNIT_TESTS = \
 	tests/check_child \
 	tests/check_cleanup \
 	tests/check_io \
+	tests/check_name \
 	tests/check_measure \
 	tests/check_lock \
 	tests/check_maps
@@ -61,6 +63,7 @@ tests_check_pidfd_LDADD = $(TEST_LDADD)
 tests_check_child_LDADD = $(TEST_LDADD)
 tests_check_cleanup_LDADD = $(TEST_LDADD)
 tests_check_io_LDADD = $(TEST_LDADD)
+tests_check_name_LDADD = $(TEST_LDADD)
 tests_check_measure_LDADD = $(TEST_LDADD)
 tests_check_lock_LDADD = $(TEST_LDADD)
 tests_check_maps_LDADD = $(TEST_LDADD)

@@ -16,7 +16,7 @@ fi
 
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 45
+plan 46
 
 mounted=false
 mq_mounted && mounted=true
@@ -31,10 +31,15 @@ check_if_mounted() {
 	fi
 }
 
-queue_of() { echo "/dev/mqueue/proclab-queue-$1"; }
-ring_of() { echo "/dev/shm/proclab-queue-ring-$1"; }
-ours() { ipc_objects | grep 'proclab-queue' || true; }
-before=$(ours)
+# The names of the demo with PID $1: /proclab-queue-PID-START-RANDOM in
+# /dev/mqueue (and -queue-two- for step 6's queue), -queue-ring- in
+# /dev/shm (lib/pl_name.h). names_of PID lists them all.
+name_re='[0-9][0-9]*-[0-9]\{16\}'
+names_of() {
+	ls /dev/mqueue /dev/shm 2>/dev/null | grep "^proclab-queue-\(ring-\|two-\)\{0,1\}$1-$name_re\$"
+}
+queue_of() { echo "/dev/mqueue/$(ls /dev/mqueue 2>/dev/null | grep "^proclab-queue-$1-$name_re\$")"; }
+ring_of() { echo "/dev/shm/$(ls /dev/shm 2>/dev/null | grep "^proclab-queue-ring-$1-$name_re\$")"; }
 
 # Every demo PID of this test, to look for its names at the end.
 all_pids=
@@ -44,9 +49,7 @@ start_queue() {
 }
 none_left_of_ours() {
 	for p in $all_pids; do
-		for f in "$(queue_of "$p")" "$(ring_of "$p")"; do
-			[ -e "$f" ] && { diag "left: $f"; return 1; }
-		done
+		[ -z "$(names_of "$p")" ] || { diag "left: $(names_of "$p")"; return 1; }
 	done
 	return 0
 }
@@ -68,10 +71,10 @@ check "it shows the kernel's msg_max, and asks for 8 messages" \
 check "mq_getattr: 8 messages of 16 bytes, none queued" \
 	jq_is "$json" 'map(select(.event=="mq-attributes"))[0] | "\(.maxmsg) \(.msgsize) \(.curmsgs)"' \
 	"8 16 0"
-check_if_mounted "/dev/mqueue listed proclab-queue-PID, mode 0600, QSIZE 0" \
+check_if_mounted "/dev/mqueue listed proclab-queue-PID-START-RANDOM, mode 0600, QSIZE 0" \
 	jq_is "$json" 'map(select(.event=="in-dev-mqueue"))[0] |
-		"\(.name) \(.listed) \(.mode) \(.kernel | split(" ")[0])"' \
-	"proclab-queue-$main true 0600 QSIZE:0"
+		(.name | test("^proclab-queue-'"$main"'-[0-9]+-[0-9]{16}$")) and
+		"\(.listed) \(.mode) \(.kernel | split(" ")[0])" == "true 0600 QSIZE:0"' true
 
 # Step 2: backpressure over the queue.
 check "all 5 workers opened the queue by name" \
@@ -94,9 +97,10 @@ check "the queue's tally: sum 1..3000, none lost, none duplicated, none torn or 
 	"3000 true 4501500 0 0 0 0"
 
 # Steps 4-5: the same over the semaphore-guarded ring.
-check "the ring's segment was in /dev/shm, mode 0600" \
-	jq_is "$json" 'map(select(.event=="in-dev-shm"))[0] | "\(.name) \(.listed) \(.mode)"' \
-	"proclab-queue-ring-$main true 0600"
+check "the ring's segment was in /dev/shm, mode 0600, its name ending in random digits" \
+	jq_is "$json" 'map(select(.event=="in-dev-shm"))[0] |
+		(.name | test("^proclab-queue-ring-'"$main"'-[0-9]+-[0-9]{16}$")) and
+		"\(.listed) \(.mode)" == "true 0600"' true
 check "3 distinct producers slept (S) in a futex wait" \
 	jq_is "$json" '[.[] | select(.event=="blocked" and .queue=="ring" and .state=="S" and
 		(.wchan | test("futex")))] | map(.producer) | unique | length' 3
@@ -125,11 +129,11 @@ check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
 		($e | map(select(.event=="summary"))[0] | .checks == '"$checks"' and .failed == 0)' true
 check "nothing left after a normal exit: no process, no queue, no segment" \
-	eval 'nothing_left && [ ! -e "$(queue_of "$main")" ] && [ ! -e "$(ring_of "$main")" ]'
+	eval 'nothing_left && [ -z "$(names_of "$main")" ]'
 
 # --- The kernel's view from outside the demo. ---
 start_queue --json --speed 0.5
-listed() { [ -e "$(queue_of "$demo_pid")" ]; }
+listed() { [ -f "$(queue_of "$demo_pid")" ]; }
 said() { grep -q "\"event\":\"$1\"" "$out"; }
 step1_said() { said in-dev-mqueue; }
 if [ "$mounted" = true ]; then
@@ -158,7 +162,7 @@ asleep_in() {
 	[ "$n" -ge 3 ]
 }
 mq_blocked() { asleep_in 'mq|wq_sleep' && ! listed; }
-ring_blocked() { asleep_in futex && [ ! -e "$(ring_of "$demo_pid")" ]; }
+ring_blocked() { asleep_in futex && [ ! -f "$(ring_of "$demo_pid")" ]; }
 
 start_queue --speed 0.5
 check "from outside: 3 producers sleep in the mq send path, the name already unlinked" \
@@ -221,8 +225,26 @@ check "--quiet prints only the summary" \
 run_demo queue --speed 100
 check "prose into a pipe has no colour codes" eval '! grep -q "$(printf "\033")" "$out"'
 
+# SIGKILL while the queue's name is still there, in step 1: it stays, and
+# the next run removes it, because its maker is gone.
+if [ "$mounted" = true ]; then
+	start_queue --speed 0.5
+	poll 30 listed
+	kill -s KILL "$demo_pid"
+	wait_demo
+	check "SIGKILL as soon as the queue is in /dev/mqueue: the demo dies of it, the name stays" \
+		eval '[ "$rc" -eq 137 ] && poll 1 nothing_left && listed'
+	killed=$demo_pid
+	run_demo queue --json --speed 100
+	all_pids="$all_pids $($JQ -rs 'map(select(.event=="step"))[0].pid' "$out")"
+	check "the next run removes what that run left, says so, and holds every check" \
+		eval '[ "$rc" -eq 0 ] && [ -z "$(names_of "$killed")" ] &&
+			jq_is "$out" "map(select(.event==\"swept\"))[0].removed >= 1" true'
+else
+	check_if_mounted "SIGKILL as soon as the queue is in /dev/mqueue: the name stays" false
+	check_if_mounted "the next run removes what that run left" false
+fi
+
 check "no queue or segment of any run of this test is left" none_left_of_ours
-check "/dev/mqueue and /dev/shm hold the same proclab-queue objects as before the test" \
-	[ "$(ours)" = "$before" ]
 
 finish

@@ -6,12 +6,17 @@
 need_jq
 plan 46
 
-# The demo puts its socket in $TMPDIR: give it one of our own, to see that
-# nothing is left in it.
+# The demo puts its socket in a directory of its own in $TMPDIR: give it
+# one of ours, to see that nothing is left in it.
 TMPDIR="$WORK/tmp"
 mkdir "$TMPDIR"
 export TMPDIR
-sock() { echo "$TMPDIR/proclab-server-$1.sock"; }
+# The socket of the demo with PID $1: $TMPDIR/proclab-server-PID-START-RANDOM/
+# server.sock (lib/pl_name.h).
+sock() {
+	d=$(ls "$TMPDIR" 2>/dev/null | grep "^proclab-server-$1-[0-9][0-9]*-[0-9]\{16\}\$")
+	echo "$TMPDIR/${d:-none}/server.sock"
+}
 no_socket_file() { [ -z "$(ls -A "$TMPDIR")" ] || { diag "left: $(ls -A "$TMPDIR")"; return 1; }; }
 # event NAME [PHASE]: the first event called NAME (of that phase), as jq.
 event() { echo "(map(select(.event==\"$1\" and (\"${2:-}\" == \"\" or .phase == \"${2:-}\")))[0])"; }
@@ -27,10 +32,11 @@ check "six steps, in the lesson's order" \
 	steps_are "$json" "server-starts,concurrent-clients,client-dies,cost-per-op,tcp-loopback,server-stops"
 
 # Step 1: the server and its socket.
-check "the socket is in \$TMPDIR, named after proclab and the demo's PID" \
-	jq_is "$json" "$(event step).path" "$(sock "$main")"
-check "it was a socket file, mode 0600" \
-	jq_is "$json" "$(event socket-file) | \"\(.is_socket) \(.mode)\"" "true 0600"
+check "the socket is in a directory in \$TMPDIR named after proclab, the demo's PID and start, and 16 random digits" \
+	jq_is "$json" "$(event step).path |
+		test(\"^$TMPDIR/proclab-server-$main-[0-9]+-[0-9]{16}/server.sock\$\")" true
+check "it was a socket file, mode 0600, in a directory of mode 0700" \
+	jq_is "$json" "$(event socket-file) | \"\(.is_socket) \(.mode) \(.dir_mode)\"" "true 0600 0700"
 check "/proc/net/unix listed one listener at the path, held by the server (not the demo)" \
 	jq_is "$json" "$(event listening) | .named_sockets == 1 and .in_server_fds and
 		.server != $main and .state == \"S\"" true

@@ -4,10 +4,14 @@
 # segment behind however it ends, SIGKILL included.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 41
+plan 43
 
 page=$(getconf PAGESIZE)
-segment() { echo "/dev/shm/proclab-shm-$1"; }
+# The segment of the demo with PID $1: /dev/shm/proclab-shm-PID-START-RANDOM
+# (lib/pl_name.h), its name as ls lists it.
+name_re='[0-9][0-9]*-[0-9]\{16\}'
+segments_of() { ls /dev/shm 2>/dev/null | grep "^proclab-shm-$1-$name_re\$"; }
+segment() { echo "/dev/shm/$(segments_of "$1" | head -n 1)"; }
 # Every demo PID of this test, to look for its segment at the end.
 all_pids=
 start_shm() {
@@ -16,7 +20,7 @@ start_shm() {
 }
 none_left_of_ours() {
 	for p in $all_pids; do
-		[ -e "$(segment "$p")" ] && { diag "left: $(segment "$p")"; return 1; }
+		[ -z "$(segments_of "$p")" ] || { diag "left: $(segments_of "$p")"; return 1; }
 	done
 	return 0
 }
@@ -31,14 +35,15 @@ check "six steps, in the lesson's order" \
 	steps_are "$json" "named-segment,anonymous-shared,value-and-array,counter-race,counter-locked,segment-gone"
 
 # Step 1: the named segment.
-check "the name holds proclab and the PID, and /dev/shm listed it" \
-	jq_is "$json" 'map(select(.event=="in-dev-shm"))[0] | "\(.name) \(.listed)"' \
-	"proclab-shm-$main true"
+check "the name holds proclab, the PID, its start time and 16 random digits; /dev/shm listed it" \
+	jq_is "$json" 'map(select(.event=="in-dev-shm"))[0] |
+		(.name | test("^proclab-shm-'"$main"'-[0-9]+-[0-9]{16}$")) and .listed' true
 check "in /dev/shm it was one page, mode 0600" \
 	jq_is "$json" 'map(select(.event=="in-dev-shm"))[0] | "\(.size) \(.mode)"' "$page 0600"
 check "after the unlink the child still maps it, marked (deleted), and the name is gone" \
-	jq_is "$json" 'map(select(.event=="child-maps"))[0] |
-		(.line | endswith("/dev/shm/proclab-shm-'"$main"' (deleted)")) and
+	jq_is "$json" 'map(select(.event=="in-dev-shm"))[0].name as $n |
+		map(select(.event=="child-maps"))[0] |
+		(.line | endswith("/dev/shm/\($n) (deleted)")) and
 		(.line | split(" ")[1] == "rw-s") and (.name_listed | not)' true
 check "the parent read the greeting the child wrote after the unlink" \
 	jq_is "$json" '(map(select(.event=="child-maps"))[0].child) as $c |
@@ -81,7 +86,7 @@ check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
 		($e | map(select(.event=="summary"))[0] | .checks == 14 and .failed == 0)' true
 check "nothing left after a normal exit: no process, no /dev/shm object" \
-	eval 'nothing_left && [ ! -e "$(segment "$main")" ]'
+	eval 'nothing_left && [ -z "$(segments_of "$main")" ]'
 
 # Two processes on two cores still lose updates; one process alone cannot.
 run_demo shm --json --speed 100 --procs 2 --increments 20000 --rounds 1
@@ -95,14 +100,14 @@ check "--procs 1: nothing lost, nothing claimed" \
 # The segment stays in /dev/shm only until every process has it mapped;
 # after that, a SIGKILL (which no handler sees) can leave nothing behind.
 start_shm --speed 0.5 --procs 3
-listed() { [ -e "$(segment "$demo_pid")" ]; }
+listed() { [ -n "$(segments_of "$demo_pid")" ]; }
 check "ls sees the segment in /dev/shm while the demo runs" poll 30 listed
 check "its size and mode, from outside: one page, 600" \
 	[ "$(stat -c '%s %a' "$(segment "$demo_pid")" 2>&1)" = "$page 600" ]
 # A child of the demo maps it after the unlink: /proc/CHILD/maps says so.
 child_maps_deleted() {
 	for c in $(token_children_of "$demo_pid"); do
-		grep -qF "$(segment "$demo_pid") (deleted)" "/proc/$c/maps" 2>/dev/null &&
+		grep -q "/dev/shm/proclab-shm-$demo_pid-$name_re (deleted)\$" "/proc/$c/maps" 2>/dev/null &&
 			! listed && return 0
 	done
 	return 1
@@ -119,7 +124,7 @@ check "SIGKILL: the demo dies of it, its children within a second, and no segmen
 start_shm --speed 0.5 --procs 3 --keep-name
 child_maps_named() {
 	for c in $(token_children_of "$demo_pid"); do
-		grep -q "$(segment "$demo_pid")\$" "/proc/$c/maps" 2>/dev/null && return 0
+		grep -q "/dev/shm/proclab-shm-$demo_pid-$name_re\$" "/proc/$c/maps" 2>/dev/null && return 0
 	done
 	return 1
 }
@@ -128,9 +133,28 @@ check "--keep-name: a child maps the segment while the name is still there" \
 kill -s KILL "$demo_pid"
 wait_demo
 check "--keep-name, SIGKILL: the processes end, but the name is left in /dev/shm" \
-	eval '[ "$rc" -eq 137 ] && poll 1 nothing_left && listed'
-rm -f "$(segment "$demo_pid")"
-check "(the test removes what that SIGKILL left)" eval '! listed'
+	eval '[ "$rc" -eq 137 ] && listed && poll 1 nothing_left'
+# The next run removes it: its maker is gone (pl_name_clean_stale).
+killed=$demo_pid
+second_run_sweeps() {
+	run_demo shm --json --speed 100 --procs 2 --increments 1000 --rounds 1
+	all_pids="$all_pids $($JQ -rs 'map(select(.event=="step"))[0].pid' "$out")"
+	[ "$rc" -eq 0 ] && [ -z "$(segments_of "$killed")" ] &&
+		jq_is "$out" 'map(select(.event=="swept"))[0].removed >= 1' true
+}
+check "the next run removes the name that SIGKILL left, says so, and runs as usual" \
+	second_run_sweeps
+
+# SIGKILL while the name exists, without --keep-name: the same, so the
+# next run starts clean whatever the moment of the kill.
+start_shm --speed 0.5 --procs 2
+poll 30 listed
+kill -s KILL "$demo_pid"
+wait_demo
+check "SIGKILL as soon as the segment is in /dev/shm: the demo dies of it, the name stays" \
+	eval '[ "$rc" -eq 137 ] && listed'
+killed=$demo_pid
+check "the next run removes what that run left, and runs as usual" second_run_sweeps
 
 # Ctrl-C while the name exists: the cleanup handler removes it.
 start_shm --speed 0.5 --keep-name
