@@ -32,6 +32,8 @@ TEST_C_FILES = \
 	tests/check_measure.c \
 	tests/check_lock.c \
 	tests/reaper.c \
+	tests/sweep-trial.c \
+	tests/sweep-leaker.c \
 	tests/check_main.h
 
 UNIT_TESTS = \
@@ -89,3 +91,14 @@ DEMO_TESTS = \
 TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
 dist_check_SCRIPTS += $(DEMO_TESTS)
 EXTRA_DIST += tests/lib.sh tests/check_main.h
+
+# The interrupt sweep's trial (docs/sweeps.md): tests/sweep-trial runs a
+# demo, interrupts it and lists what it left; sweep-self.sh checks that it
+# finds all that tests/sweep-leaker leaves. The leaker links nothing of
+# ours, so it is a plain program even in a shared build.
+check_PROGRAMS += tests/sweep-trial tests/sweep-leaker
+tests_sweep_trial_SOURCES = tests/sweep-trial.c
+tests_sweep_leaker_SOURCES = tests/sweep-leaker.c
+tests_sweep_leaker_LDADD =
+TESTS += tests/sweep-self.sh
+dist_check_SCRIPTS += tests/sweep-self.sh
