@@ -102,3 +102,14 @@ tests_sweep_leaker_SOURCES = tests/sweep-leaker.c
 tests_sweep_leaker_LDADD =
 TESTS += tests/sweep-self.sh
 dist_check_SCRIPTS += tests/sweep-self.sh
+
+# `make sweep`: every demo interrupted at random moments, SIGINT then
+# SIGKILL, and what each trial left (tests/sweep-interrupt.sh). Not in
+# `make check`: it takes minutes. Options go in SWEEP_FLAGS, for example
+# make sweep SWEEP_FLAGS='--trials 10 --seed 42'.
+SWEEP_FLAGS = --trials 3
+EXTRA_DIST += tests/sweep-interrupt.sh docs/sweeps.md
+sweep: $(bin_PROGRAMS) tests/sweep-trial$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	DEMO_NAMES='$(DEMO_NAMES)' $(SHELL) $(top_srcdir)/tests/sweep-interrupt.sh $(SWEEP_FLAGS)
+.PHONY: sweep
