@@ -121,7 +121,13 @@ trial() {
 	else
 		when=$(printf 'SIG%-4s %5d ms' "$2" "$3")
 	fi
-	[ -n "$names" ] || { names=$(sed -n 's/^names: //p' "$WORK/report") && echo "names: $names"; }
+	# How this trial told its names apart: said once, and again if a
+	# trial could not have its namespaces (unshare refused, say).
+	these=$(sed -n 's/^names: //p' "$WORK/report")
+	if [ -n "$these" ] && [ "$these" != "$names" ]; then
+		names=$these
+		echo "names: $names"
+	fi
 	printf '%-16s %-16s %s\n' "$1" "$when" "$(grep '^ran ' "$WORK/report")"
 	[ "$adopted" -eq 0 ] ||
 		echo "    + $adopted zombie(s) adopted by init, for init to reap (not counted)"
@@ -146,7 +152,7 @@ trial() {
 }
 
 echo "sweep-interrupt: seed $seed; $trials trial(s) per demo and signal ($signals); demos: $(echo "$demos" | wc -w)"
-names= # how the trials tell their names apart, as the first one says
+names= # how the trials tell their names apart, as they say
 started=$(date +%s)
 failed=0
 total=0
