@@ -37,6 +37,8 @@ TEST_C_FILES = \
 	tests/reaper.c \
 	tests/fault-shim.c \
 	tests/json-keys.c \
+	tests/sweep-trial.c \
+	tests/sweep-leaker.c \
 	tests/check_main.h
 
 UNIT_TESTS = \
@@ -114,3 +116,25 @@ DEMO_TESTS = \
 TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
 dist_check_SCRIPTS += $(DEMO_TESTS)
 EXTRA_DIST += tests/lib.sh tests/tmux.sh tests/check_main.h
+
+# The interrupt sweep's trial (docs/sweeps.md): tests/sweep-trial runs a
+# demo, interrupts it and lists what it left; sweep-self.sh checks that it
+# finds all that tests/sweep-leaker leaves. The leaker links nothing of
+# ours, so it is a plain program even in a shared build.
+check_PROGRAMS += tests/sweep-trial tests/sweep-leaker
+tests_sweep_trial_SOURCES = tests/sweep-trial.c
+tests_sweep_leaker_SOURCES = tests/sweep-leaker.c
+tests_sweep_leaker_LDADD =
+TESTS += tests/sweep-self.sh
+dist_check_SCRIPTS += tests/sweep-self.sh
+
+# `make sweep`: every demo interrupted at random moments, SIGINT then
+# SIGKILL, and what each trial left (tests/sweep-interrupt.sh). Not in
+# `make check`: it takes minutes. Options go in SWEEP_FLAGS, for example
+# make sweep SWEEP_FLAGS='--trials 10 --seed 42'.
+SWEEP_FLAGS = --trials 3
+EXTRA_DIST += tests/sweep-interrupt.sh docs/sweeps.md
+sweep: $(bin_PROGRAMS) tests/sweep-trial$(EXEEXT)
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	DEMO_NAMES='$(DEMO_NAMES)' $(SHELL) $(top_srcdir)/tests/sweep-interrupt.sh $(SWEEP_FLAGS)
+.PHONY: sweep
