@@ -86,6 +86,7 @@ DEMO_TESTS = \
 	tests/gil.sh \
 	tests/pool.sh \
 	tests/multitask.sh \
+	tests/fork-threads.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
