@@ -69,8 +69,7 @@ static const struct pl_option options[] = {
 
 static const struct pl_demo demo = {
 	.name = "fork-threads",
-	.summary = "fork() in a threaded program: one thread copied, held locks, pthread_atfork, "
-	           "O_CLOEXEC.",
+	.summary = "fork() in a threaded program: one thread is copied, and every lock as it was.",
 	.description = "Each claim is checked while the demo runs: thread counts from\n"
 	               "/proc/PID/status and /proc/PID/task, a child asleep in a futex wait in\n"
 	               "/proc/PID/stat and wchan, what lock calls return in the child, and the\n"
