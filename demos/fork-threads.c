@@ -82,11 +82,20 @@ static const struct pl_demo demo = {
 /* ------------------------------------------------------------------ */
 /* Plumbing: threads, semaphores, /proc.                               */
 
+/* A new thread starts with its creator's signal mask: made while Ctrl-C
+ * and the other termination signals are held, it keeps them blocked.
+ * The kernel gives a signal sent to the process to a thread that does
+ * not block it (signal(7)), so the main thread takes them all, and the
+ * library's holds around fork() and around naming a file hold. */
 static void
 start_thread(pthread_t *thread, void *(*fn)(void *), void *arg)
 {
-	int err = pthread_create(thread, NULL, fn, arg);
+	sigset_t saved;
+	int err;
 
+	pl_cleanup_hold(&saved);
+	err = pthread_create(thread, NULL, fn, arg);
+	pl_cleanup_release(&saved);
 	if (err != 0)
 		pl_die_en(err, "pthread_create");
 }

@@ -156,7 +156,7 @@ interrupted() {
 interrupted INT step2_child "SIGINT while the child waits for the held lock: all gone within a second"
 interrupted TERM step3_child "SIGTERM while the child hangs in journal_add(): all gone within a second"
 interrupted INT step4_fork \
-	"SIGINT while the main thread waits inside fork(): another thread takes it, the demo dies"
+	"SIGINT while the main thread waits inside fork(): the demo dies, and all is gone"
 interrupted KILL step2_child "SIGKILL while the child waits for the held lock: it ends within a second"
 interrupted KILL cat_event \
 	"SIGKILL while cat holds the leaked descriptor: cat ends within a second, no file left"
