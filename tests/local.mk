@@ -109,6 +109,7 @@ DEMO_TESTS = \
 	tests/pool.sh \
 	tests/multitask.sh \
 	tests/json-keys.sh \
+	tests/fork-threads.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
