@@ -8,6 +8,9 @@
  *   2. threads share memory and processes get a copy: a global that one
  *      thread sets is read back by the others; one that a child sets is not
  *      seen by its siblings or its parent (same address in every process).
+ *      What fork() does not copy stays shared: a child's write through an
+ *      inherited descriptor moves the parent's file offset, and its write
+ *      to a MAP_SHARED page is the parent's.
  *   3. what one unit costs, create to reaped, for fork, vfork, posix_spawn,
  *      fork+exec and pthread_create (the median of many, in us), and how
  *      fork's cost grows with the parent's touched memory (huge pages off)
@@ -474,12 +477,57 @@ global_in_processes(void)
 	         NULL, "neither the parent nor the siblings see it: each process has its own copy");
 }
 
+/* What fork() does not copy. The child's descriptors are copies, but each
+ * points to the same open file description as the parent's, with ONE file
+ * offset (fork(2)); and a MAP_SHARED page stays one page. */
+static void
+shared_by_a_child(void)
+{
+	FILE *file = tmpfile(); /* unlinked at once: nothing to leave behind */
+	long *page = mmap(NULL, sizeof(*page), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	                  -1, 0);
+	char bytes[WRITTEN];
+	pid_t pid;
+	off_t offset;
+
+	if (file == NULL || page == MAP_FAILED)
+		pl_die("tmpfile or mmap");
+	*page = 0;
+	memset(bytes, 'x', sizeof(bytes));
+	switch (pid = pl_fork("writer", 0)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Child: write through the inherited descriptor, and the page. */
+		if (pl_write_all(fileno(file), bytes, sizeof(bytes)) == -1)
+			_exit(EXIT_FAILURE);
+		*page = WRITTEN;
+		_exit(EXIT_SUCCESS);
+	default: /* Parent: it writes nothing itself. */
+		break;
+	}
+	if (pl_child_wait(pid, NULL, 0) == -1)
+		pl_die("waitpid");
+	offset = lseek(fileno(file), 0, SEEK_CUR);
+	pl_note("child-shares",
+	        PL_FIELDS(PL_INT("offset", (long long)offset), PL_INT("shared_page", *page)),
+	        "child %ld wrote %d bytes to a file it inherited, and %d to a MAP_SHARED page: the "
+	        "parent, which wrote nothing, finds its file offset at %lld and the page at %ld",
+	        (long)pid, WRITTEN, WRITTEN, (long long)offset, *page);
+	pl_check("child-shares-what-fork-does-not-copy", offset == WRITTEN && *page == WRITTEN,
+	         NULL,
+	         "a child still shares its parent's open file descriptions (one offset) and its "
+	         "MAP_SHARED pages");
+	munmap(page, sizeof(*page));
+	fclose(file);
+}
+
 static void
 shared_or_copied(void)
 {
 	pl_step("memory", NULL, "a global one thread changes, against one a child process changes");
 	global_in_threads();
 	global_in_processes();
+	shared_by_a_child();
 }
 
 /* ------------------------------------------------------------------ */
