@@ -63,6 +63,7 @@
 #define MAX_ANCESTORS 32
 #define END_SLACK 1.0 /* seconds a busy machine may take to end a process */
 #define MAX_CAUGHT 4
+#define ADOPTER_GRACE_MS 3000 /* how long we watch the new parent reap, at most */
 
 static bool want_subreaper, want_stopped, want_thread;
 static long lifetime = 3;
@@ -821,10 +822,11 @@ orphan_ends(struct family *f)
 	if (f->subreaper) { /* it is our child: we reap it */
 		reaped = pl_child_wait(f->child, &status, 0) == f->child;
 		pl_status_describe(status, how, sizeof(how));
-	} else { /* its new parent reaps it, if that one does its job */
-		pl_procfs_wait_state(f->child, "X", 1000, &proc);
+	} else { /* its new parent reaps it, when that one does its job */
+		pl_procfs_wait_gone(f->child, ADOPTER_GRACE_MS);
 	}
 	gone = pl_procfs_read(f->child, &proc) == PL_PROCFS_GONE || proc.start != f->child_start;
+	double waited = pl_narrate_elapsed() - ended_at;
 
 	pl_note("orphan-ended",
 	        PL_FIELDS(PL_INT("child", f->child),
@@ -839,10 +841,12 @@ orphan_ends(struct family *f)
 		        "this process reaped it: %s", how);
 	else
 		pl_note("reaped-orphan",
-		        PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone)),
+		        PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone),
+		                  PL_DOUBLE("seconds", waited)),
 		        gone ? "its new parent, %ld, reaped it: /proc/%ld is gone"
-		             : "it is a zombie until its new parent, %ld, reaps it (/proc/%ld)",
-		        (long)f->new_parent, (long)f->child);
+		             : "it is a zombie until its new parent, %ld, reaps it (/proc/%ld): not "
+		               "done after %.2f s",
+		        (long)f->new_parent, (long)f->child, waited);
 
 	pl_check(
 	        "ended-on-its-own", ended && ended_at >= deadline,
