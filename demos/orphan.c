@@ -76,8 +76,8 @@ static const struct pl_option options[] = {
 	  "the child is a stopped job when its parent exits: see SIGHUP and SIGCONT", 0, 0,
 	  &want_stopped },
 	{ "thread", 0, PL_OPT_FLAG, NULL,
-	  "a second thread of the parent forks the child, then ends: see the death signal fire",
-	  0, 0, &want_thread },
+	  "a second thread of the parent forks the child, then ends: see the death signal fire", 0,
+	  0, &want_thread },
 	{ "lifetime", 'l', PL_OPT_INT, "SECONDS",
 	  "the orphan's alarm: how long it lives on once orphaned", 1, 60, &lifetime },
 };
@@ -118,8 +118,8 @@ struct ready_report {
 
 /* --thread: what the child saw when the thread that forked it ended. */
 struct thread_report {
-	int signal, code;     /* the signal caught, and its si_code */
-	pid_t sender;         /* its si_pid */
+	int signal, code; /* the signal caught, and its si_code */
+	pid_t sender;     /* its si_pid */
 	pid_t getppid, proc_ppid;
 };
 
@@ -598,7 +598,8 @@ forking_thread_ends(struct family *f)
 	         "the child got its death signal when the thread that forked it ended, though its "
 	         "parent process lives on");
 	pl_check("ppid-kept-by-a-thread",
-	         seen.getppid == f->parent && seen.proc_ppid == f->parent && child.ppid == f->parent,
+	         seen.getppid == f->parent && seen.proc_ppid == f->parent &&
+	                 child.ppid == f->parent,
 	         NULL,
 	         "its parent is still %ld: the kernel gave it to another live thread of that "
 	         "process, before any subreaper or init",

@@ -694,8 +694,7 @@ own_switches(pid_t tid, unsigned long long *voluntary, unsigned long long *invol
 
 	snprintf(file, sizeof(file), "task/%ld/status", (long)tid);
 	return pl_procfs_number(getpid(), file, "voluntary_ctxt_switches", 10, voluntary) == 0 &&
-	       pl_procfs_number(getpid(), file, "nonvoluntary_ctxt_switches", 10,
-	                        involuntary) == 0;
+	       pl_procfs_number(getpid(), file, "nonvoluntary_ctxt_switches", 10, involuntary) == 0;
 }
 
 static void *
@@ -716,7 +715,7 @@ giver_main(void *arg)
 		if (g->how == YIELD)
 			sched_yield(); /* stays runnable: back in the run queue */
 		else
-			usleep(1);     /* sleeps: off the run queue until the timer */
+			usleep(1); /* sleeps: off the run queue until the timer */
 	g->counted = own_switches(g->tid, &v1, &i1) && g->counted;
 	g->voluntary = v1 - v0;
 	g->involuntary = i1 - i0;

@@ -675,7 +675,7 @@ struct cost_table {
 	long mib[MAX_SIZES];
 	struct cost cell[MAX_SIZES][NMETHODS];
 	int turns;
-	double turn_us[NTURN_SIZES][NMETHODS];   /* medians of the turns */
+	double turn_us[NTURN_SIZES][NMETHODS]; /* medians of the turns */
 };
 
 /* Fork at every size; vfork and posix_spawn, whose cost should not move,
@@ -687,8 +687,8 @@ in_turns(enum method how, int size)
 }
 
 static void
-cost_in_turns(struct cost_table *t, unsigned char *memory, size_t page, long count,
-              double budget, int *failed)
+cost_in_turns(struct cost_table *t, unsigned char *memory, size_t page, long count, double budget,
+              int *failed)
 {
 	double rounds[NTURN_SIZES][PL_COUNT(turn_methods)][TURNS];
 	size_t most = (size_t)turn_mib[NTURN_SIZES - 1] << 20;
@@ -1269,7 +1269,8 @@ fit_fork_cost(const struct cost_table *t)
 	l.slope = sxy / sxx;
 	l.intercept = mean_y - l.slope * mean_x;
 	for (int s = 0; s < n; s++) {
-		double off = t->turn_us[s][FORK] - (l.intercept + l.slope * (double)turn_mib[s] / 1024);
+		double off =
+		        t->turn_us[s][FORK] - (l.intercept + l.slope * (double)turn_mib[s] / 1024);
 
 		squares += off * off;
 	}

@@ -650,7 +650,8 @@ double_fork(void)
 	int ended = pl_procfs_wait_state(orphan, "Z", TIMEOUT_MS, &end);
 	/* Ended: reaped already (gone), or a zombie that is its new parent's. */
 	bool theirs = ended == PL_PROCFS_GONE || (ended == 0 && end.ppid == proc.ppid);
-	bool gone = ended == PL_PROCFS_GONE || (ended == 0 && gone_from_proc(orphan, ADOPTER_GRACE_MS));
+	bool gone =
+	        ended == PL_PROCFS_GONE || (ended == 0 && gone_from_proc(orphan, ADOPTER_GRACE_MS));
 	double took = pl_narrate_elapsed() - closed_at;
 	pl_note("adopter-reaped",
 	        PL_FIELDS(PL_INT("grandchild", orphan), PL_INT("adopter", proc.ppid),
@@ -711,8 +712,8 @@ parent_exits(void)
 	for (int i = 0; i < ORPHANED; i++) {
 		int r = pl_procfs_read(kids[i], &proc);
 
-		if (r == PL_PROCFS_GONE || (r == 0 && proc.state == 'Z' && proc.ppid != parent &&
-		                            proc.ppid != getpid()))
+		if (r == PL_PROCFS_GONE ||
+		    (r == 0 && proc.state == 'Z' && proc.ppid != parent && proc.ppid != getpid()))
 			adopted++;
 		if (r == 0 && proc.state == 'Z')
 			adopter = proc.ppid;
