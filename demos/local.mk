@@ -76,6 +76,7 @@ proclab_philosophers_SOURCES = demos/philosophers.c
 
 bin_PROGRAMS += proclab-threads-vs-procs
 proclab_threads_vs_procs_SOURCES = demos/threads-vs-procs.c
+proclab_threads_vs_procs_LDADD = $(LDADD) $(LIBM)
 
 bin_PROGRAMS += proclab-gil
 proclab_gil_SOURCES = demos/gil.c
