@@ -49,12 +49,16 @@
 
 #define MAX_WORKERS 16
 #define MAX_TOTAL 1000000L   /* workers x increments, so a run stays short */
-#define MAX_SPINS 200000000.0 /* workers x increments x window: about 0.2 s a run */
+#define MAX_SPINS 800000000.0 /* workers x increments x window: under a second a run */
 #define MAX_RUNS 50
 #define CPU_SAMPLE 64        /* ask sched_getcpu() every 64 increments */
 #define HEAR_TIMEOUT_MS 10000
 
-static long workers = 2, increments = 20000, runs = 10, window = 1000;
+/* 100000 increments take some 30 ms: several time slices, so two threads
+ * that the scheduler keeps on one CPU still meet, by preemption, in every
+ * run. At 20000 (6 ms) one of them often finished before the other began,
+ * and a busy machine showed no lost update in most runs. */
+static long workers = 2, increments = 100000, runs = 10, window = 1000;
 static bool single_cpu;
 
 static const struct pl_option options[] = {
@@ -77,7 +81,7 @@ static const struct pl_demo demo = {
 	               "the threads' CPUs and context switches in /proc/self/task, and the\n"
 	               "counts and median times of a mutex, a semaphore and an atomic.\n"
 	               "--workers times --increments may be at most 1000000, and times\n"
-	               "--window at most 200000000.",
+	               "--window at most 800000000.",
 	.lesson = "12-race.md",
 	.options = options,
 	.noptions = PL_COUNT(options),

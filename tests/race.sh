@@ -18,7 +18,7 @@ check "every run adds up: got + lost = expected, got <= expected" \
 	jq_is "$json" '(map(select(.event=="step" and .id=="single-cpu"))[0].increments) as $n |
 		[.[] | select(.event=="run") |
 		.got + .lost == .expected and .got <= .expected and
-		.expected == (if .mode == "single-cpu" then 2 * $n else 40000 end)] |
+		.expected == (if .mode == "single-cpu" then 2 * $n else 200000 end)] |
 		"\(length) \(all)"' "15 true"
 
 # Step 1: threads, one on each CPU.
@@ -44,8 +44,8 @@ check "--single-cpu: every run on that one CPU, collisions <= involuntary switch
 	"5 true"
 check "--single-cpu: runs stretched to at least the asked increments, and said so" \
 	jq_is "$json" '(map(select(.event=="step" and .id=="single-cpu"))[0].increments) as $n |
-		$n >= 20000 and $n <= 500000 and ($n == 20000 or
-		(map(select(.event=="stretched" and .increments == $n and .asked == 20000)) |
+		$n >= 100000 and $n <= 500000 and ($n == 100000 or
+		(map(select(.event=="stretched" and .increments == $n and .asked == 100000)) |
 		length == 1))' true
 check "--single-cpu: updates still lost, in at least 4 of 5 runs" \
 	jq_is "$json" '[.[] | select(.event=="run" and .mode=="single-cpu" and .lost > 0)] |
