@@ -694,8 +694,18 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			out_open = drain(out[0], &obs->out, &obs->nout, spec->limits.output, &obs->out_over);
 		if (err_open)
 			err_open = drain(err[0], &obs->err, &obs->nerr, spec->limits.output, &obs->err_over);
-		/* Reap: the main process, and orphans that came back to us. */
-		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+		/* Reap: the main process, and orphans that came back to us. A
+		 * zombie that comes back was never reaped by its parent: its
+		 * parent exited first and left it. */
+		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+			struct dash_proc *left = model ? dash_model_find(&m, pid) : NULL;
+
+			if (pid != root && left != NULL && left->state == 'Z' &&
+			    left->ppid != getpid()) {
+				obs->zombies_at_end++;
+				note(obs->left_note, "%ld (%s) was never reaped: its parent %ld exited first",
+				     (long)pid, left->comm, (long)left->ppid);
+			}
 			if (pid == root) {
 				obs->status = wstatus;
 				obs->ended = true;
@@ -704,6 +714,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				if (model)
 					dash_model_root_reaped(&m, wstatus);
 			}
+		}
 		if (model && (last_look < 0 || now - last_look >= SNAPSHOT_EVERY)) {
 			long alive = 0, threads = 0;
 			unsigned long long runtime = 0;

@@ -37,7 +37,8 @@ struct judge_obs {
 	bool forkbomb;        /* it went past limits.processes and was stopped */
 	double zombie_worst;  /* the longest a child stayed a zombie with its parent alive, s */
 	char zombie_note[JUDGE_NOTE];
-	long zombies_at_end;
+	long zombies_at_end;  /* children left unreaped when their parent exited */
+	char left_note[JUDGE_NOTE];
 	long orphans;
 	char orphan_note[JUDGE_NOTE];
 	bool stuck;           /* every task blocked with no progress for `after` */

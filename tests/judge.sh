@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 41
+plan 42
 bin="$top_builddir/proclab-judge"
 spec="$top_srcdir/tests/judge/all.spec"
 
@@ -78,6 +78,9 @@ check "leaves shm: the judge removed it" eval '! ls /dev/shm | grep -q "^judge-t
 
 judge zombie
 check "a zombie for a second: named, with how long" fails zombies "stayed a zombie [0-9]* ms"
+
+judge unreaped
+check "a child never reaped, its parent gone first: named, though brief" fails zombies "was never reaped: its parent [0-9]* exited first"
 
 judge strayfd
 check "a child that execs with a pipe open: its fds named" fails fds "holds fd [34] -> pipe:"
