@@ -31,3 +31,11 @@ JUDGE_CASES = \
 TESTS += tests/judge.sh
 dist_check_SCRIPTS += tests/judge.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
+
+# The spec reader's unit tests: what it takes, and each error's line and key.
+check_PROGRAMS += tests/check_spec
+tests_check_spec_SOURCES = tests/check_spec.c judge/spec.c judge/spec.h
+tests_check_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/judge
+tests_check_spec_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+tests_check_spec_LDADD = $(TEST_LDADD) $(INIH_LIBS)
+TESTS += tests/check_spec
