@@ -27,6 +27,7 @@ JUDGE_CASES = \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
 	tests/judge/unreaped.c \
+	tests/judge/whoami.c \
 	tests/judge/strayfd.c
 TESTS += tests/judge.sh
 dist_check_SCRIPTS += tests/judge.sh

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 42
+plan 44
 bin="$top_builddir/proclab-judge"
 spec="$top_srcdir/tests/judge/all.spec"
 
@@ -147,6 +147,23 @@ bad_spec '[lab]\nbuild = sleep 30\nbuild_timeout = 1\nrun = ./prog\n[check exit]
 check "a build that hangs: stopped at its timeout" \
 	eval '[ "$rc" -eq 1 ] && grep -q "the build took too long" "$WORK/bad.out"'
 
+# --- --user: as root, the student's code runs as someone else ---
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+	# A folder nobody can read: $WORK is root's alone.
+	udir=$(mktemp -d "${TMPDIR:-/tmp}/proclab-judge-user.XXXXXX")
+	chmod 755 "$udir"
+	cp "$top_srcdir/tests/judge/whoami.c" "$udir/"
+	printf '[lab]\nbuild = ${CC:-cc} -o whoami whoami.c\nrun = ./whoami\n[check stdout]\nmatch = ^uid %s$\n' \
+		"$(id -u nobody)" >"$udir/lab.spec"
+	env PROCLAB_TEST_TOKEN="$TOKEN" timeout 60 "$bin" --user nobody "$udir" "$udir" >"$WORK/user.out" 2>&1
+	rc=$?
+	check "--user nobody: the program ran as nobody" \
+		eval '[ "$rc" -eq 0 ] || { sed "s/^/#   /" "$WORK/user.out"; false; }'
+	rm -rf "$udir"
+else
+	check "--user nobody # SKIP needs root and a user nobody" true
+fi
+
 # --- usage ---
 judge_usage() {
 	env PROCLAB_TEST_TOKEN="$TOKEN" timeout 20 "$bin" "$@" >"$WORK/u.out" 2>"$WORK/u.err"
@@ -160,6 +177,7 @@ check "--runs abc: usage error" judge_usage --runs=abc x
 check "no such lab: usage error" judge_usage no-such-lab
 check "--spec without a PROGRAM: usage error" judge_usage --spec "$spec"
 check "--json and --tap together: usage error" judge_usage --json --tap x
+check "--user as no such user: usage error" judge_usage --user no-such-user-here x
 check "--help: exit 0" eval '"$bin" --help | grep -q "^Usage: proclab-judge"'
 check "after every run: nothing left" eval 'poll 5 nothing_left'
 finish
