@@ -25,8 +25,8 @@
 #include <grp.h>
 #include <pwd.h>
 
-#include "model.h"
 #include "pl_measure.h"
+#include "pl_model.h"
 #include "pl_procfs.h"
 #include "pl_waitfor.h"
 #include "run.h"
@@ -467,7 +467,7 @@ has_pid(const pid_t *pids, size_t n, pid_t pid)
 
 /* Descriptors of PID beyond those allowed, noted once per process. */
 static void
-look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct judge_obs *obs)
+look_at_fds(const struct judge_run_opts *o, const struct pl_model_proc *p, struct judge_obs *obs)
 {
 	char path[64];
 	DIR *d;
@@ -544,11 +544,11 @@ add_pid(struct judge_obs *obs, pid_t pid)
 
 /* Every task's state and wait channel, and the cycles: why it is stuck. */
 static void
-describe_stuck(const struct dash_model *m, char *buf)
+describe_stuck(const struct pl_model *m, char *buf)
 {
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct dash_proc *p = &m->procs[i];
+		const struct pl_model_proc *p = &m->procs[i];
 
 		if (p->gone_at >= 0 || p->state == 'Z')
 			continue;
@@ -604,7 +604,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2] = { -1, -1 }, go[2] = { -1, -1 };
 	int ipc_ns = -1, mnt_ns = -1, exec_errno = 0;
 	struct world before = { 0 }, after = { 0 };
-	struct dash_model m;
+	struct pl_model m;
 	struct rusage r0, r1;
 	bool out_open = true, err_open = true, model = false;
 	double start, last_progress, root_end = -1, last_look = -1;
@@ -674,7 +674,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	close(status[0]);
 	status[0] = -1;
 
-	if (dash_model_init(&m, "/proc", root) == 0) {
+	if (pl_model_init(&m, "/proc", root) == 0) {
 		model = true;
 		m.threads = true;
 		m.ipc = true;
@@ -702,7 +702,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				root_end = now;
 				obs->wall = now - start;
 				if (model)
-					dash_model_root_reaped(&m, wstatus);
+					pl_model_root_reaped(&m, wstatus);
 			}
 		if (model && (last_look < 0 || now - last_look >= SNAPSHOT_EVERY)) {
 			long alive = 0, threads = 0;
@@ -710,10 +710,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			bool running = false;
 
 			last_look = now;
-			dash_model_refresh(&m, now - start);
+			pl_model_refresh(&m, now - start);
 			for (size_t i = 0; i < m.nprocs; i++) {
-				struct dash_proc *p = &m.procs[i];
-				struct dash_proc *parent;
+				struct pl_model_proc *p = &m.procs[i];
+				struct pl_model_proc *parent;
 
 				add_pid(obs, p->pid);
 				if (p->gone_at >= 0)
@@ -723,7 +723,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					obs->max_depth = p->depth + 1;
 				if (p->state == 'Z') {
 					double unreaped = (now - start) - p->zombie_since;
-					parent = dash_model_find(&m, p->ppid);
+					parent = pl_model_find(&m, p->ppid);
 					if (p->zombie_since >= 0 && parent != NULL && parent->gone_at < 0 &&
 					    parent->state != 'Z' && unreaped > obs->zombie_worst) {
 						obs->zombie_worst = unreaped;
@@ -741,7 +741,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				if (opts->check_fds && p->pid != root && obs->bad_fds < 16 &&
 				    p->first_ppid != 0) {
 					/* After exec (its name is no longer its parent's). */
-					parent = dash_model_find(&m, p->first_ppid);
+					parent = pl_model_find(&m, p->first_ppid);
 					if (parent == NULL || strcmp(parent->comm, p->comm) != 0)
 						look_at_fds(opts, p, obs);
 				}
@@ -751,7 +751,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			pid_t kids[64];
 			int nk = pl_procfs_children(getpid(), kids, 64);
 			for (int i = 0; i < nk && i < 64; i++)
-				if (kids[i] != root && dash_model_find(&m, kids[i]) == NULL) {
+				if (kids[i] != root && pl_model_find(&m, kids[i]) == NULL) {
 					struct pl_proc p;
 					if (pl_procfs_read(kids[i], &p) == 0 && p.state != 'Z') {
 						alive++;
@@ -781,7 +781,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			/* The main process is gone: what still runs is an orphan. */
 			if (root_end >= 0 && now - root_end >= ORPHAN_GRACE) {
 				for (size_t i = 0; i < m.nprocs; i++) {
-					struct dash_proc *p = &m.procs[i];
+					struct pl_model_proc *p = &m.procs[i];
 					if (p->gone_at < 0 && p->state != 'Z' && p->pid != root) {
 						char cmd[256];
 						command_line(p->pid, p->comm, cmd, sizeof(cmd));
@@ -791,7 +791,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					}
 				}
 				for (int i = 0; i < nk && i < 64; i++)
-					if (kids[i] != root && dash_model_find(&m, kids[i]) == NULL) {
+					if (kids[i] != root && pl_model_find(&m, kids[i]) == NULL) {
 						char cmd[256];
 						command_line(kids[i], "?", cmd, sizeof(cmd));
 						obs->orphans++;
@@ -832,7 +832,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	           (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
 	           (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
 	if (model)
-		dash_model_free(&m);
+		pl_model_free(&m);
 
 	/* What it left behind. */
 	if (obs->isolated) {
