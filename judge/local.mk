@@ -25,7 +25,12 @@ JUDGE_CASES = \
 	tests/judge/grandchild.c \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
-	tests/judge/strayfd.c
+	tests/judge/strayfd.c \
+	tests/judge/tellpid.c
 TESTS += tests/judge.sh
+# reuse-pid: gives the PID of a reaped process to a stranger, to see that
+# the judge's clean-up leaves the stranger alone.
+check_PROGRAMS += tests/reuse-pid
+tests_reuse_pid_SOURCES = tests/reuse-pid.c
 dist_check_SCRIPTS += tests/judge.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec

@@ -570,8 +570,16 @@ describe_stuck(const struct pl_model *m, char *buf)
 
 /* Kill everything the run started. Each of our children is killed with
  * its process group; a killed process's children then become ours (we are
- * their subreaper), and the next round gets them. Our unreaped children's
- * PIDs cannot be reused, so kill(2) is safe on them. */
+ * their subreaper), and the next round gets them.
+ *
+ * Every signal here goes to our own unreaped child, or to the group that
+ * such a child leads, so kill(2) is safe and no pidfd is needed: the
+ * kernel gives a PID to nobody else until its process has been reaped,
+ * and a group's ID is its leader's PID. Nothing else is reaped between
+ * listing our children and signalling them: the reaping is ours, below.
+ * ROOT_GROUP is the main process's group, given only while the main
+ * process is unreaped (else 0): once reaped, its number may belong to a
+ * stranger's new group, and its old group's members come to us anyway. */
 static void
 kill_everything(pid_t root_group)
 {
@@ -663,7 +671,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		obs->isolated = ipc_ns != -1 && mnt_ns != -1;
 	}
 	if (write(go[1], "g", 1) != 1)
-		kill(root, SIGKILL);
+		kill(root, SIGKILL); /* not reaped yet: surely ours */
 	close(go[1]);
 	go[1] = -1;
 	/* EOF: exec worked. An int: it did not, and this is why. */
@@ -816,7 +824,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		obs->wall = pl_measure_now() - start;
 	if (obs->started && obs->max_processes == 0)
 		obs->max_processes = obs->max_threads = obs->max_depth = 1; /* ended before a look */
-	kill_everything(root);
+	kill_everything(obs->ended ? 0 : root);
 	if (!obs->ended) {
 		/* kill_everything reaped it; its status is lost to us, and it did
 		 * not end by itself: it was stopped. */
@@ -931,6 +939,7 @@ judge_shell(const char *line, const char *dir, double seconds, char **output, bo
 		}
 		if (pl_measure_now() > deadline) {
 			*timed_out = true;
+			/* Its session's group: it leads it, and is not reaped yet. */
 			kill(-pid, SIGKILL);
 			while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
 				;
