@@ -1,6 +1,7 @@
 /* pl_model.h - the model of a tree of processes: what each is doing,
  * read from /proc (or from a fake /proc tree, in the unit tests). The
- * dashboard draws it and the judge grades it.
+ * dashboard draws it and the judge grades it; an exercise can use it to
+ * see what a student's program does.
  *
  * It knows nothing of the screen. Each pl_model_refresh() takes one
  * snapshot and updates
@@ -15,6 +16,43 @@
  *  - the file LOCKS of /proc/locks, waiters included;
  *  - what demos wrote on the status board (pl_board.h);
  *  - the WAIT-FOR graph (pl_waitfor.h) and its cycles: deadlocks.
+ *
+ * The answers are plain fields: m.procs[0 .. m.nprocs) is every process
+ * on the books, in no order (m.order[0 .. m.norder) indexes them in tree
+ * order, and p->depth is each one's depth there); a process that has
+ * left /proc has gone_at >= 0. Times are in the caller's clock, the NOW
+ * given to each refresh, so a zombie has been unreaped for
+ * m.now - p->zombie_since seconds, to within one refresh (it is timed
+ * from the first snapshot that saw it). For example, to watch PID and
+ * report its zombies until the whole tree has gone (tests/pkgconfig.sh
+ * builds and runs this very text):
+ *
+ *     struct pl_model m;
+ *     unsigned long long start;
+ *
+ *     if (pl_procfs_start(pid, &start) == -1 || pl_model_init(&m, "/proc", pid) == -1)
+ *             return 1;          // no such process, or no memory
+ *     m.root_start = start;      // so that a later owner of PID is not taken for it
+ *     m.ipc = false;             // the tree is all this needs
+ *     do {
+ *             if (pl_model_refresh(&m, pl_measure_now()) == -1)
+ *                     break;
+ *             for (size_t i = 0; i < m.nprocs; i++) {
+ *                     const struct pl_model_proc *p = &m.procs[i];
+ *                     if (p->state == 'Z' && p->gone_at < 0)
+ *                             printf("%ld (%s): unreaped by %ld for %.1f s\n", (long)p->pid,
+ *                                    p->comm, (long)p->ppid, m.now - p->zombie_since);
+ *             }
+ *             sleep(1);
+ *     } while (pl_model_alive(&m) > 0);
+ *     pl_model_free(&m);
+ *
+ * The process need not be a child of the caller. A caller that reaps the
+ * root itself says so with pl_model_root_reaped(), so that its exit status
+ * shows. m.threads = true also reads each process's threads. Reading
+ * other users' processes needs privileges: without them, their fd tables
+ * and maps (and so some edges) are missing.
+ * Like the rest of the library, it never prints and never exits.
  * The dashboard's text.c prints a model as text; its view.c draws it.
  */
 #ifndef PL_MODEL_H
