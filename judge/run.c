@@ -25,8 +25,8 @@
 #include <grp.h>
 #include <pwd.h>
 
-#include "model.h"
 #include "pl_measure.h"
+#include "pl_model.h"
 #include "pl_procfs.h"
 #include "pl_waitfor.h"
 #include "run.h"
@@ -467,7 +467,7 @@ has_pid(const pid_t *pids, size_t n, pid_t pid)
 
 /* Descriptors of PID beyond those allowed, noted once per process. */
 static void
-look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct judge_obs *obs)
+look_at_fds(const struct judge_run_opts *o, const struct pl_model_proc *p, struct judge_obs *obs)
 {
 	char path[64];
 	DIR *d;
@@ -544,11 +544,11 @@ add_pid(struct judge_obs *obs, pid_t pid)
 
 /* Every task's state and wait channel, and the cycles: why it is stuck. */
 static void
-describe_stuck(const struct dash_model *m, char *buf)
+describe_stuck(const struct pl_model *m, char *buf)
 {
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct dash_proc *p = &m->procs[i];
+		const struct pl_model_proc *p = &m->procs[i];
 
 		if (p->gone_at >= 0 || p->state == 'Z')
 			continue;
@@ -570,8 +570,16 @@ describe_stuck(const struct dash_model *m, char *buf)
 
 /* Kill everything the run started. Each of our children is killed with
  * its process group; a killed process's children then become ours (we are
- * their subreaper), and the next round gets them. Our unreaped children's
- * PIDs cannot be reused, so kill(2) is safe on them. */
+ * their subreaper), and the next round gets them.
+ *
+ * Every signal here goes to our own unreaped child, or to the group that
+ * such a child leads, so kill(2) is safe and no pidfd is needed: the
+ * kernel gives a PID to nobody else until its process has been reaped,
+ * and a group's ID is its leader's PID. Nothing else is reaped between
+ * listing our children and signalling them: the reaping is ours, below.
+ * ROOT_GROUP is the main process's group, given only while the main
+ * process is unreaped (else 0): once reaped, its number may belong to a
+ * stranger's new group, and its old group's members come to us anyway. */
 static void
 kill_everything(pid_t root_group)
 {
@@ -604,7 +612,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2] = { -1, -1 }, go[2] = { -1, -1 };
 	int ipc_ns = -1, mnt_ns = -1, exec_errno = 0;
 	struct world before = { 0 }, after = { 0 };
-	struct dash_model m;
+	struct pl_model m;
 	struct rusage r0, r1;
 	bool out_open = true, err_open = true, model = false;
 	double start, last_progress, root_end = -1, last_look = -1;
@@ -663,7 +671,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		obs->isolated = ipc_ns != -1 && mnt_ns != -1;
 	}
 	if (write(go[1], "g", 1) != 1)
-		kill(root, SIGKILL);
+		kill(root, SIGKILL); /* not reaped yet: surely ours */
 	close(go[1]);
 	go[1] = -1;
 	/* EOF: exec worked. An int: it did not, and this is why. */
@@ -674,7 +682,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	close(status[0]);
 	status[0] = -1;
 
-	if (dash_model_init(&m, "/proc", root) == 0) {
+	if (pl_model_init(&m, "/proc", root) == 0) {
 		model = true;
 		m.threads = true;
 		m.ipc = true;
@@ -698,7 +706,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		 * zombie that comes back was never reaped by its parent: its
 		 * parent exited first and left it. */
 		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
-			struct dash_proc *left = model ? dash_model_find(&m, pid) : NULL;
+			struct pl_model_proc *left = model ? pl_model_find(&m, pid) : NULL;
 
 			if (pid != root && left != NULL && left->state == 'Z' &&
 			    left->ppid != getpid()) {
@@ -712,7 +720,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				root_end = now;
 				obs->wall = now - start;
 				if (model)
-					dash_model_root_reaped(&m, wstatus);
+					pl_model_root_reaped(&m, wstatus);
 			}
 		}
 		if (model && (last_look < 0 || now - last_look >= SNAPSHOT_EVERY)) {
@@ -721,10 +729,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			bool running = false;
 
 			last_look = now;
-			dash_model_refresh(&m, now - start);
+			pl_model_refresh(&m, now - start);
 			for (size_t i = 0; i < m.nprocs; i++) {
-				struct dash_proc *p = &m.procs[i];
-				struct dash_proc *parent;
+				struct pl_model_proc *p = &m.procs[i];
+				struct pl_model_proc *parent;
 
 				add_pid(obs, p->pid);
 				if (p->gone_at >= 0)
@@ -734,7 +742,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					obs->max_depth = p->depth + 1;
 				if (p->state == 'Z') {
 					double unreaped = (now - start) - p->zombie_since;
-					parent = dash_model_find(&m, p->ppid);
+					parent = pl_model_find(&m, p->ppid);
 					if (p->zombie_since >= 0 && parent != NULL && parent->gone_at < 0 &&
 					    parent->state != 'Z' && unreaped > obs->zombie_worst) {
 						obs->zombie_worst = unreaped;
@@ -752,7 +760,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				if (opts->check_fds && p->pid != root && obs->bad_fds < 16 &&
 				    p->first_ppid != 0) {
 					/* After exec (its name is no longer its parent's). */
-					parent = dash_model_find(&m, p->first_ppid);
+					parent = pl_model_find(&m, p->first_ppid);
 					if (parent == NULL || strcmp(parent->comm, p->comm) != 0)
 						look_at_fds(opts, p, obs);
 				}
@@ -762,7 +770,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			pid_t kids[64];
 			int nk = pl_procfs_children(getpid(), kids, 64);
 			for (int i = 0; i < nk && i < 64; i++)
-				if (kids[i] != root && dash_model_find(&m, kids[i]) == NULL) {
+				if (kids[i] != root && pl_model_find(&m, kids[i]) == NULL) {
 					struct pl_proc p;
 					if (pl_procfs_read(kids[i], &p) == 0 && p.state != 'Z') {
 						alive++;
@@ -792,7 +800,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			/* The main process is gone: what still runs is an orphan. */
 			if (root_end >= 0 && now - root_end >= ORPHAN_GRACE) {
 				for (size_t i = 0; i < m.nprocs; i++) {
-					struct dash_proc *p = &m.procs[i];
+					struct pl_model_proc *p = &m.procs[i];
 					if (p->gone_at < 0 && p->state != 'Z' && p->pid != root) {
 						char cmd[256];
 						command_line(p->pid, p->comm, cmd, sizeof(cmd));
@@ -802,7 +810,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					}
 				}
 				for (int i = 0; i < nk && i < 64; i++)
-					if (kids[i] != root && dash_model_find(&m, kids[i]) == NULL) {
+					if (kids[i] != root && pl_model_find(&m, kids[i]) == NULL) {
 						char cmd[256];
 						command_line(kids[i], "?", cmd, sizeof(cmd));
 						obs->orphans++;
@@ -827,7 +835,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		obs->wall = pl_measure_now() - start;
 	if (obs->started && obs->max_processes == 0)
 		obs->max_processes = obs->max_threads = obs->max_depth = 1; /* ended before a look */
-	kill_everything(root);
+	kill_everything(obs->ended ? 0 : root);
 	if (!obs->ended) {
 		/* kill_everything reaped it; its status is lost to us, and it did
 		 * not end by itself: it was stopped. */
@@ -843,7 +851,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	           (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
 	           (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
 	if (model)
-		dash_model_free(&m);
+		pl_model_free(&m);
 
 	/* What it left behind. */
 	if (obs->isolated) {
@@ -942,6 +950,7 @@ judge_shell(const char *line, const char *dir, double seconds, char **output, bo
 		}
 		if (pl_measure_now() > deadline) {
 			*timed_out = true;
+			/* Its session's group: it leads it, and is not reaped yet. */
 			kill(-pid, SIGKILL);
 			while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
 				;

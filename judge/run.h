@@ -6,8 +6,9 @@
  * user namespaces) also in its own IPC and mount namespaces, with a
  * /dev/shm and an mqueue file system of its own, so that what it leaves
  * there can be listed exactly and then goes away with it. Every few
- * milliseconds the dashboard's model (dashboard/model.h) takes a snapshot
- * of the tree; what matters to the checks is kept in a struct judge_obs.
+ * milliseconds the library's model (pl_model.h, the dashboard's too)
+ * takes a snapshot of the tree; what matters to the checks is kept in a
+ * struct judge_obs.
  */
 #ifndef JUDGE_RUN_H
 #define JUDGE_RUN_H

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 44
+plan 45
 bin="$top_builddir/proclab-judge"
 spec="$top_srcdir/tests/judge/all.spec"
 
@@ -84,6 +84,23 @@ check "a child never reaped, its parent gone first: named, though brief" fails z
 
 judge strayfd
 check "a child that execs with a pipe open: its fds named" fails fds "holds fd [34] -> pipe:"
+
+# The main process's PID, once the judge has reaped it, given to a stranger
+# that leads a process group of that number: the judge's clean-up must not
+# kill it (it signals only its own unreaped children, and their groups).
+mkdir -p "$WORK/tellpid" && cp "$top_srcdir/tests/judge/tellpid.c" "$WORK/tellpid/"
+mkfifo -m 600 "$WORK/pid.fifo"
+env JUDGE_TEST_FIFO="$WORK/pid.fifo" PROCLAB_TEST_TOKEN="$TOKEN" timeout 120 \
+	"$top_builddir/tests/reuse-pid" "$WORK/pid.fifo" "$bin" --json --spec "$spec" \
+	"$WORK/tellpid/tellpid.c" >"$WORK/tellpid.out" 2>"$WORK/tellpid.err"
+rc=$?
+if [ "$rc" -eq 77 ]; then
+	tap_count=$((tap_count + 1))
+	echo "ok $tap_count # SKIP cannot choose a PID here (clone3 set_tid needs root): $(tail -n 1 "$WORK/tellpid.err")"
+else
+	check "the main process's PID reused after it was reaped: its new owner is not signalled" \
+		eval '[ "$rc" -eq 0 ] || { diag "rc $rc"; sed "s/^/#   /" "$WORK/tellpid.err"; false; }'
+fi
 
 # --- output formats ---
 fmt=--tap judge ok
