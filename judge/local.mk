@@ -30,3 +30,7 @@ JUDGE_CASES = \
 TESTS += tests/judge.sh
 dist_check_SCRIPTS += tests/judge.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
+
+# What the judge costs: its own CPU while it watches, a lab's grading
+# time, many submissions (bench/judge.sh; not a test).
+EXTRA_DIST += bench/judge.sh
