@@ -32,5 +32,5 @@ dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 
 # What the judge costs: its own CPU while it watches, a lab's grading
-# time, many submissions (bench/judge.sh; not a test).
-EXTRA_DIST += bench/judge.sh
+# time, many submissions (bench/judge.sh, not a test; docs/judge-bench.md).
+EXTRA_DIST += bench/judge.sh docs/judge-bench.md
