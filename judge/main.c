@@ -577,7 +577,7 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 		int st;
 
 		expand(spec->build, program, line, sizeof(line));
-		st = judge_shell(line, dir, spec->build_timeout, &output, &timed_out);
+		st = judge_shell(line, dir, spec->build_timeout, &ro, &output, &timed_out);
 		if (st != 0) {
 			for (size_t i = 0; i < spec->nchecks; i++) {
 				v[i].failed_runs = 1;

@@ -925,7 +925,8 @@ judge_obs_free(struct judge_obs *obs)
 }
 
 int
-judge_shell(const char *line, const char *dir, double seconds, char **output, bool *timed_out)
+judge_shell(const char *line, const char *dir, double seconds, const struct judge_run_opts *as,
+            char **output, bool *timed_out)
 {
 	int fd[2], wstatus = -1;
 	char *buf = NULL;
@@ -948,6 +949,14 @@ judge_shell(const char *line, const char *dir, double seconds, char **output, bo
 		fcntl(fd[1], F_SETFL, 0);
 		if (chdir(dir) == -1 || dup2(fd[1], 1) == -1 || dup2(fd[1], 2) == -1)
 			_exit(126);
+		/* The build reads the student's files, and may run their
+		 * Makefile: as root it would show root's files through the
+		 * compiler's errors (#include "/etc/shadow"). */
+		if (as->as_user &&
+		    (setgroups(0, NULL) == -1 || setgid(as->gid) == -1 || setuid(as->uid) == -1)) {
+			dprintf(1, "cannot become user %ld: %s\n", (long)as->uid, strerror(errno));
+			_exit(126);
+		}
 		execl("/bin/sh", "sh", "-c", line, (char *)NULL);
 		_exit(127);
 	default:
