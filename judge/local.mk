@@ -27,8 +27,9 @@ JUDGE_CASES = \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
 	tests/judge/strayfd.c
-TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh
-dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh
+TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh
+dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh \
+	tests/judge-report.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 
 # What the judge costs: its own CPU while it watches, a lab's grading
