@@ -27,9 +27,10 @@ JUDGE_CASES = \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
 	tests/judge/strayfd.c
-TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh
+TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh \
+	tests/judge-spec.sh
 dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh \
-	tests/judge-report.sh
+	tests/judge-report.sh tests/judge-spec.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 
 # What the judge costs: its own CPU while it watches, a lab's grading
