@@ -26,11 +26,12 @@ JUDGE_CASES = \
 	tests/judge/grandchild.c \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
-	tests/judge/strayfd.c
+	tests/judge/strayfd.c \
+	tests/judge/cloexec.c
 TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh \
-	tests/judge-spec.sh
+	tests/judge-spec.sh tests/judge-fds.sh
 dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh \
-	tests/judge-report.sh tests/judge-spec.sh
+	tests/judge-report.sh tests/judge-spec.sh tests/judge-fds.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 
 # What the judge costs: its own CPU while it watches, a lab's grading

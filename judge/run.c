@@ -481,7 +481,8 @@ look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct ju
 	if ((d = opendir(path)) == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		char target[256];
+		char target[256], info[32];
+		unsigned long long flags;
 		ssize_t n;
 		int fd;
 
@@ -489,6 +490,13 @@ look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct ju
 			continue;
 		fd = atoi(e->d_name);
 		if (allowed(o, fd))
+			continue;
+		/* Close-on-exec (fdinfo's flags, proc(5)): it was not inherited
+		 * through exec, the program opened it since. The loader and
+		 * the C library open theirs so while a program starts, and a
+		 * look may fall just then. */
+		snprintf(info, sizeof(info), "fdinfo/%d", fd);
+		if (pl_procfs_number(p->pid, info, "flags", 8, &flags) == 0 && (flags & O_CLOEXEC))
 			continue;
 		n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
 		target[n > 0 ? n : 0] = '\0';
