@@ -930,7 +930,8 @@ main(int argc, char *argv[])
 				}
 			failed[d] = strdup(list[0] ? list : "-");
 		}
-		if (o.format == FMT_TEXT) {
+		/* Not with --autolab: Autolab takes the last line for the score. */
+		if (o.format == FMT_TEXT && !o.autolab) {
 			printf("\n%-32s %9s  %s\n", "submission", "score", "failed");
 			for (int d = 1; d < argc; d++)
 				printf("%-32s %4g/%-4g  %s\n", argv[d], scores[d], spec.points,

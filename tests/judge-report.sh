@@ -3,11 +3,12 @@
 # the compiler's messages, which quote their source) as evidence: in the
 # text and TAP reports no control byte of theirs reaches the terminal, so
 # a submission cannot clear the instructor's screen, retitle the window
-# or paint over a verdict. JSON keeps the bytes, escaped.
+# or paint over a verdict. JSON keeps the bytes, escaped. And Autolab's
+# score is the report's last line, even with a submission's folder given.
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 4
+plan 5
 bin="$top_builddir/proclab-judge"
 mkdir -p "$WORK/lab"
 cat >"$WORK/lab/prog.c" <<'C'
@@ -41,5 +42,12 @@ check "text: the evidence is there, without its control bytes" \
 check "TAP: the same" eval 'grep -q "^# .*forged \[ok\]" "$WORK/out--tap" && no_controls "$WORK/out--tap"'
 check "JSON: the bytes kept, escaped" eval \
 	'$JQ -r "select(.event == \"check\") | .evidence" "$WORK/out--json" | grep -q "$(printf "\033")\[2J"'
+mkdir -p "$WORK/sub"
+cp "$WORK/lab/prog.c" "$WORK/sub/"
+env PROCLAB_TEST_TOKEN="$TOKEN" timeout 60 "$bin" --autolab "$WORK/lab" "$WORK/sub" \
+	>"$WORK/autolab" 2>&1
+check "--autolab LAB DIR: the last line is the score JSON" eval \
+	'tail -n 1 "$WORK/autolab" | $JQ -e ".scores.stdout == 0" >/dev/null 2>&1 ||
+	{ tail -n 3 "$WORK/autolab" | sed "s/^/#   /"; false; }'
 check "after the runs: nothing left" poll 5 nothing_left
 finish
