@@ -37,3 +37,6 @@ EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 # What the judge costs: its own CPU while it watches, a lab's grading
 # time, many submissions (bench/judge.sh, not a test; docs/judge-bench.md).
 EXTRA_DIST += bench/judge.sh docs/judge-bench.md
+
+# For instructors: writing a lab, grading, adding a demo, exercises.
+EXTRA_DIST += docs/instructors.md
