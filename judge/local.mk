@@ -28,14 +28,17 @@ JUDGE_CASES = \
 	tests/judge/unreaped.c \
 	tests/judge/whoami.c \
 	tests/judge/strayfd.c \
-	tests/judge/tellpid.c
-TESTS += tests/judge.sh
+	tests/judge/tellpid.c \
+	tests/judge/cloexec.c
+TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh \
+	tests/judge-spec.sh tests/judge-fds.sh
+dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh \
+	tests/judge-report.sh tests/judge-spec.sh tests/judge-fds.sh
+EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 # reuse-pid: gives the PID of a reaped process to a stranger, to see that
 # the judge's clean-up leaves the stranger alone.
 check_PROGRAMS += tests/reuse-pid
 tests_reuse_pid_SOURCES = tests/reuse-pid.c
-dist_check_SCRIPTS += tests/judge.sh
-EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 
 # The spec reader's unit tests: what it takes, and each error's line and key.
 check_PROGRAMS += tests/check_spec
@@ -44,3 +47,10 @@ tests_check_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/judge
 tests_check_spec_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 tests_check_spec_LDADD = $(TEST_LDADD) $(INIH_LIBS)
 TESTS += tests/check_spec
+
+# What the judge costs: its own CPU while it watches, a lab's grading
+# time, many submissions (bench/judge.sh, not a test; docs/judge-bench.md).
+EXTRA_DIST += bench/judge.sh docs/judge-bench.md
+
+# For instructors: writing a lab, grading, adding a demo, exercises.
+EXTRA_DIST += docs/instructors.md

@@ -32,6 +32,7 @@
 #include "pl_child.h"
 #include "pl_json.h"
 #include "pl_parse.h"
+#include "pl_text.h"
 #include "run.h"
 #include "spec.h"
 
@@ -581,7 +582,7 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 		int st;
 
 		expand(spec->build, program, line, sizeof(line));
-		st = judge_shell(line, dir, spec->build_timeout, &output, &timed_out);
+		st = judge_shell(line, dir, spec->build_timeout, &ro, &output, &timed_out);
 		if (st != 0) {
 			for (size_t i = 0; i < spec->nchecks; i++) {
 				v[i].failed_runs = 1;
@@ -702,6 +703,31 @@ json_string(FILE *f, const char *s)
 		fputs("\"\"", f);
 }
 
+/* Print EVIDENCE a line at a time, the first after FIRST and the others
+ * after REST. Evidence quotes the student's output and the compiler's
+ * messages: each line is cleaned (pl_text.h) before it reaches a
+ * terminal, so that no escape sequence of a submission drives it. */
+static void
+print_evidence(const char *evidence, const char *first, const char *rest)
+{
+	char line[JUDGE_NOTE], clean[JUDGE_NOTE];
+	const char *p = evidence, *prefix = first;
+
+	do {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (n >= sizeof(line))
+			n = sizeof(line) - 1;
+		memcpy(line, p, n);
+		line[n] = '\0';
+		pl_text_clean(clean, sizeof(clean), line, true);
+		printf("%s%s\n", prefix, clean);
+		prefix = rest;
+		p = nl ? nl + 1 : NULL;
+	} while (p != NULL && *p != '\0');
+}
+
 static void
 report(const struct judge_spec *spec, const struct options *o, const char *dir,
        const struct verdict *v, double score)
@@ -725,22 +751,12 @@ report(const struct judge_spec *spec, const struct options *o, const char *dir,
 			printf("[%s] %s (%g/%g): ", ok ? "ok" : "FAIL", x->check->label, x->score,
 			       x->check->points);
 			/* Evidence over several lines is indented under the check. */
-			for (const char *p = x->evidence; *p != '\0'; p++) {
-				putchar(*p);
-				if (*p == '\n' && p[1] != '\0')
-					fputs("       ", stdout);
-			}
-			if (x->evidence[0] == '\0' || x->evidence[strlen(x->evidence) - 1] != '\n')
-				putchar('\n');
+			print_evidence(x->evidence, "", "       ");
 			break;
 		case FMT_TAP:
 			printf("%s %zu - %s\n", ok ? "ok" : "not ok", i + 1, x->check->label);
-			for (const char *p = x->evidence; *p != '\0';) {
-				const char *nl = strchr(p, '\n');
-				int n = nl ? (int)(nl - p) : (int)strlen(p);
-				printf("# %.*s\n", n, p);
-				p += n + (nl != NULL);
-			}
+			if (x->evidence[0] != '\0')
+				print_evidence(x->evidence, "# ", "# ");
 			break;
 		case FMT_JSON:
 			printf("{\"event\":\"check\",\"lab\":");
@@ -918,7 +934,8 @@ main(int argc, char *argv[])
 				}
 			failed[d] = strdup(list[0] ? list : "-");
 		}
-		if (o.format == FMT_TEXT) {
+		/* Not with --autolab: Autolab takes the last line for the score. */
+		if (o.format == FMT_TEXT && !o.autolab) {
 			printf("\n%-32s %9s  %s\n", "submission", "score", "failed");
 			for (int d = 1; d < argc; d++)
 				printf("%-32s %4g/%-4g  %s\n", argv[d], scores[d], spec.points,

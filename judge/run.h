@@ -83,9 +83,10 @@ void judge_obs_free(struct judge_obs *obs);
 int judge_become_subreaper(void);
 
 /* Run a shell command LINE in DIR for at most SECONDS, its output (both
- * streams, at most 64 KiB) into a malloc'ed *OUTPUT. Returns its wait
- * status, or -1 with errno; *TIMED_OUT says it was stopped. */
-int judge_shell(const char *line, const char *dir, double seconds, char **output,
-                bool *timed_out);
+ * streams, at most 64 KiB) into a malloc'ed *OUTPUT; as the user of AS
+ * if AS->as_user. Returns its wait status, or -1 with errno; *TIMED_OUT
+ * says it was stopped. */
+int judge_shell(const char *line, const char *dir, double seconds,
+                const struct judge_run_opts *as, char **output, bool *timed_out);
 
 #endif /* JUDGE_RUN_H */

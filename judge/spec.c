@@ -270,6 +270,15 @@ next_line(char *str, int num, void *stream)
 			head[--len] = '\0';
 		char *start = head + strspn(head, " \t");
 		begin_section(r, start);
+	} else if (str[0] != '#' && str[0] != ';') {
+		/* A comment after a value, "wall = 10   # seconds": inih
+		 * knows only ';' there, and would keep the rest as the value. */
+		for (char *hash = strchr(str, '#'); hash != NULL; hash = strchr(hash + 1, '#'))
+			if (hash[-1] == ' ' || hash[-1] == '\t') {
+				hash[0] = '\n';
+				hash[1] = '\0';
+				break;
+			}
 	}
 	return str;
 }
