@@ -172,9 +172,10 @@ check "a build that hangs: stopped at its timeout" \
 
 # --- --user: as root, the student's code runs as someone else ---
 if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
-	# A folder nobody can read: $WORK is root's alone.
+	# A folder of its own: $WORK is root's alone.
 	udir=$(mktemp -d "${TMPDIR:-/tmp}/proclab-judge-user.XXXXXX")
 	chmod 755 "$udir"
+	chown nobody "$udir" # the build runs as nobody too, and writes there
 	cp "$top_srcdir/tests/judge/whoami.c" "$udir/"
 	printf '[lab]\nbuild = ${CC:-cc} -o whoami whoami.c\nrun = ./whoami\n[check stdout]\nmatch = ^uid %s$\n' \
 		"$(id -u nobody)" >"$udir/lab.spec"
