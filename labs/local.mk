@@ -47,7 +47,15 @@ nobase_dist_pkgdata_DATA = \
 	labs/06-bank/bank.c \
 	labs/06-bank/instructor/VERDICTS \
 	labs/06-bank/instructor/solution.c \
-	labs/06-bank/instructor/wrong-no-locks.c
+	labs/06-bank/instructor/wrong-no-locks.c \
+	labs/07-pool/README.md \
+	labs/07-pool/lab.spec \
+	labs/07-pool/pool.c \
+	labs/07-pool/instructor/VERDICTS \
+	labs/07-pool/instructor/solution.c \
+	labs/07-pool/instructor/wrong-no-eof.c \
+	labs/07-pool/instructor/wrong-late-reap.c \
+	labs/07-pool/instructor/wrong-retry.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh
