@@ -55,7 +55,15 @@ nobase_dist_pkgdata_DATA = \
 	labs/07-pool/instructor/solution.c \
 	labs/07-pool/instructor/wrong-no-eof.c \
 	labs/07-pool/instructor/wrong-late-reap.c \
-	labs/07-pool/instructor/wrong-retry.c
+	labs/07-pool/instructor/wrong-retry.c \
+	labs/09-framing/README.md \
+	labs/09-framing/lab.spec \
+	labs/09-framing/framing.c \
+	labs/09-framing/instructor/VERDICTS \
+	labs/09-framing/instructor/solution.c \
+	labs/09-framing/instructor/wrong-short-read.c \
+	labs/09-framing/instructor/wrong-short-write.c \
+	labs/09-framing/instructor/wrong-u16-length.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh
