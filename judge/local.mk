@@ -26,7 +26,8 @@ JUDGE_CASES = \
 	tests/judge/grandchild.c \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
-	tests/judge/strayfd.c
+	tests/judge/strayfd.c \
+	tests/judge/spinners.c
 TESTS += tests/judge.sh
 dist_check_SCRIPTS += tests/judge.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec

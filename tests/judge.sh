@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 41
+plan 44
 bin="$top_builddir/proclab-judge"
 spec="$top_srcdir/tests/judge/all.spec"
 
@@ -82,6 +82,23 @@ check "a zombie for a second: named, with how long" fails zombies "stayed a zomb
 judge strayfd
 check "a child that execs with a pipe open: its fds named" fails fds "holds fd [34] -> pipe:"
 
+# --- parallel: tasks running or waiting for a CPU at once, whatever the load ---
+parallel() {
+	mkdir -p "$WORK/par"
+	cp "$top_srcdir/tests/judge/spinners.c" "$WORK/par/"
+	printf '[lab]\nbuild = ${CC:-cc} -o prog spinners.c\nrun = ./prog %s\n[limits]\nwall = 30\n[check parallel]\nworkers = 2\nmin_runnable = 1.5\n' \
+		"$1" >"$WORK/par/lab.spec"
+	out="$WORK/par-$1.out"
+	env PROCLAB_TEST_TOKEN="$TOKEN" timeout 120 "$bin" --json "$WORK/par" >"$out" 2>"$WORK/par-$1.err"
+	rc=$?
+}
+parallel together
+check "two processes that burn CPU at once: parallel holds" \
+	eval '[ "$rc" -eq 0 ] && holds parallel && evidence parallel | grep -q "wanted 1.50"'
+parallel serial
+check "the same two, one after the other: parallel fails, at 1 task at once" \
+	eval '[ "$rc" -eq 1 ] && fails parallel "on average 1\.[0-2][0-9] of its tasks"'
+
 # --- output formats ---
 fmt=--tap judge ok
 check "--tap: a plan and one line a check" \
@@ -133,6 +150,9 @@ check "a spec with an unknown check: exit 2" \
 bad_spec '[lab]\nrun = ./prog\n[limits]\nwall = 0\n[check exit]\nstatus = 0\n'
 check "a spec with a value out of range: exit 2" \
 	eval '[ "$rc" -eq 2 ] && grep -q "bad.spec:4: key .wall.: .0. is not a number from 0.1" "$WORK/bad.err"'
+bad_spec '[lab]\nrun = ./prog\n[check parallel]\nworkers = 2\n'
+check "a parallel check with nothing to reach: exit 2" \
+	eval '[ "$rc" -eq 2 ] && grep -q "bad.spec:3: .check parallel. needs min_runnable" "$WORK/bad.err"'
 printf 'int main(void) { return x; }\n' >"$WORK/ok/broken.c"
 bad_spec '[lab]\nbuild = ${CC:-cc} -o broken broken.c\nrun = ./broken\n[check exit]\nstatus = 0\n'
 check "a build that fails: a verdict with the compiler's message" \
