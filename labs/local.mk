@@ -56,6 +56,14 @@ nobase_dist_pkgdata_DATA = \
 	labs/07-pool/instructor/wrong-no-eof.c \
 	labs/07-pool/instructor/wrong-late-reap.c \
 	labs/07-pool/instructor/wrong-retry.c \
+	labs/08-parallel/README.md \
+	labs/08-parallel/lab.spec \
+	labs/08-parallel/primes.c \
+	labs/08-parallel/instructor/VERDICTS \
+	labs/08-parallel/instructor/solution.c \
+	labs/08-parallel/instructor/wrong-serial.c \
+	labs/08-parallel/instructor/wrong-stride.c \
+	labs/08-parallel/instructor/wrong-exit-status.c \
 	labs/09-framing/README.md \
 	labs/09-framing/lab.spec \
 	labs/09-framing/framing.c \
