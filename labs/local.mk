@@ -71,7 +71,14 @@ nobase_dist_pkgdata_DATA = \
 	labs/09-framing/instructor/solution.c \
 	labs/09-framing/instructor/wrong-short-read.c \
 	labs/09-framing/instructor/wrong-short-write.c \
-	labs/09-framing/instructor/wrong-u16-length.c
+	labs/09-framing/instructor/wrong-u16-length.c \
+	labs/10-philosophers/README.md \
+	labs/10-philosophers/lab.spec \
+	labs/10-philosophers/dinner.c \
+	labs/10-philosophers/instructor/VERDICTS \
+	labs/10-philosophers/instructor/solution.c \
+	labs/10-philosophers/instructor/wrong-shared-files.c \
+	labs/10-philosophers/instructor/wrong-spin.c
 
 TESTS += tests/labs.sh
 dist_check_SCRIPTS += tests/labs.sh
