@@ -29,7 +29,8 @@ JUDGE_CASES = \
 	tests/judge/whoami.c \
 	tests/judge/strayfd.c \
 	tests/judge/tellpid.c \
-	tests/judge/cloexec.c
+	tests/judge/cloexec.c \
+	tests/judge/spinners.c
 TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh \
 	tests/judge-spec.sh tests/judge-fds.sh
 dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh \

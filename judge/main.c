@@ -554,7 +554,8 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 	const struct judge_check *zombies = find_check(spec, JUDGE_ZOMBIES);
 	struct judge_run_opts ro = { .dir = dir };
 	long runs = o->runs > 0 ? o->runs : spec->runs, pinned_failed = 0;
-	double *walls = calloc((size_t)runs, sizeof(double)), cpu_first = 0, score = 0;
+	double *walls = calloc((size_t)runs, sizeof(double)), cpu_first = 0, wall_first = 0, score = 0;
+	double *runnable = calloc((size_t)runs, sizeof(double));
 	char run_line[JUDGE_TEXT], why[JUDGE_NOTE];
 
 	for (size_t i = 0; i < spec->nchecks; i++) {
@@ -592,6 +593,7 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 			}
 			free(output);
 			free(walls);
+			free(runnable);
 			return 0;
 		}
 		free(output);
@@ -613,8 +615,11 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 			continue;
 		}
 		walls[r] = obs.wall;
-		if (r == 0)
+		runnable[r] = obs.runnable;
+		if (r == 0) {
 			cpu_first = obs.cpu;
+			wall_first = obs.wall;
+		}
 		for (size_t i = 0; i < spec->nchecks; i++) {
 			const struct judge_check *c = &spec->checks[i];
 			bool ok;
@@ -657,35 +662,61 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 			if (v[i].failed_runs <= c->fail_max)
 				v[i].failed_runs = 0;
 		} else if (c->kind == JUDGE_PARALLEL) {
-			struct judge_obs one;
-			char line[JUDGE_TEXT];
-			double median;
+			char *e = v[i].evidence;
+			size_t size = sizeof(v[i].evidence), n;
+			double at_once;
 
-			qsort(walls, (size_t)runs, sizeof(double), compare_doubles);
-			median = walls[runs / 2];
-			expand(c->one, program, line, sizeof(line));
-			ro.run = line;
-			ro.pin = false;
-			if (judge_run(spec, &ro, &one) == -1 || !one.ended || median <= 0) {
-				v[i].failed_runs = 1;
-				snprintf(v[i].evidence, sizeof(v[i].evidence),
-				         "the one-worker run (%s) did not end", line);
-			} else {
-				double speedup = one.wall / median;
-				v[i].failed_runs = speedup >= c->min_speedup ? 0 : 1;
-				snprintf(v[i].evidence, sizeof(v[i].evidence),
-				         "speedup %.2fx over one worker (%.2f s against %.2f s), wanted "
-				         "%.2fx; CPU %.2f s in %.2f s of wall time",
-				         speedup, median, one.wall, c->min_speedup, cpu_first, walls[0]);
+			/* Tasks running or waiting for a CPU at once: what the
+			 * program offers the CPUs. Unlike its speedup, other load
+			 * on the machine does not lower it. */
+			qsort(runnable, (size_t)runs, sizeof(double), compare_doubles);
+			at_once = runnable[runs / 2];
+			snprintf(e, size,
+			         "on average %.2f of its tasks were running or waiting for a CPU at once "
+			         "(%s%ld run%s)",
+			         at_once, runs > 1 ? "the median of " : "", runs, runs > 1 ? "s" : "");
+			if (c->min_runnable > 0) {
+				n = strlen(e);
+				snprintf(e + n, size - n, ", wanted %.2f", c->min_runnable);
+				if (at_once < c->min_runnable)
+					v[i].failed_runs = 1;
 			}
-			judge_obs_free(&one);
-			ro.run = run_line;
+			n = strlen(e);
+			snprintf(e + n, size - n, "; CPU %.2f s in %.2f s of wall time (run 1)", cpu_first,
+			         wall_first);
+			if (c->min_speedup > 0) {
+				struct judge_obs one;
+				char line[JUDGE_TEXT];
+				double median;
+
+				qsort(walls, (size_t)runs, sizeof(double), compare_doubles);
+				median = walls[runs / 2];
+				expand(c->one, program, line, sizeof(line));
+				ro.run = line;
+				ro.pin = false;
+				n = strlen(e);
+				if (judge_run(spec, &ro, &one) == -1 || !one.ended || median <= 0) {
+					v[i].failed_runs = 1;
+					snprintf(e + n, size - n, "; the one-worker run (%s) did not end", line);
+				} else {
+					double speedup = one.wall / median;
+					if (speedup < c->min_speedup)
+						v[i].failed_runs = 1;
+					snprintf(e + n, size - n,
+					         "; speedup %.2fx over one worker (%.2f s against %.2f s), "
+					         "wanted %.2fx",
+					         speedup, median, one.wall, c->min_speedup);
+				}
+				judge_obs_free(&one);
+				ro.run = run_line;
+			}
 		}
 		if (c->kind != JUDGE_RACES)
 			v[i].score = v[i].failed_runs == 0 ? c->points : 0;
 		score += v[i].score;
 	}
 	free(walls);
+	free(runnable);
 	return score;
 }
 

@@ -506,6 +506,19 @@ has_pid(const pid_t *pids, size_t n, pid_t pid)
 	return false;
 }
 
+/* How many of P's tasks are running or waiting for a CPU: state R. */
+static long
+runnable_tasks(const struct dash_proc *p)
+{
+	long n = 0;
+
+	if (p->nthreads == 0)
+		return p->state == 'R';
+	for (size_t t = 0; t < p->nthreads; t++)
+		n += p->threads[t].state == 'R';
+	return n;
+}
+
 /* Descriptors of PID beyond those allowed, noted once per process. */
 static void
 look_at_fds(const struct judge_run_opts *o, const struct pl_model_proc *p, struct judge_obs *obs)
@@ -824,7 +837,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			}
 		}
 		if (model && (last_look < 0 || now - last_look >= SNAPSHOT_EVERY)) {
-			long alive = 0, threads = 0;
+			long alive = 0, threads = 0, runnable = 0;
 			unsigned long long runtime = 0;
 			bool running = false;
 
@@ -856,6 +869,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				}
 				threads += p->tasks > 0 ? p->tasks : 1;
 				running |= p->state == 'R';
+				runnable += runnable_tasks(p);
 				runtime += runtime_of(p->pid);
 				if (opts->check_fds && p->pid != root && obs->bad_fds < 16 &&
 				    p->first_ppid != 0) {
@@ -877,6 +891,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 						add_pid(obs, kids[i]);
 					}
 				}
+			if (root_end < 0) {
+				obs->runnable += (double)runnable;
+				obs->runnable_looks++;
+			}
 			if (alive > obs->max_processes)
 				obs->max_processes = alive;
 			if (threads > obs->max_threads)
@@ -933,6 +951,8 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	}
 	if (!obs->ended)
 		obs->wall = pl_measure_now() - start;
+	if (obs->runnable_looks > 0)
+		obs->runnable /= (double)obs->runnable_looks;
 	if (obs->started && obs->max_processes == 0)
 		obs->max_processes = obs->max_threads = obs->max_depth = 1; /* ended before a look */
 	kill_everything(obs->ended ? 0 : root);

@@ -45,6 +45,11 @@ struct judge_obs {
 	bool stuck;           /* every task blocked with no progress for `after` */
 	char stuck_note[JUDGE_NOTE];
 	bool busy_at_end;     /* it ran out of wall time while running */
+	/* Its tasks running or waiting for a CPU (state R), on average over
+	 * the looks while the main process lived: the parallelism it offers,
+	 * which other load on the machine does not lower (parallel). */
+	double runnable;
+	long runnable_looks;
 	long bad_fds;
 	char fd_note[JUDGE_NOTE];
 	pid_t fd_pids[32]; /* the processes noted: each once */

@@ -92,6 +92,7 @@ static const struct key keys[] = {
 	{ "after", SEC_CHECK, K(JUDGE_STUCK), T_SECONDS, CHK(after), 0.1, 3600 },
 	{ "fail_max", SEC_CHECK, K(JUDGE_RACES), T_LONG, CHK(fail_max), 0, 1000 },
 	{ "workers", SEC_CHECK, K(JUDGE_PARALLEL), T_LONG, CHK(workers), 1, 1024 },
+	{ "min_runnable", SEC_CHECK, K(JUDGE_PARALLEL), T_SECONDS, CHK(min_runnable), 0.1, 1024 },
 	{ "min_speedup", SEC_CHECK, K(JUDGE_PARALLEL), T_SECONDS, CHK(min_speedup), 1, 1024 },
 	{ "one", SEC_CHECK, K(JUDGE_PARALLEL), T_STRING, CHK(one), 1, 0 },
 	{ "max_processes", SEC_CHECK, K(JUDGE_SHAPE), T_LONG, CHK(max_processes), 1, 100000 },
@@ -522,8 +523,9 @@ check_whole(struct reading *r)
 				fail(r, "also", "is another acceptable file: give file first");
 			break;
 		case JUDGE_PARALLEL:
-			if (c->min_speedup == 0 || c->one[0] == '\0')
-				fail(r, NULL, "[check parallel] needs min_speedup and one (the run line with one worker)");
+			if ((c->min_speedup == 0) != (c->one[0] == '\0') ||
+			    (c->min_speedup == 0 && c->min_runnable == 0))
+				fail(r, NULL, "[check parallel] needs min_runnable, or min_speedup and one (the run line with one worker), or both");
 			break;
 		default:
 			break;

@@ -58,6 +58,7 @@ struct judge_check {
 	long fail_max;
 	/* parallel */
 	long workers;
+	double min_runnable; /* tasks running or waiting for a CPU at once, on average */
 	double min_speedup;
 	char one[JUDGE_TEXT];
 	/* shape: -1 where not given */

@@ -47,7 +47,38 @@ nobase_dist_pkgdata_DATA = \
 	labs/06-bank/bank.c \
 	labs/06-bank/instructor/VERDICTS \
 	labs/06-bank/instructor/solution.c \
-	labs/06-bank/instructor/wrong-no-locks.c
+	labs/06-bank/instructor/wrong-no-locks.c \
+	labs/07-pool/README.md \
+	labs/07-pool/lab.spec \
+	labs/07-pool/pool.c \
+	labs/07-pool/instructor/VERDICTS \
+	labs/07-pool/instructor/solution.c \
+	labs/07-pool/instructor/wrong-no-eof.c \
+	labs/07-pool/instructor/wrong-late-reap.c \
+	labs/07-pool/instructor/wrong-retry.c \
+	labs/08-parallel/README.md \
+	labs/08-parallel/lab.spec \
+	labs/08-parallel/primes.c \
+	labs/08-parallel/instructor/VERDICTS \
+	labs/08-parallel/instructor/solution.c \
+	labs/08-parallel/instructor/wrong-serial.c \
+	labs/08-parallel/instructor/wrong-stride.c \
+	labs/08-parallel/instructor/wrong-exit-status.c \
+	labs/09-framing/README.md \
+	labs/09-framing/lab.spec \
+	labs/09-framing/framing.c \
+	labs/09-framing/instructor/VERDICTS \
+	labs/09-framing/instructor/solution.c \
+	labs/09-framing/instructor/wrong-short-read.c \
+	labs/09-framing/instructor/wrong-short-write.c \
+	labs/09-framing/instructor/wrong-u16-length.c \
+	labs/10-philosophers/README.md \
+	labs/10-philosophers/lab.spec \
+	labs/10-philosophers/dinner.c \
+	labs/10-philosophers/instructor/VERDICTS \
+	labs/10-philosophers/instructor/solution.c \
+	labs/10-philosophers/instructor/wrong-shared-files.c \
+	labs/10-philosophers/instructor/wrong-spin.c
 
 # Each lab is a test of its own: tests/labs.sh grades every version in
 # its instructor/VERDICTS and compares.

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 45
+plan 48
 bin="$top_builddir/proclab-judge"
 spec="$top_srcdir/tests/judge/all.spec"
 
@@ -108,6 +108,23 @@ else
 		eval '[ "$rc" -eq 0 ] || { diag "rc $rc"; sed "s/^/#   /" "$WORK/tellpid.err"; false; }'
 fi
 
+# --- parallel: tasks running or waiting for a CPU at once, whatever the load ---
+parallel() {
+	mkdir -p "$WORK/par"
+	cp "$top_srcdir/tests/judge/spinners.c" "$WORK/par/"
+	printf '[lab]\nbuild = ${CC:-cc} -o prog spinners.c\nrun = ./prog %s\n[limits]\nwall = 30\n[check parallel]\nworkers = 2\nmin_runnable = 1.5\n' \
+		"$1" >"$WORK/par/lab.spec"
+	out="$WORK/par-$1.out"
+	env PROCLAB_TEST_TOKEN="$TOKEN" timeout 120 "$bin" --json "$WORK/par" >"$out" 2>"$WORK/par-$1.err"
+	rc=$?
+}
+parallel together
+check "two processes that burn CPU at once: parallel holds" \
+	eval '[ "$rc" -eq 0 ] && holds parallel && evidence parallel | grep -q "wanted 1.50"'
+parallel serial
+check "the same two, one after the other: parallel fails, at 1 task at once" \
+	eval '[ "$rc" -eq 1 ] && fails parallel "on average 1\.[0-2][0-9] of its tasks"'
+
 # --- output formats ---
 fmt=--tap judge ok
 check "--tap: a plan and one line a check" \
@@ -159,6 +176,9 @@ check "a spec with an unknown check: exit 2" \
 bad_spec '[lab]\nrun = ./prog\n[limits]\nwall = 0\n[check exit]\nstatus = 0\n'
 check "a spec with a value out of range: exit 2" \
 	eval '[ "$rc" -eq 2 ] && grep -q "bad.spec:4: key .wall.: .0. is not a number from 0.1" "$WORK/bad.err"'
+bad_spec '[lab]\nrun = ./prog\n[check parallel]\nworkers = 2\n'
+check "a parallel check with nothing to reach: exit 2" \
+	eval '[ "$rc" -eq 2 ] && grep -q "bad.spec:3: .check parallel. needs min_runnable" "$WORK/bad.err"'
 printf 'int main(void) { return x; }\n' >"$WORK/ok/broken.c"
 bad_spec '[lab]\nbuild = ${CC:-cc} -o broken broken.c\nrun = ./broken\n[check exit]\nstatus = 0\n'
 check "a build that fails: a verdict with the compiler's message" \
