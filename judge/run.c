@@ -508,7 +508,7 @@ has_pid(const pid_t *pids, size_t n, pid_t pid)
 
 /* How many of P's tasks are running or waiting for a CPU: state R. */
 static long
-runnable_tasks(const struct dash_proc *p)
+runnable_tasks(const struct pl_model_proc *p)
 {
 	long n = 0;
 

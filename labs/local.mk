@@ -88,6 +88,10 @@ LAB_SPECS = \
 	labs/03-subreaper/lab.spec \
 	labs/04-counter/lab.spec \
 	labs/05-buffer/lab.spec \
-	labs/06-bank/lab.spec
+	labs/06-bank/lab.spec \
+	labs/07-pool/lab.spec \
+	labs/08-parallel/lab.spec \
+	labs/09-framing/lab.spec \
+	labs/10-philosophers/lab.spec
 TESTS += $(LAB_SPECS)
 dist_check_SCRIPTS += tests/labs.sh
