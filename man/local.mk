@@ -25,3 +25,53 @@ dist_man1_MANS = \
 	man/proclab-pool.1 \
 	man/proclab-multitask.1 \
 	man/proclab-fork-threads.1
+
+dist_man3_MANS = \
+	man/libproclab.3 \
+	man/pl_parse.3 \
+	man/pl_opts.3 \
+	man/pl_json.3 \
+	man/pl_narrate.3 \
+	man/pl_procfs.3 \
+	man/pl_pidfd.3 \
+	man/pl_child.3 \
+	man/pl_cleanup.3 \
+	man/pl_demo.3 \
+	man/pl_io.3 \
+	man/pl_name.3 \
+	man/pl_measure.3 \
+	man/pl_board.3 \
+	man/pl_waitfor.3 \
+	man/pl_lock.3 \
+	man/pl_maps.3 \
+	man/pl_sockdiag.3 \
+	man/pl_text.3
+
+# `man 3 pl_fork` opens pl_child(3): every name in the NAME section of a
+# section 3 page gets a link to that page, as OpenBSD's MLINKS do. The
+# names are read from the pages themselves, so a function added to a
+# page's NAME gets its link with no list to keep in step.
+MAN3_LINK_NAMES = $(SED) -n '/^\.Sh NAME/,/^\.Nd/s/^\.Nm \([A-Za-z0-9_]*\).*/\1/p'
+
+install-man3-links:
+	@for page in $(dist_man3_MANS); do \
+	  base=`basename $$page`; \
+	  for name in `$(MAN3_LINK_NAMES) $(srcdir)/$$page`; do \
+	    test "$$name.3" = "$$base" && continue; \
+	    echo " ln -sf $$base '$(DESTDIR)$(man3dir)/$$name.3'"; \
+	    $(LN_S) -f "$$base" "$(DESTDIR)$(man3dir)/$$name.3" || exit 1; \
+	  done; \
+	done
+
+uninstall-man3-links:
+	@for page in $(dist_man3_MANS); do \
+	  base=`basename $$page`; \
+	  for name in `$(MAN3_LINK_NAMES) $(srcdir)/$$page`; do \
+	    test "$$name.3" = "$$base" && continue; \
+	    rm -f "$(DESTDIR)$(man3dir)/$$name.3"; \
+	  done; \
+	done
+
+install-data-hook: install-man3-links
+uninstall-hook: uninstall-man3-links
+.PHONY: install-man3-links uninstall-man3-links
