@@ -47,6 +47,9 @@ dist_man3_MANS = \
 	man/pl_sockdiag.3 \
 	man/pl_text.3
 
+dist_man5_MANS = man/lab.spec.5
+dist_man7_MANS = man/proclab.7
+
 # `man 3 pl_fork` opens pl_child(3): every name in the NAME section of a
 # section 3 page gets a link to that page, as OpenBSD's MLINKS do. The
 # names are read from the pages themselves, so a function added to a
