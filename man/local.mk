@@ -1,6 +1,9 @@
 ## man/local.mk - the manual, written by hand in mdoc(7) (issue 15).
 ## Section 1: every program we install; 3: libproclab, libproclab(3) and a
 ## page per module; 5: a lab's spec file; 7: proclab, the overview.
+## tests/man-options.sh holds each page to its program's --help and to the
+## library's headers; tests/man-lint.sh lints them with mandoc and renders
+## the installed pages with man -l.
 
 dist_man1_MANS = \
 	man/proclab.1 \
@@ -78,3 +81,12 @@ uninstall-man3-links:
 install-data-hook: install-man3-links
 uninstall-hook: uninstall-man3-links
 .PHONY: install-man3-links uninstall-man3-links
+
+MAN_TESTS = tests/man-options.sh tests/man-lint.sh
+TESTS += $(MAN_TESTS)
+dist_check_SCRIPTS += $(MAN_TESTS)
+# What the tests hold the pages to: the pages, the programs, the headers.
+AM_TESTS_ENVIRONMENT += \
+	MAN_PAGES='$(dist_man1_MANS) $(dist_man3_MANS) $(dist_man5_MANS) $(dist_man7_MANS)'; \
+	BIN_PROGRAMS='$(bin_PROGRAMS)'; PUBLIC_HEADERS='$(proclabinclude_HEADERS)'; \
+	MANDIR='$(mandir)'; export MAN_PAGES BIN_PROGRAMS PUBLIC_HEADERS MANDIR;
