@@ -1,17 +1,12 @@
 ## dashboard/local.mk - `proclab`, the live ncurses view of a demo's processes
-## (issue 4). The model (model.c, ipc.c) reads /proc and knows nothing of the
-## screen; text.c prints it as plain snapshots and view.c draws it with
-## ncurses. The unit tests link the model straight from its sources.
+## (issue 4). The model (lib/pl_model.c, pl_ipc.c) reads /proc and knows
+## nothing of the screen; text.c prints it as plain snapshots and view.c
+## draws it with ncurses.
 
-DASH_MODEL_SOURCES = \
-	dashboard/model.c \
-	dashboard/model.h \
-	dashboard/ipc.c \
-	dashboard/text.c \
-	dashboard/text.h
+DASH_TEXT_SOURCES = dashboard/text.c dashboard/text.h
 
 bin_PROGRAMS += proclab
-proclab_SOURCES = dashboard/main.c dashboard/view.c dashboard/view.h $(DASH_MODEL_SOURCES)
+proclab_SOURCES = dashboard/main.c dashboard/view.c dashboard/view.h $(DASH_TEXT_SOURCES)
 proclab_CFLAGS = $(AM_CFLAGS) $(NCURSES_CFLAGS)
 proclab_LDADD = lib/libproclab.la $(NCURSES_LIBS)
 
@@ -22,10 +17,10 @@ check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle tests/sysvshm tests/narrato
 
 tests_check_board_LDADD = $(TEST_LDADD)
 tests_check_waitfor_LDADD = $(TEST_LDADD)
-tests_check_model_SOURCES = tests/check_model.c $(DASH_MODEL_SOURCES)
+tests_check_model_SOURCES = tests/check_model.c $(DASH_TEXT_SOURCES)
 tests_check_model_CFLAGS = $(AM_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_check_model_LDADD = $(TEST_LDADD)
-tests_check_text_SOURCES = tests/check_text.c $(DASH_MODEL_SOURCES)
+tests_check_text_SOURCES = tests/check_text.c $(DASH_TEXT_SOURCES)
 tests_check_text_LDADD = $(TEST_LDADD)
 
 # lockcycle: a tiny program of the tests' own that deadlocks on purpose.

@@ -7,7 +7,7 @@
  *
  * On a terminal it draws the tree with ncurses (view.c); with --plain, or
  * without a terminal, it prints text snapshots (text.c) whenever something
- * meaningful changes. The model (model.c, ipc.c) is the same for both.
+ * meaningful changes. The model (lib/pl_model.h) is the same for both.
  *
  * It owns what it starts: the command runs in its own process group with
  * PR_SET_PDEATHSIG, so it dies with the dashboard, and `q`, Ctrl-C or the
@@ -36,9 +36,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "model.h"
 #include "pl_board.h"
 #include "pl_child.h"
+#include "pl_model.h"
 #include "pl_parse.h"
 #include "pl_pidfd.h"
 #include "pl_procfs.h"
@@ -460,7 +460,7 @@ start_command(char **argv, const char *demo)
 }
 
 static void
-reap_child(struct dash_model *m)
+reap_child(struct pl_model *m)
 {
 	int status;
 
@@ -469,14 +469,14 @@ reap_child(struct dash_model *m)
 	if (waitpid(run.child, &status, WNOHANG) == run.child) {
 		run.child_reaped = true;
 		run.child_status = status;
-		dash_model_root_reaped(m, status);
+		pl_model_root_reaped(m, status);
 	}
 }
 
 /* The command's output: into the narration, unless a demo narrates
  * through the board (then the board has the same lines, better). */
 static void
-drain_output(struct dash_model *m, bool keep)
+drain_output(struct pl_model *m, bool keep)
 {
 	static char partial[512];
 	static size_t used;
@@ -491,7 +491,7 @@ drain_output(struct dash_model *m, bool keep)
 				partial[used] = '\0';
 				/* The demo's summary and errors start with its name. */
 				if (used > 0 && (keep || strncmp(partial, "proclab-", 8) == 0))
-					dash_model_narrate(m, partial);
+					pl_model_narrate(m, partial);
 				used = 0;
 			} else if (buf[i] != '\r' && buf[i] != '\033') {
 				partial[used++] = buf[i];
@@ -538,7 +538,7 @@ signal_our_group(int sig)
 
 /* End every watched process we started: SIGTERM, a moment, SIGKILL. */
 static void
-end_run(struct dash_model *m)
+end_run(struct pl_model *m)
 {
 	double deadline;
 
@@ -556,8 +556,8 @@ end_run(struct dash_model *m)
 		struct timespec tick = { 0, 10 * 1000000L };
 
 		reap_child(m);
-		if (run.child_reaped && dash_model_refresh(m, now_seconds()) == 0 &&
-		    dash_model_alive(m) == 0)
+		if (run.child_reaped && pl_model_refresh(m, now_seconds()) == 0 &&
+		    pl_model_alive(m) == 0)
 			break;
 		nanosleep(&tick, NULL);
 	}
@@ -597,15 +597,15 @@ exit_status(void)
 /* The two loops: plain text, and the screen.                          */
 
 static bool
-run_over(const struct dash_model *m, const struct options *o)
+run_over(const struct pl_model *m, const struct options *o)
 {
 	if (o->attach)
-		return dash_model_alive(m) == 0;
-	return run.child_reaped && dash_model_alive(m) == 0;
+		return pl_model_alive(m) == 0;
+	return run.child_reaped && pl_model_alive(m) == 0;
 }
 
 static int
-loop_plain(struct dash_model *m, const struct options *o, const char *title)
+loop_plain(struct pl_model *m, const struct options *o, const char *title)
 {
 	char *last = NULL;
 	double started = now_seconds(), period = 1.0 / o->rate;
@@ -623,8 +623,8 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 		/* --once: the one snapshot reads the fd tables and maps afresh,
 		 * not as they were up to a second (five, in a big tree) ago. */
 		if (snapshot_due)
-			dash_model_read_ipc_next(m);
-		if (dash_model_refresh(m, t - started) == -1) {
+			pl_model_read_ipc_next(m);
+		if (pl_model_refresh(m, t - started) == -1) {
 			fprintf(stderr, "%s: reading %s: %s\n", program, m->proc, strerror(errno));
 			return 1;
 		}
@@ -643,7 +643,7 @@ loop_plain(struct dash_model *m, const struct options *o, const char *title)
 			/* Narration first: it says what the snapshot then shows. */
 			while (printed < m->nnarration)
 				dash_text_print_narration(stdout, m->narration[printed++]);
-			if (m->nnarration == DASH_NARRATION) {
+			if (m->nnarration == PL_MODEL_NARRATION) {
 				/* Keep the window sliding: forget what was printed. */
 				m->nnarration = 0;
 				printed = 0;
@@ -692,7 +692,7 @@ say_sent(char *status, size_t size, int rc, const char *name, pid_t pid, const c
 }
 
 static pid_t
-selected_after(const struct dash_model *m, pid_t selected, int step)
+selected_after(const struct pl_model *m, pid_t selected, int step)
 {
 	long at = -1;
 
@@ -710,7 +710,7 @@ selected_after(const struct dash_model *m, pid_t selected, int step)
 }
 
 static int
-loop_screen(struct dash_model *m, const struct options *o, const char *title)
+loop_screen(struct pl_model *m, const struct options *o, const char *title)
 {
 	struct dash_view_state vs = { .title = title, .color = !o->no_color, .rate = o->rate };
 	double started = now_seconds(), next = 0, status_until = 0;
@@ -727,14 +727,14 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 		reap_child(m);
 		drain_output(m, m->board == NULL || m->board->attached == 0);
 		if (!vs.paused && t >= next) {
-			if (dash_model_refresh(m, t) == -1)
+			if (pl_model_refresh(m, t) == -1)
 				return 1;
 			next = t + 1.0 / vs.rate;
 			if (m->board != NULL && m->board->attached != 0)
 				unlink_board();
 		}
 		if (killing && t >= kill_at) {
-			struct dash_proc *p = dash_model_find(m, killing);
+			struct pl_model_proc *p = pl_model_find(m, killing);
 			if (p != NULL && p->gone_at < 0 && p->state != 'Z')
 				signal_proc(killing, killing_start, SIGKILL);
 			killing = 0;
@@ -746,7 +746,7 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 			status_until = 1e18;
 			announced_end = true;
 		}
-		if (vs.selected == 0 || dash_model_find(m, vs.selected) == NULL)
+		if (vs.selected == 0 || pl_model_find(m, vs.selected) == NULL)
 			vs.selected = selected_after(m, 0, 0);
 		vs.status = t < status_until ? status : NULL;
 		dash_view_draw(m, &vs);
@@ -786,7 +786,7 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 			vs.selected = selected_after(m, vs.selected, +1);
 			break;
 		case 's': {
-			struct dash_proc *p = dash_model_find(m, vs.selected);
+			struct pl_model_proc *p = pl_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
 				int sig = p->state == 'T' ? SIGCONT : SIGSTOP;
 				int rc = signal_proc(p->pid, p->start, sig);
@@ -797,7 +797,7 @@ loop_screen(struct dash_model *m, const struct options *o, const char *title)
 			break;
 		}
 		case 'k': {
-			struct dash_proc *p = dash_model_find(m, vs.selected);
+			struct pl_model_proc *p = pl_model_find(m, vs.selected);
 			if (p != NULL && p->gone_at < 0) {
 				char then[96];
 				int rc;
@@ -840,7 +840,7 @@ int
 main(int argc, char *argv[])
 {
 	struct options o;
-	struct dash_model m;
+	struct pl_model m;
 	char title[256];
 	const char *no_color = getenv("NO_COLOR");
 	bool plain;
@@ -880,7 +880,7 @@ main(int argc, char *argv[])
 	} else {
 		snprintf(title, sizeof(title), "pid %ld", (long)o.attach);
 	}
-	if (dash_model_init(&m, "/proc", o.command ? run.child : o.attach) == -1) {
+	if (pl_model_init(&m, "/proc", o.command ? run.child : o.attach) == -1) {
 		fprintf(stderr, "%s: %s\n", program, strerror(errno));
 		return 1;
 	}
@@ -912,7 +912,7 @@ main(int argc, char *argv[])
 		pl_status_describe(run.child_status, how, sizeof(how));
 		printf("proclab: the command %s\n", how);
 	}
-	dash_model_free(&m);
+	pl_model_free(&m);
 	cleanup();
 	if (stop_signal) {
 		signal(stop_signal, SIG_DFL);

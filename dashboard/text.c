@@ -60,7 +60,7 @@ human_kb(long kb, char *buf, size_t size)
 }
 
 int
-dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+dash_text_mark(const struct pl_model *m, const struct pl_model_proc *p, bool stable, char *buf,
                size_t size)
 {
 	char status[96] = "exited", adopter[64];
@@ -88,7 +88,7 @@ dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stabl
 }
 
 int
-dash_text_row(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+dash_text_row(const struct pl_model *m, const struct pl_model_proc *p, bool stable, char *buf,
               size_t size, int *state_at, int *state_len)
 {
 	char state[24], cpu[32], rss[32], mark[160], indent[64] = "";
@@ -132,8 +132,8 @@ dash_text_header_narrow(char *buf, size_t size)
 }
 
 int
-dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char *buf, size_t size,
-                     int *state_at, int *state_len)
+dash_text_row_narrow(const struct pl_model *m, const struct pl_model_proc *p, char *buf,
+                     size_t size, int *state_at, int *state_len)
 {
 	char state[24], mark[160], indent[64] = "", wchan[80], comm[64];
 
@@ -155,7 +155,7 @@ dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char
 }
 
 int
-dash_text_thread(const struct dash_thread *t, int depth, char *buf, size_t size)
+dash_text_thread(const struct pl_model_thread *t, int depth, char *buf, size_t size)
 {
 	char state[24], wchan[80], comm[64];
 
@@ -167,7 +167,7 @@ dash_text_thread(const struct dash_thread *t, int depth, char *buf, size_t size)
 }
 
 int
-dash_text_edge(const struct dash_model *m, const struct dash_edge *e, char *buf, size_t size)
+dash_text_edge(const struct pl_model *m, const struct pl_ipc_edge *e, char *buf, size_t size)
 {
 	char queued[48] = "", name[sizeof(e->name)];
 
@@ -175,12 +175,12 @@ dash_text_edge(const struct dash_model *m, const struct dash_edge *e, char *buf,
 	if (e->queued >= 0)
 		snprintf(queued, sizeof(queued), ", %ld bytes queued", e->queued);
 	dash_text_clean(name, sizeof(name), e->name);
-	return snprintf(buf, size, "%-10s %ld %s %ld  %s%s", dash_ipc_name(e->kind), (long)e->from,
+	return snprintf(buf, size, "%-10s %ld %s %ld  %s%s", pl_ipc_name(e->kind), (long)e->from,
 	                e->directed ? "->" : "<->", (long)e->to, name, queued);
 }
 
 int
-dash_text_lock(const struct dash_lock *l, char *buf, size_t size)
+dash_text_lock(const struct pl_ipc_lock *l, char *buf, size_t size)
 {
 	char name[80];
 
@@ -207,7 +207,7 @@ dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size)
 }
 
 char *
-dash_text_snapshot(const struct dash_model *m, const char *title, bool stable)
+dash_text_snapshot(const struct pl_model *m, const char *title, bool stable)
 {
 	char *text = NULL, line[1024];
 	size_t len = 0;
@@ -224,7 +224,7 @@ dash_text_snapshot(const struct dash_model *m, const char *title, bool stable)
 	dash_text_header(line, sizeof(line));
 	fprintf(f, "%s\n", line);
 	for (size_t k = 0; k < m->norder; k++) {
-		const struct dash_proc *p = &m->procs[m->order[k]];
+		const struct pl_model_proc *p = &m->procs[m->order[k]];
 
 		dash_text_row(m, p, stable, line, sizeof(line), NULL, NULL);
 		fprintf(f, "%s\n", line);
@@ -236,7 +236,7 @@ dash_text_snapshot(const struct dash_model *m, const char *title, bool stable)
 	if (m->nedges > 0) {
 		fprintf(f, "IPC\n");
 		for (size_t i = 0; i < m->nedges; i++) {
-			struct dash_edge e = m->edges[i];
+			struct pl_ipc_edge e = m->edges[i];
 			if (stable)
 				e.queued = -1;
 			dash_text_edge(m, &e, line, sizeof(line));

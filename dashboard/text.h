@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "model.h"
+#include "pl_model.h"
 
 /* Every string that a watched process chooses (its name, its role and
  * narration on the board, the paths and names of what it opens, the lines
@@ -26,27 +26,27 @@ void dash_text_print_narration(FILE *out, const char *line);
  * STABLE leaves out what changes all the time (CPU, RSS, seconds), so that
  * --plain can print only when something meaningful changed. */
 int dash_text_header(char *buf, size_t size);
-int dash_text_row(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+int dash_text_row(const struct pl_model *m, const struct pl_model_proc *p, bool stable, char *buf,
                   size_t size, int *state_at, int *state_len);
 /* The same for a narrow terminal (under 80 columns): PID, state, wchan,
  * the tree and the mark. */
 int dash_text_header_narrow(char *buf, size_t size);
-int dash_text_row_narrow(const struct dash_model *m, const struct dash_proc *p, char *buf,
+int dash_text_row_narrow(const struct pl_model *m, const struct pl_model_proc *p, char *buf,
                          size_t size, int *state_at, int *state_len);
-int dash_text_thread(const struct dash_thread *t, int depth, char *buf, size_t size);
+int dash_text_thread(const struct pl_model_thread *t, int depth, char *buf, size_t size);
 
 /* What happened to a process that left: "adopted by PID 1 (systemd)",
  * "zombie, unreaped 2.5s", "exited with status 3", or "". */
-int dash_text_mark(const struct dash_model *m, const struct dash_proc *p, bool stable, char *buf,
+int dash_text_mark(const struct pl_model *m, const struct pl_model_proc *p, bool stable, char *buf,
                    size_t size);
 
 /* An IPC edge, a lock line, a deadlock. */
-int dash_text_edge(const struct dash_model *m, const struct dash_edge *e, char *buf, size_t size);
-int dash_text_lock(const struct dash_lock *l, char *buf, size_t size);
+int dash_text_edge(const struct pl_model *m, const struct pl_ipc_edge *e, char *buf, size_t size);
+int dash_text_lock(const struct pl_ipc_lock *l, char *buf, size_t size);
 int dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size);
 
 /* A whole snapshot, as --plain prints it. TITLE names what is watched.
  * Returns a malloc'ed string (the caller frees it), or NULL. */
-char *dash_text_snapshot(const struct dash_model *m, const char *title, bool stable);
+char *dash_text_snapshot(const struct pl_model *m, const char *title, bool stable);
 
 #endif /* DASH_TEXT_H */

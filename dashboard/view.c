@@ -126,12 +126,12 @@ put(int y, int x, attr_t attr, const char *text)
 }
 
 static void
-draw_title(const struct dash_model *m, const struct dash_view_state *vs)
+draw_title(const struct pl_model *m, const struct dash_view_state *vs)
 {
 	char line[512];
 
 	snprintf(line, sizeof(line), " proclab: %s | %zu procs | %.0f Hz%s%s", vs->title,
-	         dash_model_alive(m), vs->rate, vs->paused ? " | PAUSED" : "",
+	         pl_model_alive(m), vs->rate, vs->paused ? " | PAUSED" : "",
 	         m->step_waiting ? " | STEP: space goes on" : "");
 	attron(colors ? COLOR_PAIR(P_TITLE) : A_REVERSE);
 	mvhline(0, 0, ' ', COLS);
@@ -147,14 +147,14 @@ static size_t tree_top;
 
 /* Scroll for a tree pane of HEIGHT rows; sets *ROWS to the tree's rows. */
 static void
-scroll_to_selection(const struct dash_model *m, pid_t selected, size_t height, size_t *rows)
+scroll_to_selection(const struct pl_model *m, pid_t selected, size_t height, size_t *rows)
 {
 	size_t at = 0;
 	bool found = false;
 
 	*rows = 0;
 	for (size_t k = 0; k < m->norder; k++) {
-		const struct dash_proc *p = &m->procs[m->order[k]];
+		const struct pl_model_proc *p = &m->procs[m->order[k]];
 
 		if (p->pid == selected && !found) {
 			at = *rows;
@@ -172,7 +172,7 @@ scroll_to_selection(const struct dash_model *m, pid_t selected, size_t height, s
 }
 
 static int
-draw_tree(const struct dash_model *m, const struct dash_view_state *vs, int y, int bottom)
+draw_tree(const struct pl_model *m, const struct dash_view_state *vs, int y, int bottom)
 {
 	char line[1024];
 	size_t rows, row = 0, height = bottom > y + 1 ? (size_t)(bottom - y - 1) : 0;
@@ -196,7 +196,7 @@ draw_tree(const struct dash_model *m, const struct dash_view_state *vs, int y, i
 	}
 	y++;
 	for (size_t k = 0; k < m->norder && y < bottom; k++) {
-		const struct dash_proc *p = &m->procs[m->order[k]];
+		const struct pl_model_proc *p = &m->procs[m->order[k]];
 		int at;
 		attr_t attr = p->gone_at >= 0 ? A_DIM : A_NORMAL;
 
@@ -226,7 +226,7 @@ draw_tree(const struct dash_model *m, const struct dash_view_state *vs, int y, i
 }
 
 static int
-draw_ipc(const struct dash_model *m, int y, int bottom)
+draw_ipc(const struct pl_model *m, int y, int bottom)
 {
 	char line[512], text[600];
 
@@ -247,7 +247,7 @@ draw_ipc(const struct dash_model *m, int y, int bottom)
 }
 
 static void
-draw_narration(const struct dash_model *m, int y, int x, int height, int width)
+draw_narration(const struct pl_model *m, int y, int x, int height, int width)
 {
 	size_t first;
 
@@ -264,13 +264,13 @@ draw_narration(const struct dash_model *m, int y, int x, int height, int width)
 }
 
 static void
-draw_timeline(const struct dash_model *m, int y, int x, int height, int width)
+draw_timeline(const struct pl_model *m, int y, int x, int height, int width)
 {
 	int cells = width - 9;
 
 	put(y, x, A_BOLD, "Timeline (a cell = 0.5 s)");
 	for (size_t k = 0; k < m->norder && height > 1 && cells > 0; k++, height--) {
-		const struct dash_proc *p = &m->procs[m->order[k]];
+		const struct pl_model_proc *p = &m->procs[m->order[k]];
 		size_t from = p->timeline_len > (size_t)cells ? p->timeline_len - (size_t)cells : 0;
 		char label[16];
 
@@ -325,7 +325,7 @@ draw_help(void)
 }
 
 void
-dash_view_draw(const struct dash_model *m, const struct dash_view_state *vs)
+dash_view_draw(const struct pl_model *m, const struct dash_view_state *vs)
 {
 	int y = 1, bottom = LINES - 1, panes = 0;
 	char line[1024];

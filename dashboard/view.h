@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "model.h"
+#include "pl_model.h"
 
 struct dash_view_state {
 	const char *title; /* what is watched */
@@ -22,7 +22,7 @@ struct dash_view_state {
 int dash_view_start(bool want_color);
 void dash_view_end(void);
 
-void dash_view_draw(const struct dash_model *m, const struct dash_view_state *vs);
+void dash_view_draw(const struct pl_model *m, const struct dash_view_state *vs);
 
 /* Wait up to TIMEOUT_MS for a key: the key, KEY_RESIZE, or ERR. */
 int dash_view_key(int timeout_ms);

@@ -5,7 +5,7 @@
 
 # The concepts, as the tests see them: each is demos/NAME.c, proclab-NAME
 # and lessons/NN-NAME.md.
-DEMO_NAMES = fork exec wait zombie orphan pipe shm queue filelock server ipcbench race prodcons deadlock philosophers threads-vs-procs gil pool multitask
+DEMO_NAMES = fork exec wait zombie orphan pipe shm queue filelock server ipcbench race prodcons deadlock philosophers threads-vs-procs gil pool multitask fork-threads
 
 DEMO_C_FILES = \
 	demos/fork.c \
@@ -26,7 +26,8 @@ DEMO_C_FILES = \
 	demos/threads-vs-procs.c \
 	demos/gil.c \
 	demos/pool.c \
-	demos/multitask.c
+	demos/multitask.c \
+	demos/fork-threads.c
 
 bin_PROGRAMS += proclab-fork
 proclab_fork_SOURCES = demos/fork.c
@@ -75,6 +76,7 @@ proclab_philosophers_SOURCES = demos/philosophers.c
 
 bin_PROGRAMS += proclab-threads-vs-procs
 proclab_threads_vs_procs_SOURCES = demos/threads-vs-procs.c
+proclab_threads_vs_procs_LDADD = $(LDADD) $(LIBM)
 
 bin_PROGRAMS += proclab-gil
 proclab_gil_SOURCES = demos/gil.c
@@ -84,3 +86,6 @@ proclab_pool_SOURCES = demos/pool.c
 
 bin_PROGRAMS += proclab-multitask
 proclab_multitask_SOURCES = demos/multitask.c
+
+bin_PROGRAMS += proclab-fork-threads
+proclab_fork_threads_SOURCES = demos/fork-threads.c

@@ -14,6 +14,13 @@
  *      adopts its own grandchild instead.
  *   4. the orphan ends on its own: alarm(2) ends it --lifetime seconds after
  *      it was orphaned, and its new parent reaps it.
+ * With --thread the parent forks the child from a second thread, which then
+ * ends while the parent process lives on. The kernel records a thread, not
+ * a process, as a child's parent: it gives the child to another live
+ * thread of the same process first (kernel/exit.c, find_alive_thread() in
+ * find_new_reaper()), so getppid() does not change; and it sends the
+ * child its parent-death signal all the same, because PR_SET_PDEATHSIG
+ * fires when the THREAD that forked it ends (prctl(2)).
  * With --stopped the parent plays a login shell (a session leader) and the
  * child a job stopped with Ctrl-Z. When the parent exits, the job's process
  * group is orphaned with a stopped member, so the kernel sends it SIGHUP and
@@ -25,7 +32,8 @@
  * end-of-file on its line to this process, so that Ctrl-C or SIGKILL of
  * the demo still ends it at once.
  *
- * Usage:     proclab-orphan [--subreaper] [--stopped] [--lifetime S] [--json] [--step] [--speed F]
+ * Usage:     proclab-orphan [--subreaper] [--stopped] [--thread] [--lifetime S] [--json]
+ *                [--step] [--speed F]
  * Dashboard: `proclab orphan` shows three generations; then the parent
  *            vanishes and the child moves under its new parent (--stopped:
  *            the child is T, stopped, until its parent exits).
@@ -35,6 +43,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -54,8 +63,9 @@
 #define MAX_ANCESTORS 32
 #define END_SLACK 1.0 /* seconds a busy machine may take to end a process */
 #define MAX_CAUGHT 4
+#define ADOPTER_GRACE_MS 3000 /* how long we watch the new parent reap, at most */
 
-static bool want_subreaper, want_stopped;
+static bool want_subreaper, want_stopped, want_thread;
 static long lifetime = 3;
 
 static const struct pl_option options[] = {
@@ -65,6 +75,9 @@ static const struct pl_option options[] = {
 	{ "stopped", 0, PL_OPT_FLAG, NULL,
 	  "the child is a stopped job when its parent exits: see SIGHUP and SIGCONT", 0, 0,
 	  &want_stopped },
+	{ "thread", 0, PL_OPT_FLAG, NULL,
+	  "a second thread of the parent forks the child, then ends: see the death signal fire", 0,
+	  0, &want_thread },
 	{ "lifetime", 'l', PL_OPT_INT, "SECONDS",
 	  "the orphan's alarm: how long it lives on once orphaned", 1, 60, &lifetime },
 };
@@ -103,6 +116,13 @@ struct ready_report {
 	int death_signal;
 };
 
+/* --thread: what the child saw when the thread that forked it ended. */
+struct thread_report {
+	int signal, code; /* the signal caught, and its si_code */
+	pid_t sender;     /* its si_pid */
+	pid_t getppid, proc_ppid;
+};
+
 struct adoption_report {
 	pid_t getppid, proc_ppid;
 	double armed_at;
@@ -132,6 +152,20 @@ is_subreaper(void)
 	prctl(PR_GET_CHILD_SUBREAPER, &flag);
 #endif
 	return flag != 0;
+}
+
+/* Ask for SIG when the thread that forked us ends; what the kernel holds. */
+static int
+set_death_signal(int sig)
+{
+	int now = 0;
+#ifdef PR_SET_PDEATHSIG
+	prctl(PR_SET_PDEATHSIG, sig);
+	prctl(PR_GET_PDEATHSIG, &now);
+#else
+	(void)sig;
+#endif
+	return now;
 }
 
 static int
@@ -179,6 +213,7 @@ line_hear(int fd, void *buf, size_t len, int timeout_ms)
 
 static volatile sig_atomic_t caught;
 static volatile sig_atomic_t caught_signals[MAX_CAUGHT], caught_codes[MAX_CAUGHT];
+static volatile sig_atomic_t caught_senders[MAX_CAUGHT];
 
 static void
 record_signal(int sig, siginfo_t *info, void *context)
@@ -189,6 +224,7 @@ record_signal(int sig, siginfo_t *info, void *context)
 	if (i < MAX_CAUGHT) {
 		caught_signals[i] = sig;
 		caught_codes[i] = info->si_code; /* SI_KERNEL: sent by the kernel */
+		caught_senders[i] = info->si_pid;
 		caught = i + 1;
 	}
 }
@@ -237,6 +273,41 @@ wait_for_new_parent(int line, pid_t parent)
 	}
 }
 
+/* --thread: wait (bounded) for the death signal, then say what came. It
+ * is SIGUSR1 here, caught, so that the child can tell the tale; with
+ * pl_fork()'s own SIGKILL it would simply have died now. */
+static void
+thread_ended(int line, pid_t parent)
+{
+	struct thread_report seen = { 0 };
+	/* Half the demo's patience: a signal that never comes is a [FAIL]. */
+	double deadline = pl_narrate_elapsed() + HEAR_TIMEOUT_MS / 2000.0;
+
+	while (caught == 0 && pl_narrate_elapsed() < deadline) {
+		struct pollfd pfd = { .fd = line, .events = POLLIN };
+
+		if (poll(&pfd, 1, 1) > 0)
+			_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
+	}
+	if (caught > 0) {
+		seen.signal = caught_signals[0];
+		seen.code = caught_codes[0];
+		seen.sender = caught_senders[0];
+	}
+	caught = 0; /* --stopped counts its own signals afresh */
+	seen.getppid = getppid();
+	seen.proc_ppid = ppid_from_proc();
+	pl_note("death-signal",
+	        PL_FIELDS(PL_INT("signal", seen.signal), PL_INT("si_pid", seen.sender),
+	                  PL_INT("getppid", seen.getppid), PL_INT("proc_ppid", seen.proc_ppid)),
+	        "the thread that forked me ended: %s came (si_pid %ld); my parent is still %ld "
+	        "(getppid() = %ld, /proc/self/stat ppid = %ld)",
+	        seen.signal ? pl_signal_name(seen.signal) : "no signal", (long)seen.sender,
+	        (long)parent, (long)seen.getppid, (long)seen.proc_ppid);
+	if (pl_write_all(line, &seen, sizeof(seen)) == -1)
+		_exit(EXIT_FAILURE);
+}
+
 static noreturn void
 child_part(int line, pid_t parent)
 {
@@ -247,6 +318,16 @@ child_part(int line, pid_t parent)
 
 	if (want_stopped && setpgid(0, 0) == -1) /* a job: its own process group */
 		pl_die("setpgid");
+	if (want_thread) { /* before the birth report: armed before anyone ends */
+		int armed;
+
+		set_signal(SIGUSR1, true);
+		armed = set_death_signal(SIGUSR1);
+		pl_note("armed", PL_FIELDS(PL_INT("death_signal", armed)),
+		        "my death signal is now %s (PR_GET_PDEATHSIG = %d), caught, instead of "
+		        "SIGKILL",
+		        pl_signal_name(armed), armed);
+	}
 	pl_note("child-identity",
 	        PL_FIELDS(PL_INT("getpid", birth.getpid), PL_INT("getppid", birth.getppid),
 	                  PL_INT("proc_ppid", birth.proc_ppid)),
@@ -254,6 +335,8 @@ child_part(int line, pid_t parent)
 	        (long)birth.proc_ppid);
 	if (pl_write_all(line, &birth, sizeof(birth)) == -1)
 		_exit(EXIT_FAILURE);
+	if (want_thread)
+		thread_ended(line, parent);
 
 	/* Wait for the word that the parent is about to exit. */
 	if (read(line, &byte, 1) != 1)
@@ -333,16 +416,9 @@ child_part(int line, pid_t parent)
 /* ------------------------------------------------------------------ */
 /* The parent: forks the child, then waits for its cue to exit.         */
 
-static noreturn void
-parent_part(int line)
+static void
+fork_the_child(int line)
 {
-	if (want_stopped) {
-		if (setsid() == -1)
-			pl_die("setsid");
-		pl_note("parent-session", PL_FIELDS(PL_INT("sid", getsid(0))),
-		        "I lead a new session, %ld, as a login shell does", (long)getsid(0));
-	}
-	pl_note("parent-forks", NULL, "I am the parent: I fork my child");
 	switch (pl_fork("orphan", 0)) {
 	case -1:
 		pl_die("fork");
@@ -352,6 +428,43 @@ parent_part(int line)
 		break;
 	}
 	close(line);
+}
+
+/* --thread: a second thread of the parent forks the child, and ends when
+ * the demo says so. */
+static void *
+forking_thread(void *arg)
+{
+	pl_note("parent-forks", PL_FIELDS(PL_INT("forking_tid", gettid())),
+	        "I am a second thread of the parent (TID %ld): I fork the child", (long)gettid());
+	fork_the_child(*(int *)arg);
+	pl_child_hold(); /* until the demo says: this thread ends now */
+	return NULL;
+}
+
+static noreturn void
+parent_part(int line)
+{
+	if (want_stopped) {
+		if (setsid() == -1)
+			pl_die("setsid");
+		pl_note("parent-session", PL_FIELDS(PL_INT("sid", getsid(0))),
+		        "I lead a new session, %ld, as a login shell does", (long)getsid(0));
+	}
+	if (want_thread) {
+		pthread_t thread;
+		int err;
+
+		if ((err = pthread_create(&thread, NULL, forking_thread, &line)) != 0)
+			pl_die_en(err, "pthread_create");
+		if ((err = pthread_join(thread, NULL)) != 0)
+			pl_die_en(err, "pthread_join");
+		pl_note("thread-ended", NULL,
+		        "my thread that forked the child has ended; I, the main thread, live on");
+	} else {
+		pl_note("parent-forks", NULL, "I am the parent: I fork my child");
+		fork_the_child(line);
+	}
 	pl_child_hold(); /* until the demo says: exit now */
 	pl_note("parent-exits", NULL, "I exit now, before my child");
 	_exit(EXIT_SUCCESS);
@@ -438,6 +551,60 @@ three_generations(struct family *f)
 	         "the child, and the kernel seen from outside, name %ld, the parent, as its parent",
 	         (long)f->parent);
 	pl_pause(1.0); /* time to see three generations in the dashboard */
+}
+
+/* ------------------------------------------------------------------ */
+/* --thread: the thread that forked the child ends; the process lives.  */
+
+static void
+forking_thread_ends(struct family *f)
+{
+	struct thread_report seen;
+	struct pl_proc parent, child;
+	bool one_thread = false;
+
+	pl_step("thread-exits", NULL,
+	        "the thread that forked the child ends; the parent process lives on");
+	if (pl_child_release(f->parent) == -1)
+		pl_die("telling the parent's thread to end");
+	if (line_hear(f->line, &seen, sizeof(seen), HEAR_TIMEOUT_MS) == -1)
+		pl_die("hearing from the child");
+	/* The thread's task leaves /proc a moment after its join returns. */
+	for (double end = pl_narrate_elapsed() + HEAR_TIMEOUT_MS / 1000.0;
+	     pl_narrate_elapsed() < end;) {
+		const struct timespec one_ms = { 0, 1000000 };
+
+		if (pl_procfs_read(f->parent, &parent) != 0)
+			pl_die("reading /proc/%ld/stat", (long)f->parent);
+		if ((one_thread = parent.threads == 1))
+			break;
+		nanosleep(&one_ms, NULL);
+	}
+	if (pl_procfs_wait_state(f->child, "S", HEAR_TIMEOUT_MS, &child) != 0)
+		pl_die("reading /proc/%ld/stat", (long)f->child);
+	f->alive_at = pl_narrate_elapsed();
+
+	pl_note("thread-view",
+	        PL_FIELDS(PL_INT("parent", f->parent), PL_CHAR("parent_state", parent.state),
+	                  PL_INT("parent_threads", parent.threads), PL_INT("child", f->child),
+	                  PL_INT("ppid", child.ppid), PL_CHAR("state", child.state)),
+	        "/proc: the parent %ld is %c (%s) with %ld thread(s); the child %ld is %c, ppid %ld",
+	        (long)f->parent, parent.state, pl_procfs_state_name(parent.state), parent.threads,
+	        (long)f->child, child.state, (long)child.ppid);
+	pl_check("death-signal-on-thread-exit",
+	         seen.signal == SIGUSR1 && seen.sender == f->parent && one_thread &&
+	                 parent.state != 'Z' && parent.start > 0,
+	         PL_FIELDS(PL_INT("signal", seen.signal)),
+	         "the child got its death signal when the thread that forked it ended, though its "
+	         "parent process lives on");
+	pl_check("ppid-kept-by-a-thread",
+	         seen.getppid == f->parent && seen.proc_ppid == f->parent &&
+	                 child.ppid == f->parent,
+	         NULL,
+	         "its parent is still %ld: the kernel gave it to another live thread of that "
+	         "process, before any subreaper or init",
+	         (long)f->parent);
+	pl_pause(1.0);
 }
 
 /* ------------------------------------------------------------------ */
@@ -656,10 +823,11 @@ orphan_ends(struct family *f)
 	if (f->subreaper) { /* it is our child: we reap it */
 		reaped = pl_child_wait(f->child, &status, 0) == f->child;
 		pl_status_describe(status, how, sizeof(how));
-	} else { /* its new parent reaps it, if that one does its job */
-		pl_procfs_wait_state(f->child, "X", 1000, &proc);
+	} else { /* its new parent reaps it, when that one does its job */
+		pl_procfs_wait_gone(f->child, ADOPTER_GRACE_MS);
 	}
 	gone = pl_procfs_read(f->child, &proc) == PL_PROCFS_GONE || proc.start != f->child_start;
+	double waited = pl_narrate_elapsed() - ended_at;
 
 	pl_note("orphan-ended",
 	        PL_FIELDS(PL_INT("child", f->child),
@@ -674,10 +842,12 @@ orphan_ends(struct family *f)
 		        "this process reaped it: %s", how);
 	else
 		pl_note("reaped-orphan",
-		        PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone)),
+		        PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone),
+		                  PL_DOUBLE("seconds", waited)),
 		        gone ? "its new parent, %ld, reaped it: /proc/%ld is gone"
-		             : "it is a zombie until its new parent, %ld, reaps it (/proc/%ld)",
-		        (long)f->new_parent, (long)f->child);
+		             : "it is a zombie until its new parent, %ld, reaps it (/proc/%ld): not "
+		               "done after %.2f s",
+		        (long)f->new_parent, (long)f->child, waited);
 
 	pl_check(
 	        "ended-on-its-own", ended && ended_at >= deadline,
@@ -707,6 +877,8 @@ main(int argc, char *argv[])
 	pl_demo_init(argc, argv, &demo);
 
 	three_generations(&family);
+	if (want_thread)
+		forking_thread_ends(&family);
 	if (want_stopped)
 		stopped_job(&family);
 	parent_exits(&family);

@@ -11,18 +11,22 @@
  *   3. a pipe holds F_GETPIPE_SZ bytes (64 KiB unless --pipe-size changes
  *      it): a non-blocking writer gets EAGAIN exactly there, a blocking one
  *      sleeps in pipe_write with exactly that many bytes written.
- *   4. writing when no reader is left kills the writer with SIGPIPE, or,
+ *   4. a write of at most PIPE_BUF bytes is never split: four writers on
+ *      one full pipe, records of PIPE_BUF bytes, none torn; records of
+ *      64 KiB are torn, other writers' bytes inside them, counted.
+ *   5. writing when no reader is left kills the writer with SIGPIPE, or,
  *      with SIGPIPE ignored, fails with EPIPE.
- *   5. two-way talk needs two pipes, or one socketpair.
- *   6. the shell's `ls /usr/bin | wc -l`, built with pipe, dup2 and exec,
+ *   6. two-way talk needs two pipes, or one socketpair.
+ *   7. the shell's `ls /usr/bin | wc -l`, built with pipe, dup2 and exec,
  *      counts what readdir() counts.
- *   7. --throughput: MB/s at three write sizes, next to `dd | dd`.
+ *   8. --throughput: MB/s at three write sizes, next to `dd | dd`.
  *
  * Usage:     proclab-pipe [--pipe-size BYTES] [--forget-close] [--throughput]
  *                         [--json] [--step] [--speed F]
  * Dashboard: `proclab pipe` shows readers asleep in anon_pipe_read, the
  *            writer of step 3 asleep in anon_pipe_write while the pipe is
- *            full, and the children of step 4 dying of SIGPIPE.
+ *            full, four writers asleep there at once in step 4, and the
+ *            children of step 5 dying of SIGPIPE.
  * Lesson:    lessons/06-pipe.md
  */
 #include "config.h"
@@ -49,10 +53,13 @@
 #define HEAR_TIMEOUT_MS 10000
 #define LINES_PER_WRITER 3
 #define EXTRA_PAGES 4          /* step 3: how far past full the writer tries to go */
-#define ROUNDS 1000            /* step 5: questions per channel */
-#define LISTED_DIR "/usr/bin"  /* step 6 */
-#define THROUGHPUT_RUNS 3      /* step 7: the median of this many */
-#define DD_BLOCKS 4096         /* step 7: 4096 blocks of 64 KiB, 256 MiB */
+#define WRITERS 4              /* step 4: writers on one pipe */
+#define RECORDS 32             /* step 4: records each; at most 64 (a bit mask) */
+#define BIG_RECORD 65536       /* step 4: 16 x PIPE_BUF on Linux */
+#define ROUNDS 1000            /* step 6: questions per channel */
+#define LISTED_DIR "/usr/bin"  /* step 7 */
+#define THROUGHPUT_RUNS 3      /* step 8: the median of this many */
+#define DD_BLOCKS 4096         /* step 8: 4096 blocks of 64 KiB, 256 MiB */
 #define PIPE_MAX_SIZE_FILE "/proc/sys/fs/pipe-max-size"
 
 static long pipe_size;         /* 0: keep the kernel's default capacity */
@@ -67,7 +74,7 @@ static const struct pl_option options[] = {
 	  "step 2: the parent forgets to close its write end, and the reader hangs", 0, 0,
 	  &forget_close },
 	{ "throughput", 't', PL_OPT_FLAG, NULL,
-	  "add step 7: MB/s at three write sizes, next to dd | dd (a few seconds)", 0, 0,
+	  "add step 8: MB/s at three write sizes, next to dd | dd (a few seconds)", 0, 0,
 	  &measure_throughput },
 };
 
@@ -621,7 +628,199 @@ capacity(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 4: a writer with no reader left. The kernel sends it SIGPIPE,    */
+/* Step 4: PIPE_BUF. pipe(7): a write of at most PIPE_BUF bytes (4096 on  */
+/* Linux) goes into the pipe in one piece, whatever other writers do. A   */
+/* bigger write may be split: pipe_write() in fs/pipe.c copies a page at  */
+/* a time, and when the pipe is full it sleeps with the pipe unlocked,    */
+/* so other writers' bytes can land before the rest of it.                */
+
+struct record_tally {
+	long bytes;
+	long runs;            /* stretches of one writer's bytes */
+	long torn;            /* records that arrived in more than one piece */
+	long foreign;         /* bytes no writer wrote: must be 0 */
+	int asleep;           /* writers asleep in write() before any read */
+	int queued;           /* FIONREAD then */
+	long capacity;        /* F_GETPIPE_SZ */
+	int exited_ok;        /* writers that exited 0 */
+};
+
+/* Writer INDEX fills every record with its own letter, 'a' + INDEX, and
+ * writes each record with ONE write() call. */
+static void
+child_writes_records(int write_end, int index, size_t size)
+{
+	static char record[BIG_RECORD];
+
+	memset(record, 'a' + index, size);
+	pl_child_hold(); /* all start together */
+	for (int r = 0; r < RECORDS; r++)
+		if (write(write_end, record, size) != (ssize_t)size)
+			_exit(EXIT_FAILURE);
+}
+
+/* Wait until the pipe holds WANT bytes (FIONREAD), for at most a second. */
+static void
+wait_until_queued(int read_end, long want)
+{
+	struct timespec nap = { 0, 50000 };
+	double end = pl_measure_now() + 1.0;
+	int queued;
+
+	do {
+		if (ioctl(read_end, FIONREAD, &queued) == -1)
+			pl_die("ioctl(FIONREAD)");
+		if (queued >= want)
+			return;
+		nanosleep(&nap, NULL);
+	} while (pl_measure_now() < end);
+}
+
+/* Read the pipe to its end, one page at a time. Before each read, wait
+ * until the writers have filled the pipe again (or put in all the rest):
+ * so every write goes into a full pipe, with all the other writers
+ * waiting, and the kernel picks who writes next.
+ *
+ * Writer W's bytes are all the letter 'a' + W. A change of letter is a
+ * seam between two writers' bytes; a seam that falls inside a record (not
+ * at a multiple of SIZE in that writer's own bytes) tore that record. */
+static void
+tally_records(int read_end, size_t size, long capacity, long total, struct record_tally *t)
+{
+	static char buf[PIPE_BUF];
+	long seen[WRITERS] = { 0 };
+	uint64_t torn[WRITERS] = { 0 }; /* bit R: record R was torn */
+	int current = -1;
+	ssize_t n;
+
+	for (;;) {
+		long left = total - t->bytes - t->foreign;
+
+		wait_until_queued(read_end, left < capacity ? left : capacity);
+		if ((n = read_or_die(read_end, buf, sizeof(buf))) == 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			int w = buf[i] - 'a';
+
+			if (w < 0 || w >= WRITERS) {
+				t->foreign++;
+				continue;
+			}
+			if (w != current) {
+				t->runs++;
+				if (current >= 0 && seen[current] % (long)size != 0)
+					torn[current] |= 1ULL << (seen[current] / (long)size);
+				if (seen[w] % (long)size != 0)
+					torn[w] |= 1ULL << (seen[w] / (long)size);
+				current = w;
+			}
+			seen[w]++;
+			t->bytes++;
+		}
+	}
+	for (int w = 0; w < WRITERS; w++)
+		for (int r = 0; r < RECORDS; r++)
+			t->torn += (torn[w] >> r) & 1;
+}
+
+/* WRITERS writers, RECORDS records of SIZE bytes each, one pipe. */
+static void
+writers_share_a_pipe(size_t size, struct record_tally *t)
+{
+	pid_t pids[WRITERS];
+	int fds[2];
+
+	memset(t, 0, sizeof(*t));
+	if (pipe(fds) == -1)
+		pl_die("pipe");
+	if ((t->capacity = fcntl(fds[0], F_GETPIPE_SZ)) == -1)
+		pl_die("fcntl(F_GETPIPE_SZ)");
+	for (int i = 0; i < WRITERS; i++) {
+		switch (pids[i] = pl_fork("writer", PL_FORK_CHANNEL)) {
+		case -1:
+			pl_die("fork");
+		case 0: /* Child */
+			close(fds[0]);
+			child_writes_records(fds[1], i, size);
+			_exit(EXIT_SUCCESS);
+		default:
+			break;
+		}
+	}
+	close(fds[1]);
+	/* Let them go, and wait until the pipe is full and all of them sleep
+	 * in write(): from here on, the kernel decides who writes next. */
+	for (int i = 0; i < WRITERS; i++)
+		pl_child_release(pids[i]);
+	for (int i = 0; i < WRITERS; i++)
+		t->asleep += wait_blocked_in(pids[i], "pipe_write", HEAR_TIMEOUT_MS,
+		                             &(struct pl_proc){ 0 });
+	if (ioctl(fds[0], FIONREAD, &t->queued) == -1)
+		pl_die("ioctl(FIONREAD)");
+	pl_note("writers-asleep",
+	        PL_FIELDS(PL_INT("record_size", (long long)size), PL_INT("asleep", t->asleep),
+	                  PL_INT("queued", t->queued), PL_INT("capacity", t->capacity)),
+	        "records of %zu bytes: %d of %d writers asleep in write(); FIONREAD: %d of %ld "
+	        "bytes, the pipe is full",
+	        size, t->asleep, WRITERS, t->queued, t->capacity);
+	pl_pause(1.0); /* time to see them all asleep in the dashboard */
+
+	tally_records(fds[0], size, t->capacity, (long)WRITERS * RECORDS * (long)size, t);
+	close(fds[0]);
+	for (int i = 0; i < WRITERS; i++) {
+		int status;
+
+		reap(pids[i], &status);
+		t->exited_ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	pl_note("records",
+	        PL_FIELDS(PL_INT("record_size", (long long)size), PL_INT("bytes", t->bytes),
+	                  PL_INT("records", WRITERS * RECORDS), PL_INT("runs", t->runs),
+	                  PL_INT("torn", t->torn), PL_INT("foreign", t->foreign)),
+	        "records of %zu bytes: %ld bytes read in %ld stretches of one writer, %ld of "
+	        "%d records torn",
+	        size, t->bytes, t->runs, t->torn, WRITERS * RECORDS);
+}
+
+static void
+atomic_writes(void)
+{
+	struct record_tally small, big;
+	long expected_small = (long)WRITERS * RECORDS * PIPE_BUF;
+	long expected_big = (long)WRITERS * RECORDS * BIG_RECORD;
+
+	pl_step("atomic-writes",
+	        PL_FIELDS(PL_INT("pipe_buf", PIPE_BUF), PL_INT("writers", WRITERS),
+	                  PL_INT("records", RECORDS)),
+	        "writes of at most PIPE_BUF bytes never interleave; bigger ones can");
+	pl_note("pipe-buf",
+	        PL_FIELDS(PL_INT("pipe_buf", PIPE_BUF), PL_INT("writers", WRITERS),
+	                  PL_INT("records", RECORDS)),
+	        "PIPE_BUF is %d bytes; %d writers, %d records each, one write() per record, "
+	        "each writer's records filled with its own letter",
+	        PIPE_BUF, WRITERS, RECORDS);
+
+	writers_share_a_pipe(PIPE_BUF, &small);
+	pl_check("small-writes-whole",
+	         small.torn == 0 && small.bytes == expected_small && small.foreign == 0 &&
+	                 small.asleep == WRITERS && small.queued == small.capacity &&
+	                 small.exited_ok == WRITERS && small.runs > WRITERS,
+	         PL_FIELDS(PL_INT("torn", small.torn), PL_INT("runs", small.runs)),
+	         "no record of PIPE_BUF bytes was torn, though the writers took %ld turns",
+	         small.runs);
+
+	writers_share_a_pipe(BIG_RECORD, &big);
+	pl_check("big-writes-torn",
+	         big.torn > 0 && big.bytes == expected_big && big.foreign == 0 &&
+	                 big.asleep == WRITERS && big.queued == big.capacity &&
+	                 big.exited_ok == WRITERS,
+	         PL_FIELDS(PL_INT("torn", big.torn)),
+	         "records of %d bytes were torn: other writers' bytes inside %ld of them",
+	         BIG_RECORD, big.torn);
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 5: a writer with no reader left. The kernel sends it SIGPIPE,    */
 /* whose default action kills it; ignored, write() fails with EPIPE      */
 /* (pipe(7), and pipe_write() in fs/pipe.c).                             */
 
@@ -708,7 +907,7 @@ reader_gone(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 5: two-way talk. The child squares numbers (the seeds'          */
+/* Step 6: two-way talk. The child squares numbers (the seeds'          */
 /* calc_square); questions go one way, answers the other.                */
 
 static void
@@ -831,7 +1030,7 @@ two_way(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 6: what the shell does for `ls /usr/bin | wc -l`: a pipe, two   */
+/* Step 7: what the shell does for `ls /usr/bin | wc -l`: a pipe, two   */
 /* children, dup2() onto stdin and stdout, exec. wc's own output comes  */
 /* back to the demo through a second pipe.                              */
 
@@ -964,7 +1163,7 @@ pipeline(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 7 (--throughput): how fast a pipe moves bytes, at three write    */
+/* Step 8 (--throughput): how fast a pipe moves bytes, at three write    */
 /* sizes, and a plain dd | dd on the same machine for comparison.        */
 
 static const struct {
@@ -1142,6 +1341,7 @@ main(int argc, char *argv[])
 	one_way();
 	end_of_file();
 	capacity();
+	atomic_writes();
 	reader_gone();
 	two_way();
 	pipeline();

@@ -12,6 +12,10 @@
  *   4. --single-cpu: pinned to one CPU with sched_setaffinity(2), the race
  *      still happens, through preemption only, and far less often: the
  *      kernel's count of involuntary context switches bounds the collisions.
+ *   5. --single-cpu also: a thread that gives up the CPU with sched_yield()
+ *      stays runnable, so the kernel counts an involuntary switch; one that
+ *      sleeps in usleep() counts a voluntary one. Each thread reads its own
+ *      counts in /proc/self/task/TID/status.
  *
  * The window between reading the counter and writing it back is held open
  * on purpose (--window), so the race shows every time, not by luck.
@@ -45,12 +49,16 @@
 
 #define MAX_WORKERS 16
 #define MAX_TOTAL 1000000L   /* workers x increments, so a run stays short */
-#define MAX_SPINS 200000000.0 /* workers x increments x window: about 0.2 s a run */
+#define MAX_SPINS 800000000.0 /* workers x increments x window: under a second a run */
 #define MAX_RUNS 50
 #define CPU_SAMPLE 64        /* ask sched_getcpu() every 64 increments */
 #define HEAR_TIMEOUT_MS 10000
 
-static long workers = 2, increments = 20000, runs = 10, window = 1000;
+/* 100000 increments take some 30 ms: several time slices, so two threads
+ * that the scheduler keeps on one CPU still meet, by preemption, in every
+ * run. At 20000 (6 ms) one of them often finished before the other began,
+ * and a busy machine showed no lost update in most runs. */
+static long workers = 2, increments = 100000, runs = 10, window = 1000;
 static bool single_cpu;
 
 static const struct pl_option options[] = {
@@ -73,7 +81,7 @@ static const struct pl_demo demo = {
 	               "the threads' CPUs and context switches in /proc/self/task, and the\n"
 	               "counts and median times of a mutex, a semaphore and an atomic.\n"
 	               "--workers times --increments may be at most 1000000, and times\n"
-	               "--window at most 200000000.",
+	               "--window at most 800000000.",
 	.lesson = "12-race.md",
 	.options = options,
 	.noptions = PL_COUNT(options),
@@ -662,6 +670,121 @@ single_cpu_race(const struct rate *free)
 	increments = asked;
 }
 
+/* ------------------------------------------------------------------ */
+/* Step 5 (--single-cpu): a thread that gives up the CPU itself. Which  */
+/* of the kernel's two counters counts that switch?                    */
+
+#define GIVE_UPS 1000 /* sched_yield() or usleep(1) calls by each thread */
+
+enum give_up { YIELD, SLEEP };
+static const char *const give_up_names[] = { "sched_yield()", "usleep(1)" };
+
+struct giver {
+	pthread_t thread;
+	pid_t tid;
+	int cpu;
+	enum give_up how;
+	pthread_barrier_t *start;
+	bool counted;                   /* both /proc reads worked */
+	unsigned long long voluntary;   /* how much each counter rose */
+	unsigned long long involuntary; /* during the GIVE_UPS calls */
+};
+
+/* The calling thread's two counters, from /proc/self/task/TID/status. */
+static bool
+own_switches(pid_t tid, unsigned long long *voluntary, unsigned long long *involuntary)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "task/%ld/status", (long)tid);
+	return pl_procfs_number(getpid(), file, "voluntary_ctxt_switches", 10, voluntary) == 0 &&
+	       pl_procfs_number(getpid(), file, "nonvoluntary_ctxt_switches", 10, involuntary) == 0;
+}
+
+static void *
+giver_main(void *arg)
+{
+	struct giver *g = arg;
+	unsigned long long v0, i0, v1, i1;
+	cpu_set_t one;
+
+	g->tid = gettid();
+	CPU_ZERO(&one);
+	CPU_SET(g->cpu, &one);
+	if (sched_setaffinity(0, sizeof(one), &one) == -1)
+		pl_die("sched_setaffinity(CPU %d)", g->cpu);
+	barrier_wait(g->start);
+	g->counted = own_switches(g->tid, &v0, &i0);
+	for (int k = 0; k < GIVE_UPS; k++)
+		if (g->how == YIELD)
+			sched_yield(); /* stays runnable: back in the run queue */
+		else
+			usleep(1); /* sleeps: off the run queue until the timer */
+	g->counted = own_switches(g->tid, &v1, &i1) && g->counted;
+	g->voluntary = v1 - v0;
+	g->involuntary = i1 - i0;
+	return NULL;
+}
+
+/* Two threads on CPU, each giving up the CPU GIVE_UPS times in the way
+ * HOW. Two, so that a yield always has another thread to yield to: a
+ * thread alone on its CPU yields back to itself, and no switch happens. */
+static bool
+give_up_round(enum give_up how, int cpu)
+{
+	struct giver g[2];
+	pthread_barrier_t start;
+	bool right = true;
+	int err;
+
+	if ((err = pthread_barrier_init(&start, NULL, 2)) != 0)
+		pl_die_en(err, "pthread_barrier_init");
+	for (int i = 0; i < 2; i++) {
+		g[i] = (struct giver){ .cpu = cpu, .how = how, .start = &start };
+		if ((err = pthread_create(&g[i].thread, NULL, giver_main, &g[i])) != 0)
+			pl_die_en(err, "pthread_create");
+	}
+	for (int i = 0; i < 2; i++) {
+		if ((err = pthread_join(g[i].thread, NULL)) != 0)
+			pl_die_en(err, "pthread_join");
+		pl_note("gave-up",
+		        PL_FIELDS(PL_STR("call", give_up_names[how]), PL_INT("index", i + 1),
+		                  PL_INT("tid", g[i].tid), PL_INT("calls", GIVE_UPS),
+		                  PL_BOOL("counted", g[i].counted),
+		                  PL_INT("voluntary", (long long)g[i].voluntary),
+		                  PL_INT("involuntary", (long long)g[i].involuntary)),
+		        "%s %d times, thread %d (tid %ld): voluntary_ctxt_switches +%llu, "
+		        "nonvoluntary_ctxt_switches +%llu",
+		        give_up_names[how], GIVE_UPS, i + 1, (long)g[i].tid, g[i].voluntary,
+		        g[i].involuntary);
+		/* At least half the calls switched, and in the one counter. */
+		unsigned long long most = how == YIELD ? g[i].involuntary : g[i].voluntary;
+		unsigned long long other = how == YIELD ? g[i].voluntary : g[i].involuntary;
+		right = right && g[i].counted && most >= GIVE_UPS / 2 && other < most;
+	}
+	pthread_barrier_destroy(&start);
+	return right;
+}
+
+static void
+give_up_cpu(void)
+{
+	int cpu = allowed_cpus[0];
+
+	pl_step("give-up-cpu", PL_FIELDS(PL_INT("cpu", cpu), PL_INT("calls", GIVE_UPS)),
+	        "two threads on CPU %d give it up themselves: which counter counts that?", cpu);
+	/* The kernel counts a switch as voluntary only if the task left
+	 * TASK_RUNNING to sleep before it called schedule(); any other
+	 * switch is involuntary (__schedule() in kernel/sched/core.c, the
+	 * nvcsw and nivcsw counts). A yielding thread stays runnable. */
+	pl_check("yield-is-involuntary", give_up_round(YIELD, cpu), NULL,
+	         "sched_yield() on a busy CPU is an involuntary switch: the thread stays "
+	         "runnable, so nonvoluntary_ctxt_switches counts it");
+	pl_check("sleep-is-voluntary", give_up_round(SLEEP, cpu), NULL,
+	         "usleep() is a voluntary switch: the thread sleeps, so "
+	         "voluntary_ctxt_switches counts it");
+}
+
 static void
 processes_race(void)
 {
@@ -763,8 +886,10 @@ main(int argc, char *argv[])
 	both = threads_race(&s);
 	processes_race();
 	fixes(&s);
-	if (single_cpu)
+	if (single_cpu) {
 		single_cpu_race(&both);
+		give_up_cpu();
+	}
 
 	return pl_demo_finish();
 }

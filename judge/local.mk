@@ -1,12 +1,11 @@
 ## judge/local.mk - `proclab-judge`, which grades what a program's processes
-## do (issue 13). It watches them with the dashboard's model (model.c,
-## ipc.c) and reads each lab's spec (spec.c, docs/judge-spec.md) with libinih.
+## do (issue 13). It watches them with the library's model (lib/pl_model.h,
+## the dashboard's too) and reads each lab's spec (spec.c,
+## docs/judge-spec.md) with libinih.
 
 bin_PROGRAMS += proclab-judge
-proclab_judge_SOURCES = judge/main.c judge/run.c judge/run.h judge/spec.c judge/spec.h \
-	dashboard/model.c dashboard/model.h dashboard/ipc.c
-proclab_judge_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/dashboard \
-	-DPROCLAB_LABS_DIR='"$(pkgdatadir)/labs"'
+proclab_judge_SOURCES = judge/main.c judge/run.c judge/run.h judge/spec.c judge/spec.h
+proclab_judge_CPPFLAGS = $(AM_CPPFLAGS) -DPROCLAB_LABS_DIR='"$(pkgdatadir)/labs"'
 proclab_judge_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 proclab_judge_LDADD = lib/libproclab.la $(INIH_LIBS)
 
@@ -26,7 +25,22 @@ JUDGE_CASES = \
 	tests/judge/grandchild.c \
 	tests/judge/leak.c \
 	tests/judge/zombie.c \
-	tests/judge/strayfd.c
+	tests/judge/unreaped.c \
+	tests/judge/whoami.c \
+	tests/judge/strayfd.c \
+	tests/judge/tellpid.c
 TESTS += tests/judge.sh
+# reuse-pid: gives the PID of a reaped process to a stranger, to see that
+# the judge's clean-up leaves the stranger alone.
+check_PROGRAMS += tests/reuse-pid
+tests_reuse_pid_SOURCES = tests/reuse-pid.c
 dist_check_SCRIPTS += tests/judge.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
+
+# The spec reader's unit tests: what it takes, and each error's line and key.
+check_PROGRAMS += tests/check_spec
+tests_check_spec_SOURCES = tests/check_spec.c judge/spec.c judge/spec.h
+tests_check_spec_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/judge
+tests_check_spec_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+tests_check_spec_LDADD = $(TEST_LDADD) $(INIH_LIBS)
+TESTS += tests/check_spec

@@ -416,6 +416,10 @@ holds(const struct judge_spec *spec, const struct judge_check *c, const struct j
 		                    obs, why, size);
 	}
 	case JUDGE_ZOMBIES:
+		if (obs->zombies_at_end > 0) {
+			snprintf(why, size, "%s", obs->left_note);
+			return false;
+		}
 		if (obs->zombie_worst * 1000 > (double)c->max_ms) {
 			snprintf(why, size, "%s", obs->zombie_note);
 			return false;

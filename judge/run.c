@@ -25,8 +25,8 @@
 #include <grp.h>
 #include <pwd.h>
 
-#include "model.h"
 #include "pl_measure.h"
+#include "pl_model.h"
 #include "pl_procfs.h"
 #include "pl_waitfor.h"
 #include "run.h"
@@ -245,83 +245,124 @@ tmp_left(const char *tmp, char *buf)
 
 /* ---- isolation -------------------------------------------------------- */
 
-/* In the run's first process, before exec: its own IPC namespace (its
- * System V objects and queues), and a mount namespace with a /dev/shm and
- * a /dev/mqueue of its own. Needs CAP_SYS_ADMIN; without it the run shares
- * the machine's and the judge compares before with after. */
-static bool
+/* What the run's first process could make its own, before exec. */
+enum {
+	ISO_IPC = 1, /* an IPC namespace: its System V objects and queues */
+	ISO_SHM = 2, /* a /dev/shm of its own (a tmpfs), with its queues at .mqueue */
+};
+
+#define MQUEUE_DIR "/dev/shm/.mqueue" /* hidden: list_dir skips dot names */
+
+/* In the run's first process, before exec: its own IPC namespace, and in a
+ * mount namespace of its own a tmpfs on /dev/shm, with an mqueue file
+ * system (the queues of that IPC namespace) mounted inside it. Needs
+ * CAP_SYS_ADMIN. Our mounts must not reach the machine's namespace: the
+ * mount they are made on is made private first, "/" or, in a chroot where
+ * "/" is no mount point, /dev/shm's own. Returns the ISO_ bits it got. */
+static int
 isolate(void)
 {
 	if (unshare(CLONE_NEWIPC | CLONE_NEWNS) == -1)
-		return false;
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 ||
-	    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == -1)
-		return false;
-	if (access("/dev/mqueue", F_OK) == 0)
-		(void)mount("mqueue", "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV, NULL);
-	return true;
+		return 0;
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1 &&
+	    mount(NULL, "/dev/shm", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return ISO_IPC;
+	if (mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") == -1)
+		return ISO_IPC;
+	if (mkdir(MQUEUE_DIR, 0700) == -1 ||
+	    mount("mqueue", MQUEUE_DIR, "mqueue", MS_NOSUID | MS_NODEV, NULL) == -1)
+		return ISO_IPC;
+	return ISO_IPC | ISO_SHM;
 }
 
-struct leaks {
-	long shm, mqueue, sysv;
-};
+/* The names in the folder open as FD (not closed), one a line. */
+static char *
+list_fd(int fd)
+{
+	int copy = dup(fd);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	DIR *d;
+	struct dirent *e;
 
-/* List what the isolated run left, from inside its namespaces: a child
- * joins them (setns), lists, and writes the counts and the note back. */
-static void
-inspect_isolated(int ipc_ns, int mnt_ns, struct judge_obs *obs)
+	if (copy == -1 || (f = open_memstream(&text, &len)) == NULL) {
+		if (copy != -1)
+			close(copy);
+		return NULL;
+	}
+	if ((d = fdopendir(copy)) != NULL) {
+		rewinddir(d);
+		while ((e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				fprintf(f, "%s\n", e->d_name);
+		closedir(d);
+	} else {
+		close(copy);
+	}
+	fclose(f);
+	return text;
+}
+
+/* The System V objects of the IPC namespace IPC_NS: a child joins it
+ * (setns) and reads /proc/sysvipc, which shows the reader's namespace. */
+static char *
+list_sysv_in(int ipc_ns)
 {
 	int fd[2];
+	char *text = NULL, buf[4096];
+	size_t len = 0;
+	ssize_t n;
+	FILE *f;
 	pid_t pid;
 
 	if (pipe2(fd, O_CLOEXEC) == -1)
-		return;
+		return NULL;
 	switch (pid = fork()) {
 	case -1:
 		close(fd[0]);
 		close(fd[1]);
-		return;
+		return NULL;
 	case 0: {
-		struct world w;
-		struct leaks l = { 0 };
-		char text[JUDGE_NOTE] = "";
-
+		char *mine;
 		close(fd[0]);
-		if (setns(ipc_ns, CLONE_NEWIPC) == -1 || setns(mnt_ns, CLONE_NEWNS) == -1)
+		if (setns(ipc_ns, CLONE_NEWIPC) == -1 || (mine = list_sysv()) == NULL)
 			_exit(1);
-		world_take(&w);
-		l.shm = new_lines("", w.shm, "shm", text, NULL);
-		l.mqueue = new_lines("", w.mqueue, "queue", text, NULL);
-		l.sysv = new_lines("", w.sysv, "System V", text, NULL);
-		if (write(fd[1], &l, sizeof(l)) != (ssize_t)sizeof(l) ||
-		    write(fd[1], text, strlen(text)) == -1)
-			_exit(1);
-		_exit(0);
+		_exit(write(fd[1], mine, strlen(mine)) == -1);
 	}
-	default: {
-		struct leaks l;
-		ssize_t n;
+	}
+	close(fd[1]);
+	if ((f = open_memstream(&text, &len)) != NULL) {
+		while ((n = read(fd[0], buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, (size_t)n, f);
+		fclose(f);
+	}
+	close(fd[0]);
+	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
+		;
+	return text;
+}
 
-		close(fd[1]);
-		if (read(fd[0], &l, sizeof(l)) == (ssize_t)sizeof(l)) {
-			size_t used = strlen(obs->leak_note);
-			obs->leaked_shm = l.shm;
-			obs->leaked_mqueue = l.mqueue;
-			obs->leaked_sysv = l.sysv;
-			n = read(fd[0], obs->leak_note + used, JUDGE_NOTE - 1 - used);
-			obs->leak_note[used + (n > 0 ? (size_t)n : 0)] = '\0';
-		}
-		close(fd[0]);
-		while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
-	}
+/* What the isolated run left: its namespaces are held open by the judge's
+ * descriptors (its /dev/shm, its queues, its IPC namespace) until now;
+ * everything listed goes away when they are closed. */
+static void
+inspect_isolated(int shm_fd, int mq_fd, int ipc_ns, struct judge_obs *obs)
+{
+	char *shm = list_fd(shm_fd), *mq = list_fd(mq_fd), *sysv = list_sysv_in(ipc_ns);
+
+	obs->leaked_shm = new_lines("", shm, "shm", obs->leak_note, NULL);
+	obs->leaked_mqueue = new_lines("", mq, "queue", obs->leak_note, NULL);
+	obs->leaked_sysv = new_lines("", sysv, "System V", obs->leak_note, NULL);
+	free(shm);
+	free(mq);
+	free(sysv);
 }
 
 /* ---- the run ------------------------------------------------------------ */
 
 /* The first process of the run, between fork and exec. Reports on STATUS
- * (close-on-exec): one byte 'i' or 'n' (isolated or not) once set up, and
+ * (close-on-exec): one byte, '0' plus the ISO_ bits it got, once set up, and
  * then, if exec fails, its errno. Waits on GO before exec, so the judge
  * can hold its namespaces first. */
 static _Noreturn void
@@ -334,7 +375,7 @@ start_child(const struct judge_spec *spec, const struct judge_run_opts *opts, ch
 
 
 	setsid();
-	flag = geteuid() == 0 && isolate() ? 'i' : 'n';
+	flag = (char)('0' + (geteuid() == 0 ? isolate() : 0));
 	if (write(status, &flag, 1) != 1 || read(go, &byte, 1) != 1)
 		_exit(126);
 	close(go);
@@ -467,7 +508,7 @@ has_pid(const pid_t *pids, size_t n, pid_t pid)
 
 /* Descriptors of PID beyond those allowed, noted once per process. */
 static void
-look_at_fds(const struct judge_run_opts *o, const struct dash_proc *p, struct judge_obs *obs)
+look_at_fds(const struct judge_run_opts *o, const struct pl_model_proc *p, struct judge_obs *obs)
 {
 	char path[64];
 	DIR *d;
@@ -544,11 +585,11 @@ add_pid(struct judge_obs *obs, pid_t pid)
 
 /* Every task's state and wait channel, and the cycles: why it is stuck. */
 static void
-describe_stuck(const struct dash_model *m, char *buf)
+describe_stuck(const struct pl_model *m, char *buf)
 {
 	buf[0] = '\0';
 	for (size_t i = 0; i < m->nprocs; i++) {
-		const struct dash_proc *p = &m->procs[i];
+		const struct pl_model_proc *p = &m->procs[i];
 
 		if (p->gone_at >= 0 || p->state == 'Z')
 			continue;
@@ -570,8 +611,16 @@ describe_stuck(const struct dash_model *m, char *buf)
 
 /* Kill everything the run started. Each of our children is killed with
  * its process group; a killed process's children then become ours (we are
- * their subreaper), and the next round gets them. Our unreaped children's
- * PIDs cannot be reused, so kill(2) is safe on them. */
+ * their subreaper), and the next round gets them.
+ *
+ * Every signal here goes to our own unreaped child, or to the group that
+ * such a child leads, so kill(2) is safe and no pidfd is needed: the
+ * kernel gives a PID to nobody else until its process has been reaped,
+ * and a group's ID is its leader's PID. Nothing else is reaped between
+ * listing our children and signalling them: the reaping is ours, below.
+ * ROOT_GROUP is the main process's group, given only while the main
+ * process is unreaped (else 0): once reaped, its number may belong to a
+ * stranger's new group, and its old group's members come to us anyway. */
 static void
 kill_everything(pid_t root_group)
 {
@@ -600,11 +649,11 @@ kill_everything(pid_t root_group)
 int
 judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, struct judge_obs *obs)
 {
-	char line[JUDGE_TEXT], *argv[MAX_ARGS], tmp[PATH_MAX], flag = 'n';
+	char line[JUDGE_TEXT], *argv[MAX_ARGS], tmp[PATH_MAX], flag = '0';
 	int out[2] = { -1, -1 }, err[2] = { -1, -1 }, status[2] = { -1, -1 }, go[2] = { -1, -1 };
-	int ipc_ns = -1, mnt_ns = -1, exec_errno = 0;
+	int ipc_ns = -1, shm_fd = -1, mq_fd = -1, exec_errno = 0;
 	struct world before = { 0 }, after = { 0 };
-	struct dash_model m;
+	struct pl_model m;
 	struct rusage r0, r1;
 	bool out_open = true, err_open = true, model = false;
 	double start, last_progress, root_end = -1, last_look = -1;
@@ -654,16 +703,26 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	out[1] = err[1] = status[1] = go[0] = -1;
 	add_pid(obs, root); /* for masking, even if it ends before a look */
 	/* Set up; hold its namespaces before it runs anything. */
-	if (read(status[0], &flag, 1) == 1 && flag == 'i') {
-		char path[64];
+	/* Hold its namespaces before it runs anything: its /dev/shm and its
+	 * queues, seen through its root (a chroot's too), and its IPC
+	 * namespace. While the judge holds them, they outlive the run. */
+	if (read(status[0], &flag, 1) == 1 && ((flag - '0') & ISO_SHM)) {
+		char path[128];
+		snprintf(path, sizeof(path), "/proc/%ld/root/dev/shm", (long)root);
+		shm_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		snprintf(path, sizeof(path), "/proc/%ld/root" MQUEUE_DIR, (long)root);
+		mq_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		snprintf(path, sizeof(path), "/proc/%ld/ns/ipc", (long)root);
 		ipc_ns = open(path, O_RDONLY | O_CLOEXEC);
-		snprintf(path, sizeof(path), "/proc/%ld/ns/mnt", (long)root);
-		mnt_ns = open(path, O_RDONLY | O_CLOEXEC);
-		obs->isolated = ipc_ns != -1 && mnt_ns != -1;
+		obs->isolated = shm_fd != -1 && mq_fd != -1 && ipc_ns != -1;
+	} else if ((flag - '0') & ISO_IPC) {
+		/* Its queues and System V objects are its own, and the judge
+		 * cannot list them: say so rather than pass them unseen. */
+		note(obs->leak_note, "queues and System V objects not checked: the run's IPC "
+		                     "namespace has no file system the judge can list");
 	}
 	if (write(go[1], "g", 1) != 1)
-		kill(root, SIGKILL);
+		kill(root, SIGKILL); /* not reaped yet: surely ours */
 	close(go[1]);
 	go[1] = -1;
 	/* EOF: exec worked. An int: it did not, and this is why. */
@@ -674,7 +733,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	close(status[0]);
 	status[0] = -1;
 
-	if (dash_model_init(&m, "/proc", root) == 0) {
+	if (pl_model_init(&m, "/proc", root) == 0) {
 		model = true;
 		m.threads = true;
 		m.ipc = true;
@@ -694,26 +753,37 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			out_open = drain(out[0], &obs->out, &obs->nout, spec->limits.output, &obs->out_over);
 		if (err_open)
 			err_open = drain(err[0], &obs->err, &obs->nerr, spec->limits.output, &obs->err_over);
-		/* Reap: the main process, and orphans that came back to us. */
-		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0)
+		/* Reap: the main process, and orphans that came back to us. A
+		 * zombie that comes back was never reaped by its parent: its
+		 * parent exited first and left it. */
+		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+			struct pl_model_proc *left = model ? pl_model_find(&m, pid) : NULL;
+
+			if (pid != root && left != NULL && left->state == 'Z' &&
+			    left->ppid != getpid()) {
+				obs->zombies_at_end++;
+				note(obs->left_note, "%ld (%s) was never reaped: its parent %ld exited first",
+				     (long)pid, left->comm, (long)left->ppid);
+			}
 			if (pid == root) {
 				obs->status = wstatus;
 				obs->ended = true;
 				root_end = now;
 				obs->wall = now - start;
 				if (model)
-					dash_model_root_reaped(&m, wstatus);
+					pl_model_root_reaped(&m, wstatus);
 			}
+		}
 		if (model && (last_look < 0 || now - last_look >= SNAPSHOT_EVERY)) {
 			long alive = 0, threads = 0;
 			unsigned long long runtime = 0;
 			bool running = false;
 
 			last_look = now;
-			dash_model_refresh(&m, now - start);
+			pl_model_refresh(&m, now - start);
 			for (size_t i = 0; i < m.nprocs; i++) {
-				struct dash_proc *p = &m.procs[i];
-				struct dash_proc *parent;
+				struct pl_model_proc *p = &m.procs[i];
+				struct pl_model_proc *parent;
 
 				add_pid(obs, p->pid);
 				if (p->gone_at >= 0)
@@ -723,7 +793,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					obs->max_depth = p->depth + 1;
 				if (p->state == 'Z') {
 					double unreaped = (now - start) - p->zombie_since;
-					parent = dash_model_find(&m, p->ppid);
+					parent = pl_model_find(&m, p->ppid);
 					if (p->zombie_since >= 0 && parent != NULL && parent->gone_at < 0 &&
 					    parent->state != 'Z' && unreaped > obs->zombie_worst) {
 						obs->zombie_worst = unreaped;
@@ -741,7 +811,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 				if (opts->check_fds && p->pid != root && obs->bad_fds < 16 &&
 				    p->first_ppid != 0) {
 					/* After exec (its name is no longer its parent's). */
-					parent = dash_model_find(&m, p->first_ppid);
+					parent = pl_model_find(&m, p->first_ppid);
 					if (parent == NULL || strcmp(parent->comm, p->comm) != 0)
 						look_at_fds(opts, p, obs);
 				}
@@ -751,7 +821,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			pid_t kids[64];
 			int nk = pl_procfs_children(getpid(), kids, 64);
 			for (int i = 0; i < nk && i < 64; i++)
-				if (kids[i] != root && dash_model_find(&m, kids[i]) == NULL) {
+				if (kids[i] != root && pl_model_find(&m, kids[i]) == NULL) {
 					struct pl_proc p;
 					if (pl_procfs_read(kids[i], &p) == 0 && p.state != 'Z') {
 						alive++;
@@ -781,7 +851,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			/* The main process is gone: what still runs is an orphan. */
 			if (root_end >= 0 && now - root_end >= ORPHAN_GRACE) {
 				for (size_t i = 0; i < m.nprocs; i++) {
-					struct dash_proc *p = &m.procs[i];
+					struct pl_model_proc *p = &m.procs[i];
 					if (p->gone_at < 0 && p->state != 'Z' && p->pid != root) {
 						char cmd[256];
 						command_line(p->pid, p->comm, cmd, sizeof(cmd));
@@ -791,7 +861,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					}
 				}
 				for (int i = 0; i < nk && i < 64; i++)
-					if (kids[i] != root && dash_model_find(&m, kids[i]) == NULL) {
+					if (kids[i] != root && pl_model_find(&m, kids[i]) == NULL) {
 						char cmd[256];
 						command_line(kids[i], "?", cmd, sizeof(cmd));
 						obs->orphans++;
@@ -816,7 +886,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		obs->wall = pl_measure_now() - start;
 	if (obs->started && obs->max_processes == 0)
 		obs->max_processes = obs->max_threads = obs->max_depth = 1; /* ended before a look */
-	kill_everything(root);
+	kill_everything(obs->ended ? 0 : root);
 	if (!obs->ended) {
 		/* kill_everything reaped it; its status is lost to us, and it did
 		 * not end by itself: it was stopped. */
@@ -832,11 +902,11 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	           (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
 	           (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
 	if (model)
-		dash_model_free(&m);
+		pl_model_free(&m);
 
 	/* What it left behind. */
 	if (obs->isolated) {
-		inspect_isolated(ipc_ns, mnt_ns, obs);
+		inspect_isolated(shm_fd, mq_fd, ipc_ns, obs);
 	} else {
 		world_take(&after);
 		obs->leaked_shm = new_lines(before.shm, after.shm, "shm", obs->leak_note, remove_shm);
@@ -850,8 +920,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	world_free(&after);
 	if (ipc_ns != -1)
 		close(ipc_ns);
-	if (mnt_ns != -1)
-		close(mnt_ns);
+	if (shm_fd != -1)
+		close(shm_fd);
+	if (mq_fd != -1)
+		close(mq_fd);
 	close(out[0]);
 	close(err[0]);
 	return 0;
@@ -931,6 +1003,7 @@ judge_shell(const char *line, const char *dir, double seconds, char **output, bo
 		}
 		if (pl_measure_now() > deadline) {
 			*timed_out = true;
+			/* Its session's group: it leads it, and is not reaped yet. */
 			kill(-pid, SIGKILL);
 			while (waitpid(pid, &wstatus, 0) == -1 && errno == EINTR)
 				;

@@ -6,8 +6,9 @@
  * user namespaces) also in its own IPC and mount namespaces, with a
  * /dev/shm and an mqueue file system of its own, so that what it leaves
  * there can be listed exactly and then goes away with it. Every few
- * milliseconds the dashboard's model (dashboard/model.h) takes a snapshot
- * of the tree; what matters to the checks is kept in a struct judge_obs.
+ * milliseconds the library's model (pl_model.h, the dashboard's too)
+ * takes a snapshot of the tree; what matters to the checks is kept in a
+ * struct judge_obs.
  */
 #ifndef JUDGE_RUN_H
 #define JUDGE_RUN_H
@@ -37,7 +38,8 @@ struct judge_obs {
 	bool forkbomb;        /* it went past limits.processes and was stopped */
 	double zombie_worst;  /* the longest a child stayed a zombie with its parent alive, s */
 	char zombie_note[JUDGE_NOTE];
-	long zombies_at_end;
+	long zombies_at_end;  /* children left unreaped when their parent exited */
+	char left_note[JUDGE_NOTE];
 	long orphans;
 	char orphan_note[JUDGE_NOTE];
 	bool stuck;           /* every task blocked with no progress for `after` */

@@ -49,5 +49,14 @@ nobase_dist_pkgdata_DATA = \
 	labs/06-bank/instructor/solution.c \
 	labs/06-bank/instructor/wrong-no-locks.c
 
-TESTS += tests/labs.sh
+# Each lab is a test of its own: tests/labs.sh grades every version in
+# its instructor/VERDICTS and compares.
+LAB_SPECS = \
+	labs/01-reap/lab.spec \
+	labs/02-pipeline/lab.spec \
+	labs/03-subreaper/lab.spec \
+	labs/04-counter/lab.spec \
+	labs/05-buffer/lab.spec \
+	labs/06-bank/lab.spec
+TESTS += $(LAB_SPECS)
 dist_check_SCRIPTS += tests/labs.sh

@@ -22,7 +22,8 @@ dist_lessons_DATA = \
 	lessons/17-gil.md \
 	lessons/18-pool.md \
 	lessons/19-multitask.md \
-	lessons/20-debugging.md
+	lessons/20-debugging.md \
+	lessons/22-fork-threads.md
 
 instructordir = $(docdir)/lessons/instructor
 dist_instructor_DATA = \
@@ -45,4 +46,5 @@ dist_instructor_DATA = \
 	lessons/instructor/17-gil.md \
 	lessons/instructor/18-pool.md \
 	lessons/instructor/19-multitask.md \
-	lessons/instructor/20-debugging.md
+	lessons/instructor/20-debugging.md \
+	lessons/instructor/22-fork-threads.md

@@ -20,7 +20,9 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_waitfor.c \
 	lib/pl_maps.c \
 	lib/pl_sockdiag.c \
-	lib/pl_text.c
+	lib/pl_text.c \
+	lib/pl_model.c \
+	lib/pl_ipc.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
 # Installed as $(includedir)/proclab/*.h; pkg-config points -I there.
@@ -44,7 +46,9 @@ proclabinclude_HEADERS = \
 	lib/pl_waitfor.h \
 	lib/pl_maps.h \
 	lib/pl_sockdiag.h \
-	lib/pl_text.h
+	lib/pl_text.h \
+	lib/pl_model.h \
+	lib/pl_ipc.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/proclab.pc

@@ -25,6 +25,9 @@
  *   pl_maps.h     one line of /proc/PID/maps: a mapping, its device and inode
  *   pl_sockdiag.h which Unix socket is connected to which (sock_diag)
  *   pl_text.h     text from other processes, made safe to show on a terminal
+ *   pl_model.h    a watched tree of processes: states, zombies, orphans, exits,
+ *                 locks, board and deadlocks, refreshed from /proc
+ *   pl_ipc.h      the pipes, sockets, shared memory and queues between them
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -50,5 +53,7 @@
 #include "pl_maps.h"
 #include "pl_sockdiag.h"
 #include "pl_text.h"
+#include "pl_model.h"
+#include "pl_ipc.h"
 
 #endif /* PROCLAB_H */

@@ -1,5 +1,6 @@
-/* check_model.c - the dashboard's model (dashboard/model.c, ipc.c, text.c)
- * on the fake /proc trees in tests/fakeproc (see its README). */
+/* check_model.c - the model of a watched tree (lib/pl_model.c, pl_ipc.c),
+ * and how the dashboard prints it (dashboard/text.c), on the fake /proc
+ * trees in tests/fakeproc (see its README). */
 #include "config.h"
 
 #include <pthread.h>
@@ -13,26 +14,26 @@
 #include <unistd.h>
 
 #include "check_main.h"
-#include "../dashboard/model.h"
+#include "pl_model.h"
 #include "../dashboard/text.h"
 
 #define BEFORE PL_TEST_SRCDIR "/fakeproc/before"
 #define AFTER PL_TEST_SRCDIR "/fakeproc/after"
 #define REAPED PL_TEST_SRCDIR "/fakeproc/reaped"
 
-static struct dash_model m;
+static struct pl_model m;
 
 static void
 setup(void)
 {
-	ck_assert_int_eq(dash_model_init(&m, BEFORE, 100), 0);
-	ck_assert_int_eq(dash_model_refresh(&m, 0.0), 0);
+	ck_assert_int_eq(pl_model_init(&m, BEFORE, 100), 0);
+	ck_assert_int_eq(pl_model_refresh(&m, 0.0), 0);
 }
 
 static void
 teardown(void)
 {
-	dash_model_free(&m);
+	pl_model_free(&m);
 }
 
 /* The model moves on to the next snapshot of the same run. */
@@ -40,11 +41,11 @@ static void
 next_snapshot(const char *tree, double now)
 {
 	snprintf(m.proc, sizeof(m.proc), "%s", tree);
-	ck_assert_int_eq(dash_model_refresh(&m, now), 0);
+	ck_assert_int_eq(pl_model_refresh(&m, now), 0);
 }
 
-static const struct dash_edge *
-find_edge(enum dash_ipc kind, pid_t from, pid_t to)
+static const struct pl_ipc_edge *
+find_edge(enum pl_ipc_kind kind, pid_t from, pid_t to)
 {
 	for (size_t i = 0; i < m.nedges; i++)
 		if (m.edges[i].kind == kind && m.edges[i].from == from && m.edges[i].to == to)
@@ -64,15 +65,15 @@ START_TEST(test_model_tree_order_and_depth)
 		ck_assert_int_eq(m.procs[m.order[k]].pid, expected[k]);
 		ck_assert_int_eq(m.procs[m.order[k]].depth, depth[k]);
 	}
-	ck_assert_ptr_null(dash_model_find(&m, 1));
-	ck_assert_ptr_null(dash_model_find(&m, 103));
-	ck_assert_uint_eq(dash_model_alive(&m), 4);
+	ck_assert_ptr_null(pl_model_find(&m, 1));
+	ck_assert_ptr_null(pl_model_find(&m, 103));
+	ck_assert_uint_eq(pl_model_alive(&m), 4);
 }
 END_TEST
 
 START_TEST(test_model_states_wchan_and_odd_comm)
 {
-	struct dash_proc *root = dash_model_find(&m, 100), *odd = dash_model_find(&m, 101);
+	struct pl_model_proc *root = pl_model_find(&m, 100), *odd = pl_model_find(&m, 101);
 
 	ck_assert_int_eq(root->state, 'S');
 	ck_assert_str_eq(root->wchan, "do_wait");
@@ -87,7 +88,7 @@ END_TEST
 
 START_TEST(test_model_zombie_carries_exit_status)
 {
-	struct dash_proc *z = dash_model_find(&m, 102);
+	struct pl_model_proc *z = pl_model_find(&m, 102);
 	char mark[128];
 
 	ck_assert_int_eq(z->state, 'Z');
@@ -105,13 +106,13 @@ END_TEST
 
 START_TEST(test_model_pipe_goes_writer_to_reader)
 {
-	const struct dash_edge *e = find_edge(DASH_IPC_PIPE, 100, 101);
+	const struct pl_ipc_edge *e = find_edge(PL_IPC_PIPE, 100, 101);
 	char text[256];
 
 	ck_assert_ptr_nonnull(e);
 	ck_assert(e->directed);
 	ck_assert_uint_eq(e->inode, 5001);
-	ck_assert_ptr_null(find_edge(DASH_IPC_PIPE, 101, 100));
+	ck_assert_ptr_null(find_edge(PL_IPC_PIPE, 101, 100));
 	dash_text_edge(&m, e, text, sizeof(text));
 	ck_assert_str_eq(text, "pipe       100 -> 101  pipe:[5001]");
 }
@@ -119,8 +120,8 @@ END_TEST
 
 START_TEST(test_model_socketpair_and_shared_memory)
 {
-	const struct dash_edge *s = find_edge(DASH_IPC_SOCKET, 100, 200);
-	const struct dash_edge *shm = find_edge(DASH_IPC_SHM, 100, 101);
+	const struct pl_ipc_edge *s = find_edge(PL_IPC_SOCKET, 100, 200);
+	const struct pl_ipc_edge *shm = find_edge(PL_IPC_SHM, 100, 101);
 
 	/* Two inodes, paired by the kernel's peer table. */
 	ck_assert_ptr_nonnull(s);
@@ -152,11 +153,11 @@ END_TEST
 
 START_TEST(test_model_threads_behind_a_toggle)
 {
-	struct dash_proc *root = dash_model_find(&m, 100);
+	struct pl_model_proc *root = pl_model_find(&m, 100);
 
 	ck_assert_uint_eq(root->nthreads, 0);
 	m.threads = true;
-	ck_assert_int_eq(dash_model_refresh(&m, 0.5), 0);
+	ck_assert_int_eq(pl_model_refresh(&m, 0.5), 0);
 	ck_assert_uint_eq(root->nthreads, 2);
 	for (size_t i = 0; i < 2; i++)
 		if (root->threads[i].tid == 150) {
@@ -168,35 +169,35 @@ END_TEST
 
 START_TEST(test_model_exits_adoption_and_new_children)
 {
-	struct dash_proc *p;
+	struct pl_model_proc *p;
 	char mark[128];
 
 	next_snapshot(AFTER, 1.0);
 	/* 101 left without being seen as a zombie: status unknown. */
-	p = dash_model_find(&m, 101);
+	p = pl_model_find(&m, 101);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_double_eq(p->gone_at, 1.0);
 	dash_text_mark(&m, p, true, mark, sizeof(mark));
 	ck_assert_str_eq(mark, "exited");
 	/* 102 was a zombie with status 3 when last seen. */
-	dash_text_mark(&m, dash_model_find(&m, 102), true, mark, sizeof(mark));
+	dash_text_mark(&m, pl_model_find(&m, 102), true, mark, sizeof(mark));
 	ck_assert_str_eq(mark, "exited with status 3");
 	/* 200 lost its parent: adopted by init, still on the books. */
-	p = dash_model_find(&m, 200);
+	p = pl_model_find(&m, 200);
 	ck_assert(p->adopted);
 	ck_assert_int_eq(p->adopter, 1);
 	dash_text_mark(&m, p, true, mark, sizeof(mark));
 	ck_assert_str_eq(mark, "adopted by PID 1 (systemd)");
 	ck_assert_str_eq(p->wchan, "hrtimer_nanosleep");
 	/* A child of an orphan is still watched. */
-	ck_assert_ptr_nonnull(dash_model_find(&m, 300));
-	ck_assert_uint_eq(dash_model_alive(&m), 3);
+	ck_assert_ptr_nonnull(pl_model_find(&m, 300));
+	ck_assert_uint_eq(pl_model_alive(&m), 3);
 	/* The edges went with 101 and the locks with the deadlock. */
 	ck_assert_uint_eq(m.ncycles, 0);
 	ck_assert_uint_eq(m.nlocks, 0);
-	ck_assert_ptr_null(find_edge(DASH_IPC_PIPE, 100, 101));
+	ck_assert_ptr_null(find_edge(PL_IPC_PIPE, 100, 101));
 	/* 20 ticks in 1 s: 20 % of a core, at 100 ticks a second. */
-	p = dash_model_find(&m, 100);
+	p = pl_model_find(&m, 100);
 	ck_assert_double_eq_tol(p->cpu, 20.0 * 100 / (double)m.ticks_per_second, 0.01);
 	/* The orphan's tree is drawn on its own, after the root's. */
 	ck_assert_int_eq(m.procs[m.order[0]].pid, 100);
@@ -204,10 +205,10 @@ START_TEST(test_model_exits_adoption_and_new_children)
 	ck_assert_int_eq(m.procs[m.order[m.norder - 1]].pid, 300);
 	ck_assert_int_eq(m.procs[m.order[m.norder - 1]].depth, 1);
 
-	/* Gone processes fade out after DASH_FADE_SECONDS. */
-	next_snapshot(AFTER, 1.0 + DASH_FADE_SECONDS + 0.1);
-	ck_assert_ptr_null(dash_model_find(&m, 101));
-	ck_assert_ptr_null(dash_model_find(&m, 102));
+	/* Gone processes fade out after PL_MODEL_FADE_SECONDS. */
+	next_snapshot(AFTER, 1.0 + PL_MODEL_FADE_SECONDS + 0.1);
+	ck_assert_ptr_null(pl_model_find(&m, 101));
+	ck_assert_ptr_null(pl_model_find(&m, 102));
 	ck_assert_uint_eq(m.nprocs, 3);
 }
 END_TEST
@@ -218,19 +219,19 @@ END_TEST
  * tree, and the end of the run would SIGTERM and SIGKILL them. */
 START_TEST(test_model_unreadable_stat_means_gone)
 {
-	struct dash_proc *p;
+	struct pl_model_proc *p;
 
 	next_snapshot(REAPED, 1.0);
-	p = dash_model_find(&m, 101);
+	p = pl_model_find(&m, 101);
 	ck_assert_ptr_nonnull(p);
 	ck_assert_double_eq(p->gone_at, 1.0);
 	ck_assert_int_eq(p->state, 'X');
-	for (int i = 1; i <= DASH_FOREIGN_EVERY; i++) {
+	for (int i = 1; i <= PL_MODEL_FOREIGN_EVERY; i++) {
 		next_snapshot(REAPED, 1.0 + 0.1 * i);
-		ck_assert_ptr_null(dash_model_find(&m, 400));
+		ck_assert_ptr_null(pl_model_find(&m, 400));
 	}
-	ck_assert_ptr_nonnull(dash_model_find(&m, 200)); /* ours, adopted by 1 */
-	ck_assert_uint_eq(dash_model_alive(&m), 3);
+	ck_assert_ptr_nonnull(pl_model_find(&m, 200)); /* ours, adopted by 1 */
+	ck_assert_uint_eq(pl_model_alive(&m), 3);
 }
 END_TEST
 
@@ -323,15 +324,15 @@ remove_big_tree(void)
 /* Refresh at NOW, then SLEEPERS more times just after: in a big tree a
  * sleeper's stat is read only every few refreshes. */
 static void
-refresh_big(struct dash_model *bm, double now, int sleepers)
+refresh_big(struct pl_model *bm, double now, int sleepers)
 {
-	ck_assert_int_eq(dash_model_refresh(bm, now), 0);
+	ck_assert_int_eq(pl_model_refresh(bm, now), 0);
 	for (int i = 1; i <= sleepers; i++)
-		ck_assert_int_eq(dash_model_refresh(bm, now + 0.01 * i), 0);
+		ck_assert_int_eq(pl_model_refresh(bm, now + 0.01 * i), 0);
 }
 
 static bool
-has_edge(const struct dash_model *bm, enum dash_ipc kind, pid_t from, pid_t to,
+has_edge(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t from, pid_t to,
          unsigned long long inode)
 {
 	for (size_t i = 0; i < bm->nedges; i++)
@@ -342,24 +343,24 @@ has_edge(const struct dash_model *bm, enum dash_ipc kind, pid_t from, pid_t to,
 }
 
 static bool
-big_pipe(const struct dash_model *bm)
+big_pipe(const struct pl_model *bm)
 {
-	return has_edge(bm, DASH_IPC_PIPE, 1000, 1001, 7001);
+	return has_edge(bm, PL_IPC_PIPE, 1000, 1001, 7001);
 }
 
 START_TEST(test_model_big_tree_rereads_only_what_ran)
 {
-	struct dash_model bm;
+	struct pl_model bm;
 
 	make_big_tree();
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert_uint_eq(dash_model_alive(&bm), BIG + 1);
+	ck_assert_uint_eq(pl_model_alive(&bm), BIG + 1);
 	ck_assert(big_pipe(&bm));
 	/* The SysV segment: one edge between its two users, both ways. */
 	size_t sysv = 0;
 	for (size_t i = 0; i < bm.nedges; i++)
-		if (bm.edges[i].kind == DASH_IPC_SYSV_SHM) {
+		if (bm.edges[i].kind == PL_IPC_SYSV_SHM) {
 			ck_assert_int_eq(bm.edges[i].from, 1002);
 			ck_assert_int_eq(bm.edges[i].to, 1003);
 			ck_assert(!bm.edges[i].directed);
@@ -387,7 +388,7 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 	refresh_big(&bm, 9.0, 0);
 	ck_assert(big_pipe(&bm));
 
-	dash_model_free(&bm);
+	pl_model_free(&bm);
 	remove_big_tree();
 }
 END_TEST
@@ -396,12 +397,12 @@ END_TEST
  * one); a snapshot that asks for them (--once) gets them read at once. */
 START_TEST(test_model_read_ipc_next_reads_maps_now)
 {
-	struct dash_model bm;
+	struct pl_model bm;
 
 	make_big_tree();
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1002, 1003, 32770));
+	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
 
 	/* 1004 and 1005 attach a second segment, and have run since. */
 	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32771   /SYSV00000000 (deleted)\n",
@@ -411,14 +412,14 @@ START_TEST(test_model_read_ipc_next_reads_maps_now)
 	put("5000001 0 11\n", "%s/1004/schedstat", big);
 	put("5000001 0 11\n", "%s/1005/schedstat", big);
 	refresh_big(&bm, 1.0, 0);
-	ck_assert(!has_edge(&bm, DASH_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
+	ck_assert(!has_edge(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
 
-	dash_model_read_ipc_next(&bm);
+	pl_model_read_ipc_next(&bm);
 	refresh_big(&bm, 1.1, 0);
-	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1004, 1005, 32771));
-	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1002, 1003, 32770));
+	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771));
+	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
 
-	dash_model_free(&bm);
+	pl_model_free(&bm);
 	remove_big_tree();
 }
 END_TEST
@@ -428,7 +429,7 @@ END_TEST
  * inode; and two files on two file systems can have one inode number. */
 START_TEST(test_model_object_is_device_and_inode)
 {
-	struct dash_model bm;
+	struct pl_model bm;
 
 	make_big_tree();
 	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 0   /SYSV00000000 (deleted)\n",
@@ -441,52 +442,52 @@ START_TEST(test_model_object_is_device_and_inode)
 	    big);
 	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1010/maps",
 	    big);
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1006, 1007, 0));
-	ck_assert(!has_edge(&bm, DASH_IPC_MAPPING, 1008, 1009, 9001));
-	ck_assert(has_edge(&bm, DASH_IPC_MAPPING, 1009, 1010, 9001));
-	dash_model_free(&bm);
+	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1006, 1007, 0));
+	ck_assert(!has_edge(&bm, PL_IPC_MAPPING, 1008, 1009, 9001));
+	ck_assert(has_edge(&bm, PL_IPC_MAPPING, 1009, 1010, 9001));
+	pl_model_free(&bm);
 	remove_big_tree();
 }
 END_TEST
 
 /* A PID found not to be ours is skipped, and looked at again every
- * DASH_FOREIGN_EVERY refreshes: a process adopted by a watched subreaper,
+ * PL_MODEL_FOREIGN_EVERY refreshes: a process adopted by a watched subreaper,
  * or a new child of ours under a PID that was someone else's, joins the
  * tree within that many refreshes. */
 START_TEST(test_model_foreign_pids_are_looked_at_again)
 {
-	struct dash_model bm;
-	struct dash_proc *adopted, *reused;
+	struct pl_model bm;
+	struct pl_model_proc *adopted, *reused;
 	int refreshes = 0;
 
 	make_big_tree();
 	add_sleeper(5000, 1);
 	add_sleeper(5001, 1);
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert_ptr_null(dash_model_find(&bm, 5000));
-	ck_assert_ptr_null(dash_model_find(&bm, 5001));
+	ck_assert_ptr_null(pl_model_find(&bm, 5000));
+	ck_assert_ptr_null(pl_model_find(&bm, 5001));
 
 	/* 5000's parent ended and 1000, a subreaper, took it; 5001 ended and
 	 * its PID went to a new child of 1001 (a later start time). */
 	put_stat_started(5000, 1000, 1, 1000);
 	put_stat_started(5001, 1001, 1, 2000);
 	do {
-		ck_assert_int_eq(dash_model_refresh(&bm, 0.1 * ++refreshes), 0);
-		adopted = dash_model_find(&bm, 5000);
-		reused = dash_model_find(&bm, 5001);
-	} while ((adopted == NULL || reused == NULL) && refreshes < DASH_FOREIGN_EVERY);
+		ck_assert_int_eq(pl_model_refresh(&bm, 0.1 * ++refreshes), 0);
+		adopted = pl_model_find(&bm, 5000);
+		reused = pl_model_find(&bm, 5001);
+	} while ((adopted == NULL || reused == NULL) && refreshes < PL_MODEL_FOREIGN_EVERY);
 	ck_assert_ptr_nonnull(adopted);
 	ck_assert_ptr_nonnull(reused);
 	ck_assert_int_eq(adopted->ppid, 1000);
 	ck_assert_int_eq(adopted->depth, 1);
 	ck_assert_int_eq(reused->ppid, 1001);
 	ck_assert_int_eq(reused->depth, 2);
-	ck_assert_uint_eq(dash_model_alive(&bm), BIG + 3);
+	ck_assert_uint_eq(pl_model_alive(&bm), BIG + 3);
 
-	dash_model_free(&bm);
+	pl_model_free(&bm);
 	remove_big_tree();
 }
 END_TEST
@@ -496,14 +497,14 @@ END_TEST
  * the tree on the word of the listing alone: the parent is read first. */
 START_TEST(test_model_skipped_sleeper_is_read_before_a_child_joins)
 {
-	struct dash_model bm;
+	struct pl_model bm;
 	pid_t victim = 1001;
 
 	make_big_tree();
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert_ptr_nonnull(dash_model_find(&bm, 1001 + BIG - 1));
-	/* A sleeper the next refresh skips (see scan_proc in model.c). */
+	ck_assert_ptr_nonnull(pl_model_find(&bm, 1001 + BIG - 1));
+	/* A sleeper the next refresh skips (see scan_proc in pl_model.c). */
 	while ((bm.refreshes + (unsigned)victim) % 5 != 1)
 		victim++;
 	/* It ended; its PID now names a stranger (a later start, parent 1)
@@ -511,12 +512,12 @@ START_TEST(test_model_skipped_sleeper_is_read_before_a_child_joins)
 	put_stat_started(victim, 1, 1, 5000);
 	add_sleeper(5002, victim);
 	for (int i = 1; i <= 5; i++) {
-		ck_assert_int_eq(dash_model_refresh(&bm, 0.1 * i), 0);
-		ck_assert_ptr_null(dash_model_find(&bm, 5002));
+		ck_assert_int_eq(pl_model_refresh(&bm, 0.1 * i), 0);
+		ck_assert_ptr_null(pl_model_find(&bm, 5002));
 	}
-	ck_assert_double_ge(dash_model_find(&bm, victim)->gone_at, 0);
+	ck_assert_double_ge(pl_model_find(&bm, victim)->gone_at, 0);
 
-	dash_model_free(&bm);
+	pl_model_free(&bm);
 	remove_big_tree();
 }
 END_TEST
@@ -526,38 +527,38 @@ END_TEST
  * stranger already at its PID is not taken for it either. */
 START_TEST(test_model_root_pid_reused_is_not_watched)
 {
-	struct dash_model bm;
-	struct dash_proc *root;
+	struct pl_model bm;
+	struct pl_model_proc *root;
 
 	make_big_tree();
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
 	put_stat_started(1000, 1, 1, 9000);
 	refresh_big(&bm, 1.0, 5); /* a sleeper: read within 5 refreshes */
-	root = dash_model_find(&bm, 1000);
+	root = pl_model_find(&bm, 1000);
 	ck_assert_ptr_nonnull(root);
 	ck_assert_double_ge(root->gone_at, 1.0);
 	ck_assert_uint_eq(root->start, 1000);
-	dash_model_free(&bm);
+	pl_model_free(&bm);
 
-	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	bm.root_start = 1000; /* the caller's; the stat now says 9000 */
 	refresh_big(&bm, 0.0, 0);
-	ck_assert_ptr_null(dash_model_find(&bm, 1000));
-	ck_assert_uint_eq(dash_model_alive(&bm), 0);
-	dash_model_free(&bm);
+	ck_assert_ptr_null(pl_model_find(&bm, 1000));
+	ck_assert_uint_eq(pl_model_alive(&bm), 0);
+	pl_model_free(&bm);
 	remove_big_tree();
 }
 END_TEST
 
 START_TEST(test_model_timeline_samples_states)
 {
-	struct dash_proc *z;
+	struct pl_model_proc *z;
 
 	next_snapshot(BEFORE, 0.2); /* too soon for a new cell */
 	next_snapshot(BEFORE, 0.6);
 	next_snapshot(AFTER, 1.2);
-	z = dash_model_find(&m, 102);
+	z = pl_model_find(&m, 102);
 	ck_assert_uint_eq(z->timeline_len, 3);
 	ck_assert_int_eq(z->timeline[0], 'Z');
 	ck_assert_int_eq(z->timeline[2], '.');
@@ -567,7 +568,7 @@ END_TEST
 START_TEST(test_model_reads_the_board)
 {
 	struct pl_board *b = calloc(1, sizeof(*b));
-	struct dash_proc *p;
+	struct pl_model_proc *p;
 
 	ck_assert_ptr_nonnull(b);
 	b->magic = PL_BOARD_MAGIC;
@@ -582,8 +583,8 @@ START_TEST(test_model_reads_the_board)
 	b->nevents = 1;
 	b->step_waiting = 1;
 	m.board = b;
-	ck_assert_int_eq(dash_model_refresh(&m, 0.1), 0);
-	p = dash_model_find(&m, 101);
+	ck_assert_int_eq(pl_model_refresh(&m, 0.1), 0);
+	p = pl_model_find(&m, 101);
 	ck_assert_str_eq(p->role, "reader");
 	ck_assert_uint_eq(m.nnarration, 1);
 	ck_assert_str_eq(m.narration[0], "Step 1: hello");
@@ -614,17 +615,17 @@ END_TEST
 
 START_TEST(test_model_missing_proc_is_an_error)
 {
-	struct dash_model bad;
+	struct pl_model bad;
 
-	ck_assert_int_eq(dash_model_init(&bad, PL_TEST_SRCDIR "/fakeproc/none", 1), 0);
-	ck_assert_int_eq(dash_model_refresh(&bad, 0), -1);
-	dash_model_free(&bad);
+	ck_assert_int_eq(pl_model_init(&bad, PL_TEST_SRCDIR "/fakeproc/none", 1), 0);
+	ck_assert_int_eq(pl_model_refresh(&bad, 0), -1);
+	pl_model_free(&bad);
 }
 END_TEST
 
 START_TEST(test_model_real_proc_sees_a_child)
 {
-	struct dash_model real;
+	struct pl_model real;
 	int pfd[2], status;
 	pid_t child;
 	char c;
@@ -637,11 +638,11 @@ START_TEST(test_model_real_proc_sees_a_child)
 		_exit(read(pfd[0], &c, 1) == 1 ? 0 : 1);
 	}
 	close(pfd[0]);
-	ck_assert_int_eq(dash_model_init(&real, "/proc", getpid()), 0);
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
 	for (int i = 0; i < 500; i++) {
-		struct dash_proc *p;
-		ck_assert_int_eq(dash_model_refresh(&real, i * 0.01), 0);
-		p = dash_model_find(&real, child);
+		struct pl_model_proc *p;
+		ck_assert_int_eq(pl_model_refresh(&real, i * 0.01), 0);
+		p = pl_model_find(&real, child);
 		/* Asleep, and in the read: just after fork() the child may
 		 * sleep elsewhere for a moment (a busy machine, a page fault). */
 		if (p != NULL && p->state == 'S' && strstr(p->wchan, "pipe") != NULL &&
@@ -649,18 +650,18 @@ START_TEST(test_model_real_proc_sees_a_child)
 			break;
 		usleep(10000);
 	}
-	ck_assert_ptr_nonnull(dash_model_find(&real, child));
-	ck_assert_int_eq(dash_model_find(&real, child)->state, 'S');
-	ck_assert_ptr_nonnull(strstr(dash_model_find(&real, child)->wchan, "pipe"));
+	ck_assert_ptr_nonnull(pl_model_find(&real, child));
+	ck_assert_int_eq(pl_model_find(&real, child)->state, 'S');
+	ck_assert_ptr_nonnull(strstr(pl_model_find(&real, child)->wchan, "pipe"));
 	ck_assert_uint_ge(real.nedges, 1);
-	ck_assert_int_eq(real.edges[0].kind, DASH_IPC_PIPE);
+	ck_assert_int_eq(real.edges[0].kind, PL_IPC_PIPE);
 	ck_assert_int_eq(real.edges[0].from, getpid());
 	ck_assert_int_eq(real.edges[0].to, child);
 	ck_assert_int_eq(real.edges[0].queued, 0);
 	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	close(pfd[1]);
-	dash_model_free(&real);
+	pl_model_free(&real);
 }
 END_TEST
 
@@ -683,7 +684,7 @@ philosopher(void *arg)
 
 START_TEST(test_model_threads_deadlock_on_the_board)
 {
-	struct dash_model real;
+	struct pl_model real;
 	struct pl_board *board;
 	char name[64], text[512];
 	pthread_t a, b;
@@ -697,10 +698,10 @@ START_TEST(test_model_threads_deadlock_on_the_board)
 	ck_assert_int_eq(pthread_create(&b, NULL, philosopher, "B"), 0);
 	pthread_barrier_wait(&reported);
 
-	ck_assert_int_eq(dash_model_init(&real, "/proc", getpid()), 0);
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
 	real.board = board;
 	real.ipc = false;
-	ck_assert_int_eq(dash_model_refresh(&real, 0), 0);
+	ck_assert_int_eq(pl_model_refresh(&real, 0), 0);
 	ck_assert_uint_eq(real.ncycles, 1);
 	dash_text_deadlock(&real.cycles[0], text, sizeof(text));
 	ck_assert_ptr_nonnull(strstr(text, "(thread A) wants mutex 2, held by "));
@@ -711,9 +712,9 @@ START_TEST(test_model_threads_deadlock_on_the_board)
 	pthread_barrier_wait(&checked);
 	pthread_join(a, NULL);
 	pthread_join(b, NULL);
-	ck_assert_int_eq(dash_model_refresh(&real, 0.1), 0);
+	ck_assert_int_eq(pl_model_refresh(&real, 0.1), 0);
 	ck_assert_uint_eq(real.ncycles, 0);
-	dash_model_free(&real);
+	pl_model_free(&real);
 	pl_board_use(NULL);
 	ck_assert_int_eq(pl_board_remove(board, name), 0);
 }

@@ -165,8 +165,8 @@ END_TEST
 static const char *
 row(const char *role, const char *comm)
 {
-	static struct dash_model m;
-	static struct dash_proc p;
+	static struct pl_model m;
+	static struct pl_model_proc p;
 
 	memset(&p, 0, sizeof(p));
 	p.pid = 1234;

@@ -36,7 +36,8 @@ philosophers -n 3 --tasks threads --strategy naive
 threads-vs-procs --workers 2
 gil
 pool
-multitask --workers 2'
+multitask --workers 2
+fork-threads --threads 2'
 
 set -- ${DEMO_NAMES:?run through make check}
 plan $(($# + $(echo "$runs" | wc -l) + 7))

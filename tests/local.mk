@@ -1,11 +1,14 @@
 ## tests/local.mk - unit tests (Check), demo runs and terminal tests.
 ## Every test speaks TAP, so `make check` prints one line per assertion.
 
-TEST_EXTENSIONS = .sh
+TEST_EXTENSIONS = .sh .spec
 LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
 SH_LOG_DRIVER = $(LOG_DRIVER)
 # Each shell test runs under tests/reaper, which adopts and reaps orphans.
 SH_LOG_COMPILER = $(top_builddir)/tests/reaper $(SHELL)
+# A lab's lab.spec is a test too: tests/labs.sh grades its versions.
+SPEC_LOG_DRIVER = $(LOG_DRIVER)
+SPEC_LOG_COMPILER = $(top_builddir)/tests/reaper $(SHELL) $(top_srcdir)/tests/labs.sh
 
 # Check writes TAP to stdout with these; CK_VERBOSITY=silent keeps it clean.
 AM_TESTS_ENVIRONMENT = \
@@ -109,6 +112,7 @@ DEMO_TESTS = \
 	tests/pool.sh \
 	tests/multitask.sh \
 	tests/json-keys.sh \
+	tests/fork-threads.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh

@@ -6,7 +6,7 @@
 # when its alarm goes off; and nothing survives Ctrl-C or SIGKILL.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 44
+plan 54
 
 reaper=$PPID
 ppid_of() { awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null; }
@@ -68,12 +68,17 @@ check "--subreaper: waitid() works on it, and the demo reaps it: killed by SIGAL
 		(map(select(.event=="reaped-orphan"))[0].signal == 14)' true
 check "--subreaper: nothing left" poll 1 nothing_left
 
+# steps_and_checks FILE IDS N: the run's steps were IDS, in order, and N
+# of N checks held.
+steps_and_checks() {
+	jq_is "$1" '([.[] | select(.event=="step") | .id] | join(",")) + " " +
+		(map(select(.event=="summary"))[0] | "\(.checks) \(.failed)")' "$2 $3 0"
+}
+
 # --- --stopped: an orphaned process group with a stopped member. ---
 run_demo orphan --json --speed 100 --lifetime 1 --stopped
 check "--stopped: five steps, 9 of 9 checks" \
-	jq_is "$out" '([.[] | select(.event=="step") | .id] | join(",")) + " " +
-		(map(select(.event=="summary"))[0] | "\(.checks) \(.failed)")' \
-	"three-generations,stopped-job,parent-exits,who-adopted,ends-on-its-own 9 0"
+	steps_and_checks "$out" three-generations,stopped-job,parent-exits,who-adopted,ends-on-its-own 9
 check "--stopped: /proc showed the child stopped, alone in its group, in its parent's session" \
 	jq_is "$out" '(map(select(.role=="parent"))[0].pid) as $parent |
 		map(select(.event=="stopped-view"))[0] |
@@ -82,6 +87,48 @@ check "--stopped: the kernel sent it SIGHUP and SIGCONT, and it runs again" \
 	jq_is "$out" '(map(select(.event=="caught-signals"))[0] | (.signals | sort | tostring) + " \(.from_kernel)")
 		+ " " + map(select(.event=="adopted-view"))[0].state' "[1,18] true S"
 check "--stopped: nothing left" poll 1 nothing_left
+
+# --- --thread: a second thread of the parent forks the child, then ends. ---
+# The kernel gives the child to a live thread of the same process
+# (find_alive_thread()), and sends it its death signal all the same
+# (PR_SET_PDEATHSIG follows the thread, prctl(2)).
+run_demo orphan --json --speed 100 --lifetime 1 --thread
+check "--thread: five steps, 9 of 9 checks" \
+	steps_and_checks "$out" three-generations,thread-exits,parent-exits,who-adopted,ends-on-its-own 9
+check "--thread: a thread of the parent other than its main thread forked the child" \
+	jq_is "$out" 'map(select(.event=="parent-forks"))[0] | .role == "parent" and
+		.forking_tid != .pid and .forking_tid > 0' true
+check "--thread: SIGUSR1, the child's death signal, came from the parent when that thread ended" \
+	jq_is "$out" '(map(select(.role=="parent"))[0].pid) as $parent |
+		(map(select(.event=="armed"))[0].death_signal) as $armed |
+		map(select(.event=="death-signal"))[0] | "\($armed) \(.signal) \(.si_pid == $parent)"' \
+	"10 10 true"
+check "--thread: meanwhile /proc showed the parent alive, with its one thread left" \
+	jq_is "$out" 'map(select(.event=="thread-view"))[0] |
+		"\(.parent_state != "Z") \(.parent_threads)"' "true 1"
+check "--thread: the child's ppid stayed the parent's, in getppid(), /proc/self and from outside" \
+	jq_is "$out" '(map(select(.role=="parent"))[0].pid) as $parent |
+		(map(select(.event=="death-signal"))[0] | .getppid == $parent and .proc_ppid == $parent)
+		and (map(select(.event=="thread-view"))[0].ppid == $parent)' true
+check "--thread: nothing left" poll 1 nothing_left
+
+# --- Under a PID 1 that never reaps (a container without an init). ---
+# The orphan goes to that PID 1 and, once its alarm ends it, stays a
+# zombie: the demo says so, and every check still holds.
+run_demo_under_idle_init orphan --json --speed 100 --lifetime 1
+if [ $? -eq 2 ]; then
+	for k in 1 2 3; do
+		tap_count=$((tap_count + 1))
+		echo "ok $tap_count # SKIP cannot make a PID namespace here (unshare needs root or user namespaces)"
+	done
+else
+	check "under a PID 1 that never reaps, every check holds: 7 of 7" \
+		steps_and_checks "$out" three-generations,parent-exits,who-adopted,ends-on-its-own 7
+	check "and the demo says the orphan went to PID 1, which left it a zombie" \
+		jq_is "$out" '(map(select(.event=="reparented"))[0].getppid | tostring) + " " +
+			(map(select(.event=="reaped-orphan"))[0] | "\(.by) \(.gone)")' "1 1 false"
+	check "the namespace ended, and took the zombie along: nothing left" poll 2 nothing_left
+fi
 
 # --- The kernel's view from outside the demo. ---
 # The test finds the three generations in /proc itself, watches the
@@ -148,6 +195,16 @@ for sig in INT TERM KILL; do
 	check "SIG$sig once orphaned: the orphan ends within a second, not 10" \
 		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left'
 done
+
+# --thread: once the thread has ended, the child's death signal is a
+# caught SIGUSR1, which cannot end it; end-of-file on its line must.
+said_thread_view() { grep -q '"event":"thread-view"' "$out"; }
+start_demo orphan --json --thread --speed 0.5 --lifetime 10
+poll 30 said_thread_view
+kill -s KILL "$demo_pid"
+wait_demo
+check "--thread, SIGKILL after the thread ended: the family ends within a second" \
+	eval '[ "$rc" -eq 137 ] && poll 1 nothing_left'
 
 # A stopped job runs no code, and no alarm ends it: only the kernel's
 # SIGCONT, when its parent dies of the demo's death, can free it.

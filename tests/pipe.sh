@@ -4,7 +4,7 @@
 # leaves nothing behind however it ends.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 50
+plan 54
 
 page=$(getconf PAGESIZE)
 max=$(cat /proc/sys/fs/pipe-max-size)
@@ -19,8 +19,8 @@ json=$out
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" \
 	is_event_stream "$json"
-check "six steps, in the lesson's order" \
-	steps_are "$json" "one-way,eof,capacity,reader-gone,two-way,pipeline"
+check "seven steps, in the lesson's order" \
+	steps_are "$json" "one-way,eof,capacity,atomic-writes,reader-gone,two-way,pipeline"
 
 # Step 1: one way.
 check "before any write, the reader slept (S) in pipe_read" \
@@ -63,7 +63,22 @@ check "after the parent read, every byte arrived" \
 	jq_is "$json" 'map(select(.event=="drained"))[0] | .bytes == .expected and
 		.bytes == '"$((cap + 4 * page))" true
 
-# Step 4: no reader.
+# Step 4: PIPE_BUF. 4 writers, 32 records each, on one full pipe.
+check "both times, all 4 writers slept in write() with the pipe full ($cap bytes)" \
+	jq_is "$json" '[.[] | select(.event=="writers-asleep") | "\(.asleep):\(.queued):\(.capacity)"]
+		| join(" ")' "4:$cap:$cap 4:$cap:$cap"
+check "records of PIPE_BUF bytes: all 128 arrived, none torn, though the writers took turns" \
+	jq_is "$json" 'map(select(.event=="records" and .record_size==4096))[0] |
+		.bytes == 128 * 4096 and .torn == 0 and .foreign == 0 and .runs > 4' true
+big_torn() {
+	jq_is "$json" 'map(select(.event=="records" and .record_size==65536))[0] |
+		.bytes == 128 * 65536 and .foreign == 0 and .torn > 0' true ||
+		return 1
+	diag "records of 64 KiB torn: $($JQ -rs 'map(select(.event=="records" and .record_size==65536))[0].torn' "$json") of 128"
+}
+check "records of 64 KiB: all bytes arrived, and some records were torn" big_torn
+
+# Step 5: no reader.
 check "with no read end left, the writer was killed by SIGPIPE (13)" \
 	jq_is "$json" '([.[] | select(.event=="no-reader") | .read_ends] | join(" ")) + " " +
 		(map(select(.event=="writer-status"))[0].signal | tostring)' "0 0 13"
@@ -71,7 +86,7 @@ check "with SIGPIPE ignored, write() failed with EPIPE and the writer exited 0" 
 	jq_is "$json" 'map(select(.event=="epipe"))[0] | "\(.error) \(.status)"' \
 	"EPIPE exited with status 0"
 
-# Step 5: two ways.
+# Step 6: two ways.
 check "two pipes: two inodes, one read-only and one write-only, 1000 right answers" \
 	jq_is "$json" '(map(select(.event=="pipe-ends"))[0] | .in_inode != .out_inode and
 		.in_mode == "read-only" and .out_mode == "write-only") and
@@ -81,7 +96,7 @@ check "a socketpair: one read-write socket, 1000 right answers" \
 		.mode == "read-write") and
 		(map(select(.event=="round-trips" and .kind=="a socketpair"))[0].right == 1000)' true
 
-# Step 6: ls | wc -l.
+# Step 7: ls | wc -l.
 check "wc: its exe is wc, its fd 0 the pipe's read end, asleep in pipe_read" \
 	jq_is "$json" 'map(select(.event=="wc-waiting"))[0] | (.exe | test("/wc$")) and
 		.stdin_kind == "pipe" and .stdin_inode == .link_inode and (.wchan | test("pipe_read"))' true
@@ -90,14 +105,14 @@ check "the pipeline printed the count readdir() gives, both exited 0" \
 		.printed == .direct and .ls_status == 0 and .wc_status == 0' true
 check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
-		($e | map(select(.event=="summary"))[0] | .checks == 16 and .failed == 0)' true
+		($e | map(select(.event=="summary"))[0] | .checks == 18 and .failed == 0)' true
 check "nothing left after a normal exit" nothing_left
 
 # --- --forget-close: the classic hang, detected and ended. ---
 run_demo pipe --json --speed 100 --forget-close
-check "--forget-close: status 0, every check held (17)" \
+check "--forget-close: status 0, every check held (19)" \
 	jq_is "$out" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
-		($e | map(select(.event=="summary"))[0] | .checks == 17 and .failed == 0)' true
+		($e | map(select(.event=="summary"))[0] | .checks == 19 and .failed == 0)' true
 check "--forget-close: the parent holds a write end all along: 3, 2, then 1 holder" \
 	jq_is "$out" '(map(select(.event=="step"))[0].pid) as $main |
 		[.[] | select(.event=="write-ends") | "\(.count):\(.holders | any(. == $main))"]
@@ -134,7 +149,7 @@ check "--forget-close takes no value" rejects pipe --forget-close=yes
 
 # --- --throughput: three write sizes and dd | dd. ---
 run_demo pipe --json --speed 100 --throughput
-check "--throughput: a seventh step, every check held" \
+check "--throughput: an eighth step, every check held" \
 	eval '[ "$rc" -eq 0 ] && jq_is "$out" "[.[] | select(.event==\"step\") | .id] | last" throughput'
 check "--throughput: MB/s at 64, 4096 and 65536 bytes, all above 0" \
 	jq_is "$out" '[.[] | select(.event=="throughput" and .mb_s > 0) | .write_size] | join(" ")' \
@@ -146,7 +161,7 @@ check "--throughput: dd | dd measured next to it" \
 # --- Prose. ---
 run_demo pipe --quiet --speed 100
 check "--quiet prints only the summary" \
-	[ "$(cat "$out")" = "$(printf '\nproclab-pipe: 16 of 16 checks held')" ]
+	[ "$(cat "$out")" = "$(printf '\nproclab-pipe: 18 of 18 checks held')" ]
 run_demo pipe --speed 100
 check "prose into a pipe has no colour codes" eval '! grep -q "$(printf "\033")" "$out"'
 
@@ -184,6 +199,21 @@ for sig in INT TERM KILL; do
 	check "SIG$sig with the writer blocked: the demo dies, its children within a second" \
 		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left'
 done
+
+# Step 4 from outside: the four writers asleep in pipe_write at once.
+writers_in_pipe_write() {
+	n=0
+	for p in $(token_children_of "$demo_pid"); do
+		case $(cat "/proc/$p/wchan" 2>/dev/null) in *pipe_write*) n=$((n + 1)) ;; esac
+	done
+	[ "$n" -eq 4 ]
+}
+start_demo pipe --json --speed 1
+poll 30 has_event writers-asleep
+check "outside: in step 4, four children of the demo sleep in pipe_write at once" \
+	poll 5 writers_in_pipe_write
+kill -s TERM "$demo_pid"
+wait_demo
 
 # The forgotten write end, seen from outside while the reader hangs.
 start_demo pipe --json --speed 1 --forget-close

@@ -4,7 +4,7 @@
 # against a `make install DESTDIR=...` and runs.
 . "$top_srcdir/tests/lib.sh"
 command -v pkg-config >/dev/null || skip_all "pkg-config not installed"
-plan 6
+plan 8
 
 dest="$WORK/root"
 check "make install DESTDIR=... succeeds" \
@@ -53,4 +53,29 @@ check "the exercise compiles with pkg-config's flags" \
 libdir=$(dirname "$(find "$dest" -name 'libproclab.so*' | head -n 1)")
 check "the exercise runs against the installed library" \
 	eval '[ "$(LD_LIBRARY_PATH="$libdir" "$WORK/ex")" = "state Z, then exited with status 7" ]'
+
+# The example in the installed pl_model.h, as it stands there: it watches a
+# process and reports the zombie that process leaves unreaped.
+hdr=$(find "$dest" -path "*/include/proclab/pl_model.h" | head -n 1)
+{
+	printf '#include <stdio.h>\n#include <stdlib.h>\n#include <unistd.h>\n#include <proclab.h>\n'
+	printf 'int main(int argc, char *argv[])\n{\n\tpid_t pid = argc > 1 ? (pid_t)atol(argv[1]) : 0;\n'
+	sed -n '/^ \*     struct pl_model m;/,/^ \*     pl_model_free(&m);/s/^ \*     //p' "$hdr"
+	printf '\treturn 0;\n}\n'
+} >"$WORK/zombies.c"
+check "pl_model.h's example compiles with pkg-config's flags" \
+	eval 'grep -q pl_model_refresh "$WORK/zombies.c" &&
+		${CC:-cc} ${USER_CFLAGS:-} "$WORK/zombies.c" -o "$WORK/zombies" ${USER_LDFLAGS:-} \
+		$(pkg-config --cflags --libs proclab) 2>"$WORK/cc.log" ||
+		{ sed "s/^/# /" "$WORK/cc.log" "$WORK/zombies.c"; false; }'
+# A parent that leaves its child (env, then true) unreaped for 2 s, then ends.
+sh -c 'env true & exec sleep 2' &
+parent=$!
+LD_LIBRARY_PATH="$libdir" "$WORK/zombies" "$parent" >"$WORK/zombies.out" 2>&1 &
+watcher=$!
+wait "$parent"
+wait "$watcher"
+check "pl_model.h's example reports the zombie, its parent and for how long" \
+	eval 'grep -q "^[0-9]* (true): unreaped by $parent for [0-9.]* s$" "$WORK/zombies.out" ||
+		{ sed "s/^/# /" "$WORK/zombies.out"; false; }'
 finish

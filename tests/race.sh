@@ -5,20 +5,20 @@
 # nothing behind however it ends.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 34
+plan 36
 
 # --- One run in JSON, and what its events must say. ---
 run_demo race --json --speed 100 --single-cpu --runs 5
 json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
-check "four steps, in the lesson's order" \
-	steps_are "$json" "threads-race,processes-race,fixes,single-cpu"
+check "five steps, in the lesson's order" \
+	steps_are "$json" "threads-race,processes-race,fixes,single-cpu,give-up-cpu"
 check "every run adds up: got + lost = expected, got <= expected" \
 	jq_is "$json" '(map(select(.event=="step" and .id=="single-cpu"))[0].increments) as $n |
 		[.[] | select(.event=="run") |
 		.got + .lost == .expected and .got <= .expected and
-		.expected == (if .mode == "single-cpu" then 2 * $n else 40000 end)] |
+		.expected == (if .mode == "single-cpu" then 2 * $n else 200000 end)] |
 		"\(length) \(all)"' "15 true"
 
 # Step 1: threads, one on each CPU.
@@ -44,8 +44,8 @@ check "--single-cpu: every run on that one CPU, collisions <= involuntary switch
 	"5 true"
 check "--single-cpu: runs stretched to at least the asked increments, and said so" \
 	jq_is "$json" '(map(select(.event=="step" and .id=="single-cpu"))[0].increments) as $n |
-		$n >= 20000 and $n <= 500000 and ($n == 20000 or
-		(map(select(.event=="stretched" and .increments == $n and .asked == 20000)) |
+		$n >= 100000 and $n <= 500000 and ($n == 100000 or
+		(map(select(.event=="stretched" and .increments == $n and .asked == 100000)) |
 		length == 1))' true
 check "--single-cpu: updates still lost, in at least 4 of 5 runs" \
 	jq_is "$json" '[.[] | select(.event=="run" and .mode=="single-cpu" and .lost > 0)] |
@@ -60,6 +60,18 @@ check "--single-cpu: compares its collisions with the free threads' and says whi
 		.pinned == $t["single-cpu"] and .free == $t.threads and
 		.held == (.pinned < .free)' true
 
+# Step 5: giving up the CPU. __schedule() counts a switch as voluntary
+# only when the task left TASK_RUNNING: sched_yield() does not, usleep()
+# does. Two threads on one CPU, so that each yield has a thread to go to.
+check "--single-cpu: sched_yield() raised nonvoluntary_ctxt_switches, not voluntary" \
+	jq_is "$json" '[.[] | select(.event=="gave-up" and .call=="sched_yield()") |
+		.counted and .calls == 1000 and .involuntary >= 500 and .voluntary < .involuntary] |
+		"\(length) \(all)"' "2 true"
+check "--single-cpu: usleep() raised voluntary_ctxt_switches, not nonvoluntary" \
+	jq_is "$json" '[.[] | select(.event=="gave-up" and .call=="usleep(1)") |
+		.counted and .calls == 1000 and .voluntary >= 500 and .involuntary < .voluntary] |
+		"\(length) \(all)"' "2 true"
+
 # Step 2: processes.
 check "processes lost updates in nearly every run (at least 4 of 5)" \
 	jq_is "$json" '[.[] | select(.event=="run" and .mode=="processes" and .lost > 0)] |
@@ -72,7 +84,7 @@ check "mutex, semaphore and atomic lost nothing; no lock lost; each was timed" \
 		join(" ")' "no lock:false:true mutex:true:true semaphore:true:true atomic:true:true"
 check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
-		($e | map(select(.event=="summary"))[0] | .checks == 8 and .failed == 0)' true
+		($e | map(select(.event=="summary"))[0] | .checks == 10 and .failed == 0)' true
 check "nothing left after a normal exit" nothing_left
 
 # One worker cannot race; with no window there is no claim to make.

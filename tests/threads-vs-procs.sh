@@ -4,7 +4,7 @@
 # leaves nothing behind however it ends.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 38
+plan 40
 
 # ThreadSanitizer runs a thread of its own in a process that made threads
 # (and in its forked children): task counts may then be one higher.
@@ -44,6 +44,8 @@ check "a thread's change to the global is read back by every thread and by main"
 check "a child's change is read back by it, and by no sibling and not the parent" \
 	jq_is "$json" 'map(select(.event=="processes-read"))[0] |
 		"\(.writer_reads) \(.seen[1:] | tostring) \(.parent_reads)"' "42 [0] 0"
+check "what fork does not copy stays shared: the file offset and a MAP_SHARED page" \
+	jq_is "$json" 'map(select(.event=="child-shares"))[0] | "\(.offset) \(.shared_page)"' "42 42"
 
 # Step 3: creation cost at 0, 64 and 256 MiB, every figure positive.
 check "costs measured at 0, 64 and 256 MiB of touched memory" \
@@ -78,13 +80,29 @@ check "three ways measured, every run right, every time positive" \
 check "the verdict reports each of issue 7's five targets as held yes or no" \
 	jq_is "$json" '[.[] | select(.event=="speedup-held" or .event=="fork-grows" or
 		.event=="stays-flat") | .held | type] | "\(length) \(unique | join(","))"' "5 boolean"
+# Fork's growth is judged by a line, not a ratio: recompute the least-
+# squares slope and its standard error from the four figures it reports.
+check "fork's cost per GiB is the least-squares slope of its 4 sizes, held iff 3 errors above 0" \
+	jq_is "$json" 'map(select(.event=="fork-grows"))[0] |
+		([0, 64, 128, 256] | map(. / 1024)) as $x |
+		[.us_0_mib, .us_64_mib, .us_128_mib, .us_256_mib] as $y |
+		($x | add / 4) as $mx | ($y | add / 4) as $my |
+		([range(4)] | map(($x[.] - $mx) * ($x[.] - $mx)) | add) as $sxx |
+		([range(4)] | map(($x[.] - $mx) * ($y[.] - $my)) | add / $sxx) as $slope |
+		($my - $slope * $mx) as $at0 |
+		([range(4)] | map(($y[.] - $at0 - $slope * $x[.]) | . * .) | add / 2 / $sxx | sqrt)
+		as $error |
+		(($slope - .us_per_gib) | fabs) <= 1e-3 * (($slope | fabs) + 1) and
+		(($error - .us_per_gib_error) | fabs) <= 1e-3 * ($error + 1) and
+		.held == (.us_per_gib > 3 * .us_per_gib_error) and .rounds == 5 and
+		($y | map(. > 0) | all)' true
 check "vfork and posix_spawn compared in 5 turns of 0 and 256 MiB, the ratio of the two" \
 	jq_is "$json" '[.[] | select(.event=="stays-flat") | .rounds == 5 and .us_0_mib > 0 and
 		((.ratio - .us_256_mib / .us_0_mib) | fabs) < 1e-3 and .held == (.ratio >= 0.75 and
 		.ratio <= 1.25)] | "\(length) \(all)"' "2 true"
 check "every check held, and the summary says so" \
 	jq_is "$json" '. as $e | ([$e[] | select(.event=="check") | .ok] | all) and
-		($e | map(select(.event=="summary"))[0] | .checks == 14 and .failed == 0)' true
+		($e | map(select(.event=="summary"))[0] | .checks == 15 and .failed == 0)' true
 check "nothing left after a normal exit" nothing_left
 
 # --- The kernel's view from outside the demo. ---
@@ -118,7 +136,7 @@ check "--leak-mib 2000 is refused" rejects threads-vs-procs --leak-mib 2000
 
 run_demo threads-vs-procs --quiet --speed 100 --workers 2
 check "--quiet prints only the summary" \
-	[ "$(cat "$out")" = "$(printf '\nproclab-threads-vs-procs: 14 of 14 checks held')" ]
+	[ "$(cat "$out")" = "$(printf '\nproclab-threads-vs-procs: 15 of 15 checks held')" ]
 
 # --- Nothing survives an interrupted run. ---
 for sig in INT TERM; do

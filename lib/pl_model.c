@@ -1,5 +1,6 @@
-/* model.c - the dashboard's model: snapshot, tree, adoption, exits, the
- * board and the wait-for graph. See model.h; IPC edges are in ipc.c. */
+/* pl_model.c - the model of a watched tree of processes: snapshot, tree,
+ * adoption, exits, the board and the wait-for graph. See pl_model.h; the
+ * IPC edges are in pl_ipc.c. */
 #include "config.h"
 
 #include <ctype.h>
@@ -11,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "pl_model.h"
 #include "pl_procfs.h"
 
 /* Costs kept down for big trees (see bench/): fd tables, maps and wchan
@@ -30,7 +31,7 @@ struct scan {
 };
 
 ssize_t
-dash_read_file(const char *path, char *buf, size_t size)
+pl_model_read_file(const char *path, char *buf, size_t size)
 {
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -69,7 +70,7 @@ hash_pid(pid_t pid, size_t cap)
 
 /* The pid -> index table of m->procs, rebuilt whenever procs move. */
 static void
-index_rebuild(struct dash_model *m)
+index_rebuild(struct pl_model *m)
 {
 	size_t cap = 64;
 
@@ -97,7 +98,7 @@ index_rebuild(struct dash_model *m)
 }
 
 static bool
-foreign_has(const struct dash_model *m, pid_t pid)
+foreign_has(const struct pl_model *m, pid_t pid)
 {
 	if (m->foreign_cap == 0)
 		return false;
@@ -109,7 +110,7 @@ foreign_has(const struct dash_model *m, pid_t pid)
 }
 
 static void
-foreign_add(struct dash_model *m, pid_t pid)
+foreign_add(struct pl_model *m, pid_t pid)
 {
 	size_t h;
 
@@ -233,19 +234,20 @@ scan_find(struct scan *s, size_t n, pid_t pid)
 	return bsearch(&key, s, n, sizeof(*s), compare_scan);
 }
 
-static int open_proc_file(const struct dash_model *m, pid_t pid, const char *name);
+static int open_proc_file(const struct pl_model *m, pid_t pid, const char *name);
 
 /* The stat of PID: through the descriptor kept for P, a watched process,
  * or by its path. */
 static ssize_t
-read_stat(const struct dash_model *m, const struct dash_proc *p, pid_t pid, char *text, size_t size)
+read_stat(const struct pl_model *m, const struct pl_model_proc *p, pid_t pid, char *text,
+          size_t size)
 {
 	char path[512];
 
 	if (p != NULL && p->stat_fd != -1)
 		return pread_file(p->stat_fd, text, size);
 	snprintf(path, sizeof(path), "%s/%ld/stat", m->proc, (long)pid);
-	return dash_read_file(path, text, size);
+	return pl_model_read_file(path, text, size);
 }
 
 /* The processes of the /proc tree that matter: every watched one (read
@@ -256,13 +258,13 @@ read_stat(const struct dash_model *m, const struct dash_proc *p, pid_t pid, char
  * PID is still listed. Its kept descriptor fails with ESRCH once the
  * process is reaped, and the PID may name someone else already. */
 static struct scan *
-scan_proc(struct dash_model *m, size_t *count)
+scan_proc(struct pl_model *m, size_t *count)
 {
 	struct scan *all = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
 	DIR *d = opendir(m->proc);
-	bool full = m->refreshes % DASH_FOREIGN_EVERY == 0;
+	bool full = m->refreshes % PL_MODEL_FOREIGN_EVERY == 0;
 
 	if (d == NULL)
 		return NULL;
@@ -276,14 +278,14 @@ scan_proc(struct dash_model *m, size_t *count)
 		m->procs[i].skipped = false;
 	while ((e = readdir(d)) != NULL) {
 		char text[1024];
-		struct dash_proc *p;
+		struct pl_model_proc *p;
 		ssize_t got;
 		pid_t pid;
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		pid = (pid_t)atol(e->d_name);
-		p = dash_model_find(m, pid);
+		p = pl_model_find(m, pid);
 		if (p != NULL && p->gone_at >= 0)
 			p = NULL;
 		if (p == NULL && foreign_has(m, pid))
@@ -291,7 +293,7 @@ scan_proc(struct dash_model *m, size_t *count)
 		/* In a big tree, one that slept at its last reading is read
 		 * again only every few refreshes (spread by PID). An exit
 		 * still shows at once: the PID leaves the listing. */
-		if (p != NULL && m->nprocs > DASH_SMALL_TREE && p->state == 'S' &&
+		if (p != NULL && m->nprocs > PL_MODEL_SMALL_TREE && p->state == 'S' &&
 		    (m->refreshes + (unsigned)pid) % SLEEPER_EVERY_BIG != 0) {
 			p->skipped = true;
 			continue;
@@ -321,7 +323,7 @@ scan_proc(struct dash_model *m, size_t *count)
 }
 
 static int
-open_proc_file(const struct dash_model *m, pid_t pid, const char *name)
+open_proc_file(const struct pl_model *m, pid_t pid, const char *name)
 {
 	char path[512];
 
@@ -334,7 +336,7 @@ open_proc_file(const struct dash_model *m, pid_t pid, const char *name)
 }
 
 static void
-close_proc_files(struct dash_proc *p)
+close_proc_files(struct pl_model_proc *p)
 {
 	if (p->stat_fd != -1)
 		close(p->stat_fd);
@@ -344,7 +346,7 @@ close_proc_files(struct dash_proc *p)
 }
 
 int
-dash_model_init(struct dash_model *m, const char *proc, pid_t root)
+pl_model_init(struct pl_model *m, const char *proc, pid_t root)
 {
 	memset(m, 0, sizeof(*m));
 	snprintf(m->proc, sizeof(m->proc), "%s", proc);
@@ -357,15 +359,15 @@ dash_model_init(struct dash_model *m, const char *proc, pid_t root)
 	if (m->page_kb <= 0)
 		m->page_kb = 4;
 	m->last_sample = -1e9;
-	dash_model_read_ipc_next(m); /* none read yet */
+	pl_model_read_ipc_next(m); /* none read yet */
 	m->waitfor = pl_waitfor_new();
 	return m->waitfor == NULL ? -1 : 0;
 }
 
 void
-dash_model_free(struct dash_model *m)
+pl_model_free(struct pl_model *m)
 {
-	dash_ipc_free(m);
+	pl_ipc_free(m);
 	for (size_t i = 0; i < m->nprocs; i++)
 		close_proc_files(&m->procs[i]);
 	free(m->index);
@@ -381,15 +383,15 @@ dash_model_free(struct dash_model *m)
 
 /* A PID may be on the books twice: a process that has ended and fades,
  * and a new child of ours that got its PID. The live one comes first. */
-struct dash_proc *
-dash_model_find(struct dash_model *m, pid_t pid)
+struct pl_model_proc *
+pl_model_find(struct pl_model *m, pid_t pid)
 {
-	struct dash_proc *gone = NULL;
+	struct pl_model_proc *gone = NULL;
 
 	if (m->index != NULL) {
 		for (size_t h = hash_pid(pid, m->index_cap); m->index[h] != -1;
 		     h = (h + 1) & (m->index_cap - 1)) {
-			struct dash_proc *p = &m->procs[m->index[h]];
+			struct pl_model_proc *p = &m->procs[m->index[h]];
 			if (p->pid == pid && p->gone_at < 0)
 				return p;
 			if (p->pid == pid)
@@ -407,7 +409,7 @@ dash_model_find(struct dash_model *m, pid_t pid)
 }
 
 size_t
-dash_model_alive(const struct dash_model *m)
+pl_model_alive(const struct pl_model *m)
 {
 	size_t n = 0;
 
@@ -417,26 +419,26 @@ dash_model_alive(const struct dash_model *m)
 }
 
 void
-dash_model_narrate(struct dash_model *m, const char *line)
+pl_model_narrate(struct pl_model *m, const char *line)
 {
-	if (m->nnarration == DASH_NARRATION) {
+	if (m->nnarration == PL_MODEL_NARRATION) {
 		memmove(m->narration[0], m->narration[1],
-		        (DASH_NARRATION - 1) * sizeof(m->narration[0]));
+		        (PL_MODEL_NARRATION - 1) * sizeof(m->narration[0]));
 		m->nnarration--;
 	}
 	snprintf(m->narration[m->nnarration++], sizeof(m->narration[0]), "%s", line);
 }
 
 void
-dash_model_read_ipc_next(struct dash_model *m)
+pl_model_read_ipc_next(struct pl_model *m)
 {
 	m->last_maps = m->last_fds = -1e9;
 }
 
 void
-dash_model_root_reaped(struct dash_model *m, int status)
+pl_model_root_reaped(struct pl_model *m, int status)
 {
-	struct dash_proc *p = dash_model_find(m, m->root);
+	struct pl_model_proc *p = pl_model_find(m, m->root);
 
 	if (p == NULL)
 		return;
@@ -450,14 +452,14 @@ dash_model_root_reaped(struct dash_model *m, int status)
 	}
 }
 
-static struct dash_proc *
-add_proc(struct dash_model *m, const struct scan *s)
+static struct pl_model_proc *
+add_proc(struct pl_model *m, const struct scan *s)
 {
-	struct dash_proc *p;
+	struct pl_model_proc *p;
 
 	if (m->nprocs == m->cap_procs) {
 		size_t cap = m->cap_procs ? m->cap_procs * 2 : 64;
-		struct dash_proc *bigger = realloc(m->procs, cap * sizeof(*bigger));
+		struct pl_model_proc *bigger = realloc(m->procs, cap * sizeof(*bigger));
 		size_t *order = realloc(m->order, cap * sizeof(*order));
 
 		if (order != NULL)
@@ -487,19 +489,19 @@ add_proc(struct dash_model *m, const struct scan *s)
 }
 
 static void
-read_wchan(const struct dash_model *m, pid_t pid, const char *sub, char *out, size_t size)
+read_wchan(const struct pl_model *m, pid_t pid, const char *sub, char *out, size_t size)
 {
 	char path[512], buf[128];
 
 	snprintf(path, sizeof(path), "%s/%ld/%swchan", m->proc, (long)pid, sub);
 	out[0] = '\0';
 	/* "0" means it is running: no wait channel. */
-	if (dash_read_file(path, buf, sizeof(buf)) > 0 && strcmp(buf, "0") != 0)
+	if (pl_model_read_file(path, buf, sizeof(buf)) > 0 && strcmp(buf, "0") != 0)
 		snprintf(out, size, "%.*s", (int)strcspn(buf, "\n"), buf);
 }
 
 static void
-read_threads(const struct dash_model *m, struct dash_proc *p)
+read_threads(const struct pl_model *m, struct pl_model_proc *p)
 {
 	char path[512];
 	struct dirent *e;
@@ -509,15 +511,15 @@ read_threads(const struct dash_model *m, struct dash_proc *p)
 	snprintf(path, sizeof(path), "%s/%ld/task", m->proc, (long)p->pid);
 	if ((d = opendir(path)) == NULL)
 		return;
-	while ((e = readdir(d)) != NULL && p->nthreads < DASH_THREADS) {
-		struct dash_thread *t = &p->threads[p->nthreads];
+	while ((e = readdir(d)) != NULL && p->nthreads < PL_MODEL_THREADS) {
+		struct pl_model_thread *t = &p->threads[p->nthreads];
 		char file[800], text[1024], sub[300];
 		struct pl_proc tp;
 
 		if (!isdigit((unsigned char)e->d_name[0]))
 			continue;
 		snprintf(file, sizeof(file), "%s/%s/stat", path, e->d_name);
-		if (dash_read_file(file, text, sizeof(text)) <= 0 ||
+		if (pl_model_read_file(file, text, sizeof(text)) <= 0 ||
 		    pl_procfs_parse_stat(text, &tp) == -1)
 			continue;
 		t->tid = tp.pid;
@@ -532,7 +534,7 @@ read_threads(const struct dash_model *m, struct dash_proc *p)
 
 /* Update a watched process from its line of the scan. */
 static void
-update_proc(struct dash_model *m, struct dash_proc *p, const struct scan *s, struct scan *all,
+update_proc(struct pl_model *m, struct pl_model_proc *p, const struct scan *s, struct scan *all,
             size_t nall)
 {
 	unsigned long long ticks = s->p.utime + s->p.stime;
@@ -557,7 +559,7 @@ update_proc(struct dash_model *m, struct dash_proc *p, const struct scan *s, str
 		p->exit_status = s->exit_code;
 		p->exit_known = true;
 		p->wchan[0] = '\0';
-	} else if (m->nprocs <= DASH_SMALL_TREE || p->state != p->last_wchan_state ||
+	} else if (m->nprocs <= PL_MODEL_SMALL_TREE || p->state != p->last_wchan_state ||
 	           (m->refreshes + (unsigned)p->pid) % WCHAN_EVERY_BIG == 0) {
 		char buf[128];
 
@@ -583,7 +585,7 @@ update_proc(struct dash_model *m, struct dash_proc *p, const struct scan *s, str
 			struct pl_proc adopter;
 
 			snprintf(path, sizeof(path), "%s/%ld/stat", m->proc, (long)p->ppid);
-			if (dash_read_file(path, text, sizeof(text)) > 0 &&
+			if (pl_model_read_file(path, text, sizeof(text)) > 0 &&
 			    pl_procfs_parse_stat(text, &adopter) == 0)
 				snprintf(comm, sizeof(comm), "%s", adopter.comm);
 		}
@@ -598,16 +600,16 @@ update_proc(struct dash_model *m, struct dash_proc *p, const struct scan *s, str
 }
 
 static void
-sample_timeline(struct dash_model *m)
+sample_timeline(struct pl_model *m)
 {
-	if (m->now - m->last_sample < DASH_TIMELINE_PERIOD)
+	if (m->now - m->last_sample < PL_MODEL_TIMELINE_PERIOD)
 		return;
 	m->last_sample = m->now;
 	for (size_t i = 0; i < m->nprocs; i++) {
-		struct dash_proc *p = &m->procs[i];
+		struct pl_model_proc *p = &m->procs[i];
 
-		if (p->timeline_len == DASH_TIMELINE) {
-			memmove(p->timeline, p->timeline + 1, DASH_TIMELINE - 1);
+		if (p->timeline_len == PL_MODEL_TIMELINE) {
+			memmove(p->timeline, p->timeline + 1, PL_MODEL_TIMELINE - 1);
 			p->timeline_len--;
 		}
 		p->timeline[p->timeline_len++] = p->gone_at >= 0 ? '.' : p->state;
@@ -616,13 +618,13 @@ sample_timeline(struct dash_model *m)
 
 /* For the tree: indexes of procs sorted by (ppid, pid), so that the
  * children of a process are one run of this array. */
-static const struct dash_proc *sort_procs;
+static const struct pl_model_proc *sort_procs;
 
 static int
 compare_parent_then_pid(const void *a, const void *b)
 {
-	const struct dash_proc *x = &sort_procs[*(const size_t *)a];
-	const struct dash_proc *y = &sort_procs[*(const size_t *)b];
+	const struct pl_model_proc *x = &sort_procs[*(const size_t *)a];
+	const struct pl_model_proc *y = &sort_procs[*(const size_t *)b];
 
 	if (x->ppid != y->ppid)
 		return x->ppid < y->ppid ? -1 : 1;
@@ -630,7 +632,7 @@ compare_parent_then_pid(const void *a, const void *b)
 }
 
 static void
-visit(struct dash_model *m, size_t i, int depth, bool *placed, const size_t *by_parent)
+visit(struct pl_model *m, size_t i, int depth, bool *placed, const size_t *by_parent)
 {
 	size_t lo = 0, hi = m->nprocs;
 	pid_t pid = m->procs[i].pid;
@@ -663,7 +665,7 @@ compare_index_pid(const void *a, const void *b)
 /* The drawn order: the root's tree, then trees whose top left it (orphans
  * adopted outside, or anything whose parent is gone from the books). */
 static void
-build_order(struct dash_model *m)
+build_order(struct pl_model *m)
 {
 	size_t n = m->nprocs ? m->nprocs : 1;
 	bool *placed = calloc(n, sizeof(*placed));
@@ -683,7 +685,7 @@ build_order(struct dash_model *m)
 			visit(m, i, 0, placed, by_parent);
 	for (size_t k = 0; k < m->nprocs; k++) {
 		size_t i = by_pid[k];
-		if (!placed[i] && dash_model_find(m, m->procs[i].ppid) == NULL)
+		if (!placed[i] && pl_model_find(m, m->procs[i].ppid) == NULL)
 			visit(m, i, 0, placed, by_parent);
 	}
 	for (size_t k = 0; k < m->nprocs; k++) /* a loop of parents: cannot be, but */
@@ -695,7 +697,7 @@ out:
 }
 
 static void
-read_board(struct dash_model *m)
+read_board(struct pl_model *m)
 {
 	struct pl_board *b = m->board;
 	uint32_t written;
@@ -709,7 +711,7 @@ read_board(struct dash_model *m)
 	m->nslots = 0;
 	for (size_t i = 0; i < PL_BOARD_SLOTS; i++) {
 		struct pl_board_slot s;
-		struct dash_proc *p;
+		struct pl_model_proc *p;
 
 		char path[512];
 
@@ -723,7 +725,7 @@ read_board(struct dash_model *m)
 		}
 		/* A thread's slot, or a process's: both count for locks. */
 		m->slots[m->nslots++] = s;
-		if ((p = dash_model_find(m, s.pid)) == NULL)
+		if ((p = pl_model_find(m, s.pid)) == NULL)
 			continue;
 		memcpy(p->role, s.role, sizeof(p->role));
 		memcpy(p->narration, s.narration, sizeof(p->narration));
@@ -741,16 +743,16 @@ read_board(struct dash_model *m)
 			break; /* being written: next refresh */
 		m->board_seen++;
 		snprintf(line, sizeof(line), "%s%s", e.kind == 's' ? "" : "  ", e.text);
-		dash_model_narrate(m, line);
+		pl_model_narrate(m, line);
 	}
 	m->step_waiting = __atomic_load_n(&b->step_waiting, __ATOMIC_ACQUIRE) >
 	                  __atomic_load_n(&b->step_go, __ATOMIC_ACQUIRE);
 }
 
 static const char *
-task_name(struct dash_model *m, pid_t pid)
+task_name(struct pl_model *m, pid_t pid)
 {
-	struct dash_proc *p = dash_model_find(m, pid);
+	struct pl_model_proc *p = pl_model_find(m, pid);
 
 	if (p == NULL)
 		return NULL;
@@ -760,17 +762,17 @@ task_name(struct dash_model *m, pid_t pid)
 /* The wait-for graph: from /proc/locks (a waiter "->" wants the lock its
  * line number names) and from what processes wrote on the board. */
 static void
-build_waitfor(struct dash_model *m)
+build_waitfor(struct pl_model *m)
 {
 	pl_waitfor_clear(m->waitfor);
 	for (size_t i = 0; i < m->nlocks; i++) {
-		const struct dash_lock *w = &m->locks[i];
+		const struct pl_ipc_lock *w = &m->locks[i];
 		char name[128];
 
 		if (!w->waiting)
 			continue;
 		for (size_t j = 0; j < m->nlocks; j++) {
-			const struct dash_lock *h = &m->locks[j];
+			const struct pl_ipc_lock *h = &m->locks[j];
 			if (h->waiting || h->id != w->id)
 				continue;
 			if (h->name[0])
@@ -790,7 +792,7 @@ build_waitfor(struct dash_model *m)
 	 * "thread TID". A process that is gone but fading is left out. */
 	for (size_t i = 0; i < m->nslots; i++) {
 		const struct pl_board_slot *s = &m->slots[i];
-		const struct dash_proc *p = dash_model_find(m, s->pid);
+		const struct pl_model_proc *p = pl_model_find(m, s->pid);
 		char name[80];
 
 		if (p != NULL && p->gone_at >= 0)
@@ -807,12 +809,12 @@ build_waitfor(struct dash_model *m)
 		if (s->wants[0])
 			pl_waitfor_wants(m->waitfor, s->pid, name, s->wants);
 	}
-	ssize_t found = pl_waitfor_find_cycles(m->waitfor, m->cycles, DASH_CYCLES);
+	ssize_t found = pl_waitfor_find_cycles(m->waitfor, m->cycles, PL_MODEL_CYCLES);
 	m->ncycles = found > 0 ? (size_t)found : 0; /* -1: no memory to search this time */
 }
 
 static void
-mark_gone(struct dash_model *m, struct dash_proc *p)
+mark_gone(struct pl_model *m, struct pl_model_proc *p)
 {
 	p->gone_at = m->now;
 	p->state = 'X';
@@ -826,7 +828,7 @@ mark_gone(struct dash_model *m, struct dash_proc *p)
  * still ours if its stat reads with the start time it had; otherwise it
  * is gone, and its PID may be someone else's. */
 static bool
-still_ours(struct dash_model *m, struct dash_proc *p)
+still_ours(struct pl_model *m, struct pl_model_proc *p)
 {
 	char text[1024];
 	struct pl_proc now;
@@ -848,7 +850,7 @@ still_ours(struct dash_model *m, struct dash_proc *p)
  * caller gave, if any) to its end, and never again: after it ends, its
  * PID may go to a process that is nothing of ours. */
 static bool
-new_root_is_ours(struct dash_model *m, const struct scan *s)
+new_root_is_ours(struct pl_model *m, const struct scan *s)
 {
 	if (m->root_seen || (m->root_start != 0 && s->p.start != m->root_start))
 		return false;
@@ -857,7 +859,7 @@ new_root_is_ours(struct dash_model *m, const struct scan *s)
 }
 
 int
-dash_model_refresh(struct dash_model *m, double now)
+pl_model_refresh(struct pl_model *m, double now)
 {
 	struct scan *all;
 	size_t nall, kept;
@@ -872,7 +874,7 @@ dash_model_refresh(struct dash_model *m, double now)
 	/* 1. The processes on the books: still there (same PID, same start
 	 *    time), or gone. */
 	for (size_t i = 0; i < m->nprocs; i++) {
-		struct dash_proc *p = &m->procs[i];
+		struct pl_model_proc *p = &m->procs[i];
 		struct scan *s;
 
 		if (p->gone_at >= 0)
@@ -894,7 +896,7 @@ dash_model_refresh(struct dash_model *m, double now)
 		added = false;
 		for (size_t i = 0; i < nall; i++) {
 			struct scan *s = &all[i], *parent;
-			struct dash_proc *p;
+			struct pl_model_proc *p;
 
 			if (s->watched)
 				continue;
@@ -905,8 +907,8 @@ dash_model_refresh(struct dash_model *m, double now)
 			} else if (parent == NULL || !parent->watched) {
 				/* Its parent may be ours but not read this time:
 				 * then read it now, as its PID may be a stranger's. */
-				struct dash_proc *pp =
-				        parent ? NULL : dash_model_find(m, s->p.ppid);
+				struct pl_model_proc *pp =
+				        parent ? NULL : pl_model_find(m, s->p.ppid);
 				if (pp == NULL || pp->gone_at >= 0 || !still_ours(m, pp))
 					continue;
 			}
@@ -924,7 +926,7 @@ dash_model_refresh(struct dash_model *m, double now)
 	/* 3. Forget the gone once they have faded. */
 	kept = 0;
 	for (size_t i = 0; i < m->nprocs; i++)
-		if (m->procs[i].gone_at < 0 || now - m->procs[i].gone_at < DASH_FADE_SECONDS)
+		if (m->procs[i].gone_at < 0 || now - m->procs[i].gone_at < PL_MODEL_FADE_SECONDS)
 			m->procs[kept++] = m->procs[i];
 		else
 			close_proc_files(&m->procs[i]);
@@ -939,37 +941,15 @@ dash_model_refresh(struct dash_model *m, double now)
 
 	/* 4. IPC and locks: fd tables every refresh for a small tree, less
 	 *    often for a big one; maps once a second. */
-	fds = m->ipc && (m->nprocs <= DASH_SMALL_TREE || now - m->last_fds >= FD_PERIOD_BIG);
-	maps = m->ipc &&
-	       now - m->last_maps >= (m->nprocs <= DASH_SMALL_TREE ? MAPS_PERIOD : MAPS_PERIOD_BIG);
+	fds = m->ipc && (m->nprocs <= PL_MODEL_SMALL_TREE || now - m->last_fds >= FD_PERIOD_BIG);
+	maps = m->ipc && now - m->last_maps >=
+	                         (m->nprocs <= PL_MODEL_SMALL_TREE ? MAPS_PERIOD : MAPS_PERIOD_BIG);
 	if (fds)
 		m->last_fds = now;
 	if (maps)
 		m->last_maps = now;
 	if (m->ipc)
-		dash_ipc_refresh(m, fds, maps);
+		pl_ipc_refresh(m, fds, maps);
 	build_waitfor(m);
 	return 0;
-}
-
-const char *
-dash_ipc_name(enum dash_ipc kind)
-{
-	switch (kind) {
-	case DASH_IPC_PIPE:
-		return "pipe";
-	case DASH_IPC_FIFO:
-		return "FIFO";
-	case DASH_IPC_SOCKET:
-		return "socket";
-	case DASH_IPC_SHM:
-		return "shm";
-	case DASH_IPC_SYSV_SHM:
-		return "SysV shm";
-	case DASH_IPC_MAPPING:
-		return "shared map";
-	case DASH_IPC_MQUEUE:
-		return "mqueue";
-	}
-	return "?";
 }

@@ -1,4 +1,4 @@
-/* ipc.c - the IPC between watched processes, read from /proc so that it
+/* pl_ipc.c - the IPC between watched processes, read from /proc so that it
  * works for any program:
  *  - fd tables (/proc/PID/fd): a pipe is "pipe:[INODE]" in both processes'
  *    tables; /proc/PID/fdinfo/N "flags:" says which end (O_ACCMODE). A
@@ -29,8 +29,9 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "model.h"
+#include "pl_ipc.h"
 #include "pl_maps.h"
+#include "pl_model.h"
 #include "pl_procfs.h"
 #include "pl_sockdiag.h"
 
@@ -40,7 +41,7 @@ enum end { END_READ, END_WRITE, END_BOTH, END_NONE };
 
 /* One process's end of something: an fd or a mapping. */
 struct endpoint {
-	enum dash_ipc kind;
+	enum pl_ipc_kind kind;
 	pid_t pid;
 	int fd;
 	enum end end;
@@ -112,7 +113,7 @@ fd_end(const char *proc, pid_t pid, const char *fd)
 	long value;
 
 	snprintf(path, sizeof(path), "%s/%ld/fdinfo/%s", proc, (long)pid, fd);
-	if (dash_read_file(path, text, sizeof(text)) <= 0 ||
+	if (pl_model_read_file(path, text, sizeof(text)) <= 0 ||
 	    (flags = strstr(text, "flags:")) == NULL)
 		return END_NONE;
 	value = strtol(flags + 6, NULL, 8); /* octal, as the kernel prints it */
@@ -142,7 +143,7 @@ add_file(struct ipc_state *st, unsigned long long dev, unsigned long long inode,
 
 /* One process's fd table. An empty one (a zombie's) adds nothing. */
 static void
-read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
+read_fds(struct pl_model *m, struct ipc_state *st, pid_t pid)
 {
 	char path[512];
 	struct dirent *e;
@@ -167,7 +168,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 			 * gives (tar, as `make dist` runs it, drops dangling links). */
 			char file[800];
 			snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-			n = dash_read_file(file, target, sizeof(target));
+			n = pl_model_read_file(file, target, sizeof(target));
 		}
 		if (n <= 0)
 			continue;
@@ -175,12 +176,12 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 		if (sscanf(target, "pipe:[%llu]", &inode) == 1) {
 			if ((ep = add_endpoint(&st->fds)) == NULL)
 				break;
-			ep->kind = DASH_IPC_PIPE;
+			ep->kind = PL_IPC_PIPE;
 			ep->end = fd_end(m->proc, pid, e->d_name);
 		} else if (sscanf(target, "socket:[%llu]", &inode) == 1) {
 			if ((ep = add_endpoint(&st->fds)) == NULL)
 				break;
-			ep->kind = DASH_IPC_SOCKET;
+			ep->kind = PL_IPC_SOCKET;
 			ep->end = END_BOTH;
 		} else if (target[0] == '/' && fstatat(dirfd(d), e->d_name, &sb, 0) == 0) {
 			struct statfs fs;
@@ -190,7 +191,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 			if (S_ISFIFO(sb.st_mode)) {
 				if ((ep = add_endpoint(&st->fds)) == NULL)
 					break;
-				ep->kind = DASH_IPC_FIFO;
+				ep->kind = PL_IPC_FIFO;
 				ep->end = fd_end(m->proc, pid, e->d_name);
 			} else if (S_ISREG(sb.st_mode)) {
 				/* A message queue's link reads "/NAME"; its file
@@ -202,7 +203,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 				if (real && statfs(fdpath, &fs) == 0 && fs.f_type == MQUEUE_MAGIC) {
 					if ((ep = add_endpoint(&st->fds)) == NULL)
 						break;
-					ep->kind = DASH_IPC_MQUEUE;
+					ep->kind = PL_IPC_MQUEUE;
 					ep->end = END_BOTH;
 				} else {
 					add_file(st, dev, inode, target);
@@ -225,7 +226,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 
 /* One process's shared mappings. */
 static void
-read_maps(struct dash_model *m, struct ipc_state *st, pid_t pid)
+read_maps(struct pl_model *m, struct ipc_state *st, pid_t pid)
 {
 	char path[512], line[768];
 	FILE *f;
@@ -269,11 +270,11 @@ read_maps(struct dash_model *m, struct ipc_state *st, pid_t pid)
 		ep->inode = map.inode;
 		ep->end = END_BOTH;
 		if (strncmp(map.path, "/dev/shm/", 9) == 0)
-			ep->kind = DASH_IPC_SHM;
+			ep->kind = PL_IPC_SHM;
 		else if (strncmp(map.path, "/SYSV", 5) == 0)
-			ep->kind = DASH_IPC_SYSV_SHM;
+			ep->kind = PL_IPC_SYSV_SHM;
 		else
-			ep->kind = DASH_IPC_MAPPING;
+			ep->kind = PL_IPC_MAPPING;
 		copy_cut(ep->name, sizeof(ep->name), map.path);
 	}
 	fclose(f);
@@ -293,7 +294,7 @@ add_peer(unsigned long long inode, unsigned long long peer, void *arg)
 /* The peers of Unix sockets, from the kernel's sock_diag (pl_sockdiag.h).
  * A fake tree lists them in its file "unix-peers" as "INODE PEER" lines. */
 static void
-read_unix_peers(struct dash_model *m, struct ipc_state *st)
+read_unix_peers(struct pl_model *m, struct ipc_state *st)
 {
 	st->npeers = 0;
 	if (strcmp(m->proc, "/proc") != 0) {
@@ -315,10 +316,10 @@ read_unix_peers(struct dash_model *m, struct ipc_state *st)
 }
 
 static void
-add_edge(struct dash_model *m, enum dash_ipc kind, pid_t from, pid_t to, bool directed,
+add_edge(struct pl_model *m, enum pl_ipc_kind kind, pid_t from, pid_t to, bool directed,
          const struct endpoint *ep)
 {
-	struct dash_edge *e;
+	struct pl_ipc_edge *e;
 
 	if (from == to)
 		return;
@@ -354,7 +355,7 @@ add_edge(struct dash_model *m, enum dash_ipc kind, pid_t from, pid_t to, bool di
  * but fill the pipe. So the fd lives for the one ioctl, and each pipe is
  * looked at once a refresh, however many processes share it. */
 static long
-pipe_queued(const struct dash_model *m, const struct endpoint *reader)
+pipe_queued(const struct pl_model *m, const struct endpoint *reader)
 {
 	char path[512];
 	int fd, bytes;
@@ -422,30 +423,30 @@ unix_peer(const struct ipc_state *st, unsigned long long inode)
 
 /* Edges between the endpoints of one object: [from, to) of L. Many
  * processes can share one object (every `make -j` job writes the same
- * pipe): past DASH_GROUP_EDGES edges an object adds no more. */
-#define DASH_GROUP_EDGES 32
+ * pipe): past GROUP_EDGES edges an object adds no more. */
+#define GROUP_EDGES 32
 
 static void
-edges_in_group(struct dash_model *m, const struct list *l, size_t from, size_t to)
+edges_in_group(struct pl_model *m, const struct list *l, size_t from, size_t to)
 {
 	size_t made = 0;
 	long queued = -2; /* not looked at yet */
 
-	for (size_t i = from; i < to && made < DASH_GROUP_EDGES; i++) {
+	for (size_t i = from; i < to && made < GROUP_EDGES; i++) {
 		const struct endpoint *a = &l->items[i];
 
-		for (size_t j = from; j < to && made < DASH_GROUP_EDGES; j++) {
+		for (size_t j = from; j < to && made < GROUP_EDGES; j++) {
 			const struct endpoint *b = &l->items[j];
 			size_t before = m->nedges;
 
 			if (a->pid == b->pid)
 				continue;
-			if (a->kind == DASH_IPC_PIPE || a->kind == DASH_IPC_FIFO) {
+			if (a->kind == PL_IPC_PIPE || a->kind == PL_IPC_FIFO) {
 				/* writer -> reader */
 				if ((a->end == END_WRITE || a->end == END_BOTH) &&
 				    (b->end == END_READ || b->end == END_BOTH))
 					add_edge(m, a->kind, a->pid, b->pid, true, a);
-				if (m->nedges > before && a->kind == DASH_IPC_PIPE) {
+				if (m->nedges > before && a->kind == PL_IPC_PIPE) {
 					if (queued == -2)
 						queued = pipe_queued(m, b);
 					m->edges[m->nedges - 1].queued = queued;
@@ -459,7 +460,7 @@ edges_in_group(struct dash_model *m, const struct list *l, size_t from, size_t t
 }
 
 static void
-edges_from(struct dash_model *m, struct ipc_state *st, struct list *l)
+edges_from(struct pl_model *m, struct ipc_state *st, struct list *l)
 {
 	if (l->n > 1)
 		qsort(l->items, l->n, sizeof(*l->items), compare_endpoints);
@@ -471,7 +472,7 @@ edges_from(struct dash_model *m, struct ipc_state *st, struct list *l)
 			to++;
 		edges_in_group(m, l, from, to);
 		/* The two ends of a socketpair are two inodes the kernel pairs. */
-		if (a->kind == DASH_IPC_SOCKET) {
+		if (a->kind == PL_IPC_SOCKET) {
 			struct endpoint key = { .kind = a->kind, .inode = unix_peer(st, a->inode) };
 			unsigned long long peer = key.inode;
 			size_t pfrom = 0, pto = peer > a->inode ? find_group(l, &key, &pfrom) : 0;
@@ -487,7 +488,7 @@ edges_from(struct dash_model *m, struct ipc_state *st, struct list *l)
 }
 
 static void
-read_locks(struct dash_model *m, struct ipc_state *st)
+read_locks(struct pl_model *m, struct ipc_state *st)
 {
 	char path[512], line[512];
 	FILE *f;
@@ -500,10 +501,10 @@ read_locks(struct dash_model *m, struct ipc_state *st)
 	 * "1: -> FLOCK  ADVISORY  WRITE 1235 08:01:5678 0 EOF". */
 	while (fgets(line, sizeof(line), f) != NULL) {
 		struct pl_lock_line parsed;
-		struct dash_lock l;
+		struct pl_ipc_lock l;
 
 		if (pl_procfs_parse_lock(line, &parsed) == -1 ||
-		    dash_model_find(m, parsed.pid) == NULL)
+		    pl_model_find(m, parsed.pid) == NULL)
 			continue;
 		memset(&l, 0, sizeof(l));
 		l.id = parsed.id;
@@ -536,7 +537,7 @@ read_locks(struct dash_model *m, struct ipc_state *st)
 static int
 compare_edges(const void *a, const void *b)
 {
-	const struct dash_edge *x = a, *y = b;
+	const struct pl_ipc_edge *x = a, *y = b;
 
 	if (x->from != y->from)
 		return x->from < y->from ? -1 : 1;
@@ -560,19 +561,19 @@ compare_edges(const void *a, const void *b)
  * always read. Small trees are read in full every time. */
 
 static unsigned long long
-runtime_of(const struct dash_model *m, pid_t pid)
+runtime_of(const struct pl_model *m, pid_t pid)
 {
 	char path[512], text[128];
 
 	snprintf(path, sizeof(path), "%s/%ld/schedstat", m->proc, (long)pid);
-	if (dash_read_file(path, text, sizeof(text)) <= 0)
+	if (pl_model_read_file(path, text, sizeof(text)) <= 0)
 		return 0;
 	return strtoull(text, NULL, 10);
 }
 
 /* Has P not run since *SEEN was taken? Takes its new reading either way. */
 static bool
-still_since(const struct dash_proc *p, unsigned long long *seen)
+still_since(const struct pl_model_proc *p, unsigned long long *seen)
 {
 	bool same = p->runtime != 0 && p->runtime == *seen && p->tasks == 1;
 
@@ -609,16 +610,16 @@ keep_endpoints(struct list *l, const struct list *old, pid_t pid)
 	}
 }
 
-typedef void read_fn(struct dash_model *m, struct ipc_state *st, pid_t pid);
+typedef void read_fn(struct pl_model *m, struct ipc_state *st, pid_t pid);
 
 /* Read LIST (the fd tables, or with MAPS the maps) afresh for every live
  * process, or keep what the last reading said of those that have not run
  * since. */
 static void
-read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn *read_one,
+read_all(struct pl_model *m, struct ipc_state *st, struct list *list, read_fn *read_one,
          bool maps)
 {
-	bool skip = m->nprocs > DASH_SMALL_TREE;
+	bool skip = m->nprocs > PL_MODEL_SMALL_TREE;
 	struct list old = *list;
 
 	*list = st->spare;
@@ -626,7 +627,7 @@ read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn 
 	if (skip && old.n > 1)
 		qsort(old.items, old.n, sizeof(*old.items), compare_endpoint_pid);
 	for (size_t i = 0; i < m->nprocs; i++) {
-		struct dash_proc *p = &m->procs[i];
+		struct pl_model_proc *p = &m->procs[i];
 
 		if (p->gone_at >= 0 || p->state == 'Z')
 			continue;
@@ -639,14 +640,14 @@ read_all(struct dash_model *m, struct ipc_state *st, struct list *list, read_fn 
 }
 
 void
-dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
+pl_ipc_refresh(struct pl_model *m, bool fds, bool maps)
 {
 	struct ipc_state *st = m->ipc_state;
 
 	if (st == NULL && (st = m->ipc_state = calloc(1, sizeof(*st))) == NULL)
 		return;
 	/* Each process's time on a CPU, once for both readings. */
-	if (m->nprocs > DASH_SMALL_TREE && (fds || maps))
+	if (m->nprocs > PL_MODEL_SMALL_TREE && (fds || maps))
 		for (size_t i = 0; i < m->nprocs; i++)
 			if (m->procs[i].gone_at < 0 && m->procs[i].state != 'Z')
 				m->procs[i].runtime = runtime_of(m, m->procs[i].pid);
@@ -654,14 +655,14 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 		/* The open files name the locks; those of a process that kept
 		 * its table are kept too (the list is only ever added to while
 		 * the tree is big). */
-		if (m->nprocs <= DASH_SMALL_TREE)
+		if (m->nprocs <= PL_MODEL_SMALL_TREE)
 			st->nfiles = 0;
 		read_all(m, st, &st->fds, read_fds, false);
 		/* The kernel lists every Unix socket of the host: ask only when
 		 * a watched process holds one. */
 		bool sockets = false;
 		for (size_t i = 0; i < st->fds.n && !sockets; i++)
-			sockets = st->fds.items[i].kind == DASH_IPC_SOCKET;
+			sockets = st->fds.items[i].kind == PL_IPC_SOCKET;
 		if (sockets)
 			read_unix_peers(m, st);
 		else
@@ -677,8 +678,8 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 		edges_from(m, st, &st->maps);
 	}
 	for (size_t i = 0; i < m->nedges;) {
-		struct dash_proc *a = dash_model_find(m, m->edges[i].from);
-		struct dash_proc *b = dash_model_find(m, m->edges[i].to);
+		struct pl_model_proc *a = pl_model_find(m, m->edges[i].from);
+		struct pl_model_proc *b = pl_model_find(m, m->edges[i].to);
 		if (a == NULL || b == NULL || a->gone_at >= 0 || b->gone_at >= 0)
 			m->edges[i] = m->edges[--m->nedges];
 		else
@@ -690,7 +691,7 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 }
 
 void
-dash_ipc_free(struct dash_model *m)
+pl_ipc_free(struct pl_model *m)
 {
 	struct ipc_state *st = m->ipc_state;
 
@@ -703,4 +704,26 @@ dash_ipc_free(struct dash_model *m)
 	free(st->peers);
 	free(st);
 	m->ipc_state = NULL;
+}
+
+const char *
+pl_ipc_name(enum pl_ipc_kind kind)
+{
+	switch (kind) {
+	case PL_IPC_PIPE:
+		return "pipe";
+	case PL_IPC_FIFO:
+		return "FIFO";
+	case PL_IPC_SOCKET:
+		return "socket";
+	case PL_IPC_SHM:
+		return "shm";
+	case PL_IPC_SYSV_SHM:
+		return "SysV shm";
+	case PL_IPC_MAPPING:
+		return "shared map";
+	case PL_IPC_MQUEUE:
+		return "mqueue";
+	}
+	return "?";
 }
