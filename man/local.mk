@@ -48,7 +48,9 @@ dist_man3_MANS = \
 	man/pl_lock.3 \
 	man/pl_maps.3 \
 	man/pl_sockdiag.3 \
-	man/pl_text.3
+	man/pl_text.3 \
+	man/pl_model.3 \
+	man/pl_ipc.3
 
 dist_man5_MANS = man/lab.spec.5
 dist_man7_MANS = man/proclab.7
