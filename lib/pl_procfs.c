@@ -295,18 +295,14 @@ pl_procfs_wait_gone(pid_t pid, int timeout_ms)
 }
 
 int
-pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t size)
+pl_procfs_parse_field(const char *text, const char *key, char *buf, size_t size)
 {
-	char path[96], text[4096];
 	size_t keylen = strlen(key);
 
 	if (size == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
-	if (read_small_file(path, text, sizeof(text)) == -1)
-		return is_gone(errno) ? PL_PROCFS_GONE : -1;
 	for (const char *line = text; *line != '\0';) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -333,14 +329,26 @@ pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t 
 }
 
 int
-pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
-                 unsigned long long *out)
+pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t size)
 {
-	char value[64], *end;
-	int rc = pl_procfs_field(pid, file, key, value, sizeof(value));
+	char path[96], text[4096];
 
-	if (rc != 0)
-		return rc;
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if (read_small_file(path, text, sizeof(text)) == -1)
+		return is_gone(errno) ? PL_PROCFS_GONE : -1;
+	return pl_procfs_parse_field(text, key, buf, size);
+}
+
+/* VALUE, the text of a field, as a number in BASE. */
+static int
+field_number(const char *value, int base, unsigned long long *out)
+{
+	char *end;
+
 	errno = 0;
 	*out = strtoull(value, &end, base);
 	if (end == value || errno != 0) {
@@ -348,6 +356,28 @@ pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
 		return -1;
 	}
 	return 0;
+}
+
+int
+pl_procfs_parse_number(const char *text, const char *key, int base, unsigned long long *out)
+{
+	char value[64];
+
+	if (pl_procfs_parse_field(text, key, value, sizeof(value)) == -1)
+		return -1;
+	return field_number(value, base, out);
+}
+
+int
+pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
+                 unsigned long long *out)
+{
+	char value[64];
+	int rc = pl_procfs_field(pid, file, key, value, sizeof(value));
+
+	if (rc != 0)
+		return rc;
+	return field_number(value, base, out);
 }
 
 int

@@ -104,6 +104,35 @@ START_TEST(test_procfs_state_names)
 }
 END_TEST
 
+/* The "key: value" parser under pl_procfs_field(), on text of our own. */
+START_TEST(test_procfs_parse_field_on_text)
+{
+	static const char text[] = "Name:\tcat\nState:\tS (sleeping)  \n"
+	                           "SigIgn:\t0000000000001000\nflags:\t02000001\n"
+	                           "Stat:\tnot this one\nbad:\tx1";
+	unsigned long long n;
+	char value[64], tiny[4];
+
+	ck_assert_int_eq(pl_procfs_parse_field(text, "State", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, "S (sleeping)");
+	ck_assert_int_eq(pl_procfs_parse_field(text, "State", tiny, sizeof(tiny)), 0);
+	ck_assert_str_eq(tiny, "S (");
+	ck_assert_int_eq(pl_procfs_parse_number(text, "SigIgn", 16, &n), 0);
+	ck_assert(PL_SIGMASK_HAS(n, 13)); /* SIGPIPE */
+	ck_assert_int_eq(pl_procfs_parse_number(text, "flags", 8, &n), 0);
+	ck_assert_uint_eq(n & O_ACCMODE, O_WRONLY);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_parse_field(text, "Sta", value, sizeof(value)), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_parse_number(text, "bad", 10, &n), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_parse_field(text, "Name", value, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 START_TEST(test_procfs_reads_itself_running)
 {
 	struct pl_proc p;
@@ -506,6 +535,7 @@ procfs_suite(void)
 	tcase_add_test(parse, test_procfs_comm_ends_at_last_paren);
 	tcase_add_test(parse, test_procfs_rejects_broken_lines);
 	tcase_add_test(parse, test_procfs_state_names);
+	tcase_add_test(parse, test_procfs_parse_field_on_text);
 	tcase_add_test(parse, test_procfs_lock_holder);
 	tcase_add_test(parse, test_procfs_lock_waiters_and_depth);
 	tcase_add_test(parse, test_procfs_lock_flock_and_ofd);
