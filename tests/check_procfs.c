@@ -90,6 +90,42 @@ START_TEST(test_procfs_rejects_broken_lines)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_stat: numbers too big for their field were cast
+ * (a 20-digit PID became -1) or, through sscanf("%d"), undefined. */
+START_TEST(test_procfs_stat_rejects_numbers_that_do_not_fit)
+{
+	static const char *const broken[] = {
+		"99999999999999999999 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"4294967297 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"0 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"1 (x) S 4294967297 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 99999999999999999999999 0 0 0 20 0 1 0 5 10 2",
+		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2x",
+		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 -x 0 5 10 2",
+	};
+	struct pl_proc p;
+	char line[512], biggest[512];
+
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		errno = 0;
+		ck_assert_msg(pl_procfs_parse_stat(broken[i], &p) == -1, "accepted '%s'", broken[i]);
+		ck_assert_int_eq(errno, EINVAL);
+	}
+	/* The biggest PID there can be still parses, and so does a field 39
+	 * too big to be a CPU: that one only leaves the CPU unknown. */
+	make_stat(line, sizeof(line), "x", 'S');
+	snprintf(biggest, sizeof(biggest), "2147483647%s", strchr(line, ' '));
+	ck_assert_int_eq(pl_procfs_parse_stat(biggest, &p), 0);
+	ck_assert_int_eq(p.pid, 2147483647);
+	ck_assert_int_eq(p.processor, 1);
+	ck_assert_int_eq(pl_procfs_parse_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2 "
+	                                      "0 0 0 0 0 0 0 0 0 0 0 0 0 0 99999999999",
+	                                      &p),
+	                 0);
+	ck_assert_int_eq(p.processor, -1);
+}
+END_TEST
+
 START_TEST(test_procfs_state_names)
 {
 	ck_assert_str_eq(pl_procfs_state_name('R'), "running");
@@ -101,6 +137,26 @@ START_TEST(test_procfs_state_names)
 	ck_assert_str_eq(pl_procfs_state_name('X'), "dead");
 	ck_assert_str_eq(pl_procfs_state_name('I'), "idle");
 	ck_assert_str_eq(pl_procfs_state_name('?'), "unknown");
+}
+END_TEST
+
+/* Found by fuzz/fuzz_stat: the parser took an 'i' that no kernel writes
+ * and that has no name. Every letter it takes must have one. */
+START_TEST(test_procfs_every_state_taken_has_a_name)
+{
+	struct pl_proc p;
+	char line[512];
+	int taken = 0;
+
+	for (int c = 1; c < 256; c++) {
+		make_stat(line, sizeof(line), "x", (char)c);
+		if (pl_procfs_parse_stat(line, &p) == 0) {
+			taken++;
+			ck_assert_msg(strcmp(pl_procfs_state_name(p.state), "unknown") != 0,
+			              "state '%c' is taken but has no name", c);
+		}
+	}
+	ck_assert_int_ge(taken, 8); /* R S D T t Z X I at least */
 }
 END_TEST
 
@@ -534,7 +590,9 @@ procfs_suite(void)
 	tcase_add_test(parse, test_procfs_parses_every_field);
 	tcase_add_test(parse, test_procfs_comm_ends_at_last_paren);
 	tcase_add_test(parse, test_procfs_rejects_broken_lines);
+	tcase_add_test(parse, test_procfs_stat_rejects_numbers_that_do_not_fit);
 	tcase_add_test(parse, test_procfs_state_names);
+	tcase_add_test(parse, test_procfs_every_state_taken_has_a_name);
 	tcase_add_test(parse, test_procfs_parse_field_on_text);
 	tcase_add_test(parse, test_procfs_lock_holder);
 	tcase_add_test(parse, test_procfs_lock_waiters_and_depth);
