@@ -629,9 +629,15 @@ pl_procfs_parse_lock(const char *line, struct pl_lock_line *out)
 	if (next_word(&p, word, sizeof(word)) == -1 || read_signed(word, &end, &out->start) == -1 ||
 	    *end != '\0' || next_word(&p, word, sizeof(word)) == -1)
 		goto invalid;
+	/* The kernel's range is never negative, and its end is not before
+	 * its start: checked, so that "0 -1" is not taken for "0 EOF" (a
+	 * fuzzer found such lines accepted). */
+	if (out->start < 0)
+		goto invalid;
 	if (strcmp(word, "EOF") == 0)
 		out->end = -1;
-	else if (read_signed(word, &end, &out->end) == -1 || *end != '\0')
+	else if (read_signed(word, &end, &out->end) == -1 || *end != '\0' ||
+	         out->end < out->start)
 		goto invalid;
 	if (p[strspn(p, " \t\n")] != '\0')
 		goto invalid;

@@ -509,6 +509,12 @@ START_TEST(test_procfs_lock_rejects_broken_lines)
 		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF 7", /* something after */
 		"1: POSIXPOSIXPOSIX ADVISORY WRITE 1 fe:00:1 0 EOF",      /* kind too long */
 		"1: POSIX ADVISORY WRITEWRITE 1 fe:00:1 0 EOF",           /* access too long */
+		/* Found by fuzz/fuzz_locks: ranges the kernel never prints, and
+		 * an end of -1 that was read as "to EOF". */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 500 -5",  /* negative end */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 -1",    /* -1 is not EOF */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 -1 EOF",  /* negative start */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 100 99",  /* end before start */
 	};
 	struct pl_lock_line l;
 
@@ -518,6 +524,10 @@ START_TEST(test_procfs_lock_rejects_broken_lines)
 		              broken[i]);
 		ck_assert_int_eq(errno, EINVAL);
 	}
+	/* Not too strict: a lock of one byte is a range that ends where it starts. */
+	ck_assert_int_eq(pl_procfs_parse_lock("1: POSIX  ADVISORY  READ 1 fe:00:2 7 7", &l), 0);
+	ck_assert_int_eq(l.start, 7);
+	ck_assert_int_eq(l.end, 7);
 }
 END_TEST
 
