@@ -40,6 +40,12 @@ fail(struct pl_opts_result *result, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(result->error, sizeof(result->error), fmt, ap);
 	va_end(ap);
+	/* The message quotes what was typed, which may hold a newline or an
+	 * escape sequence: show those as '?', so the error stays one line and
+	 * cannot drive the terminal (a fuzzer found "-\t..." echoed). */
+	for (char *c = result->error; *c != '\0'; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
 	errno = EINVAL;
 	return -1;
 }
