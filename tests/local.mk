@@ -63,6 +63,7 @@ tests_reaper_SOURCES = tests/reaper.c
 
 DEMO_TESTS = \
 	tests/options.sh \
+	tests/options-bad.sh \
 	tests/fork.sh \
 	tests/exec.sh \
 	tests/wait.sh \
