@@ -6,8 +6,11 @@
  *    the two ends of a socketpair are different inodes, which the kernel
  *    pairs for us in sock_diag (UNIX_DIAG_PEER, see sock_diag(7)).
  *    A POSIX message queue is a file on the mqueue file system.
- *  - maps (/proc/PID/maps): a mapping with 's' in its permissions is
- *    shared; the same inode in two processes is memory they share.
+ *  - maps (/proc/PID/maps, pl_maps.h): a mapping with 's' in its
+ *    permissions is shared; the same object in two processes is memory
+ *    they share.
+ * An object is its device and inode: inode numbers repeat across file
+ * systems, and a System V segment's "inode" is its id, 0 for the first.
  *  - /proc/locks: file locks, with "->" before a blocked waiter.
  */
 #include "config.h"
@@ -22,15 +25,14 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <unistd.h>
-#include <linux/netlink.h>
-#include <linux/rtnetlink.h>
-#include <linux/sock_diag.h>
-#include <linux/unix_diag.h>
 
 #include "model.h"
+#include "pl_maps.h"
 #include "pl_procfs.h"
+#include "pl_sockdiag.h"
 
 #define MQUEUE_MAGIC 0x19800202 /* linux/magic.h */
 
@@ -42,6 +44,7 @@ struct endpoint {
 	pid_t pid;
 	int fd;
 	enum end end;
+	unsigned long long dev; /* 0 for pipes and sockets: their inode says all */
 	unsigned long long inode;
 	char name[64];
 };
@@ -53,7 +56,7 @@ struct list {
 
 /* A regular file a watched process has open: names the locks. */
 struct file {
-	unsigned long long inode;
+	unsigned long long dev, inode;
 	char path[64];
 };
 
@@ -124,13 +127,15 @@ fd_end(const char *proc, pid_t pid, const char *fd)
 }
 
 static void
-add_file(struct ipc_state *st, unsigned long long inode, const char *path)
+add_file(struct ipc_state *st, unsigned long long dev, unsigned long long inode,
+         const char *path)
 {
 	for (size_t i = 0; i < st->nfiles; i++)
-		if (st->files[i].inode == inode)
+		if (st->files[i].dev == dev && st->files[i].inode == inode)
 			return;
 	if (push(&st->files, &st->nfiles, &st->cap_files, sizeof(*st->files)) == -1)
 		return;
+	st->files[st->nfiles - 1].dev = dev;
 	st->files[st->nfiles - 1].inode = inode;
 	copy_cut(st->files[st->nfiles - 1].path, sizeof(st->files[0].path), path);
 }
@@ -149,7 +154,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 		return;
 	while ((e = readdir(d)) != NULL) {
 		char target[256];
-		unsigned long long inode;
+		unsigned long long inode, dev = 0;
 		struct endpoint *ep;
 		struct stat sb;
 		ssize_t n;
@@ -181,6 +186,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 			struct statfs fs;
 
 			inode = sb.st_ino;
+			dev = sb.st_dev;
 			if (S_ISFIFO(sb.st_mode)) {
 				if ((ep = add_endpoint(&st->fds)) == NULL)
 					break;
@@ -199,7 +205,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 					ep->kind = DASH_IPC_MQUEUE;
 					ep->end = END_BOTH;
 				} else {
-					add_file(st, inode, target);
+					add_file(st, dev, inode, target);
 					continue;
 				}
 			} else {
@@ -210,6 +216,7 @@ read_fds(struct dash_model *m, struct ipc_state *st, pid_t pid)
 		}
 		ep->pid = pid;
 		ep->fd = atoi(e->d_name);
+		ep->dev = dev;
 		ep->inode = inode;
 		copy_cut(ep->name, sizeof(ep->name), target);
 	}
@@ -227,57 +234,67 @@ read_maps(struct dash_model *m, struct ipc_state *st, pid_t pid)
 	if ((f = fopen(path, "re")) == NULL)
 		return;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char perms[8] = "", file[512] = "", *space = strchr(line, ' ');
-		unsigned long long inode = 0;
+		char *space = strchr(line, ' ');
+		struct pl_maps_line map;
+		unsigned long long dev;
 		struct endpoint *ep;
 
-		/* address perms offset dev inode pathname. Nearly every line is
-		 * a private mapping ("r-xp"): skip those on one character, and
-		 * parse only the shared ones. A big tree has tens of thousands. */
+		/* Nearly every line is a private mapping ("r-xp"): skip those
+		 * on one character, and parse only the shared ones. A big tree
+		 * has tens of thousands. */
 		if (space == NULL || strnlen(space, 5) < 5 || space[4] != 's')
 			continue;
-		if (sscanf(line, "%*s %7s %*s %*s %llu %511[^\n]", perms, &inode, file) < 2 ||
-		    perms[3] != 's' || inode == 0)
+		/* A mapping with no file has no object to share. Inode 0 alone
+		 * is no sign of that: the first System V segment has id 0. */
+		if (pl_maps_parse_line(line, &map) == -1 || !pl_maps_shared(&map) ||
+		    map.path[0] == '\0')
 			continue;
 		/* A read-only shared map of a file (a locale cache) is no channel
 		 * between processes; shared memory objects are, even read-only. */
-		if (perms[1] != 'w' && strncmp(file, "/dev/shm/", 9) != 0 &&
-		    strncmp(file, "/SYSV", 5) != 0)
+		if (map.perms[1] != 'w' && strncmp(map.path, "/dev/shm/", 9) != 0 &&
+		    strncmp(map.path, "/SYSV", 5) != 0)
 			continue;
+		dev = makedev(map.major, map.minor);
 		/* One endpoint per object, however many regions map it. */
 		bool dup = false;
 		for (size_t i = 0; i < st->maps.n && !dup; i++)
-			dup = st->maps.items[i].pid == pid && st->maps.items[i].inode == inode;
+			dup = st->maps.items[i].pid == pid && st->maps.items[i].dev == dev &&
+			      st->maps.items[i].inode == map.inode;
 		/* The dashboard's own board is no IPC of the demo's. */
-		if (dup || strstr(file, "/proclab-board-") != NULL ||
+		if (dup || strstr(map.path, "/proclab-board-") != NULL ||
 		    (ep = add_endpoint(&st->maps)) == NULL)
 			continue;
 		ep->pid = pid;
-		ep->inode = inode;
+		ep->dev = dev;
+		ep->inode = map.inode;
 		ep->end = END_BOTH;
-		if (strncmp(file, "/dev/shm/", 9) == 0)
+		if (strncmp(map.path, "/dev/shm/", 9) == 0)
 			ep->kind = DASH_IPC_SHM;
-		else if (strncmp(file, "/SYSV", 5) == 0)
+		else if (strncmp(map.path, "/SYSV", 5) == 0)
 			ep->kind = DASH_IPC_SYSV_SHM;
 		else
 			ep->kind = DASH_IPC_MAPPING;
-		copy_cut(ep->name, sizeof(ep->name), file);
+		copy_cut(ep->name, sizeof(ep->name), map.path);
 	}
 	fclose(f);
 }
 
-/* The peers of Unix sockets, from the kernel's sock_diag. A fake tree
- * lists them in its file "unix-peers" as "INODE PEER" lines. */
+static void
+add_peer(unsigned long long inode, unsigned long long peer, void *arg)
+{
+	struct ipc_state *st = arg;
+
+	if (push(&st->peers, &st->npeers, &st->cap_peers, sizeof(*st->peers)) == 0) {
+		st->peers[st->npeers - 1][0] = inode;
+		st->peers[st->npeers - 1][1] = peer;
+	}
+}
+
+/* The peers of Unix sockets, from the kernel's sock_diag (pl_sockdiag.h).
+ * A fake tree lists them in its file "unix-peers" as "INODE PEER" lines. */
 static void
 read_unix_peers(struct dash_model *m, struct ipc_state *st)
 {
-	struct {
-		struct nlmsghdr nlh;
-		struct unix_diag_req req;
-	} request;
-	char buf[16384];
-	int fd;
-
 	st->npeers = 0;
 	if (strcmp(m->proc, "/proc") != 0) {
 		char path[512];
@@ -288,58 +305,13 @@ read_unix_peers(struct dash_model *m, struct ipc_state *st)
 		if ((f = fopen(path, "re")) == NULL)
 			return;
 		while (fscanf(f, "%llu %llu", &a, &b) == 2)
-			if (push(&st->peers, &st->npeers, &st->cap_peers, sizeof(*st->peers)) ==
-			    0) {
-				st->peers[st->npeers - 1][0] = a;
-				st->peers[st->npeers - 1][1] = b;
-			}
+			add_peer(a, b, st);
 		fclose(f);
 		return;
 	}
-	fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd == -1)
-		return;
-	memset(&request, 0, sizeof(request));
-	request.nlh.nlmsg_len = sizeof(request);
-	request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-	request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	request.req.sdiag_family = AF_UNIX;
-	request.req.udiag_states = ~0u;
-	request.req.udiag_show = UDIAG_SHOW_PEER;
-	if (send(fd, &request, sizeof(request), 0) != (ssize_t)sizeof(request)) {
-		close(fd);
-		return;
-	}
-	for (bool done = false; !done;) {
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		struct nlmsghdr *h;
-
-		if (n <= 0)
-			break;
-		for (h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
-			struct unix_diag_msg *msg;
-			struct rtattr *attr;
-			int len;
-
-			if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
-				done = true;
-				break;
-			}
-			msg = NLMSG_DATA(h);
-			len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*msg)));
-			for (attr = (struct rtattr *)(msg + 1); RTA_OK(attr, len);
-			     attr = RTA_NEXT(attr, len)) {
-				if (attr->rta_type != UNIX_DIAG_PEER)
-					continue;
-				if (push(&st->peers, &st->npeers, &st->cap_peers,
-				         sizeof(*st->peers)) == 0) {
-					st->peers[st->npeers - 1][0] = msg->udiag_ino;
-					st->peers[st->npeers - 1][1] = *(uint32_t *)RTA_DATA(attr);
-				}
-			}
-		}
-	}
-	close(fd);
+	/* Without peers the sockets of a tree show only what processes
+	 * share the same socket; that is all we can do then. */
+	(void)pl_sockdiag_unix_peers(add_peer, st);
 }
 
 static void
@@ -357,7 +329,8 @@ add_edge(struct dash_model *m, enum dash_ipc kind, pid_t from, pid_t to, bool di
 	}
 	for (size_t i = 0; i < m->nedges; i++) {
 		e = &m->edges[i];
-		if (e->kind == kind && e->from == from && e->to == to && e->inode == ep->inode)
+		if (e->kind == kind && e->from == from && e->to == to && e->dev == ep->dev &&
+		    e->inode == ep->inode)
 			return;
 	}
 	if (push(&m->edges, &m->nedges, &m->cap_edges, sizeof(*m->edges)) == -1)
@@ -367,6 +340,7 @@ add_edge(struct dash_model *m, enum dash_ipc kind, pid_t from, pid_t to, bool di
 	e->from = from;
 	e->to = to;
 	e->directed = directed;
+	e->dev = ep->dev;
 	e->inode = ep->inode;
 	e->queued = -1;
 	snprintf(e->name, sizeof(e->name), "%s", ep->name);
@@ -374,7 +348,11 @@ add_edge(struct dash_model *m, enum dash_ipc kind, pid_t from, pid_t to, bool di
 
 /* Bytes waiting in a pipe: FIONREAD on an fd of our own for the same pipe,
  * opened through /proc/PID/fd/N. Only for anonymous pipes, which no one
- * can be waiting to open. */
+ * can be waiting to open.
+ * While our fd is open the pipe has one reader more: were the last real
+ * reader to close in that moment, a writer would not get SIGPIPE (EPIPE)
+ * but fill the pipe. So the fd lives for the one ioctl, and each pipe is
+ * looked at once a refresh, however many processes share it. */
 static long
 pipe_queued(const struct dash_model *m, const struct endpoint *reader)
 {
@@ -400,26 +378,34 @@ compare_endpoints(const void *a, const void *b)
 
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
 	if (x->inode != y->inode)
 		return x->inode < y->inode ? -1 : 1;
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* The run of L's (sorted) endpoints of KIND and INODE: [*from, return). */
+static bool
+same_object(const struct endpoint *x, const struct endpoint *y)
+{
+	return x->kind == y->kind && x->dev == y->dev && x->inode == y->inode;
+}
+
+/* The run of L's (sorted) endpoints of the same object as KEY:
+ * [*from, return). */
 static size_t
-find_group(const struct list *l, enum dash_ipc kind, unsigned long long inode, size_t *from)
+find_group(const struct list *l, const struct endpoint *key, size_t *from)
 {
 	size_t lo = 0, hi = l->n, end;
 
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		const struct endpoint *e = &l->items[mid];
-		if (e->kind < kind || (e->kind == kind && e->inode < inode))
+		if (compare_endpoints(&l->items[mid], key) < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	for (end = lo; end < l->n && l->items[end].kind == kind && l->items[end].inode == inode;)
+	for (end = lo; end < l->n && same_object(&l->items[end], key);)
 		end++;
 	*from = lo;
 	return end;
@@ -443,6 +429,7 @@ static void
 edges_in_group(struct dash_model *m, const struct list *l, size_t from, size_t to)
 {
 	size_t made = 0;
+	long queued = -2; /* not looked at yet */
 
 	for (size_t i = from; i < to && made < DASH_GROUP_EDGES; i++) {
 		const struct endpoint *a = &l->items[i];
@@ -458,8 +445,11 @@ edges_in_group(struct dash_model *m, const struct list *l, size_t from, size_t t
 				if ((a->end == END_WRITE || a->end == END_BOTH) &&
 				    (b->end == END_READ || b->end == END_BOTH))
 					add_edge(m, a->kind, a->pid, b->pid, true, a);
-				if (m->nedges > before && a->kind == DASH_IPC_PIPE)
-					m->edges[m->nedges - 1].queued = pipe_queued(m, b);
+				if (m->nedges > before && a->kind == DASH_IPC_PIPE) {
+					if (queued == -2)
+						queued = pipe_queued(m, b);
+					m->edges[m->nedges - 1].queued = queued;
+				}
 			} else if (a->pid < b->pid) {
 				add_edge(m, a->kind, a->pid, b->pid, false, a);
 			}
@@ -477,14 +467,14 @@ edges_from(struct dash_model *m, struct ipc_state *st, struct list *l)
 		const struct endpoint *a = &l->items[from];
 		size_t to = from;
 
-		while (to < l->n && l->items[to].kind == a->kind && l->items[to].inode == a->inode)
+		while (to < l->n && same_object(&l->items[to], a))
 			to++;
 		edges_in_group(m, l, from, to);
 		/* The two ends of a socketpair are two inodes the kernel pairs. */
 		if (a->kind == DASH_IPC_SOCKET) {
-			unsigned long long peer = unix_peer(st, a->inode);
-			size_t pfrom,
-			        pto = peer > a->inode ? find_group(l, a->kind, peer, &pfrom) : 0;
+			struct endpoint key = { .kind = a->kind, .inode = unix_peer(st, a->inode) };
+			unsigned long long peer = key.inode;
+			size_t pfrom = 0, pto = peer > a->inode ? find_group(l, &key, &pfrom) : 0;
 
 			for (size_t i = from; peer > a->inode && i < to; i++)
 				for (size_t j = pfrom; j < pto; j++)
@@ -532,7 +522,8 @@ read_locks(struct dash_model *m, struct ipc_state *st)
 				         parsed.end);
 		}
 		for (size_t i = 0; i < st->nfiles; i++)
-			if (st->files[i].inode == l.inode)
+			if (st->files[i].inode == l.inode &&
+			    st->files[i].dev == makedev(parsed.major, parsed.minor))
 				snprintf(l.name, sizeof(l.name), "%s", st->files[i].path);
 		if (push(&m->locks, &m->nlocks, &m->cap_locks, sizeof(*m->locks)) == -1)
 			break;
@@ -553,6 +544,8 @@ compare_edges(const void *a, const void *b)
 		return x->to < y->to ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
 	return (x->inode > y->inode) - (x->inode < y->inode);
 }
 
@@ -664,7 +657,15 @@ dash_ipc_refresh(struct dash_model *m, bool fds, bool maps)
 		if (m->nprocs <= DASH_SMALL_TREE)
 			st->nfiles = 0;
 		read_all(m, st, &st->fds, read_fds, false);
-		read_unix_peers(m, st);
+		/* The kernel lists every Unix socket of the host: ask only when
+		 * a watched process holds one. */
+		bool sockets = false;
+		for (size_t i = 0; i < st->fds.n && !sockets; i++)
+			sockets = st->fds.items[i].kind == DASH_IPC_SOCKET;
+		if (sockets)
+			read_unix_peers(m, st);
+		else
+			st->npeers = 0;
 	}
 	if (maps)
 		read_all(m, st, &st->maps, read_maps, true);

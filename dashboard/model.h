@@ -56,7 +56,8 @@ struct dash_edge {
 	enum dash_ipc kind;
 	pid_t from, to;
 	bool directed;
-	unsigned long long inode;
+	/* The object: its device and inode (dev 0 for pipes and sockets). */
+	unsigned long long dev, inode;
 	char name[64]; /* FIFO path, shm or queue name */
 	long queued;   /* bytes in a pipe, or -1 if unknown */
 };

@@ -15,7 +15,9 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_measure.c \
 	lib/pl_lock.c \
 	lib/pl_board.c \
-	lib/pl_waitfor.c
+	lib/pl_waitfor.c \
+	lib/pl_maps.c \
+	lib/pl_sockdiag.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
 # Installed as $(includedir)/proclab/*.h; pkg-config points -I there.
@@ -34,7 +36,9 @@ proclabinclude_HEADERS = \
 	lib/pl_measure.h \
 	lib/pl_lock.h \
 	lib/pl_board.h \
-	lib/pl_waitfor.h
+	lib/pl_waitfor.h \
+	lib/pl_maps.h \
+	lib/pl_sockdiag.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/proclab.pc

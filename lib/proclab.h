@@ -20,6 +20,8 @@
  *   pl_board.h    the status board a demo shares with the dashboard
  *   pl_waitfor.h  the wait-for graph of processes and locks, and its cycles
  *   pl_lock.h     mutexes and semaphores that report who holds and who waits
+ *   pl_maps.h     one line of /proc/PID/maps: a mapping, its device and inode
+ *   pl_sockdiag.h which Unix socket is connected to which (sock_diag)
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -40,5 +42,7 @@
 #include "pl_board.h"
 #include "pl_waitfor.h"
 #include "pl_lock.h"
+#include "pl_maps.h"
+#include "pl_sockdiag.h"
 
 #endif /* PROCLAB_H */

@@ -400,6 +400,34 @@ START_TEST(test_model_read_ipc_next_reads_maps_now)
 }
 END_TEST
 
+/* An object is its device and inode. The first System V segment after
+ * boot, or in a new IPC namespace, has id 0, which maps shows as its
+ * inode; and two files on two file systems can have one inode number. */
+START_TEST(test_model_object_is_device_and_inode)
+{
+	struct dash_model bm;
+
+	make_big_tree();
+	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 0   /SYSV00000000 (deleted)\n",
+	    "%s/1006/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 0   /SYSV00000000 (deleted)\n",
+	    "%s/1007/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:01 9001   /srv/a\n", "%s/1008/maps",
+	    big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1009/maps",
+	    big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1010/maps",
+	    big);
+	ck_assert_int_eq(dash_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert(has_edge(&bm, DASH_IPC_SYSV_SHM, 1006, 1007, 0));
+	ck_assert(!has_edge(&bm, DASH_IPC_MAPPING, 1008, 1009, 9001));
+	ck_assert(has_edge(&bm, DASH_IPC_MAPPING, 1009, 1010, 9001));
+	dash_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 /* A PID found not to be ours is skipped, and looked at again every
  * DASH_FOREIGN_EVERY refreshes: a process adopted by a watched subreaper,
  * or a new child of ours under a PID that was someone else's, joins the
@@ -628,6 +656,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
+	tcase_add_test(fake, test_model_object_is_device_and_inode);
 	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);
 	tcase_add_test(fake, test_model_reads_the_board);
 	tcase_add_test(fake, test_model_plain_snapshot);

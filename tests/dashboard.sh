@@ -4,7 +4,7 @@
 # with a blocked writer, a deadlock, a Python multiprocessing script), its
 # exit status, and that no process and no board outlives it however it ends.
 . "$top_srcdir/tests/lib.sh"
-plan 36
+plan 37
 
 bin="$top_builddir/proclab"
 
@@ -155,6 +155,18 @@ check "--once: one snapshot of the command, exit 0" \
 	eval '[ "$rc" -eq 0 ] && [ "$(grep -c "^proclab: sleep (pid [0-9]*)  t=" "$out")" -eq 1 ] &&
 		! grep -q "^--- snapshot" "$out" || { diag "status $rc: $(cat "$out")"; false; }'
 check "--once: ends the run and leaves nothing" poll 5 nothing_left
+# The kernel's list of every Unix socket on the host (sock_diag) is asked
+# for only when a watched process holds a socket; sleep holds none.
+if command -v strace >/dev/null 2>&1; then
+	strace -qq -e trace=socket -o "$WORK/strace" \
+		env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --once --delay 0.3 -- sleep 20 \
+		>/dev/null 2>&1 </dev/null
+	check "--once of a command with no socket: no sock_diag dump" \
+		eval '! grep -q NETLINK "$WORK/strace" || { diag "$(cat "$WORK/strace")"; false; }'
+	poll 5 nothing_left
+else
+	check "--once of a command with no socket: no sock_diag dump # SKIP no strace" true
+fi
 
 # --- -p: attach to a tree that runs already. ---
 env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'sleep 30 & sleep 30 & wait' </dev/null >/dev/null 2>&1 &

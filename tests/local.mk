@@ -31,6 +31,7 @@ TEST_C_FILES = \
 	tests/check_io.c \
 	tests/check_measure.c \
 	tests/check_lock.c \
+	tests/check_maps.c \
 	tests/reaper.c \
 	tests/check_main.h
 
@@ -43,7 +44,8 @@ UNIT_TESTS = \
 	tests/check_cleanup \
 	tests/check_io \
 	tests/check_measure \
-	tests/check_lock
+	tests/check_lock \
+	tests/check_maps
 
 check_PROGRAMS += $(UNIT_TESTS) tests/reaper
 
@@ -56,12 +58,14 @@ tests_check_cleanup_LDADD = $(TEST_LDADD)
 tests_check_io_LDADD = $(TEST_LDADD)
 tests_check_measure_LDADD = $(TEST_LDADD)
 tests_check_lock_LDADD = $(TEST_LDADD)
+tests_check_maps_LDADD = $(TEST_LDADD)
 
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
 tests_reaper_SOURCES = tests/reaper.c
 
 DEMO_TESTS = \
+	tests/ipcns.sh \
 	tests/options.sh \
 	tests/options-bad.sh \
 	tests/fork.sh \

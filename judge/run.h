@@ -1,0 +1,89 @@
+/* run.h - one run of a student's program, under observation.
+ *
+ * The judge is the child subreaper of everything the program starts, so
+ * orphans come back to it. The program runs in its own session, under
+ * limits, with a private TMPDIR; where the machine allows it (root, or
+ * user namespaces) also in its own IPC and mount namespaces, with a
+ * /dev/shm and an mqueue file system of its own, so that what it leaves
+ * there can be listed exactly and then goes away with it. Every few
+ * milliseconds the dashboard's model (dashboard/model.h) takes a snapshot
+ * of the tree; what matters to the checks is kept in a struct judge_obs.
+ */
+#ifndef JUDGE_RUN_H
+#define JUDGE_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "spec.h"
+
+#define JUDGE_NOTE 2048
+
+struct judge_obs {
+	/* the main process */
+	bool started;     /* it was exec'ed: not "no such program" */
+	char start_error[256];
+	int status;       /* its wait status */
+	bool ended;       /* it ended within the wall time */
+	double wall;      /* seconds from start to its end (or the stop) */
+	double cpu;       /* CPU seconds of every process of the run */
+	/* output */
+	char *out, *err;  /* NUL-terminated, at most limits.output bytes */
+	size_t nout, nerr;
+	bool out_over, err_over; /* it wrote more than that */
+	/* what the snapshots saw */
+	long max_processes, max_threads, max_depth, min_processes_seen;
+	bool forkbomb;        /* it went past limits.processes and was stopped */
+	double zombie_worst;  /* the longest a child stayed a zombie with its parent alive, s */
+	char zombie_note[JUDGE_NOTE];
+	long zombies_at_end;
+	long orphans;
+	char orphan_note[JUDGE_NOTE];
+	bool stuck;           /* every task blocked with no progress for `after` */
+	char stuck_note[JUDGE_NOTE];
+	bool busy_at_end;     /* it ran out of wall time while running */
+	long bad_fds;
+	char fd_note[JUDGE_NOTE];
+	pid_t fd_pids[32]; /* the processes noted: each once */
+	size_t nfd_pids;
+	/* left behind */
+	bool isolated; /* in namespaces of its own: the leak counts are exact */
+	long leaked_shm, leaked_mqueue, leaked_sysv, leaked_tmp;
+	char leak_note[JUDGE_NOTE];
+	/* every PID the run had, for masking its output */
+	pid_t *pids;
+	size_t npids;
+};
+
+struct judge_run_opts {
+	const char *dir;       /* the submission: the run's working directory */
+	const char *run;       /* the run line, split on blanks */
+	bool pin;              /* on one CPU */
+	uid_t uid;             /* run as this user and group, if as_user */
+	gid_t gid;
+	bool as_user;
+	double stuck_after;    /* seconds */
+	double zombie_ms;      /* how long a zombie counts as left unreaped */
+	const int *allow_fds;  /* descriptors every process may hold */
+	size_t nallow;
+	bool check_fds;
+};
+
+/* Run it once. Returns 0 with *OBS filled (even when the program failed:
+ * that is a verdict), or -1 with errno if the judge itself could not. */
+int judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts,
+              struct judge_obs *obs);
+
+void judge_obs_free(struct judge_obs *obs);
+
+/* Make the judge the child subreaper of what it starts. Once, at start. */
+int judge_become_subreaper(void);
+
+/* Run a shell command LINE in DIR for at most SECONDS, its output (both
+ * streams, at most 64 KiB) into a malloc'ed *OUTPUT. Returns its wait
+ * status, or -1 with errno; *TIMED_OUT says it was stopped. */
+int judge_shell(const char *line, const char *dir, double seconds, char **output,
+                bool *timed_out);
+
+#endif /* JUDGE_RUN_H */

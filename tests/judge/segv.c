@@ -1,0 +1,7 @@
+/* segv.c - dereferences a null pointer. */
+int
+main(void)
+{
+	volatile int *p = 0;
+	return *p;
+}

@@ -1,0 +1,45 @@
+#!/bin/sh
+# labs.sh - every lab holds to its instructor/VERDICTS: the starter
+# builds and fails as written there, the reference solution passes, and
+# each known-wrong version fails exactly the checks written there.
+. "$top_srcdir/tests/lib.sh"
+need_jq
+
+bin="$top_builddir/proclab-judge"
+labs=$(ls -d "$top_srcdir"/labs/[0-9]*/ 2>/dev/null)
+[ -n "$labs" ] || skip_all "no labs"
+n=0
+for lab in $labs; do
+	n=$((n + $(grep -c '^[a-z]' "$lab/instructor/VERDICTS") - 1))
+done
+plan $((n + 1))
+
+for lab in $labs; do
+	name=$(basename "$lab")
+	file=$(sed -n 's/^file  *//p' "$lab/instructor/VERDICTS")
+	grep '^[a-z]' "$lab/instructor/VERDICTS" | grep -v '^file ' >"$WORK/versions"
+	while read -r version expected; do
+		# A submission: the lab's files, with this version as FILE.
+		sub="$WORK/$name-$version"
+		mkdir -p "$sub"
+		find "$lab" -maxdepth 1 -type f -exec cp {} "$sub/" \;
+		[ "$version" = starter ] || cp "$lab/instructor/$version" "$sub/$file"
+		env PROCLAB_TEST_TOKEN="$TOKEN" timeout 300 "$bin" --json "$lab" "$sub" \
+			>"$sub.json" 2>"$sub.err"
+		rc=$?
+		failed=$($JQ -r 'select(.event == "check" and (.ok | not)) | .check' "$sub.json" |
+			sort | tr '\n' ' ' | sed 's/ $//')
+		want=$(echo "$expected" | tr ' ' '\n' | grep -v '^-$' | sort | tr '\n' ' ' | sed 's/ $//')
+		[ -n "$want" ] && want_rc=1 || want_rc=0
+		if ! check "$name: $version fails ${want:-nothing}" eval \
+			'[ "$rc" -eq "$want_rc" ] && [ "$failed" = "$want" ] &&
+			! grep -q "the build failed" "$sub.json"'; then
+			diag "exit $rc; failed: ${failed:-nothing}"
+			$JQ -r 'select(.event == "check" and (.ok | not)) | "\(.check): \(.evidence)"' \
+				"$sub.json" | sed 's/^/#   /' | head -n 20
+			sed 's/^/#   /' "$sub.err" | head -n 5
+		fi
+	done <"$WORK/versions"
+done
+check "after every lab: nothing left" poll 5 nothing_left
+finish
