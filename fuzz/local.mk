@@ -10,7 +10,7 @@
 ## (clang) with -fsanitize=fuzzer,address,undefined, from the library
 ## sources they test, whatever compiler builds the rest.
 
-FUZZ_NAMES = stat status fdinfo locks opts
+FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec
 FUZZ_SECONDS = 60
 
 FUZZ_EXECUTABLES = \
@@ -18,7 +18,10 @@ FUZZ_EXECUTABLES = \
 	fuzz/fuzz_status \
 	fuzz/fuzz_fdinfo \
 	fuzz/fuzz_locks \
-	fuzz/fuzz_opts
+	fuzz/fuzz_opts \
+	fuzz/fuzz_maps \
+	fuzz/fuzz_sockdiag \
+	fuzz/fuzz_judgespec
 
 FUZZ_HARNESSES = \
 	fuzz/fuzz.h \
@@ -26,10 +29,23 @@ FUZZ_HARNESSES = \
 	fuzz/fuzz_status.c \
 	fuzz/fuzz_fdinfo.c \
 	fuzz/fuzz_locks.c \
-	fuzz/fuzz_opts.c
+	fuzz/fuzz_opts.c \
+	fuzz/fuzz_maps.c \
+	fuzz/fuzz_sockdiag.c \
+	fuzz/fuzz_judgespec.c
 
 # Seeds, real text from /proc (and command lines): fuzz/corpus/NAME/.
 FUZZ_CORPUS = \
+	fuzz/corpus/stat/cat \
+	fuzz/corpus/stat/kthreadd \
+	fuzz/corpus/stat/parens-in-comm \
+	fuzz/corpus/stat/sleeping \
+	fuzz/corpus/stat/stopped \
+	fuzz/corpus/stat/zombie \
+	fuzz/corpus/status/cat \
+	fuzz/corpus/status/kthreadd \
+	fuzz/corpus/status/sleeping \
+	fuzz/corpus/status/zombie \
 	fuzz/corpus/fdinfo/epoll \
 	fuzz/corpus/fdinfo/eventfd \
 	fuzz/corpus/fdinfo/file \
@@ -55,16 +71,26 @@ FUZZ_CORPUS = \
 	fuzz/corpus/opts/overflow \
 	fuzz/corpus/opts/unknown \
 	fuzz/corpus/opts/values \
-	fuzz/corpus/stat/cat \
-	fuzz/corpus/stat/kthreadd \
-	fuzz/corpus/stat/parens-in-comm \
-	fuzz/corpus/stat/sleeping \
-	fuzz/corpus/stat/stopped \
-	fuzz/corpus/stat/zombie \
-	fuzz/corpus/status/cat \
-	fuzz/corpus/status/kthreadd \
-	fuzz/corpus/status/sleeping \
-	fuzz/corpus/status/zombie
+	fuzz/corpus/judgespec/every-check \
+	fuzz/corpus/judgespec/lab-01-reap \
+	fuzz/corpus/judgespec/lab-02-pipeline \
+	fuzz/corpus/judgespec/lab-03-subreaper \
+	fuzz/corpus/judgespec/lab-04-counter \
+	fuzz/corpus/maps/anonymous-private \
+	fuzz/corpus/maps/anonymous-shared \
+	fuzz/corpus/maps/first-lines-of-a-process \
+	fuzz/corpus/maps/heap \
+	fuzz/corpus/maps/posix-shm-deleted \
+	fuzz/corpus/maps/program-text \
+	fuzz/corpus/maps/shared-file-deleted-with-spaces \
+	fuzz/corpus/maps/stack \
+	fuzz/corpus/maps/sysv-segment \
+	fuzz/corpus/maps/sysv-segment-id-0 \
+	fuzz/corpus/maps/vdso \
+	fuzz/corpus/sockdiag/done \
+	fuzz/corpus/sockdiag/error \
+	fuzz/corpus/sockdiag/socketpairs-and-a-server \
+	fuzz/corpus/sockdiag/with-names-and-queues
 
 EXTRA_DIST += $(FUZZ_HARNESSES) $(FUZZ_CORPUS) docs/fuzzing.md
 
@@ -73,9 +99,12 @@ FUZZ_LIB = \
 	$(srcdir)/lib/pl_parse.c \
 	$(srcdir)/lib/pl_opts.c \
 	$(srcdir)/lib/pl_procfs.c \
-	$(srcdir)/lib/pl_measure.c
+	$(srcdir)/lib/pl_measure.c \
+	$(srcdir)/lib/pl_maps.c \
+	$(srcdir)/lib/pl_sockdiag.c
 FUZZ_DEPS = $(FUZZ_LIB) $(srcdir)/fuzz/fuzz.h $(srcdir)/lib/pl_opts.h \
-	$(srcdir)/lib/pl_parse.h $(srcdir)/lib/pl_procfs.h config.h
+	$(srcdir)/lib/pl_parse.h $(srcdir)/lib/pl_procfs.h $(srcdir)/lib/pl_maps.h \
+	$(srcdir)/lib/pl_sockdiag.h config.h
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_builddir) -I$(srcdir)/lib -I$(srcdir)/fuzz
 AM_V_FUZZ = $(am__v_FUZZ_@AM_V@)
 am__v_FUZZ_ = $(am__v_FUZZ_@AM_DEFAULT_V@)
@@ -92,6 +121,16 @@ fuzz/fuzz_locks: $(srcdir)/fuzz/fuzz_locks.c $(FUZZ_DEPS)
 	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_locks.c $(FUZZ_LIB)
 fuzz/fuzz_opts: $(srcdir)/fuzz/fuzz_opts.c $(FUZZ_DEPS)
 	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_opts.c $(FUZZ_LIB)
+fuzz/fuzz_maps: $(srcdir)/fuzz/fuzz_maps.c $(FUZZ_DEPS)
+	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_maps.c $(FUZZ_LIB)
+fuzz/fuzz_sockdiag: $(srcdir)/fuzz/fuzz_sockdiag.c $(FUZZ_DEPS)
+	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_sockdiag.c $(FUZZ_LIB)
+# The judge's spec parser, with libinih (not instrumented: only our side
+# of it is, the callbacks that check each key).
+fuzz/fuzz_judgespec: $(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c \
+		$(srcdir)/judge/spec.h $(FUZZ_DEPS)
+	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -I$(srcdir)/judge $(INIH_CFLAGS) -o $@ \
+		$(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c $(FUZZ_LIB) $(INIH_LIBS)
 
 if ENABLE_FUZZ
 # Each harness starts from its seeds (read-only, in the source tree) and
@@ -126,5 +165,6 @@ CLEANFILES += $(FUZZ_EXECUTABLES)
 clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf fuzz/found fuzz/corpus-new
-	rm -f fuzz/stat.log fuzz/status.log fuzz/fdinfo.log fuzz/locks.log fuzz/opts.log
+	rm -f fuzz/stat.log fuzz/status.log fuzz/fdinfo.log fuzz/locks.log fuzz/opts.log \
+		fuzz/maps.log fuzz/sockdiag.log fuzz/judgespec.log
 .PHONY: clean-fuzz
