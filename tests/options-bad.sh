@@ -8,10 +8,10 @@
 # The cases come from each program's --help: every option line there
 # ("  -n, --children N   ... (1 to 32)") gives its name, whether it takes a
 # value, and its range. So an option is tested as soon as --help lists it.
-# Two assumptions, true today: no option takes free text (a string value
-# is a choice or a list, so "bogus" is wrong for all of them), and a range
-# is printed as "(MIN to MAX" at the end of the line. Checks between
-# options, which --help cannot tell, are listed by hand at the end.
+# Two assumptions, true today: a value named FILE or NAME is free text,
+# and any other string is a choice or a list, so that "bogus" is wrong for
+# it; and a range is printed as "(MIN to MAX" at the end of the line.
+# Checks between options, which --help cannot tell, are listed by hand.
 . "$top_srcdir/tests/lib.sh"
 
 newline=$(printf 'a\nb')
@@ -87,6 +87,7 @@ cases_for() {
 		fi
 		bad "$prog" "--$long" # missing: the last argument
 		bad "$prog" "--$long=" $after
+		case $arg in FILE | NAME) continue ;; esac
 		bad "$prog" "--$long" bogus $after
 		bad "$prog" "--$long" "$newline" $after
 		[ "$short" = - ] || bad "$prog" "-${short}bogus" $after
@@ -149,6 +150,23 @@ bad proclab --list -- true
 bad proclab -p "$(($(cat /proc/sys/kernel/pid_max) + 1))"
 bad proclab -p 2147483648
 bad proclab -p 99999999999999999999
+
+# The judge: its options, each followed by a lab to grade (which a bad
+# option must stop before it starts); then its operands, and --runs, whose
+# range --help does not print.
+lab="$top_srcdir/labs/01-reap"
+cases_for proclab-judge "$lab"
+bad proclab-judge
+bad proclab-judge --quiet
+bad proclab-judge no-such-lab
+bad proclab-judge --spec "$lab/lab.spec"
+bad proclab-judge --spec "$lab/lab.spec" "$lab" "$lab"
+bad proclab-judge --json --tap "$lab"
+bad proclab-judge --user no-such-user-of-proclab "$lab"
+bad proclab-judge --gradescope "$WORK/results.json" "$lab" "$lab" "$lab"
+for runs in 0 1001 -1 1.5 99999999999999999999 nan 1x; do
+	bad proclab-judge --runs "$runs" "$lab"
+done
 
 # Checks between options, and choices, in each demo; each also with
 # --json, whose events go to stdout and must not start.
