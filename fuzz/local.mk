@@ -1,5 +1,6 @@
-## fuzz/local.mk - libFuzzer harnesses for the parsers of text that comes
-## from outside: /proc files and the command line (docs/fuzzing.md).
+## fuzz/local.mk - libFuzzer harnesses for the parsers of what comes from
+## outside: /proc files, sock_diag replies, the command line and the
+## judge's spec files (docs/fuzzing.md).
 ##
 ##   make fuzz                    each harness for FUZZ_SECONDS (60) seconds
 ##   make fuzz FUZZ_SECONDS=10    the short run CI makes
@@ -106,30 +107,31 @@ FUZZ_DEPS = $(FUZZ_LIB) $(srcdir)/fuzz/fuzz.h $(srcdir)/lib/pl_opts.h \
 	$(srcdir)/lib/pl_parse.h $(srcdir)/lib/pl_procfs.h $(srcdir)/lib/pl_maps.h \
 	$(srcdir)/lib/pl_sockdiag.h config.h
 FUZZ_LINK = $(FUZZ_CC) $(FUZZ_CFLAGS) -I$(top_builddir) -I$(srcdir)/lib -I$(srcdir)/fuzz
-AM_V_FUZZ = $(am__v_FUZZ_@AM_V@)
-am__v_FUZZ_ = $(am__v_FUZZ_@AM_DEFAULT_V@)
-am__v_FUZZ_0 = @echo "  FUZZCC  " $@;
-am__v_FUZZ_1 =
+# "FUZZCC fuzz/fuzz_stat" under silent rules, as automake's manual shows.
+fuzz_verbose = $(fuzz_verbose_@AM_V@)
+fuzz_verbose_ = $(fuzz_verbose_@AM_DEFAULT_V@)
+fuzz_verbose_0 = @echo "  FUZZCC  " $@;
+fuzz_verbose_1 =
 
 fuzz/fuzz_stat: $(srcdir)/fuzz/fuzz_stat.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_stat.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_stat.c $(FUZZ_LIB)
 fuzz/fuzz_status: $(srcdir)/fuzz/fuzz_status.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_status.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_status.c $(FUZZ_LIB)
 fuzz/fuzz_fdinfo: $(srcdir)/fuzz/fuzz_fdinfo.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_fdinfo.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_fdinfo.c $(FUZZ_LIB)
 fuzz/fuzz_locks: $(srcdir)/fuzz/fuzz_locks.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_locks.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_locks.c $(FUZZ_LIB)
 fuzz/fuzz_opts: $(srcdir)/fuzz/fuzz_opts.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_opts.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_opts.c $(FUZZ_LIB)
 fuzz/fuzz_maps: $(srcdir)/fuzz/fuzz_maps.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_maps.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_maps.c $(FUZZ_LIB)
 fuzz/fuzz_sockdiag: $(srcdir)/fuzz/fuzz_sockdiag.c $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_sockdiag.c $(FUZZ_LIB)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_sockdiag.c $(FUZZ_LIB)
 # The judge's spec parser, with libinih (not instrumented: only our side
 # of it is, the callbacks that check each key).
 fuzz/fuzz_judgespec: $(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c \
 		$(srcdir)/judge/spec.h $(FUZZ_DEPS)
-	$(AM_V_FUZZ)$(MKDIR_P) fuzz && $(FUZZ_LINK) -I$(srcdir)/judge $(INIH_CFLAGS) -o $@ \
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -I$(srcdir)/judge $(INIH_CFLAGS) -o $@ \
 		$(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c $(FUZZ_LIB) $(INIH_LIBS)
 
 if ENABLE_FUZZ
