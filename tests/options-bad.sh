@@ -72,7 +72,9 @@ unused_letter() {
 	done
 }
 
-calc() { awk "BEGIN { printf \"%.12g\", $1 }"; }
+# calc EXPRESSION: its value, in full. The parentheses matter: in awk,
+# "printf ..., x > 0" would write to a file named 0.
+calc() { awk "BEGIN { printf \"%.12g\", ($1) }"; }
 
 # cases_for PROGRAM [AFTER]: the cases of every option in PROGRAM's --help.
 # AFTER goes behind each one: the dashboard needs a demo to run, or it
