@@ -39,6 +39,7 @@
 #include "pl_board.h"
 #include "pl_child.h"
 #include "pl_model.h"
+#include "pl_opts.h"
 #include "pl_parse.h"
 #include "pl_pidfd.h"
 #include "pl_procfs.h"
@@ -118,13 +119,15 @@ static _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(prin
 static _Noreturn void
 die_usage(const char *fmt, ...)
 {
+	char message[512];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", program);
+	pl_opts_printable(message); /* it quotes what was typed: keep it one line */
+	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program, message,
+	        program);
 	exit(2);
 }
 
@@ -309,6 +312,8 @@ parse_options(int argc, char *argv[], struct options *o)
 			value = argv[++i];                                                         \
 		}                                                                                  \
 	} while (0)
+		if (value != NULL && (strcmp(name, "--help") == 0 || strcmp(name, "--version") == 0))
+			die_usage("option '%s' takes no value", name);
 		if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 			usage(stdout);
 			exit(0);

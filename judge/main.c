@@ -31,6 +31,7 @@
 
 #include "pl_child.h"
 #include "pl_json.h"
+#include "pl_opts.h"
 #include "pl_parse.h"
 #include "pl_text.h"
 #include "run.h"
@@ -94,13 +95,15 @@ static _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(prin
 static _Noreturn void
 die_usage(const char *fmt, ...)
 {
+	char message[512];
 	va_list ap;
 
-	fprintf(stderr, "%s: ", program_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(message, sizeof(message), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nTry '%s --help' for more information.\n", program_name);
+	pl_opts_printable(message); /* it quotes what was typed: keep it one line */
+	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program_name, message,
+	        program_name);
 	exit(2);
 }
 

@@ -32,6 +32,17 @@ static const struct {
 };
 #define NCOMMON (sizeof(common_options) / sizeof(common_options[0]))
 
+/* A message quotes what was typed, which may hold a newline or an escape
+ * sequence: show those as '?', so that the error stays one line and cannot
+ * drive the terminal (fuzz/fuzz_opts found "-\t..." echoed as typed). */
+void
+pl_opts_printable(char *text)
+{
+	for (char *c = text; *c != '\0'; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
+}
+
 static int
 fail(struct pl_opts_result *result, const char *fmt, ...)
 {
@@ -40,6 +51,7 @@ fail(struct pl_opts_result *result, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(result->error, sizeof(result->error), fmt, ap);
 	va_end(ap);
+	pl_opts_printable(result->error);
 	errno = EINVAL;
 	return -1;
 }

@@ -66,4 +66,9 @@ int pl_opts_parse(int argc, char *const argv[], const struct pl_option *options,
                   size_t noptions, bool allow_operands,
                   struct pl_opts_result *result);
 
+/* Make TEXT, a message that quotes the command line, safe to print as one
+ * line: every control character in it (a newline, ESC...) becomes '?'.
+ * pl_opts_parse() does it to its own errors. */
+void pl_opts_printable(char *text);
+
 #endif /* PL_OPTS_H */

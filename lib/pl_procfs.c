@@ -48,75 +48,144 @@ is_gone(int err)
 	return err == ENOENT || err == ESRCH;
 }
 
+/* The state letters of fs/proc/array.c, task_state_array, past and
+ * present. Each has a name in pl_procfs_state_name(). */
+#define STATE_LETTERS "RSDTtZXxIKWP"
+
+/* The fields of a stat line are numbers, one blank apart. Each of these
+ * reads the next one at *P, steps *P past it and returns 0; or returns -1
+ * when there is none, when it does not end at a blank or the end of the
+ * line, or when it is out of [MIN, MAX]. strtoll() rather than sscanf():
+ * sscanf("%d") on a number that does not fit is undefined behaviour, and
+ * a stat line is text we must take as it comes (a fuzzer found a 20-digit
+ * PID turned into a negative one). */
+static bool
+ends_field(char c)
+{
+	return c == ' ' || c == '\n' || c == '\0';
+}
+
+static int
+stat_signed(const char **p, long long min, long long max, long long *out)
+{
+	const char *s = *p + strspn(*p, " ");
+	char *end;
+	long long value;
+
+	if (!isdigit((unsigned char)(*s == '-' ? s[1] : *s)))
+		return -1;
+	errno = 0;
+	value = strtoll(s, &end, 10);
+	if (errno != 0 || value < min || value > max || !ends_field(*end))
+		return -1;
+	*out = value;
+	*p = end;
+	return 0;
+}
+
+static int
+stat_unsigned(const char **p, unsigned long long *out)
+{
+	const char *s = *p + strspn(*p, " ");
+	char *end;
+	unsigned long long value;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	value = strtoull(s, &end, 10);
+	if (errno != 0 || !ends_field(*end))
+		return -1;
+	*out = value;
+	*p = end;
+	return 0;
+}
+
+/* A field we do not keep: it must still be a number, or the count of the
+ * fields after it would be wrong. */
+static int
+stat_skip(const char **p, int fields)
+{
+	for (int i = 0; i < fields; i++) {
+		const char *s = *p + strspn(*p, " ");
+
+		s += *s == '-';
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		s += strspn(s, "0123456789");
+		if (!ends_field(*s))
+			return -1;
+		*p = s;
+	}
+	return 0;
+}
+
 int
 pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 {
-	const char *open_paren, *close_paren;
+	const char *open_paren, *close_paren, *p;
 	size_t comm_len;
-	char state;
-	long pid;
-	int ppid, pgid, sid;
+	long long pid, ppid, pgid, sid, threads, rss, processor;
 	unsigned long long utime, stime, start;
-	long threads, rss;
 
 	memset(out, 0, sizeof(*out));
 	/* Field 1 is the pid, field 2 the command in parentheses. The command
 	 * may itself hold ") (", so it ends at the LAST ')'. */
 	open_paren = strchr(text, '(');
 	close_paren = strrchr(text, ')');
-	if (open_paren == NULL || close_paren == NULL || close_paren < open_paren) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (sscanf(text, "%ld", &pid) != 1 || pid <= 0) {
-		errno = EINVAL;
-		return -1;
-	}
+	if (open_paren == NULL || close_paren == NULL || close_paren < open_paren)
+		goto invalid;
+	p = text;
+	if (stat_signed(&p, 1, INT_MAX, &pid) == -1 || p + strspn(p, " ") != open_paren)
+		goto invalid;
 	comm_len = (size_t)(close_paren - open_paren - 1);
 	if (comm_len >= sizeof(out->comm))
 		comm_len = sizeof(out->comm) - 1;
 	memcpy(out->comm, open_paren + 1, comm_len);
 	out->comm[comm_len] = '\0';
 
-	/* Fields 3 to 24, after ") ". Fields we skip are read with %*. */
-	if (sscanf(close_paren + 1,
-	           " %c %d %d %d"                   /* 3 state, 4 ppid, 5 pgrp, 6 session */
-	           " %*d %*d %*u"                   /* 7 tty_nr, 8 tpgid, 9 flags */
-	           " %*u %*u %*u %*u"               /* 10-13 minflt cminflt majflt cmajflt */
-	           " %llu %llu"                     /* 14 utime, 15 stime */
-	           " %*d %*d %*d %*d"               /* 16-19 cutime cstime priority nice */
-	           " %ld %*d %llu"                  /* 20 num_threads, 21 itrealvalue, 22 starttime */
-	           " %*u %ld",                      /* 23 vsize, 24 rss */
-	           &state, &ppid, &pgid, &sid, &utime, &stime, &threads, &start, &rss) != 9) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (strchr("RSDTtZXxIKWPi", state) == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
+	/* Field 3, the state: one letter, after ") ". */
+	p = close_paren + 1 + strspn(close_paren + 1, " ");
+	if (*p == '\0' || strchr(STATE_LETTERS, *p) == NULL || p[1] != ' ')
+		goto invalid;
+	out->state = *p++;
+
+	/* Fields 4 to 24, in order. */
+	if (stat_signed(&p, INT_MIN, INT_MAX, &ppid) == -1 || /* 4 ppid */
+	    stat_signed(&p, INT_MIN, INT_MAX, &pgid) == -1 || /* 5 pgrp */
+	    stat_signed(&p, INT_MIN, INT_MAX, &sid) == -1 ||  /* 6 session */
+	    stat_skip(&p, 7) == -1 ||          /* 7 tty_nr, 8 tpgid, 9 flags, 10-13 faults */
+	    stat_unsigned(&p, &utime) == -1 || /* 14 utime */
+	    stat_unsigned(&p, &stime) == -1 || /* 15 stime */
+	    stat_skip(&p, 4) == -1 ||          /* 16 cutime, 17 cstime, 18 priority, 19 nice */
+	    stat_signed(&p, LONG_MIN, LONG_MAX, &threads) == -1 || /* 20 num_threads */
+	    stat_skip(&p, 1) == -1 ||                              /* 21 itrealvalue */
+	    stat_unsigned(&p, &start) == -1 ||                     /* 22 starttime */
+	    stat_skip(&p, 1) == -1 ||                              /* 23 vsize */
+	    stat_signed(&p, LONG_MIN, LONG_MAX, &rss) == -1)       /* 24 rss */
+		goto invalid;
 	out->pid = (pid_t)pid;
-	out->state = state;
-	out->ppid = ppid;
-	out->pgid = pgid;
-	out->sid = sid;
+	out->ppid = (pid_t)ppid;
+	out->pgid = (pid_t)pgid;
+	out->sid = (pid_t)sid;
 	out->utime = utime;
 	out->stime = stime;
-	out->threads = threads;
+	out->threads = (long)threads;
 	out->start = start;
-	out->rss_pages = rss;
-	/* Field 39, counted on from field 2's ')': absent from a short line. */
-	out->processor = -1;
-	{
-		const char *p = close_paren;
-		int field = 2;
+	out->rss_pages = (long)rss;
 
-		for (p++; *p != '\0' && field < 39; p++)
-			field += *p == ' ';
-		if (field == 39 && *p >= '0' && *p <= '9')
-			out->processor = atoi(p);
-	}
+	/* Field 39, counted on from field 24: absent from a short line. */
+	out->processor = -1;
+	for (int field = 24; field < 38 && *p == ' '; field++)
+		if (stat_skip(&p, 1) == -1)
+			return 0;
+	if (stat_signed(&p, 0, INT_MAX, &processor) == 0)
+		out->processor = (int)processor;
 	return 0;
+
+invalid:
+	errno = EINVAL;
+	return -1;
 }
 
 /* /proc/PID/stat alone: all that a scan of every process needs. */
@@ -324,18 +393,14 @@ pl_procfs_wait_gone(pid_t pid, int timeout_ms)
 }
 
 int
-pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t size)
+pl_procfs_parse_field(const char *text, const char *key, char *buf, size_t size)
 {
-	char path[96], text[4096];
 	size_t keylen = strlen(key);
 
 	if (size == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
-	if (read_small_file(path, text, sizeof(text)) == -1)
-		return is_gone(errno) ? PL_PROCFS_GONE : -1;
 	for (const char *line = text; *line != '\0';) {
 		const char *end = strchr(line, '\n');
 		size_t len = end ? (size_t)(end - line) : strlen(line);
@@ -362,14 +427,26 @@ pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t 
 }
 
 int
-pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
-                 unsigned long long *out)
+pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, size_t size)
 {
-	char value[64], *end;
-	int rc = pl_procfs_field(pid, file, key, value, sizeof(value));
+	char path[96], text[4096];
 
-	if (rc != 0)
-		return rc;
+	if (size == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%ld/%s", (long)pid, file);
+	if (read_small_file(path, text, sizeof(text)) == -1)
+		return is_gone(errno) ? PL_PROCFS_GONE : -1;
+	return pl_procfs_parse_field(text, key, buf, size);
+}
+
+/* VALUE, the text of a field, as a number in BASE. */
+static int
+field_number(const char *value, int base, unsigned long long *out)
+{
+	char *end;
+
 	errno = 0;
 	*out = strtoull(value, &end, base);
 	if (end == value || errno != 0) {
@@ -408,6 +485,28 @@ classify_fd(struct pl_fd *out)
 		snprintf(out->kind, sizeof(out->kind), "file");
 		out->inode = 0;
 	}
+}
+
+int
+pl_procfs_parse_number(const char *text, const char *key, int base, unsigned long long *out)
+{
+	char value[64];
+
+	if (pl_procfs_parse_field(text, key, value, sizeof(value)) == -1)
+		return -1;
+	return field_number(value, base, out);
+}
+
+int
+pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
+                 unsigned long long *out)
+{
+	char value[64];
+	int rc = pl_procfs_field(pid, file, key, value, sizeof(value));
+
+	if (rc != 0)
+		return rc;
+	return field_number(value, base, out);
 }
 
 int
@@ -586,9 +685,15 @@ pl_procfs_parse_lock(const char *line, struct pl_lock_line *out)
 	if (next_word(&p, word, sizeof(word)) == -1 || read_signed(word, &end, &out->start) == -1 ||
 	    *end != '\0' || next_word(&p, word, sizeof(word)) == -1)
 		goto invalid;
+	/* The kernel's range is never negative, and its end is not before
+	 * its start: checked, so that "0 -1" is not taken for "0 EOF" (a
+	 * fuzzer found such lines accepted). */
+	if (out->start < 0)
+		goto invalid;
 	if (strcmp(word, "EOF") == 0)
 		out->end = -1;
-	else if (read_signed(word, &end, &out->end) == -1 || *end != '\0')
+	else if (read_signed(word, &end, &out->end) == -1 || *end != '\0' ||
+	         out->end < out->start)
 		goto invalid;
 	if (p[strspn(p, " \t\n")] != '\0')
 		goto invalid;

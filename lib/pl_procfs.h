@@ -92,6 +92,14 @@ int pl_procfs_field(pid_t pid, const char *file, const char *key, char *buf, siz
 int pl_procfs_number(pid_t pid, const char *file, const char *key, int base,
                      unsigned long long *out);
 
+/* The parsers under the two above, on TEXT already read: the whole of a
+ * "key: value" file such as status or fdinfo/N. They return 0, or -1 with
+ * errno (ENOENT: no such key; EINVAL: not a number). Exported so that the
+ * unit tests and the fuzzers (fuzz/) can feed them any text. */
+int pl_procfs_parse_field(const char *text, const char *key, char *buf, size_t size);
+int pl_procfs_parse_number(const char *text, const char *key, int base,
+                           unsigned long long *out);
+
 /* In a signal mask from /proc/PID/status (SigIgn, SigCgt, ShdPnd...),
  * bit N-1 stands for signal N. */
 #define PL_SIGMASK_HAS(mask, sig) ((((mask) >> ((sig) - 1)) & 1) != 0)

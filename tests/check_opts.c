@@ -118,6 +118,13 @@ START_TEST(test_opts_errors_are_one_clear_line)
 		{ { "-z" }, "unknown option '-z'" },
 		{ { "--label=" }, "--label: the value is empty" },
 		{ { "stray" }, "unexpected argument 'stray'" },
+		/* Found by fuzz/fuzz_opts: control characters were quoted as
+		 * typed, so a newline made two lines, and ESC reached the
+		 * terminal. They are shown as '?'. */
+		{ { "--children", "1\n2" }, "--children: '1?2' is not a whole number" },
+		{ { "--\033[2J" }, "unknown option '--?[2J'" },
+		{ { "-\t" }, "unknown option '-?'" },
+		{ { "--ratio", "0.5\177" }, "--ratio: '0.5?' is not a number" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

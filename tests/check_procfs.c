@@ -97,6 +97,42 @@ START_TEST(test_procfs_rejects_broken_lines)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_stat: numbers too big for their field were cast
+ * (a 20-digit PID became -1) or, through sscanf("%d"), undefined. */
+START_TEST(test_procfs_stat_rejects_numbers_that_do_not_fit)
+{
+	static const char *const broken[] = {
+		"99999999999999999999 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"4294967297 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"0 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"1 (x) S 4294967297 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
+		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 99999999999999999999999 0 0 0 20 0 1 0 5 10 2",
+		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2x",
+		"1 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 -x 0 5 10 2",
+	};
+	struct pl_proc p;
+	char line[512], biggest[512];
+
+	for (size_t i = 0; i < sizeof(broken) / sizeof(broken[0]); i++) {
+		errno = 0;
+		ck_assert_msg(pl_procfs_parse_stat(broken[i], &p) == -1, "accepted '%s'", broken[i]);
+		ck_assert_int_eq(errno, EINVAL);
+	}
+	/* The biggest PID there can be still parses, and so does a field 39
+	 * too big to be a CPU: that one only leaves the CPU unknown. */
+	make_stat(line, sizeof(line), "x", 'S');
+	snprintf(biggest, sizeof(biggest), "2147483647%s", strchr(line, ' '));
+	ck_assert_int_eq(pl_procfs_parse_stat(biggest, &p), 0);
+	ck_assert_int_eq(p.pid, 2147483647);
+	ck_assert_int_eq(p.processor, 1);
+	ck_assert_int_eq(pl_procfs_parse_stat("7 (x) S 1 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2 "
+	                                      "0 0 0 0 0 0 0 0 0 0 0 0 0 0 99999999999",
+	                                      &p),
+	                 0);
+	ck_assert_int_eq(p.processor, -1);
+}
+END_TEST
+
 START_TEST(test_procfs_state_names)
 {
 	ck_assert_str_eq(pl_procfs_state_name('R'), "running");
@@ -108,6 +144,55 @@ START_TEST(test_procfs_state_names)
 	ck_assert_str_eq(pl_procfs_state_name('X'), "dead");
 	ck_assert_str_eq(pl_procfs_state_name('I'), "idle");
 	ck_assert_str_eq(pl_procfs_state_name('?'), "unknown");
+}
+END_TEST
+
+/* Found by fuzz/fuzz_stat: the parser took an 'i' that no kernel writes
+ * and that has no name. Every letter it takes must have one. */
+START_TEST(test_procfs_every_state_taken_has_a_name)
+{
+	struct pl_proc p;
+	char line[512];
+	int taken = 0;
+
+	for (int c = 1; c < 256; c++) {
+		make_stat(line, sizeof(line), "x", (char)c);
+		if (pl_procfs_parse_stat(line, &p) == 0) {
+			taken++;
+			ck_assert_msg(strcmp(pl_procfs_state_name(p.state), "unknown") != 0,
+			              "state '%c' is taken but has no name", c);
+		}
+	}
+	ck_assert_int_ge(taken, 8); /* R S D T t Z X I at least */
+}
+END_TEST
+
+/* The "key: value" parser under pl_procfs_field(), on text of our own. */
+START_TEST(test_procfs_parse_field_on_text)
+{
+	static const char text[] = "Name:\tcat\nState:\tS (sleeping)  \n"
+	                           "SigIgn:\t0000000000001000\nflags:\t02000001\n"
+	                           "Stat:\tnot this one\nbad:\tx1";
+	unsigned long long n;
+	char value[64], tiny[4];
+
+	ck_assert_int_eq(pl_procfs_parse_field(text, "State", value, sizeof(value)), 0);
+	ck_assert_str_eq(value, "S (sleeping)");
+	ck_assert_int_eq(pl_procfs_parse_field(text, "State", tiny, sizeof(tiny)), 0);
+	ck_assert_str_eq(tiny, "S (");
+	ck_assert_int_eq(pl_procfs_parse_number(text, "SigIgn", 16, &n), 0);
+	ck_assert(PL_SIGMASK_HAS(n, 13)); /* SIGPIPE */
+	ck_assert_int_eq(pl_procfs_parse_number(text, "flags", 8, &n), 0);
+	ck_assert_uint_eq(n & O_ACCMODE, O_WRONLY);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_parse_field(text, "Sta", value, sizeof(value)), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_parse_number(text, "bad", 10, &n), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	errno = 0;
+	ck_assert_int_eq(pl_procfs_parse_field(text, "Name", value, 0), -1);
+	ck_assert_int_eq(errno, EINVAL);
 }
 END_TEST
 
@@ -502,6 +587,12 @@ START_TEST(test_procfs_lock_rejects_broken_lines)
 		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 EOF 7", /* something after */
 		"1: POSIXPOSIXPOSIX ADVISORY WRITE 1 fe:00:1 0 EOF",      /* kind too long */
 		"1: POSIX ADVISORY WRITEWRITE 1 fe:00:1 0 EOF",           /* access too long */
+		/* Found by fuzz/fuzz_locks: ranges the kernel never prints, and
+		 * an end of -1 that was read as "to EOF". */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 500 -5",  /* negative end */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 0 -1",    /* -1 is not EOF */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 -1 EOF",  /* negative start */
+		"1: POSIX  ADVISORY  WRITE 24603 fe:00:10952850 100 99",  /* end before start */
 	};
 	struct pl_lock_line l;
 
@@ -511,6 +602,10 @@ START_TEST(test_procfs_lock_rejects_broken_lines)
 		              broken[i]);
 		ck_assert_int_eq(errno, EINVAL);
 	}
+	/* Not too strict: a lock of one byte is a range that ends where it starts. */
+	ck_assert_int_eq(pl_procfs_parse_lock("1: POSIX  ADVISORY  READ 1 fe:00:2 7 7", &l), 0);
+	ck_assert_int_eq(l.start, 7);
+	ck_assert_int_eq(l.end, 7);
 }
 END_TEST
 
@@ -583,7 +678,10 @@ procfs_suite(void)
 	tcase_add_test(parse, test_procfs_parses_every_field);
 	tcase_add_test(parse, test_procfs_comm_ends_at_last_paren);
 	tcase_add_test(parse, test_procfs_rejects_broken_lines);
+	tcase_add_test(parse, test_procfs_stat_rejects_numbers_that_do_not_fit);
 	tcase_add_test(parse, test_procfs_state_names);
+	tcase_add_test(parse, test_procfs_every_state_taken_has_a_name);
+	tcase_add_test(parse, test_procfs_parse_field_on_text);
 	tcase_add_test(parse, test_procfs_lock_holder);
 	tcase_add_test(parse, test_procfs_lock_waiters_and_depth);
 	tcase_add_test(parse, test_procfs_lock_flock_and_ofd);

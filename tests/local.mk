@@ -92,6 +92,7 @@ tests_fault_shim_la_LDFLAGS = -module -avoid-version -rpath /nowhere
 DEMO_TESTS = \
 	tests/ipcns.sh \
 	tests/options.sh \
+	tests/options-bad.sh \
 	tests/fork.sh \
 	tests/exec.sh \
 	tests/wait.sh \

@@ -1,6 +1,7 @@
 #!/bin/sh
-# options.sh - every demo takes the common options and rejects bad ones
-# with one clear line, a hint to try --help, and exit status 2.
+# options.sh - every demo takes the common options: --help and --version
+# answer on stdout, and a write error is not silent. The bad command lines
+# are in options-bad.sh.
 . "$top_srcdir/tests/lib.sh"
 
 help_has_usage() { [ "$rc" -eq 0 ] && [ ! -s "$err" ] && head -n 1 "$out" | grep -q "^Usage: $prog "; }
@@ -16,7 +17,7 @@ full_disk_is_an_error() {
 }
 
 set -- $DEMO_NAMES
-plan $(($# * 13 + 1))
+plan $(($# * 4 + 1))
 
 for demo; do
 	prog="proclab-$demo"
@@ -27,15 +28,6 @@ for demo; do
 	run_demo "$demo" --version
 	check "$prog --version" version_is_one_line
 
-	check "$prog: unknown long option" rejects "$demo" --bogus
-	check "$prog: unknown short option" rejects "$demo" -Z
-	check "$prog: --speed 0" rejects "$demo" --speed 0
-	check "$prog: --speed -1" rejects "$demo" --speed -1
-	check "$prog: --speed with trailing garbage" rejects "$demo" --speed 2x
-	check "$prog: --speed that overflows" rejects "$demo" --speed 1e999
-	check "$prog: --speed nan" rejects "$demo" --speed nan
-	check "$prog: --speed without a value" rejects "$demo" --speed
-	check "$prog: a flag given a value" rejects "$demo" --json=yes
 	check "$prog --help >/dev/full fails loudly" full_disk_is_an_error
 done
 check "no demo left a process behind" nothing_left
