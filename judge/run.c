@@ -373,7 +373,6 @@ start_child(const struct judge_spec *spec, const struct judge_run_opts *opts, ch
 	char flag, byte;
 	int in, e;
 
-
 	setsid();
 	flag = (char)('0' + (geteuid() == 0 ? isolate() : 0));
 	if (write(status, &flag, 1) != 1 || read(go, &byte, 1) != 1)
@@ -386,15 +385,6 @@ start_child(const struct judge_spec *spec, const struct judge_run_opts *opts, ch
 		CPU_SET(sched_getcpu() > 0 ? sched_getcpu() : 0, &one);
 		sched_setaffinity(0, sizeof(one), &one);
 	}
-	rl.rlim_cur = rl.rlim_max = spec->limits.memory;
-	setrlimit(RLIMIT_AS, &rl);
-	rl.rlim_cur = (rlim_t)spec->limits.cpu;
-	rl.rlim_max = rl.rlim_cur + 1;
-	setrlimit(RLIMIT_CPU, &rl);
-	rl.rlim_cur = rl.rlim_max = (rlim_t)spec->limits.files;
-	setrlimit(RLIMIT_NOFILE, &rl);
-	rl.rlim_cur = rl.rlim_max = 0;
-	setrlimit(RLIMIT_CORE, &rl);
 	setenv("TMPDIR", tmp, 1);
 	if (chdir(opts->dir) == -1)
 		goto fail;
@@ -421,6 +411,18 @@ start_child(const struct judge_spec *spec, const struct judge_run_opts *opts, ch
 		if (setgroups(0, NULL) == -1 || setgid(opts->gid) == -1 || setuid(opts->uid) == -1)
 			goto fail;
 	}
+	/* The limits last, just before exec: under RLIMIT_AS the judge's own
+	 * code in this child could not allocate (a sanitizer's runtime maps
+	 * memory for every call it intercepts). */
+	rl.rlim_cur = rl.rlim_max = (rlim_t)spec->limits.files;
+	setrlimit(RLIMIT_NOFILE, &rl);
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
+	rl.rlim_cur = (rlim_t)spec->limits.cpu;
+	rl.rlim_max = rl.rlim_cur + 1;
+	setrlimit(RLIMIT_CPU, &rl);
+	rl.rlim_cur = rl.rlim_max = spec->limits.memory;
+	setrlimit(RLIMIT_AS, &rl);
 	execvp(argv[0], argv);
 fail:
 	e = errno;

@@ -90,7 +90,7 @@ hold=3 # seconds strace holds each signal; the test needs well under one
 log="$WORK/held.log"
 # W in a session of its own, so that the signal to the command's group
 # does not reach it; the shell ignores SIGTERM, and lives to reap W.
-strace -qq -o /dev/null -e trace=kill,pidfd_send_signal \
+env "$NO_LSAN" strace -qq -o /dev/null -e trace=kill,pidfd_send_signal \
 	-e inject=kill,pidfd_send_signal:delay_enter=$((hold * 1000000)) \
 	env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --plain -- \
 	sh -c 'trap "" TERM; setsid sleep 300 & echo $! >"$0/w2"; wait; exec sleep 300' "$WORK" \

@@ -158,7 +158,7 @@ check "--once: ends the run and leaves nothing" poll 5 nothing_left
 # The kernel's list of every Unix socket on the host (sock_diag) is asked
 # for only when a watched process holds a socket; sleep holds none.
 if command -v strace >/dev/null 2>&1; then
-	strace -qq -e trace=socket -o "$WORK/strace" \
+	env "$NO_LSAN" strace -qq -e trace=socket -o "$WORK/strace" \
 		env PROCLAB_TEST_TOKEN="$TOKEN" "$bin" --once --delay 0.3 -- sleep 20 \
 		>/dev/null 2>&1 </dev/null
 	check "--once of a command with no socket: no sock_diag dump" \

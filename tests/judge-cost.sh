@@ -22,7 +22,7 @@ SPEC
 # A stranger to the judge: a child of this shell, not of the judge.
 sleep 60 &
 stranger=$!
-env PROCLAB_TEST_TOKEN="$TOKEN" timeout 60 strace -qq -e trace=openat -o "$WORK/trace" \
+env PROCLAB_TEST_TOKEN="$TOKEN" "$NO_LSAN" timeout 60 strace -qq -e trace=openat -o "$WORK/trace" \
 	"$bin" -q "$WORK/lab" >"$WORK/out" 2>&1
 rc=$?
 kill "$stranger"

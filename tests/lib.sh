@@ -227,3 +227,8 @@ run_demo_under_idle_init() {
 	wait "$ns" 2>/dev/null
 	return $came
 }
+
+# For `env "$NO_LSAN" strace ...`: LeakSanitizer off in what strace runs.
+# A sanitizer build's leak check cannot run under ptrace, and fails the
+# traced program at its exit.
+NO_LSAN="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
