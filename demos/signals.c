@@ -1030,11 +1030,14 @@ start_worker(struct worker *w, int number)
 	wait_for(&w->done); /* its TID is known */
 }
 
-/* The TID the handler reported, or 0 if none came within MS. */
+/* The TID the handler reported, or 0 if none came within MS. Then wait
+ * until that thread is out of the handler: while it runs, the kernel
+ * adds SIGUSR1 to the thread's mask (sigaction(2)), and SigBlk shows it. */
 static pid_t
 handled_by(int ms)
 {
 	struct pollfd pfd = { .fd = report[0], .events = POLLIN };
+	double give_up = pl_measure_now() + TIMEOUT_MS / 1e3;
 	pid_t tid = 0;
 	int ready;
 
@@ -1042,6 +1045,8 @@ handled_by(int ms)
 		;
 	if (ready == 1 && read(report[0], &tid, sizeof(tid)) != (ssize_t)sizeof(tid))
 		pl_die("read");
+	while (tid != 0 && mask_has(getpid(), tid, "SigBlk", SIGUSR1) && pl_measure_now() < give_up)
+		nap_ms(1);
 	return tid;
 }
 
@@ -1149,8 +1154,9 @@ threads_and_masks(void)
 	/* A thread-directed signal, to a thread that blocks it. */
 	if ((err = pthread_kill(other->thread, SIGUSR1)) != 0)
 		pl_die_en(err, "pthread_kill");
-	thread_pending =
-	        mask_has(me, other->tid, "SigPnd", SIGUSR1) && !mask_has(me, me, "ShdPnd", SIGUSR1);
+	thread_pending = mask_has(me, other->tid, "SigPnd", SIGUSR1) &&
+	                 !mask_has(me, me, "ShdPnd", SIGUSR1) &&
+	                 !mask_has(me, taker->tid, "SigBlk", SIGUSR1);
 	none_ran = handled_by(0) == 0;
 	show_masks("thread-pending", "pthread_kill(worker-3, SIGUSR1)");
 	pl_pause(1.0); /* time to look: SigPnd of worker-3 only */
