@@ -263,6 +263,8 @@ read_while_children_exit(bool restart)
 		case 0: { /* Child: exit while the parent reads. */
 			struct sighting me;
 
+			close(p[0]);
+			close(p[1]);
 			watch_parent(parent, (int)k, &me);
 			pl_child_tell(&me, sizeof(me));
 			pl_pause(k == 0 ? 1.0 : 0.2); /* time to see the parent wait */
@@ -278,6 +280,7 @@ read_while_children_exit(bool restart)
 	case 0: { /* Child: once every quitter's SIGCHLD is handled, write. */
 		struct sighting me;
 
+		close(p[0]);
 		watch_parent(parent, (int)nchildren, &me);
 		pl_write_all(p[1], "data", 4);
 		pl_child_tell(&me, sizeof(me));
@@ -762,9 +765,23 @@ poll_loop(enum waker how, struct loop_result *r)
 
 	memset(r, 0, sizeof(*r));
 	r->pending_before = r->cleared_after = r->records_match = true;
+	child_exited = 0;
+	if (how == BY_SIGNALFD) {
+		/* Blocked, so that no handler and no default action takes it:
+		 * it stays pending until read from the descriptor. Blocked
+		 * before fork(), to show that the children inherit the mask. */
+		sigemptyset(&sigchld);
+		sigaddset(&sigchld, SIGCHLD);
+		if (sigprocmask(SIG_BLOCK, &sigchld, &old_mask) == -1)
+			pl_die("sigprocmask");
+	}
+	/* The children first, so that they hold none of the descriptors. */
+	early = fork_exiting_child("early", 1, false);
+	if (how != BY_FLAG)
+		late = fork_exiting_child("late", 2, true);
+
 	if (pipe2(work, O_CLOEXEC) == -1) /* the loop's work: nothing comes */
 		pl_die("pipe2");
-	child_exited = 0;
 	switch (how) {
 	case BY_FLAG:
 		install(SIGCHLD, set_exit_flag, SA_RESTART | SA_NOCLDSTOP, &old);
@@ -776,27 +793,18 @@ poll_loop(enum waker how, struct loop_result *r)
 		install(SIGCHLD, write_a_byte, SA_RESTART | SA_NOCLDSTOP, &old);
 		break;
 	case BY_SIGNALFD:
-		/* Blocked, so that no handler and no default action takes it:
-		 * it stays pending until read from the descriptor. */
-		sigemptyset(&sigchld);
-		sigaddset(&sigchld, SIGCHLD);
-		if (sigprocmask(SIG_BLOCK, &sigchld, &old_mask) == -1)
-			pl_die("sigprocmask");
 		if ((sfd = signalfd(-1, &sigchld, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 			pl_die("signalfd");
 		break;
 	}
-	early = fork_exiting_child("early", 1, false);
-	if (how != BY_FLAG)
-		late = fork_exiting_child("late", 2, true);
 
 	if (how == BY_SIGNALFD) {
 		struct pl_fd seen = { .fd = sfd };
-		char mask[32] = "?";
+		char file[32], mask[32] = "?";
 
 		pl_procfs_fd(getpid(), sfd, &seen);
-		snprintf(mask, sizeof(mask), "fdinfo/%d", sfd);
-		pl_procfs_field(getpid(), mask, "sigmask", mask, sizeof(mask));
+		snprintf(file, sizeof(file), "fdinfo/%d", sfd);
+		pl_procfs_field(getpid(), file, "sigmask", mask, sizeof(mask));
 		pl_note("signalfd",
 		        PL_FIELDS(PL_INT("fd", sfd), PL_STR("target", seen.target),
 		                  PL_STR("sigmask", mask),
@@ -973,13 +981,14 @@ enum order { ORDER_UNBLOCK, ORDER_QUIT };
 
 struct worker {
 	pthread_t thread;
-	char name[16];
+	const char *name; /* at most 15 characters: pthread_setname_np(3) */
 	pid_t tid;
 	enum order order;
 	sem_t ordered, done;
 };
 
 static struct worker workers[NWORKERS];
+static const char *const worker_names[NWORKERS] = { "worker-1", "worker-2", "worker-3" };
 
 static void *
 worker_main(void *arg)
@@ -1014,12 +1023,12 @@ give_order(struct worker *w, enum order order)
  * Started while Ctrl-C and the other termination signals are held, it
  * keeps them blocked, and the main thread takes them all. */
 static void
-start_worker(struct worker *w, int number)
+start_worker(struct worker *w, const char *name)
 {
 	sigset_t saved;
 	int err;
 
-	snprintf(w->name, sizeof(w->name), "worker-%d", number);
+	w->name = name;
 	if (sem_init(&w->ordered, 0, 0) == -1 || sem_init(&w->done, 0, 0) == -1)
 		pl_die("sem_init");
 	pl_cleanup_hold(&saved);
@@ -1112,7 +1121,7 @@ threads_and_masks(void)
 	if ((err = pthread_sigmask(SIG_BLOCK, &usr1, &old_mask)) != 0)
 		pl_die_en(err, "pthread_sigmask");
 	for (int i = 0; i < NWORKERS; i++)
-		start_worker(&workers[i], i + 1);
+		start_worker(&workers[i], worker_names[i]);
 	all_block = mask_has(me, me, "SigBlk", SIGUSR1);
 	for (int i = 0; i < NWORKERS; i++)
 		all_block = all_block && mask_has(me, workers[i].tid, "SigBlk", SIGUSR1);
