@@ -114,6 +114,7 @@ DEMO_TESTS = \
 	tests/multitask.sh \
 	tests/json-keys.sh \
 	tests/fork-threads.sh \
+	tests/signals.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
