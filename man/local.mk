@@ -27,7 +27,8 @@ dist_man1_MANS = \
 	man/proclab-gil.1 \
 	man/proclab-pool.1 \
 	man/proclab-multitask.1 \
-	man/proclab-fork-threads.1
+	man/proclab-fork-threads.1 \
+	man/proclab-signals.1
 
 dist_man3_MANS = \
 	man/libproclab.3 \
