@@ -239,7 +239,9 @@ pl_waitfor_find_cycles(const struct pl_waitfor *g, struct pl_waitfor_cycle *out,
 			bool pushed = false;
 
 			/* Next (want, hold) pair from this task. */
-			while (!pushed && f->next_want < g->nwants) {
+			/* found < max here too: one task's wants can close more
+			 * than one cycle, and OUT has room for MAX. */
+			while (!pushed && f->next_want < g->nwants && found < max) {
 				const struct fact *w = &g->wants[f->next_want];
 
 				if (w->task != f->task || f->next_hold >= g->nholds) {

@@ -27,6 +27,32 @@ teardown(void)
 	pl_waitfor_free(g);
 }
 
+/* One task whose wants close two cycles at once, through two tasks below
+ * it on the search's stack: T1 -> T2 -> X, and X wants what T2 holds and
+ * what T1 holds. Asked for one cycle, the search must write one: it used
+ * to write the second past the end of OUT (the judge's model kept its
+ * cycles in a struct, and the next field, the board pointer, was lost). */
+START_TEST(test_waitfor_no_more_cycles_than_asked)
+{
+	struct {
+		struct pl_waitfor_cycle c[1];
+		struct pl_waitfor_cycle guard;
+	} out;
+
+	memset(&out, 0, sizeof(out));
+	pl_waitfor_holds(g, 1, "t1", "L1");
+	pl_waitfor_wants(g, 1, "t1", "L2");
+	pl_waitfor_holds(g, 2, "t2", "L2");
+	pl_waitfor_wants(g, 2, "t2", "L3");
+	pl_waitfor_holds(g, 3, "x", "L3");
+	pl_waitfor_wants(g, 3, "x", "L2");
+	pl_waitfor_wants(g, 3, "x", "L1");
+	ck_assert_int_eq(pl_waitfor_find_cycles(g, out.c, 1), 1);
+	ck_assert_uint_eq(out.guard.length, 0); /* nothing written past OUT */
+	ck_assert_int_eq(pl_waitfor_find_cycles(g, out.c, 0), 0);
+}
+END_TEST
+
 START_TEST(test_waitfor_empty_has_no_cycle)
 {
 	struct pl_waitfor_cycle c;
@@ -281,6 +307,7 @@ waitfor_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_waitfor_empty_has_no_cycle);
+	tcase_add_test(tc, test_waitfor_no_more_cycles_than_asked);
 	tcase_add_test(tc, test_waitfor_chain_is_not_a_cycle);
 	tcase_add_test(tc, test_waitfor_two_tasks_deadlock);
 	tcase_add_test(tc, test_waitfor_five_philosophers);
