@@ -122,8 +122,8 @@ parallel together
 check "two processes that burn CPU at once: parallel holds" \
 	eval '[ "$rc" -eq 0 ] && holds parallel && evidence parallel | grep -q "wanted 1.50"'
 parallel serial
-check "the same two, one after the other: parallel fails, at 1 task at once" \
-	eval '[ "$rc" -eq 1 ] && fails parallel "on average 1\.[0-2][0-9] of its tasks"'
+check "the same two, one after the other: parallel fails, at about 1 task at once" \
+	eval '[ "$rc" -eq 1 ] && fails parallel "on average \(0\.[89]\|1\.[0-2]\)[0-9] of its tasks"'
 
 # --- output formats ---
 fmt=--tap judge ok
