@@ -57,7 +57,7 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	long pid;
 	int ppid, pgid, sid;
 	unsigned long long utime, stime, start;
-	long threads, rss;
+	long priority, nice, threads, rss;
 
 	memset(out, 0, sizeof(*out));
 	/* Field 1 is the pid, field 2 the command in parentheses. The command
@@ -84,10 +84,11 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	           " %*d %*d %*u"                   /* 7 tty_nr, 8 tpgid, 9 flags */
 	           " %*u %*u %*u %*u"               /* 10-13 minflt cminflt majflt cmajflt */
 	           " %llu %llu"                     /* 14 utime, 15 stime */
-	           " %*d %*d %*d %*d"               /* 16-19 cutime cstime priority nice */
+	           " %*d %*d %ld %ld"               /* 16-17 cutime cstime, 18 priority, 19 nice */
 	           " %ld %*d %llu"                  /* 20 num_threads, 21 itrealvalue, 22 starttime */
 	           " %*u %ld",                      /* 23 vsize, 24 rss */
-	           &state, &ppid, &pgid, &sid, &utime, &stime, &threads, &start, &rss) != 9) {
+	           &state, &ppid, &pgid, &sid, &utime, &stime, &priority, &nice, &threads, &start,
+	           &rss) != 11) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -102,19 +103,36 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	out->sid = sid;
 	out->utime = utime;
 	out->stime = stime;
+	out->priority = priority;
+	out->nice = nice;
 	out->threads = threads;
 	out->start = start;
 	out->rss_pages = rss;
-	/* Field 39, counted on from field 2's ')': absent from a short line. */
+	/* Fields 39 to 41, counted on from field 2's ')': a short line (an
+	 * old kernel, a test) may lack them. */
 	out->processor = -1;
+	out->rt_priority = 0;
+	out->policy = -1;
 	{
 		const char *p = close_paren;
 		int field = 2;
 
 		for (p++; *p != '\0' && field < 39; p++)
 			field += *p == ' ';
-		if (field == 39 && *p >= '0' && *p <= '9')
-			out->processor = atoi(p);
+		for (; field <= 41 && *p >= '0' && *p <= '9'; field++) {
+			int value = atoi(p);
+
+			if (field == 39)
+				out->processor = value;
+			else if (field == 40)
+				out->rt_priority = value;
+			else
+				out->policy = value;
+			p += strspn(p, "0123456789");
+			if (*p != ' ')
+				break;
+			p++;
+		}
 	}
 	return 0;
 }
