@@ -23,7 +23,8 @@ dist_lessons_DATA = \
 	lessons/18-pool.md \
 	lessons/19-multitask.md \
 	lessons/20-debugging.md \
-	lessons/22-fork-threads.md
+	lessons/22-fork-threads.md \
+	lessons/24-prio-inversion.md
 
 instructordir = $(docdir)/lessons/instructor
 dist_instructor_DATA = \
@@ -47,4 +48,5 @@ dist_instructor_DATA = \
 	lessons/instructor/18-pool.md \
 	lessons/instructor/19-multitask.md \
 	lessons/instructor/20-debugging.md \
-	lessons/instructor/22-fork-threads.md
+	lessons/instructor/22-fork-threads.md \
+	lessons/instructor/24-prio-inversion.md

@@ -37,7 +37,8 @@ threads-vs-procs --workers 2
 gil
 pool
 multitask --workers 2
-fork-threads --threads 2'
+fork-threads --threads 2
+prio-inversion'
 
 set -- ${DEMO_NAMES:?run through make check}
 plan $(($# + $(echo "$runs" | wc -l) + 7))

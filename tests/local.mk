@@ -110,6 +110,7 @@ DEMO_TESTS = \
 	tests/multitask.sh \
 	tests/json-keys.sh \
 	tests/fork-threads.sh \
+	tests/prio-inversion.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
