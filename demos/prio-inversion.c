@@ -84,7 +84,7 @@ struct round {
 	pthread_mutex_t lock;
 	int cpu;        /* the one CPU all of them run on */
 	double give_up; /* pl_measure_now(): no loop runs past this */
-	atomic_bool low_holds, low_lets_go;
+	atomic_bool low_holds, low_lets_go, high_asks;
 	atomic_int low_tid, high_tid, medium_tid;
 	/* pl_measure_now() at each moment; 0 until it happens */
 	double low_locked, low_unlocked;
@@ -128,6 +128,7 @@ high_main(void *arg)
 	pthread_setname_np(pthread_self(), "high");
 	atomic_store(&r->high_tid, gettid());
 	r->high_asked = pl_measure_now();
+	atomic_store(&r->high_asks, true);
 	pthread_mutex_lock(&r->lock);
 	r->high_got = pl_measure_now();
 	pthread_mutex_unlock(&r->lock);
@@ -296,18 +297,18 @@ run_round(struct round *r, bool inherit, int cpu, struct view *v)
 	/* 2. High starts, asks for the lock, and sleeps: the kernel says S. */
 	if ((err = start_fifo(&t[1], high_main, r, HIGH)) != 0)
 		pl_die_en(err, "pthread_create(high)");
-	if (pl_procfs_wait_state(tid_of(&r->high_tid, deadline), "S", 1000, NULL) != 0)
+	if (!nap_until(&r->high_asks, deadline) ||
+	    pl_procfs_wait_state(atomic_load(&r->high_tid), "S", 1000, NULL) != 0)
 		pl_die("high never slept on the lock");
-	/* 3. Medium starts. Without inheritance it preempts low, and spins. */
-	if ((err = start_fifo(&t[2], medium_main, r, MEDIUM)) != 0)
-		pl_die_en(err, "pthread_create(medium)");
-	/* 4. A millisecond on, what the kernel says about low and high, read
-	 * while high still waits; then about medium, which with inheritance
-	 * runs only once high is done. */
-	nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+	/* 3. What the kernel says about low and high now, while high waits:
+	 * with inheritance, low already runs at high's priority. */
 	read_task(atomic_load(&r->low_tid), &v->low);
 	read_task(atomic_load(&r->high_tid), &v->high);
 	v->high_waiting = !atomic_load(&r->low_lets_go);
+	/* 4. Medium starts. Without inheritance it preempts low, and spins;
+	 * with it, medium runs only once high is done. */
+	if ((err = start_fifo(&t[2], medium_main, r, MEDIUM)) != 0)
+		pl_die_en(err, "pthread_create(medium)");
 	read_task(tid_of(&r->medium_tid, deadline), &v->medium);
 
 	for (int i = 0; i < 3; i++)
