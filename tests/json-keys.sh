@@ -38,7 +38,8 @@ gil
 pool
 multitask --workers 2
 fork-threads --threads 2
-prio-inversion'
+prio-inversion
+memorder --tries 20000 --rounds 20'
 
 set -- ${DEMO_NAMES:?run through make check}
 plan $(($# + $(echo "$runs" | wc -l) + 7))

@@ -52,7 +52,7 @@ excerpt_holds() {
 		</dev/null 2>&1 | normalise >"$base.out"
 	normalise <"$base.txt" >"$base.want"
 	if grep -q "skipped, not a failure" "$base.out"; then
-		diag "proclab-$name $*: skipped here (no privilege): excerpt not compared"
+		diag "proclab-$name${*:+ $*}: skipped here (no privilege): excerpt not compared"
 		return 0
 	fi
 	in_order "$base.want" "$base.out" ||

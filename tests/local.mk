@@ -111,6 +111,7 @@ DEMO_TESTS = \
 	tests/json-keys.sh \
 	tests/fork-threads.sh \
 	tests/prio-inversion.sh \
+	tests/memorder.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
