@@ -8,7 +8,8 @@
  *      lets the load after it go first. x86 allows exactly this
  *      reordering. The demo counts the four outcomes over --tries tries,
  *      then again with atomic_thread_fence(memory_order_seq_cst) between
- *      the store and the load (an mfence on x86): 0, every time.
+ *      the store and the load (a full barrier on x86: mfence, or the
+ *      locked no-op that gcc 12 emits): 0, every time.
  *   2. a relaxed flag does not publish data. Writer: data = k, then the
  *      flag = k; reader: wait for the flag, then read data. With relaxed
  *      atomics C11 orders nothing between the two, and a reader that
@@ -29,7 +30,8 @@
  *
  * Usage:     proclab-memorder [--tries N] [--rounds R]
  * Dashboard: `proclab memorder`, then t for threads: two threads of one
- *            process, both running (R), each on its own CPU.
+ *            process, both running (R) on their own CPUs: sb-1 and
+ *            sb-2, then writer and reader, then count-1 and count-2.
  * Lesson:    lessons/25-memorder.md
  */
 #include "config.h"
