@@ -482,6 +482,28 @@ counter(int me, bool padded)
 	return me == 0 ? &together.a : &together.b;
 }
 
+/* One round of additions to counter C, timed: ns an addition. */
+static double
+add_up(atomic_long *c, enum kind kind)
+{
+	double start = pl_measure_now();
+
+	if (kind == PLAIN) {
+		/* The counter is this thread's alone: a load and a store
+		 * will do, with no lock. */
+		for (int i = 0; i < INCREMENTS; i++) {
+			long value = atomic_load_explicit(c, memory_order_relaxed);
+
+			atomic_store_explicit(c, value + 1, memory_order_relaxed);
+		}
+	} else {
+		/* lock add on x86: the line must be ours for each one. */
+		for (int i = 0; i < INCREMENTS; i++)
+			atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+	}
+	return (pl_measure_now() - start) * 1e9 / INCREMENTS;
+}
+
 static long
 count_rounds(int me)
 {
@@ -490,29 +512,10 @@ count_rounds(int me)
 	for (r = 0; r < rounds; r++) {
 		if (stop_here(me, r, &n))
 			break;
-		for (int kind = PLAIN; kind <= ATOMIC_ADD; kind++)
+		for (enum kind kind = PLAIN; kind <= ATOMIC_ADD; kind++)
 			for (int padded = 0; padded <= 1; padded++) {
-				atomic_long *c = counter(me, padded);
-				double start;
-
 				meet(me, &n); /* both count at once */
-				start = pl_measure_now();
-				if (kind == PLAIN)
-					/* Ours alone: a load and a store, no lock. */
-					for (int i = 0; i < INCREMENTS; i++)
-						atomic_store_explicit(
-						        c,
-						        atomic_load_explicit(c,
-						                             memory_order_relaxed) +
-						                1,
-						        memory_order_relaxed);
-				else
-					/* lock xadd on x86: the line must be ours for it. */
-					for (int i = 0; i < INCREMENTS; i++)
-						atomic_fetch_add_explicit(c, 1,
-						                          memory_order_relaxed);
-				ns[kind][padded][me][r] =
-				        (pl_measure_now() - start) * 1e9 / INCREMENTS;
+				ns[kind][padded][me][r] = add_up(counter(me, padded), kind);
 			}
 	}
 	return r;
