@@ -5,7 +5,7 @@
 
 # The concepts, as the tests see them: each is demos/NAME.c, proclab-NAME
 # and lessons/NN-NAME.md.
-DEMO_NAMES = fork exec wait zombie orphan pipe shm queue filelock server ipcbench race prodcons deadlock philosophers threads-vs-procs gil pool multitask fork-threads signals
+DEMO_NAMES = fork exec wait zombie orphan pipe shm queue filelock server ipcbench race prodcons deadlock philosophers threads-vs-procs gil pool multitask fork-threads signals prio-inversion memorder
 
 DEMO_C_FILES = \
 	demos/fork.c \
@@ -28,7 +28,9 @@ DEMO_C_FILES = \
 	demos/pool.c \
 	demos/multitask.c \
 	demos/fork-threads.c \
-	demos/signals.c
+	demos/signals.c \
+	demos/prio-inversion.c \
+	demos/memorder.c
 
 bin_PROGRAMS += proclab-fork
 proclab_fork_SOURCES = demos/fork.c
@@ -93,3 +95,9 @@ proclab_fork_threads_SOURCES = demos/fork-threads.c
 
 bin_PROGRAMS += proclab-signals
 proclab_signals_SOURCES = demos/signals.c
+
+bin_PROGRAMS += proclab-prio-inversion
+proclab_prio_inversion_SOURCES = demos/prio-inversion.c
+
+bin_PROGRAMS += proclab-memorder
+proclab_memorder_SOURCES = demos/memorder.c

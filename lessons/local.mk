@@ -24,7 +24,9 @@ dist_lessons_DATA = \
 	lessons/19-multitask.md \
 	lessons/20-debugging.md \
 	lessons/22-fork-threads.md \
-	lessons/23-signals.md
+	lessons/23-signals.md \
+	lessons/24-prio-inversion.md \
+	lessons/25-memorder.md
 
 instructordir = $(docdir)/lessons/instructor
 dist_instructor_DATA = \
@@ -49,4 +51,6 @@ dist_instructor_DATA = \
 	lessons/instructor/19-multitask.md \
 	lessons/instructor/20-debugging.md \
 	lessons/instructor/22-fork-threads.md \
-	lessons/instructor/23-signals.md
+	lessons/instructor/23-signals.md \
+	lessons/instructor/24-prio-inversion.md \
+	lessons/instructor/25-memorder.md

@@ -127,6 +127,7 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	size_t comm_len;
 	long long pid, ppid, pgid, sid, threads, rss, processor;
 	unsigned long long utime, stime, start;
+	long long priority, nice, rt_priority, policy;
 
 	memset(out, 0, sizeof(*out));
 	/* Field 1 is the pid, field 2 the command in parentheses. The command
@@ -157,7 +158,9 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	    stat_skip(&p, 7) == -1 ||          /* 7 tty_nr, 8 tpgid, 9 flags, 10-13 faults */
 	    stat_unsigned(&p, &utime) == -1 || /* 14 utime */
 	    stat_unsigned(&p, &stime) == -1 || /* 15 stime */
-	    stat_skip(&p, 4) == -1 ||          /* 16 cutime, 17 cstime, 18 priority, 19 nice */
+	    stat_skip(&p, 2) == -1 ||          /* 16 cutime, 17 cstime */
+	    stat_signed(&p, LONG_MIN, LONG_MAX, &priority) == -1 || /* 18 priority */
+	    stat_signed(&p, LONG_MIN, LONG_MAX, &nice) == -1 ||     /* 19 nice */
 	    stat_signed(&p, LONG_MIN, LONG_MAX, &threads) == -1 || /* 20 num_threads */
 	    stat_skip(&p, 1) == -1 ||                              /* 21 itrealvalue */
 	    stat_unsigned(&p, &start) == -1 ||                     /* 22 starttime */
@@ -170,17 +173,28 @@ pl_procfs_parse_stat(const char *text, struct pl_proc *out)
 	out->sid = (pid_t)sid;
 	out->utime = utime;
 	out->stime = stime;
+	out->priority = (long)priority;
+	out->nice = (long)nice;
 	out->threads = (long)threads;
 	out->start = start;
 	out->rss_pages = (long)rss;
 
-	/* Field 39, counted on from field 24: absent from a short line. */
+	/* Fields 39 to 41, counted on from field 24: a short line (an old
+	 * kernel, a test) may lack them. */
 	out->processor = -1;
+	out->rt_priority = 0;
+	out->policy = -1;
 	for (int field = 24; field < 38 && *p == ' '; field++)
 		if (stat_skip(&p, 1) == -1)
 			return 0;
-	if (stat_signed(&p, 0, INT_MAX, &processor) == 0)
-		out->processor = (int)processor;
+	if (stat_signed(&p, 0, INT_MAX, &processor) == -1) /* 39 processor */
+		return 0;
+	out->processor = (int)processor;
+	if (stat_signed(&p, 0, INT_MAX, &rt_priority) == -1) /* 40 rt_priority */
+		return 0;
+	out->rt_priority = (int)rt_priority;
+	if (stat_signed(&p, 0, INT_MAX, &policy) == 0) /* 41 policy */
+		out->policy = (int)policy;
 	return 0;
 
 invalid:

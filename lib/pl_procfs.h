@@ -26,10 +26,18 @@ struct pl_proc {
 	pid_t sid;                  /* field 6 */
 	unsigned long long utime;   /* field 14, clock ticks in user mode */
 	unsigned long long stime;   /* field 15, clock ticks in kernel mode */
+	long priority;              /* field 18: a real-time task's priority P shows
+	                             * as -1 - P (-2 to -100); any other task's as
+	                             * 20 + nice. It is the priority the task runs at
+	                             * now, a boost by priority inheritance included */
+	long nice;                  /* field 19 */
 	long threads;               /* field 20 */
 	unsigned long long start;   /* field 22, clock ticks after boot */
 	long rss_pages;             /* field 24 */
 	int processor;              /* field 39: the CPU it last ran on, or -1 */
+	int rt_priority;            /* field 40: the real-time priority it was given,
+	                             * 1 to 99, or 0; a boost does not change it */
+	int policy;                 /* field 41: SCHED_OTHER, SCHED_FIFO... or -1 */
 	double user_seconds;        /* utime in seconds */
 	double system_seconds;      /* stime in seconds */
 	char wchan[64];             /* /proc/PID/wchan: where it sleeps, or "" */

@@ -53,7 +53,29 @@ START_TEST(test_procfs_parses_every_field)
 	ck_assert_int_eq(p.threads, 2);
 	ck_assert_uint_eq(p.start, 987654);
 	ck_assert_int_eq(p.rss_pages, 321);
+	ck_assert_int_eq(p.priority, 20);
+	ck_assert_int_eq(p.nice, 0);
 	ck_assert_int_eq(p.processor, 1);
+	ck_assert_int_eq(p.rt_priority, 0);
+	ck_assert_int_eq(p.policy, 0);
+	/* A SCHED_FIFO task of priority 10, boosted to 30 by a waiter on its
+	 * PI mutex: field 18 shows the boost, field 40 what it was given. */
+	ck_assert_int_eq(pl_procfs_parse_stat("7 (holder) R 1 1 1 0 -1 0 0 0 0 0 5 0 0 0 -31 0 3 0 "
+	                                      "9 10 2 0 0 0 0 0 0 0 0 0 0 0 0 0 -1 0 10 1 0",
+	                                      &p),
+	                 0);
+	ck_assert_int_eq(p.priority, -31);
+	ck_assert_int_eq(p.processor, 0);
+	ck_assert_int_eq(p.rt_priority, 10);
+	ck_assert_int_eq(p.policy, 1);
+	/* A line that ends at field 39 has no policy. */
+	ck_assert_int_eq(pl_procfs_parse_stat("7 (x) R 1 1 1 0 -1 0 0 0 0 0 5 0 0 0 20 0 3 0 "
+	                                      "9 10 2 0 0 0 0 0 0 0 0 0 0 0 0 0 17 1",
+	                                      &p),
+	                 0);
+	ck_assert_int_eq(p.processor, 1);
+	ck_assert_int_eq(p.rt_priority, 0);
+	ck_assert_int_eq(p.policy, -1);
 	/* A line that stops at field 24 parses, with no processor. */
 	ck_assert_int_eq(pl_procfs_parse_stat("1 (x) S 0 1 1 0 -1 0 0 0 0 0 1 0 0 0 20 0 1 0 5 10 2",
 	                                      &p),

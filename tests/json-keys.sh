@@ -38,7 +38,9 @@ gil
 pool
 multitask --workers 2
 fork-threads --threads 2
-signals --children 2'
+signals --children 2
+prio-inversion
+memorder --tries 20000 --rounds 20'
 
 set -- ${DEMO_NAMES:?run through make check}
 plan $(($# + $(echo "$runs" | wc -l) + 7))

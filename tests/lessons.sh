@@ -9,7 +9,9 @@
 # that the block's lines appear in the output in the same order. PIDs,
 # counts and addresses differ from run to run, so numbers compare as "N"
 # and 0x... addresses as "ADDR". Lines "$ ..." (the prompt) and "..."
-# (an elision) are skipped.
+# (an elision) are skipped. A demo that needs a privilege this run lacks
+# (prio-inversion: CAP_SYS_NICE) says "skipped, not a failure" and shows
+# nothing to compare: its excerpts then pass with a note.
 . "$top_srcdir/tests/lib.sh"
 
 lessons="$top_srcdir/lessons"
@@ -49,6 +51,10 @@ excerpt_holds() {
 	env PROCLAB_TEST_TOKEN="$TOKEN" "$(demo_bin "$name")" --no-color --speed 100 "$@" \
 		</dev/null 2>&1 | normalise >"$base.out"
 	normalise <"$base.txt" >"$base.want"
+	if grep -q "skipped, not a failure" "$base.out"; then
+		diag "proclab-$name${*:+ $*}: skipped here (no privilege): excerpt not compared"
+		return 0
+	fi
 	in_order "$base.want" "$base.out" ||
 		{ grep -i "fail" "$base.out" | head -n 5 | sed 's/^/# the run said: /'; return 1; }
 }

@@ -115,6 +115,8 @@ DEMO_TESTS = \
 	tests/json-keys.sh \
 	tests/fork-threads.sh \
 	tests/signals.sh \
+	tests/prio-inversion.sh \
+	tests/memorder.sh \
 	tests/lessons.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
