@@ -28,7 +28,9 @@ dist_man1_MANS = \
 	man/proclab-pool.1 \
 	man/proclab-multitask.1 \
 	man/proclab-fork-threads.1 \
-	man/proclab-signals.1
+	man/proclab-signals.1 \
+	man/proclab-prio-inversion.1 \
+	man/proclab-memorder.1
 
 dist_man3_MANS = \
 	man/libproclab.3 \
