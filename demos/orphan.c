@@ -580,6 +580,11 @@ forking_thread_ends(struct family *f)
 			break;
 		nanosleep(&one_ms, NULL);
 	}
+	/* The parent's main thread goes back to its wait: read it there, not
+	 * in the moment it runs (a busy machine showed it R). */
+	if (one_thread && pl_procfs_wait_state(f->parent, "S", HEAR_TIMEOUT_MS, &parent) == -1 &&
+	    errno != ETIMEDOUT)
+		pl_die("reading /proc/%ld/stat", (long)f->parent);
 	if (pl_procfs_wait_state(f->child, "S", HEAR_TIMEOUT_MS, &child) != 0)
 		pl_die("reading /proc/%ld/stat", (long)f->child);
 	f->alive_at = pl_narrate_elapsed();
