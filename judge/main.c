@@ -633,8 +633,12 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 			if (!ok && (c->kind == JUDGE_EXIT || c->kind == JUDGE_STDOUT ||
 			            c->kind == JUDGE_STDERR))
 				run_failed = true;
-			if (!ok && v[i].failed_runs++ == 0)
-				snprintf(v[i].evidence, sizeof(v[i].evidence), "run %ld: %s", r + 1, why);
+			/* Evidence longer than its buffer is cut: the first lines
+			 * say the most. */
+			if (!ok && v[i].failed_runs++ == 0 &&
+			    snprintf(v[i].evidence, sizeof(v[i].evidence), "run %ld: %s", r + 1, why) >=
+			            (int)sizeof(v[i].evidence))
+				v[i].evidence[sizeof(v[i].evidence) - 2] = '\n';
 			else if (ok && v[i].failed_runs == 0)
 				snprintf(v[i].evidence, sizeof(v[i].evidence), "%s", why);
 		}
