@@ -12,11 +12,10 @@ bin="$top_builddir/proclab-judge"
 if [ $# -gt 0 ]; then
 	labs=""
 	for spec in "$@"; do
-		case $spec in
-		/*) ;;
-		*) spec="$top_srcdir/$spec" ;;
-		esac
-		labs="$labs $(dirname "$spec")"
+		# make gives the spec as it found it: from the build folder,
+		# "../labs/NN/lab.spec" or, in the source tree, "labs/NN/lab.spec".
+		[ -f "$spec" ] || spec="$top_srcdir/$spec"
+		labs="$labs $(cd "$(dirname "$spec")" && pwd)"
 	done
 else
 	labs=$(ls -d "$top_srcdir"/labs/[0-9]*/ 2>/dev/null)
