@@ -46,7 +46,7 @@ start(char *const argv[], int in, int out, const int p1[2], const int p2[2])
 int
 main(void)
 {
-	char *seq[] = { "seq", "1", "3000000", NULL };
+	char *seq[] = { "seq", "1", "10000000", NULL };
 	char *grep[] = { "grep", "7", NULL };
 	char *wc[] = { "wc", "-l", NULL };
 	int p1[2], p2[2], status, ok = 0;
