@@ -819,15 +819,16 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 			err_open = drain(err[0], &obs->err, &obs->nerr, spec->limits.output, &obs->err_over);
 		/* Reap: the main process, and orphans that came back to us. A
 		 * zombie that comes back was never reaped by its parent: its
-		 * parent exited first and left it. */
+		 * parent exited first and left it. The parent is the one it had
+		 * when it died: by now it may be ours, as its orphan. */
 		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 			struct pl_model_proc *left = model ? pl_model_find(&m, pid) : NULL;
 
 			if (pid != root && left != NULL && left->state == 'Z' &&
-			    left->ppid != getpid()) {
+			    left->zombie_ppid != getpid()) {
 				obs->zombies_at_end++;
 				note(obs->left_note, "%ld (%s) was never reaped: its parent %ld exited first",
-				     (long)pid, left->comm, (long)left->ppid);
+				     (long)pid, left->comm, (long)left->zombie_ppid);
 			}
 			if (pid == root) {
 				obs->status = wstatus;

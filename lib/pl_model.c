@@ -553,8 +553,10 @@ update_proc(struct pl_model *m, struct pl_model_proc *p, const struct scan *s, s
 		p->ticks_at = m->now;
 	}
 	if (p->state == 'Z') {
-		if (p->zombie_since < 0)
+		if (p->zombie_since < 0) {
 			p->zombie_since = m->now;
+			p->zombie_ppid = p->ppid;
+		}
 		/* Since Linux 3.5, field 52 holds the status wait() will get. */
 		p->exit_status = s->exit_code;
 		p->exit_known = true;

@@ -104,6 +104,7 @@ struct pl_model_proc {
 	pid_t adopter;
 	char adopter_comm[64];
 	double zombie_since; /* model time it became a zombie, or -1 */
+	pid_t zombie_ppid;   /* its parent then: who should have reaped it */
 	int exit_status;     /* wait status, when known */
 	bool exit_known;
 	double gone_at;           /* model time it left /proc, or -1 */

@@ -96,6 +96,7 @@ START_TEST(test_model_zombie_carries_exit_status)
 	ck_assert(WIFEXITED(z->exit_status));
 	ck_assert_int_eq(WEXITSTATUS(z->exit_status), 3);
 	ck_assert_double_eq(z->zombie_since, 0.0);
+	ck_assert_int_eq(z->zombie_ppid, 100); /* who should reap it */
 	m.now = 2.5;
 	dash_text_mark(&m, z, false, mark, sizeof(mark));
 	ck_assert_str_eq(mark, "zombie, unreaped 2.5s");
