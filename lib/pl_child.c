@@ -375,6 +375,58 @@ pl_children_kill_and_reap(void)
 	return count;
 }
 
+static void
+nap_a_millisecond(void)
+{
+	static const struct timespec ms = { 0, 1000000L };
+
+	nanosleep(&ms, NULL);
+}
+
+pid_t
+pl_child_reap_within(pid_t pid, int *status, int ms)
+{
+	/* pl_measure_deadline() and ms_left() only call clock_gettime(2),
+	 * which is async-signal-safe. */
+	struct timespec deadline = pl_measure_deadline(CLOCK_MONOTONIC, ms * 1000000LL);
+	int st = 0;
+	pid_t got;
+
+	for (;;) {
+		got = waitpid(pid, &st, WNOHANG);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got != 0 || ms_left(&deadline) < 0)
+			break;
+		nap_a_millisecond();
+	}
+	if (got > 0 && status != NULL)
+		*status = st;
+	return got;
+}
+
+int
+pl_children_reap_within(int ms)
+{
+	struct timespec deadline = pl_measure_deadline(CLOCK_MONOTONIC, ms * 1000000LL);
+	int saved = errno, running;
+
+	/* The table is left as it is, for the handler may have interrupted a
+	 * change to it: a child reaped in an earlier round now gives ECHILD,
+	 * and counts as done. */
+	for (;;) {
+		running = 0;
+		for (int i = 0; i < nchildren; i++)
+			if (children[i].pid > 0 && waitpid(children[i].pid, NULL, WNOHANG) == 0)
+				running++;
+		if (running == 0 || ms_left(&deadline) < 0)
+			break;
+		nap_a_millisecond();
+	}
+	errno = saved;
+	return running;
+}
+
 static const char *const signal_names[] = {
 	[SIGHUP] = "SIGHUP", [SIGINT] = "SIGINT", [SIGQUIT] = "SIGQUIT",
 	[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGABRT] = "SIGABRT",

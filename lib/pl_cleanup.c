@@ -37,6 +37,11 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs a lock-free 
 static struct name names[PL_CLEANUP_MAX];
 static pid_t owner;  /* only the process that installed the guard cleans up */
 
+/* How long the termination handler waits for the children it killed to
+ * end, before it dies itself: they are gone in well under a millisecond
+ * on an idle machine. */
+#define REAP_MS 200
+
 static void
 remove_name(const struct name *n)
 {
@@ -76,7 +81,7 @@ pl_cleanup_run(void)
 }
 
 /* Only async-signal-safe calls here: kill(2), unlink(2) and friends,
- * sigaction(2), raise(3). */
+ * waitpid(2), nanosleep(2), sigaction(2), raise(3). */
 static void
 on_termination(int sig)
 {
@@ -85,6 +90,10 @@ on_termination(int sig)
 	if (getpid() == owner) {
 		pl_children_signal_all(SIGKILL);
 		pl_cleanup_run();
+		/* Reap them: a child that outlives us as a zombie goes to
+		 * init, which on some machines reaps late. Bounded: a child
+		 * stuck in the kernel (state D) must not hold the Ctrl-C up. */
+		pl_children_reap_within(REAP_MS);
 	}
 	/* Die of the same signal, so our parent sees what really happened. */
 	memset(&dfl, 0, sizeof(dfl));

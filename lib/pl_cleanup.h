@@ -7,6 +7,8 @@
  *   2. remove every registered name (shared memory, semaphores, queues,
  *      FIFOs and temp files),
  *   3. then die of the same signal, so the shell sees the true cause.
+ * and, before it dies, reaps the children it killed (for a fifth of a
+ * second at most), so that none is left a zombie for init to reap.
  * It also runs steps 1 and 2 at a normal exit(). SIGKILL of the demo cannot
  * be caught: PR_SET_PDEATHSIG takes the children with it, and a demo should
  * unlink names as soon as every process has opened them.

@@ -270,21 +270,54 @@ START_TEST(test_cleanup_on_sigterm_kills_children_and_dies_of_it)
 {
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
 	pid_t kids[2], demo;
+	struct pl_proc p;
 	int status;
 
-	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); /* adopt the orphans */
+	/* Orphans come to us, not to init: a child the demo did not reap
+	 * would be our zombie now. */
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	demo = start_demo(kids, false);
 	kill(demo, SIGTERM);
 	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), SIGTERM); /* it died of what it was sent */
+	/* The handler killed the children and reaped them before it died:
+	 * no zombie was left for init (here, for us) to reap. */
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
-		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		pid_t got = waitpid(kids[i], &status, WNOHANG);
+
+		ck_assert_msg(got == -1 && errno == ECHILD,
+		              "child %ld was left for the subreaper (waitpid gave %ld)",
+		              (long)kids[i], (long)got);
+		ck_assert_int_eq(pl_procfs_read(kids[i], &p), PL_PROCFS_GONE);
 	}
 	ck_assert(!exists(path));
 	ck_assert(!shm_exists(shm_name));
 #endif
+}
+END_TEST
+
+/* The bounded reap gives up at its deadline on a child that lives on,
+ * and reaps one that has ended. */
+START_TEST(test_child_reap_within_is_bounded)
+{
+	double start;
+	int status = 0;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	start = pl_measure_now();
+	ck_assert_int_eq(pl_child_reap_within(pid, &status, 50), 0);
+	ck_assert(pl_measure_now() - start >= 0.045);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(pl_child_reap_within(pid, &status, 5000), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(pl_child_reap_within(pid, &status, 0), -1);
+	ck_assert_int_eq(errno, ECHILD);
 }
 END_TEST
 
@@ -339,6 +372,7 @@ cleanup_suite(void)
 	tcase_add_test(guard, test_cleanup_on_sigterm_kills_children_and_dies_of_it);
 	tcase_add_test(guard, test_cleanup_at_normal_exit);
 	tcase_add_test(guard, test_cleanup_child_does_not_remove_parent_names);
+	tcase_add_test(guard, test_child_reap_within_is_bounded);
 	tcase_set_timeout(guard, 20);
 	suite_add_tcase(s, names);
 	suite_add_tcase(s, guard);
