@@ -9,14 +9,19 @@
  *   3. then die of the same signal, so the shell sees the true cause.
  * and, before it dies, reaps the children it killed (for a fifth of a
  * second at most), so that none is left a zombie for init to reap.
- * It also runs steps 1 and 2 at a normal exit(). SIGKILL of the demo cannot
- * be caught: PR_SET_PDEATHSIG takes the children with it, and a demo should
- * unlink names as soon as every process has opened them.
+ * It also runs steps 1 and 2 at a normal exit().
+ *
+ * SIGKILL of the demo cannot be caught: no code of the dying process runs.
+ * PR_SET_PDEATHSIG takes the children with it (pl_child.h), and a demo
+ * unlinks each name as soon as every process that needs it has opened it.
+ * For the moments before that, another process must do the removing: the
+ * guardian (pl_cleanup_guardian() below).
  */
 #ifndef PL_CLEANUP_H
 #define PL_CLEANUP_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 enum pl_cleanup_kind {
 	PL_CLEANUP_PATH,    /* unlink(2): FIFOs, temp files, sockets */
@@ -53,7 +58,31 @@ void pl_cleanup_hold(sigset_t *saved);
 void pl_cleanup_release(const sigset_t *saved);
 
 /* Forget every name without removing it. pl_fork() calls this in a new
- * child: the names belong to the parent, which removes them. */
+ * child: the names belong to the parent, which removes them (and so does
+ * its guardian, which the child lets go of). */
 void pl_cleanup_forget_all(void);
+
+/* Start the guardian, if it is not running: a child process that removes
+ * the names still registered when this process dies, however it dies.
+ *
+ * The guardian learns each name as pl_cleanup_add() registers it and
+ * pl_cleanup_forget() lets it go, over a socket of which this process
+ * holds one end. When this process ends, even by SIGKILL, the kernel
+ * closes that end; the guardian reads end of file, removes what is still
+ * registered, and exits. It leaves the demo's session first, so that a
+ * Ctrl-C or a hangup meant for the demo does not end it too, closes every
+ * other descriptor, and is called "proclab-guard" (in ps and
+ * /proc/PID/comm).
+ *
+ * Call it just before making a name: the guardian then runs before the name
+ * exists, and the name is unguarded only between the call that makes it
+ * and pl_cleanup_add(), a few microseconds (docs/sweeps.md). pl_cleanup_add()
+ * does not start one by itself. The guardian ends when the last name is
+ * forgotten or removed, and at exit: it lives only while there is a name
+ * to remove. Returns 0, or -1 with errno (from socketpair(2) or fork(2)). */
+int pl_cleanup_guardian(void);
+
+/* The guardian's PID, or 0 when none runs for this process. */
+pid_t pl_cleanup_guardian_pid(void);
 
 #endif /* PL_CLEANUP_H */
