@@ -75,6 +75,44 @@ static pid_t guardian_owner;        /* the process that started it */
  * the guardian's copy of the table nor sent to it. */
 static pthread_mutex_t guardian_lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* A record of getdents64(2), as the kernel lays it out. */
+struct directory_entry {
+	unsigned long long inode;
+	long long next;
+	unsigned short length; /* of the whole record */
+	unsigned char type;
+	char name[];
+};
+
+/* rmdir(2) a temp directory of ours. A file may still be in it whose name
+ * the demo could not know in advance (a core dump: core(5)): then unlink
+ * what is in it, one level down, and try again. With getdents64(2), not
+ * readdir(3), which may call malloc(): this runs in a signal handler, and
+ * in the guardian, a child of a process that may have had threads. */
+static void
+remove_directory(const char *path)
+{
+	_Alignas(8) char buf[4096];
+	long n;
+	int fd;
+
+	for (int tries = 0; tries < 3; tries++) {
+		if (rmdir(path) == 0 || (errno != ENOTEMPTY && errno != EEXIST))
+			return;
+		if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+			return;
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+			for (long at = 0; at < n;) {
+				struct directory_entry *e = (struct directory_entry *)(buf + at);
+
+				if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
+					unlinkat(fd, e->name, 0);
+				at += e->length;
+			}
+		close(fd);
+	}
+}
+
 static void
 remove_name(const struct name *n)
 {
@@ -87,7 +125,7 @@ remove_name(const struct name *n)
 		mq_unlink(n->text);
 #endif
 		break;
-	case PL_CLEANUP_DIR: rmdir(n->text); break;
+	case PL_CLEANUP_DIR: remove_directory(n->text); break;
 	}
 }
 
@@ -367,11 +405,13 @@ on_termination(int sig)
 
 	if (getpid() == owner) {
 		pl_children_signal_all(SIGKILL);
-		pl_cleanup_run();
 		/* Reap them: a child that outlives us as a zombie goes to
 		 * init, which on some machines reaps late. Bounded: a child
-		 * stuck in the kernel (state D) must not hold the Ctrl-C up. */
+		 * stuck in the kernel (state D) must not hold the Ctrl-C up.
+		 * Before the names go: a child still at work could make a
+		 * file (a core dump) in a directory we are about to remove. */
 		pl_children_reap_within(REAP_MS);
+		pl_cleanup_run();
 	}
 	/* Die of the same signal, so our parent sees what really happened. */
 	memset(&dfl, 0, sizeof(dfl));

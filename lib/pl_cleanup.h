@@ -28,8 +28,10 @@ enum pl_cleanup_kind {
 	PL_CLEANUP_SHM,     /* shm_unlink(3) */
 	PL_CLEANUP_SEM,     /* sem_unlink(3) */
 	PL_CLEANUP_MQ,      /* mq_unlink(3) */
-	PL_CLEANUP_DIR      /* rmdir(2): a temp directory, removed after
-	                     * every other name, so its files go first */
+	PL_CLEANUP_DIR      /* rmdir(2): a temp directory of ours, removed
+	                     * after every other name, so its files go
+	                     * first; any other file still in it (a core
+	                     * dump) is unlinked before it, one level down */
 };
 
 #define PL_CLEANUP_MAX 32

@@ -92,6 +92,23 @@ START_TEST(test_cleanup_removes_a_directory_after_its_files)
 }
 END_TEST
 
+/* A file nobody registered, such as a core dump, does not keep a
+ * registered directory of ours from going. */
+START_TEST(test_cleanup_removes_a_directory_with_a_stray_file)
+{
+	char dir[64], stray[96];
+
+	snprintf(dir, sizeof(dir), "/tmp/proclab-check-dir-%ld", (long)getpid());
+	snprintf(stray, sizeof(stray), "%s/core.%ld", dir, (long)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	close(open(stray, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_DIR, dir), 0);
+	pl_cleanup_run();
+	ck_assert(!exists(stray));
+	ck_assert(!exists(dir));
+}
+END_TEST
+
 START_TEST(test_cleanup_forget_keeps_a_name)
 {
 	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
@@ -599,6 +616,7 @@ cleanup_suite(void)
 	tcase_add_checked_fixture(guard, setup, teardown);
 	tcase_add_test(names, test_cleanup_removes_registered_names);
 	tcase_add_test(names, test_cleanup_removes_a_directory_after_its_files);
+	tcase_add_test(names, test_cleanup_removes_a_directory_with_a_stray_file);
 	tcase_add_test(names, test_cleanup_forget_keeps_a_name);
 	tcase_add_test(names, test_cleanup_table_limits);
 	tcase_add_test(names, test_cleanup_hold_masks_the_calling_thread);
