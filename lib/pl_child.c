@@ -10,9 +10,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PIDFD_H
-#include <sys/pidfd.h>
-#endif
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
@@ -22,6 +19,7 @@
 #include "pl_cleanup.h"
 #include "pl_io.h"
 #include "pl_measure.h"
+#include "pl_pidfd.h"
 
 #define HARD_MAX 4096
 
@@ -320,37 +318,26 @@ pl_child_role(pid_t pid)
 int
 pl_child_signal(pid_t pid, int sig)
 {
+	int fd, rc, saved;
+
 	if (pid <= 0 || find(pid) == NULL) {
 		errno = ESRCH;
 		return -1;
 	}
-#ifdef HAVE_SYS_PIDFD_H
-	/* The PID is safe to use here: a child keeps its PID until its parent
-	 * reaps it, zombie or not (wait(2)), and we have not reaped this one.
-	 * The pidfd also covers a child reaped behind the table's back (by a
-	 * waitpid() elsewhere): it names one process, never the next to get
-	 * the PID, and waitid() on it fails with ECHILD unless that process
-	 * is our child. WNOWAIT: look, but leave the child to pl_child_wait. */
-	siginfo_t info;
-	int fd = pidfd_open(pid, 0), rc = -1, err;
-
-	if (fd == -1 && errno != ENOSYS)
+	/* The table lists PID until we reap it, and a child keeps its PID
+	 * until then, zombie or not (wait(2)). A child reaped behind the
+	 * table's back (a plain waitpid() elsewhere) has given it up: the
+	 * pidfd's check refuses it (pl_pidfd.h). */
+	fd = pl_pidfd_open_child(pid);
+	if (fd == -1 && errno == ENOSYS)
+		return kill(pid, sig); /* no pidfds (Linux before 5.3): the table's word */
+	if (fd == -1)
 		return -1;
-	if (fd != -1) {
-		memset(&info, 0, sizeof(info));
-		/* EINVAL: Linux 5.3 has pidfds, but waitid() takes them from 5.4. */
-		if (waitid(P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT) == 0 ||
-		    errno == EINVAL)
-			rc = pidfd_send_signal(fd, sig, NULL, 0);
-		else if (errno == ECHILD)
-			errno = ESRCH;
-		err = errno;
-		close(fd);
-		errno = err;
-		return rc;
-	}
-#endif
-	return kill(pid, sig);
+	rc = pl_pidfd_send(fd, sig);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 void
