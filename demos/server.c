@@ -1081,7 +1081,10 @@ client_dies(struct proxy *ctl, pid_t server)
 	/* The others start, and the victim dies while they work. */
 	for (int i = 0; i < clients; i++)
 		pl_child_release(pids[i]);
-	kill(victim, SIGKILL);
+	/* Our child, not yet reaped: pl_child_signal() checks both, and
+	 * sends through a pidfd. */
+	if (pl_child_signal(victim, SIGKILL) == -1)
+		pl_die("killing the victim %ld", (long)victim);
 	if (pl_child_wait(victim, &victim_status, 0) == -1)
 		pl_die("waitpid");
 	pl_status_describe(victim_status, how, sizeof(how));
