@@ -154,6 +154,9 @@ pl_fork(const char *role, unsigned flags)
 
 	/* Anything still in a stdio buffer would be printed twice. */
 	fflush(NULL);
+	/* A child of ours about to have children: it reaps them on Ctrl-C. */
+	if (in_child)
+		pl_cleanup_become_parent();
 
 	/* Hold termination signals until the child is on the books, so the
 	 * cleanup handler never misses it. */

@@ -43,10 +43,17 @@ _Static_assert(ATOMIC_INT_LOCK_FREE == 2, "the signal handler needs a lock-free 
 
 static struct name names[PL_CLEANUP_MAX];
 static pid_t owner;  /* only the process that installed the guard cleans up */
+/* The handlers' owner: the same, or a child of it that forks children of
+ * its own (pl_cleanup_become_parent), whose handler kills and reaps them. */
+static pid_t handler_owner;
 
-/* How long the termination handler waits for the children it killed and
- * for the guardian to end, before it dies itself: they are gone in well
- * under a millisecond on an idle machine. */
+/* How long the termination handler waits for its children to end of the
+ * signal it passed on (GRACE_MS; CHILD_GRACE_MS in a child with children
+ * of its own), then for those it SIGKILLed and for the guardian, before it
+ * dies itself: they are gone in well under a millisecond on an idle
+ * machine. */
+#define GRACE_MS 150
+#define CHILD_GRACE_MS 50
 #define REAP_MS 200
 #define STOP_MS 1000 /* the same, outside the handler */
 
@@ -396,21 +403,30 @@ pl_cleanup_run(void)
 	errno = saved;
 }
 
-/* Only async-signal-safe calls here: kill(2), unlink(2) and friends,
- * waitpid(2), nanosleep(2), sigaction(2), raise(3). */
+/* Only async-signal-safe calls here: kill(2), waitpid(2), nanosleep(2),
+ * unlink(2) and friends, send(2), sigaction(2), raise(3). */
 static void
 on_termination(int sig)
 {
 	struct sigaction dfl;
 
-	if (getpid() == owner) {
-		pl_children_signal_all(SIGKILL);
-		/* Reap them: a child that outlives us as a zombie goes to
-		 * init, which on some machines reaps late. Bounded: a child
-		 * stuck in the kernel (state D) must not hold the Ctrl-C up.
-		 * Before the names go: a child still at work could make a
-		 * file (a core dump) in a directory we are about to remove. */
-		pl_children_reap_within(REAP_MS);
+	if (getpid() == owner || getpid() == handler_owner) {
+		/* Pass the signal on, and reap: a child that outlives us as a
+		 * zombie goes to init, which on some machines reaps late. A
+		 * child at the default action dies of it; one with children
+		 * of its own runs this handler and reaps them first
+		 * (pl_cleanup_become_parent), which a SIGKILL from us would
+		 * cut short. So SIGKILL only those still there after a grace,
+		 * shorter in a child than in the demo, which waits for it.
+		 * Every wait is bounded: a child stuck in the kernel (state D)
+		 * must not hold the Ctrl-C up. The names go after: a child
+		 * still at work could make a file (a core dump) in a
+		 * directory we are about to remove. */
+		pl_children_signal_all(sig);
+		if (pl_children_reap_within(getpid() == owner ? GRACE_MS : CHILD_GRACE_MS) > 0) {
+			pl_children_signal_all(SIGKILL);
+			pl_children_reap_within(REAP_MS);
+		}
 		pl_cleanup_run();
 	}
 	/* Die of the same signal, so our parent sees what really happened. */
@@ -455,7 +471,7 @@ pl_cleanup_install(void)
 	struct sigaction sa;
 	static bool registered;
 
-	owner = getpid();
+	owner = handler_owner = getpid();
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_termination;
 	sigfillset(&sa.sa_mask);  /* nothing interrupts the handler */
@@ -470,6 +486,26 @@ pl_cleanup_install(void)
 		registered = true;
 	}
 	return 0;
+}
+
+void
+pl_cleanup_become_parent(void)
+{
+	struct sigaction sa, now;
+
+	/* Only where the demo installed the guard (owner came with the
+	 * fork), and once per process. */
+	if (owner == 0 || handler_owner == getpid())
+		return;
+	handler_owner = getpid();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_termination;
+	sigfillset(&sa.sa_mask);
+	/* A signal this child handles or ignores on purpose stays so. */
+	for (size_t i = 0; i < NTERMINATION; i++)
+		if (sigaction(termination_signals[i], NULL, &now) == 0 &&
+		    !(now.sa_flags & SA_SIGINFO) && now.sa_handler == SIG_DFL)
+			sigaction(termination_signals[i], &sa, NULL);
 }
 
 int

@@ -3,13 +3,13 @@
  * A demo must not leave processes or IPC objects on the machine, whether it
  * ends normally, by Ctrl-C (SIGINT), SIGTERM, SIGHUP or SIGQUIT.
  * pl_cleanup_install() sets handlers for those signals that
- *   1. SIGKILL every tracked child (pl_child.h),
+ *   1. pass the signal on to every tracked child (pl_child.h), reap those
+ *      that end within 150 ms, SIGKILL and reap the rest (200 ms at
+ *      most), so that none is left a zombie for init to reap,
  *   2. remove every registered name (shared memory, semaphores, queues,
  *      FIFOs and temp files),
  *   3. then die of the same signal, so the shell sees the true cause.
- * and, before it dies, reaps the children it killed (for a fifth of a
- * second at most), so that none is left a zombie for init to reap.
- * It also runs steps 1 and 2 at a normal exit().
+ * At a normal exit() it SIGKILLs and reaps the children, and runs step 2.
  *
  * SIGKILL of the demo cannot be caught: no code of the dying process runs.
  * PR_SET_PDEATHSIG takes the children with it (pl_child.h), and a demo
@@ -63,6 +63,16 @@ void pl_cleanup_release(const sigset_t *saved);
  * child: the names belong to the parent, which removes them (and so does
  * its guardian, which the child lets go of). */
 void pl_cleanup_forget_all(void);
+
+/* In a child made by pl_fork(), before it forks children of its own
+ * (pl_fork() calls this): its termination signals, back at their default
+ * action, get the handler too, if the demo installed it, so that on a
+ * Ctrl-C, which reaches the whole process group, every parent kills and
+ * reaps its own children before it dies, and none is left a zombie for
+ * init. Signals the child handles or ignores stay as they are. Its exit()
+ * is left alone: a child that exits on purpose leaves its children
+ * (orphans) as it meant to. */
+void pl_cleanup_become_parent(void);
 
 /* Start the guardian, if it is not running: a child process that removes
  * the names still registered when this process dies, however it dies.

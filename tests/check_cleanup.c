@@ -316,6 +316,54 @@ START_TEST(test_cleanup_on_sigterm_kills_children_and_dies_of_it)
 }
 END_TEST
 
+/* Three generations: the demo, a child, and the child's two children.
+ * SIGINT to the demo alone: it passes the signal on, and its child, a
+ * parent too, kills and reaps its own before it dies. Nothing comes to us
+ * (a subreaper, as init would be); before, the demo SIGKILLed the child at
+ * once, and the grandchildren came to us as zombies. */
+START_TEST(test_cleanup_on_sigint_each_parent_reaps_its_own)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	int fds[2], status;
+	pid_t demo, said[2];
+	struct pl_proc p;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* if a check fails, do not outlive it */
+		pl_cleanup_install();
+		if (pl_fork("middle", 0) == 0) {
+			for (int i = 0; i < 2; i++)
+				if ((said[i] = pl_fork("grandchild", 0)) == 0) {
+					for (;;)
+						pause();
+				}
+			if (write(fds[1], said, sizeof(said)) != sizeof(said))
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], said, sizeof(said)), sizeof(said));
+	close(fds[0]);
+	kill(demo, SIGINT);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+	errno = 0;
+	ck_assert_msg(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD,
+	              "a grandchild was left for the subreaper");
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pl_procfs_read(said[i], &p), PL_PROCFS_GONE);
+#endif
+}
+END_TEST
+
 /* The bounded reap gives up at its deadline on a child that lives on,
  * and reaps one that has ended. */
 START_TEST(test_child_reap_within_is_bounded)
@@ -624,6 +672,7 @@ cleanup_suite(void)
 	tcase_add_test(guard, test_cleanup_on_sigterm_kills_children_and_dies_of_it);
 	tcase_add_test(guard, test_cleanup_at_normal_exit);
 	tcase_add_test(guard, test_cleanup_child_does_not_remove_parent_names);
+	tcase_add_test(guard, test_cleanup_on_sigint_each_parent_reaps_its_own);
 	tcase_add_test(guard, test_child_reap_within_is_bounded);
 	tcase_add_test(guard, test_cleanup_guardian_removes_names_after_sigkill);
 	tcase_add_test(guard, test_cleanup_guardian_not_hit_by_ctrl_c);
