@@ -230,18 +230,27 @@ guardian_stop(int wait_ms)
 {
 	static const struct guardian_record quit = { .op = QUIT };
 	int fd = atomic_exchange(&guardian_fd, -1);
-	pid_t pid = atomic_exchange(&guardian_pid, 0);
 	bool ours = guardian_owner == getpid();
+	pid_t pid;
 
-	if (fd == -1)
+	if (fd != -1) {
+		/* Not end of file: that would wait for every copy of our end
+		 * to close, and a child we forked might hold one a while
+		 * longer. */
+		if (ours)
+			send(fd, &quit, sizeof(quit), MSG_NOSIGNAL);
+		close(fd);
+	}
+	if (!ours) {
+		atomic_store(&guardian_pid, 0);
 		return;
-	/* Not end of file: that would wait for every copy of our end to
-	 * close, and a child we forked might hold one a while longer. */
-	if (ours)
-		send(fd, &quit, sizeof(quit), MSG_NOSIGNAL);
-	close(fd);
-	if (ours && pid > 0)
-		pl_child_reap_within(pid, NULL, wait_ms);
+	}
+	/* Its PID stays known until it is reaped: a termination handler
+	 * that interrupts this wait finds it, and reaps it itself, or it
+	 * would go to init as a zombie when we die. */
+	pid = atomic_load(&guardian_pid);
+	if (pid > 0 && pl_child_reap_within(pid, NULL, wait_ms) != 0)
+		atomic_compare_exchange_strong(&guardian_pid, &pid, 0);
 }
 
 /* Close every descriptor from LOWEST up: close_range(2) where the kernel

@@ -531,6 +531,67 @@ START_TEST(test_cleanup_guardian_not_hit_by_ctrl_c)
 }
 END_TEST
 
+/* A Ctrl-C that comes while the demo waits for its guardian to quit (the
+ * last name just forgotten) must still reap it: the sweep found guardians
+ * left to init as zombies so. Here the guardian is held stopped, so the
+ * demo is surely in that wait when the SIGINT comes. */
+START_TEST(test_cleanup_guardian_reaped_when_ctrl_c_interrupts_its_stop)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	int to_demo[2], from_demo[2], status;
+	pid_t demo, said[2];
+	char wchan[64] = "";
+	char go;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(to_demo), 0);
+	ck_assert_int_eq(pipe(from_demo), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (pl_cleanup_install() == -1 || pl_cleanup_guardian() == -1 ||
+		    pl_cleanup_add(PL_CLEANUP_PATH, path) == -1)
+			_exit(1);
+		said[0] = said[1] = pl_cleanup_guardian_pid();
+		if (write(from_demo[1], said, sizeof(said)) != sizeof(said) ||
+		    read(to_demo[0], &go, 1) != 1)
+			_exit(1);
+		pl_cleanup_forget(PL_CLEANUP_PATH, path); /* waits for the guardian */
+		_exit(0);
+	}
+	hear(from_demo, said);
+	kill(said[0], SIGSTOP);
+	ck_assert_int_eq(write(to_demo[1], "", 1), 1);
+	/* The demo now naps in its wait, a millisecond at a time. */
+	for (double end = pl_measure_now() + 5.0; pl_measure_now() < end; usleep(1000)) {
+		char where[64];
+		int fd;
+		ssize_t n;
+
+		snprintf(where, sizeof(where), "/proc/%ld/wchan", (long)demo);
+		if ((fd = open(where, O_RDONLY)) == -1)
+			break;
+		n = read(fd, wchan, sizeof(wchan) - 1);
+		close(fd);
+		wchan[n > 0 ? n : 0] = '\0';
+		if (strstr(wchan, "sleep") != NULL)
+			break;
+	}
+	ck_assert_msg(strstr(wchan, "sleep") != NULL, "the demo waits in %s", wchan);
+	kill(demo, SIGINT);
+	kill(said[0], SIGCONT);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+	errno = 0;
+	ck_assert_msg(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD,
+	              "the guardian was left for the subreaper");
+	close(to_demo[0]);
+	close(to_demo[1]);
+#endif
+}
+END_TEST
+
 /* What the guardian holds open: its socket, as descriptor 0, and nothing
  * else; a pipe the demo made before stays the demo's alone. */
 START_TEST(test_cleanup_guardian_holds_only_its_socket)
@@ -676,6 +737,7 @@ cleanup_suite(void)
 	tcase_add_test(guard, test_child_reap_within_is_bounded);
 	tcase_add_test(guard, test_cleanup_guardian_removes_names_after_sigkill);
 	tcase_add_test(guard, test_cleanup_guardian_not_hit_by_ctrl_c);
+	tcase_add_test(guard, test_cleanup_guardian_reaped_when_ctrl_c_interrupts_its_stop);
 	tcase_add_test(guard, test_cleanup_guardian_holds_only_its_socket);
 	tcase_add_test(guard, test_cleanup_guardian_ends_with_the_last_name);
 	tcase_add_test(guard, test_cleanup_guardian_replaced_if_killed);
