@@ -521,6 +521,7 @@ redirect(void)
 	struct stat cat_stdout, ours;
 	struct pl_proc proc;
 	bool same_file;
+	sigset_t held;
 	int file, in[2], status;
 	ssize_t got;
 	pid_t pid;
@@ -530,12 +531,21 @@ redirect(void)
 
 	snprintf(path, sizeof(path), "%s/proclab-exec.XXXXXX",
 	         tmpdir != NULL && tmpdir[0] != '\0' ? tmpdir : "/tmp");
+	/* The file needs its name until cat has opened it, as a shell's
+	 * `> FILE` would. Until then a Ctrl-C is held off between making the
+	 * name and registering it, and a SIGKILL, which no handler sees, is
+	 * left to the guardian, another process, which removes the name if
+	 * we die first (pl_cleanup.h). */
+	if (pl_cleanup_guardian() == -1)
+		pl_die("starting the guardian");
+	pl_cleanup_hold(&held);
 	if ((file = mkostemp(path, O_CLOEXEC)) == -1)
 		pl_die("mkostemp %s", path);
 	if (pl_cleanup_add(PL_CLEANUP_PATH, path) == -1) {
 		unlink(path);
 		pl_die("registering %s for removal", path);
 	}
+	pl_cleanup_release(&held);
 	if (pipe2(in, O_CLOEXEC) == -1)
 		pl_die("pipe");
 

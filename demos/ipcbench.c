@@ -455,6 +455,17 @@ channel_done(struct channel *c)
 	}
 }
 
+/* Start the guardian before a name is made: a SIGKILL, which no handler
+ * of ours sees, would leave the name until the receiver has it and we
+ * unlink it; the guardian, another process, then removes it
+ * (pl_cleanup.h). It ends when the last name is unlinked. */
+static void
+guard_names(void)
+{
+	if (pl_cleanup_guardian() == -1)
+		pl_die("starting the guardian");
+}
+
 /* Make a name that carries proclab and our PID, create the object under
  * it and register it for removal, with no signal in between. */
 typedef int create_fn(struct channel *c, const char *name);
@@ -465,6 +476,7 @@ create_named(struct channel *c, enum pl_cleanup_kind kind, const char *name, cre
 	sigset_t old;
 	int rc;
 
+	guard_names();
 	pl_cleanup_hold(&old);
 	rc = create(c, name);
 	if (rc == 0 && pl_cleanup_add(kind, name) == -1)
@@ -551,6 +563,7 @@ make_socket_dir(struct channel *c, char *reason, size_t size)
 		return -1;
 	}
 	/* Made and registered for removal with no signal in between. */
+	guard_names();
 	pl_cleanup_hold(&old);
 	if (mkdtemp(dir) == NULL) {
 		err = errno;

@@ -822,8 +822,12 @@ orphan_ends(struct family *f)
 		f->alive_at = ended_at;
 		nanosleep(&one_ms, NULL);
 	}
-	if (!ended) /* overdue: end it, so nothing is left */
-		kill(f->child, SIGKILL);
+	/* Overdue: end it, so nothing is left. It is not our child (unless
+	 * we are its subreaper), and its new parent may reap it at any
+	 * moment, after which its PID can go to a stranger: signal it
+	 * through a pidfd, checked against the start time we saw. */
+	if (!ended)
+		pl_pidfd_signal_checked(f->child, f->child_start, SIGKILL);
 
 	if (f->subreaper) { /* it is our child: we reap it */
 		reaped = pl_child_wait(f->child, &status, 0) == f->child;

@@ -21,9 +21,10 @@
  *      two writes come out as one read, and one write as two reads.
  *   7. nothing is left: both names were unlinked as soon as every process
  *      had opened them, so even a SIGKILL leaves nothing behind after that.
- *      Before that, a SIGKILL leaves them; they end in random digits that
- *      nobody can guess (pl_name.h), and say who made them, so the next run
- *      removes those whose maker is gone.
+ *      Before that, a guardian process removes them if the demo dies,
+ *      SIGKILL included (pl_cleanup.h). They end in random digits that
+ *      nobody can guess (pl_name.h), and say who made them, so that a run
+ *      can remove those whose maker and guardian are both gone.
  *
  * Usage:     proclab-queue [--producers P] [--consumers C] [--messages M]
  *                          [--depth D]
@@ -410,9 +411,10 @@ why_no_queue(int err)
 /* ------------------------------------------------------------------ */
 /* Step 1: the message queue, its limits, and its name in /dev/mqueue.   */
 
-/* Until every process has opened them, the names are linked, and a
- * SIGKILL then leaves them: no handler of that run can remove them. A
- * later run can, once their maker is gone (pl_name_clean_stale). */
+/* Until every process has opened them, the names are linked. A SIGKILL
+ * then runs no handler of ours: the guardian, another process, removes
+ * them. A name left all the same (the guardian killed too) a later run
+ * removes, once its maker is gone (pl_name_clean_stale). */
 static void
 sweep_stale_names(void)
 {
@@ -425,6 +427,16 @@ sweep_stale_names(void)
 		pl_note("swept", PL_FIELDS(PL_INT("removed", swept)),
 		        "removed %d name%s in /dev/mqueue and /dev/shm left by killed runs whose "
 		        "maker is gone", swept, swept == 1 ? "" : "s");
+}
+
+/* Start the guardian before a name is made: it removes the names still
+ * registered if the demo dies, however it dies, and ends when they are
+ * unlinked (pl_cleanup.h). */
+static void
+start_guardian(void)
+{
+	if (pl_cleanup_guardian() == -1)
+		pl_die("starting the guardian");
 }
 
 static void
@@ -450,7 +462,12 @@ open_queue(void)
 	/* O_EXCL: never adopt a queue someone else made; 0600: only us;
 	 * random digits: nobody can take the name first (pl_name.h). A
 	 * Ctrl-C between creating the name and registering it would leave it
-	 * behind, so hold the termination signals until both are done. */
+	 * behind, so hold the termination signals until both are done; a
+	 * SIGKILL cannot be held, and is the guardian's. */
+	start_guardian();
+	pl_note("guardian", PL_FIELDS(PL_INT("guardian", pl_cleanup_guardian_pid())),
+	        "guardian %ld: it removes the names if the demo dies before it unlinks them, "
+	        "even by SIGKILL", (long)pl_cleanup_guardian_pid());
 	pl_cleanup_hold(&old);
 	mq = pl_name_mq_create("queue", mq_name, sizeof(mq_name), O_RDWR, &attr);
 	if (mq != (mqd_t)-1) {
@@ -524,6 +541,7 @@ open_ring(void)
 	sigset_t old;
 	int fd;
 
+	start_guardian();
 	pl_cleanup_hold(&old);
 	fd = pl_name_shm_create("queue-ring", ring_name, sizeof(ring_name));
 	if (fd != -1) {
@@ -871,6 +889,7 @@ two_message_queue(void)
 	sigset_t old;
 	mqd_t two;
 
+	start_guardian();
 	pl_cleanup_hold(&old);
 	two = pl_name_mq_create("queue-two", name, sizeof(name), O_RDWR | O_NONBLOCK, &attr);
 	if (two != (mqd_t)-1 && pl_cleanup_add(PL_CLEANUP_MQ, name) == -1)

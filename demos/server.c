@@ -47,7 +47,6 @@
 #include <stdnoreturn.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -377,18 +376,6 @@ static struct {
 static struct connection conns[MAX_CONNECTIONS];
 static int nconns;
 
-/* PR_SET_PDEATHSIG sends this when the demo dies, SIGKILL included: the
- * server removes its socket file and its directory, which nobody else
- * could do then. */
-static void
-on_parent_death(int sig)
-{
-	unlink(socket_path);
-	rmdir(socket_dir);
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 static long
 map_find(const char *key, bool create)
 {
@@ -599,16 +586,8 @@ server_main(void)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
 	struct server_ready ready = { 0, 0, 0 };
-	struct sigaction sa = { .sa_handler = on_parent_death };
 	int unix_listener, tcp_listener = -1;
 	mode_t old_mask;
-
-	/* pl_fork() asked for SIGKILL when the demo dies; ask for SIGTERM
-	 * instead, which on_parent_death() can catch. The setting is replaced
-	 * in one call, so there is no moment without one. */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	prctl(PR_SET_PDEATHSIG, SIGTERM);
 
 	memcpy(addr.sun_path, socket_path, sizeof(addr.sun_path));
 	/* umask 0177 makes the file 0600: only our user may connect
@@ -760,7 +739,11 @@ start_server(void)
 	/* A directory of our own, 0700, under a name nobody can guess: no one
 	 * else can put a file where our socket goes, or connect to it. The
 	 * server binds the socket in it; we remove both on every exit path we
-	 * see (the directory after the file: PL_CLEANUP_DIR). */
+	 * see (the directory after the file: PL_CLEANUP_DIR). A SIGKILL runs
+	 * no code of ours: the guardian, another process started before the
+	 * directory exists, removes them then (pl_cleanup.h). */
+	if (pl_cleanup_guardian() == -1)
+		pl_die("starting the guardian");
 	pl_cleanup_hold(&old);
 	if (pl_name_dir_create("server", socket_dir, sizeof(socket_dir)) == -1) {
 		if (errno == ENAMETOOLONG)
@@ -1098,7 +1081,10 @@ client_dies(struct proxy *ctl, pid_t server)
 	/* The others start, and the victim dies while they work. */
 	for (int i = 0; i < clients; i++)
 		pl_child_release(pids[i]);
-	kill(victim, SIGKILL);
+	/* Our child, not yet reaped: pl_child_signal() checks both, and
+	 * sends through a pidfd. */
+	if (pl_child_signal(victim, SIGKILL) == -1)
+		pl_die("killing the victim %ld", (long)victim);
 	if (pl_child_wait(victim, &victim_status, 0) == -1)
 		pl_die("waitpid");
 	pl_status_describe(victim_status, how, sizeof(how));

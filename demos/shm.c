@@ -5,10 +5,12 @@
  *      with its size and mode); another process opens it by name and maps
  *      it; the name is then unlinked while both still use the memory, which
  *      /proc/PID/maps marks "(deleted)". A SIGKILL from then on leaves
- *      nothing behind: unlinking early is the only defence against it.
+ *      nothing behind. Before that, a SIGKILL, which no handler can catch,
+ *      would leave the name: so a guardian process, started before the
+ *      name is made, removes it if the demo dies first (pl_cleanup.h).
  *      The name ends in random digits, so that nobody can create it first
- *      (pl_name.h); one that a SIGKILL left earlier, whose maker is gone,
- *      the next run removes.
+ *      (pl_name.h); one that a run with --keep-name left, whose maker is
+ *      gone, the next run removes.
  *   2. an anonymous MAP_SHARED mapping is shared with a forked child; a
  *      MAP_PRIVATE one is copied ("s" against "p" in /proc/PID/maps).
  *   3. the C counterparts of Python's multiprocessing.Value('d') and
@@ -65,7 +67,8 @@ static const struct pl_option options[] = {
 	{ "rounds", 'r', PL_OPT_INT, "R", "runs of each counter, for the median time", 1, 9,
 	  &rounds },
 	{ "keep-name", 0, PL_OPT_FLAG, NULL,
-	  "keep the segment's name until the end (SIGKILL then leaves it)", 0, 0, &keep_name },
+	  "keep the segment's name until the end, with no guardian (SIGKILL then leaves it)", 0,
+	  0, &keep_name },
 };
 
 static const struct pl_demo demo = {
@@ -217,8 +220,9 @@ named_segment(void)
 
 	segment_size = ((sizeof(struct segment) - 1) / (size_t)sysconf(_SC_PAGESIZE) + 1) *
 	               (size_t)sysconf(_SC_PAGESIZE);
-	/* A SIGKILL before the unlink leaves a name behind, and no handler of
-	 * that run can remove it; a later run can, once its maker is gone. */
+	/* A name that a run with --keep-name left when it was SIGKILLed (no
+	 * handler of that run could remove it): a later run can, once its
+	 * maker is gone. */
 	int swept = pl_name_clean_stale("/dev/shm", "shm");
 
 	pl_step("named-segment", NULL,
@@ -228,6 +232,18 @@ named_segment(void)
 		        "removed %d name%s in /dev/shm left by killed runs whose maker is gone", swept,
 		        swept == 1 ? "" : "s");
 
+	/* SIGKILL cannot be caught, so no code of ours could remove the name
+	 * if it came before the unlink below; another process can. The
+	 * guardian runs before the name exists, learns it when it is
+	 * registered, and removes it if we die first (pl_cleanup.h). It
+	 * ends when we unlink the name. --keep-name goes without one. */
+	if (!keep_name) {
+		if (pl_cleanup_guardian() == -1)
+			pl_die("starting the guardian");
+		pl_note("guardian", PL_FIELDS(PL_INT("guardian", pl_cleanup_guardian_pid())),
+		        "guardian %ld: it removes the name if the demo dies before the unlink, "
+		        "even by SIGKILL", (long)pl_cleanup_guardian_pid());
+	}
 	/* O_EXCL: never adopt an object someone else made; 0600: only us;
 	 * random digits: nobody can take the name first (pl_name.h).
 	 * A Ctrl-C between creating the name and registering it would leave
@@ -276,12 +292,12 @@ named_segment(void)
 	         child.error ? ": " : "", child.error ? strerror(child.error) : "");
 
 	/* Every process has it mapped: the name has done its job. From here a
-	 * SIGKILL, which no handler can catch, leaves nothing behind. */
+	 * SIGKILL leaves nothing behind, and the guardian ends. */
 	if (!keep_name)
 		unlink_name();
 	else
-		pl_note("keep-name", NULL, "--keep-name: the name stays until the end; a SIGKILL "
-		                           "would leave it in /dev/shm");
+		pl_note("keep-name", NULL, "--keep-name: the name stays until the end, with no "
+		                           "guardian; a SIGKILL would leave it in /dev/shm");
 	pl_procfs_wait_state(pid, "S", HEAR_TIMEOUT_MS, &proc);
 	bool have_line = maps_line(pid, (void *)child.address, line, sizeof(line));
 	bool still_listed = find_in_dev_shm(&st);

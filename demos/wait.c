@@ -327,12 +327,21 @@ core_dump(void)
 	                              "will not dump one"
 	                            : "cores go to a fixed place, so this child will not dump one");
 
-	/* From mkdtemp() to rmdir(), hold Ctrl-C and friends back (for a few
-	 * milliseconds): the cleanup handlers unlink files, not directories. */
+	/* The directory is registered for removal, with the core in it, with
+	 * no Ctrl-C between making it and registering it. A SIGKILL runs no
+	 * code of ours: the guardian, another process started first, removes
+	 * it then (pl_cleanup.h). */
+	if (pl_cleanup_guardian() == -1)
+		pl_die("starting the guardian");
 	pl_cleanup_hold(&old);
 	snprintf(dir, sizeof(dir), "%s/proclab-wait-core.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(dir) == NULL)
 		pl_die("mkdtemp %s", dir);
+	if (pl_cleanup_add(PL_CLEANUP_DIR, dir) == -1) {
+		rmdir(dir);
+		pl_die("registering %s for removal", dir);
+	}
+	pl_cleanup_release(&old);
 	switch (pid = pl_fork("aborts", 0)) {
 	case -1:
 		rmdir(dir);
@@ -344,7 +353,7 @@ core_dump(void)
 	}
 	status = reap(pid, "aborting child", 0);
 	core_bytes = remove_core_dir(dir, core_name, sizeof(core_name));
-	pl_cleanup_release(&old);
+	pl_cleanup_forget(PL_CLEANUP_DIR, dir);
 
 	bool dumped = WIFSIGNALED(status) && WCOREDUMP(status);
 	char found[320] = "the kernel wrote no core file";

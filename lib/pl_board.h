@@ -96,9 +96,11 @@ struct pl_board *pl_board_create(char *name, size_t size);
 int pl_board_remove(struct pl_board *board, const char *name);
 
 /* Remove this user's boards in DIR whose owner is gone: not running, or
- * its PID now another process's (pl_name_clean_stale). Returns how many
- * were removed, or -1 with errno. DIR is normally "/dev/shm"; tests pass
- * their own. */
+ * its PID now another process's (pl_name_clean_stale). Only boards made
+ * in our PID namespace: a container may share /dev/shm with the host,
+ * and the host's dashboards, which it cannot see, keep their boards (and
+ * the other way round). Returns how many were removed, or -1 with errno.
+ * DIR is normally "/dev/shm"; tests pass their own. */
 int pl_board_clean_stale(const char *dir);
 
 /* Copy slot I consistently into *OUT. Returns 1 if it holds a process,

@@ -10,9 +10,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#ifdef HAVE_SYS_PIDFD_H
-#include <sys/pidfd.h>
-#endif
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
@@ -22,6 +19,7 @@
 #include "pl_cleanup.h"
 #include "pl_io.h"
 #include "pl_measure.h"
+#include "pl_pidfd.h"
 
 #define HARD_MAX 4096
 
@@ -156,6 +154,9 @@ pl_fork(const char *role, unsigned flags)
 
 	/* Anything still in a stdio buffer would be printed twice. */
 	fflush(NULL);
+	/* A child of ours about to have children: it reaps them on Ctrl-C. */
+	if (in_child)
+		pl_cleanup_become_parent();
 
 	/* Hold termination signals until the child is on the books, so the
 	 * cleanup handler never misses it. */
@@ -320,37 +321,26 @@ pl_child_role(pid_t pid)
 int
 pl_child_signal(pid_t pid, int sig)
 {
+	int fd, rc, saved;
+
 	if (pid <= 0 || find(pid) == NULL) {
 		errno = ESRCH;
 		return -1;
 	}
-#ifdef HAVE_SYS_PIDFD_H
-	/* The PID is safe to use here: a child keeps its PID until its parent
-	 * reaps it, zombie or not (wait(2)), and we have not reaped this one.
-	 * The pidfd also covers a child reaped behind the table's back (by a
-	 * waitpid() elsewhere): it names one process, never the next to get
-	 * the PID, and waitid() on it fails with ECHILD unless that process
-	 * is our child. WNOWAIT: look, but leave the child to pl_child_wait. */
-	siginfo_t info;
-	int fd = pidfd_open(pid, 0), rc = -1, err;
-
-	if (fd == -1 && errno != ENOSYS)
+	/* The table lists PID until we reap it, and a child keeps its PID
+	 * until then, zombie or not (wait(2)). A child reaped behind the
+	 * table's back (a plain waitpid() elsewhere) has given it up: the
+	 * pidfd's check refuses it (pl_pidfd.h). */
+	fd = pl_pidfd_open_child(pid);
+	if (fd == -1 && errno == ENOSYS)
+		return kill(pid, sig); /* no pidfds (Linux before 5.3): the table's word */
+	if (fd == -1)
 		return -1;
-	if (fd != -1) {
-		memset(&info, 0, sizeof(info));
-		/* EINVAL: Linux 5.3 has pidfds, but waitid() takes them from 5.4. */
-		if (waitid(P_PIDFD, (id_t)fd, &info, WEXITED | WNOHANG | WNOWAIT) == 0 ||
-		    errno == EINVAL)
-			rc = pidfd_send_signal(fd, sig, NULL, 0);
-		else if (errno == ECHILD)
-			errno = ESRCH;
-		err = errno;
-		close(fd);
-		errno = err;
-		return rc;
-	}
-#endif
-	return kill(pid, sig);
+	rc = pl_pidfd_send(fd, sig);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return rc;
 }
 
 void
@@ -373,6 +363,58 @@ pl_children_kill_and_reap(void)
 			forget(pid); /* any other error: do not spin on it */
 	}
 	return count;
+}
+
+static void
+nap_a_millisecond(void)
+{
+	static const struct timespec ms = { 0, 1000000L };
+
+	nanosleep(&ms, NULL);
+}
+
+pid_t
+pl_child_reap_within(pid_t pid, int *status, int ms)
+{
+	/* pl_measure_deadline() and ms_left() only call clock_gettime(2),
+	 * which is async-signal-safe. */
+	struct timespec deadline = pl_measure_deadline(CLOCK_MONOTONIC, ms * 1000000LL);
+	int st = 0;
+	pid_t got;
+
+	for (;;) {
+		got = waitpid(pid, &st, WNOHANG);
+		if (got == -1 && errno == EINTR)
+			continue;
+		if (got != 0 || ms_left(&deadline) < 0)
+			break;
+		nap_a_millisecond();
+	}
+	if (got > 0 && status != NULL)
+		*status = st;
+	return got;
+}
+
+int
+pl_children_reap_within(int ms)
+{
+	struct timespec deadline = pl_measure_deadline(CLOCK_MONOTONIC, ms * 1000000LL);
+	int saved = errno, running;
+
+	/* The table is left as it is, for the handler may have interrupted a
+	 * change to it: a child reaped in an earlier round now gives ECHILD,
+	 * and counts as done. */
+	for (;;) {
+		running = 0;
+		for (int i = 0; i < nchildren; i++)
+			if (children[i].pid > 0 && waitpid(children[i].pid, NULL, WNOHANG) == 0)
+				running++;
+		if (running == 0 || ms_left(&deadline) < 0)
+			break;
+		nap_a_millisecond();
+	}
+	errno = saved;
+	return running;
 }
 
 static const char *const signal_names[] = {

@@ -73,6 +73,20 @@ void pl_children_signal_all(int sig);
 /* SIGKILL and reap every tracked child. Returns how many there were. */
 int pl_children_kill_and_reap(void);
 
+/* Reap PID, a child of ours, once it has ended, waiting for that at most
+ * MS milliseconds (waitpid(2) with WNOHANG, every millisecond). For a
+ * signal handler, which must not wait for ever: async-signal-safe, and it
+ * leaves the table of tracked children alone. Returns PID with *STATUS
+ * (if STATUS is not NULL), 0 if it is still running at the deadline, or
+ * -1 with errno (ECHILD: not a child of ours, or reaped already). */
+pid_t pl_child_reap_within(pid_t pid, int *status, int ms);
+
+/* The same for every tracked child, within MS milliseconds in all: for
+ * the termination handler, after pl_children_signal_all(SIGKILL), so that
+ * no child is left a zombie for init to reap. Returns how many were still
+ * running at the deadline. */
+int pl_children_reap_within(int ms);
+
 /* Describe a wait status in words: "exited with status 3", "killed by
  * SIGKILL (signal 9)", "killed by SIGSEGV (signal 11), core dumped",
  * "stopped by SIGSTOP (signal 19)", "continued". */

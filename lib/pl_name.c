@@ -211,6 +211,22 @@ pl_name_dir_create(const char *what, char *path, size_t size)
 	return -1;
 }
 
+/* Does /proc show the PIDs of our own PID namespace? Not where it was
+ * mounted from another one (unshare --pid without --mount-proc, or a
+ * container given the host's /proc): there /proc/N is not our process
+ * N, and /proc/self names us by another number. */
+static bool
+proc_shows_our_pids(void)
+{
+	char link[32];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+
+	if (n <= 0)
+		return false;
+	link[n] = '\0';
+	return strtol(link, NULL, 10) == (long)getpid();
+}
+
 int
 pl_name_clean_stale(const char *dir, const char *what)
 {
@@ -220,6 +236,14 @@ pl_name_clean_stale(const char *dir, const char *what)
 
 	if (d == NULL)
 		return -1;
+	/* Only names of our PID namespace (pl_name_owner() says so), and
+	 * only with a /proc that can tell whether their owners live: a /proc
+	 * of another namespace would show other processes at their PIDs, and
+	 * the names of live owners would go. */
+	if (!proc_shows_our_pids()) {
+		closedir(d);
+		return 0;
+	}
 	while ((e = readdir(d)) != NULL) {
 		unsigned long long start;
 		struct stat st;

@@ -65,8 +65,11 @@ mqd_t pl_name_mq_create(const char *what, char *name, size_t size, int flags,
 int pl_name_dir_create(const char *what, char *path, size_t size);
 
 /* Remove from DIR ("/dev/shm", "/dev/mqueue", or a test's own directory)
- * every name of WHAT that is a file of this user and whose owner is gone.
- * Returns how many were removed, or -1 with errno. */
+ * every name of WHAT that is a file of this user, was made in our PID
+ * namespace, and whose owner is gone. Names of other namespaces stay,
+ * whose owners we cannot see; so does everything where /proc is another
+ * namespace's (then it cannot tell). Returns how many were removed, or -1
+ * with errno. */
 int pl_name_clean_stale(const char *dir, const char *what);
 
 #endif /* PL_NAME_H */

@@ -5,8 +5,10 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* glibc 2.36 and later declare pidfd_open() and pidfd_send_signal() in
@@ -80,6 +82,34 @@ pl_pidfd_open_checked(pid_t pid, unsigned long long start)
 	if (same == 1)
 		return fd;
 	saved = same == 0 ? ESRCH : errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* waitid(2)'s idtype for a pidfd (<linux/wait.h>), which C libraries
+ * before glibc 2.36 do not name. */
+#define PIDFD_IDTYPE 3
+
+int
+pl_pidfd_open_child(pid_t pid)
+{
+	siginfo_t info;
+	int fd, saved;
+
+	if (pid <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = pidfd_open(pid, 0)) == -1)
+		return -1;
+	memset(&info, 0, sizeof(info));
+	/* WEXITED | WNOHANG | WNOWAIT: look, whether it has ended or not,
+	 * and leave it for its parent to reap. */
+	if (syscall(SYS_waitid, PIDFD_IDTYPE, fd, &info, WEXITED | WNOHANG | WNOWAIT, NULL) == 0 ||
+	    errno == EINVAL)
+		return fd;
+	saved = errno == ECHILD ? ESRCH : errno;
 	close(fd);
 	errno = saved;
 	return -1;

@@ -39,6 +39,18 @@
  * no pidfd_open(2); EINVAL for a PID that is not a process (a thread). */
 int pl_pidfd_open_checked(pid_t pid, unsigned long long start);
 
+/* A pidfd (close-on-exec) for PID, a child of ours not yet reaped (a
+ * zombie counts), with no start time to check: a child keeps its PID
+ * until its parent reaps it (wait(2)), so the number names no one else
+ * meanwhile. After the open, waitid(2) on the pidfd, which fails with
+ * ECHILD unless it refers to a child of ours, checks that it was not
+ * reaped behind the caller's back, and leaves it unreaped (WNOWAIT).
+ * Linux 5.3 has pidfds but waitid() takes them only from 5.4: there the
+ * caller's word is all there is. Returns the descriptor, or -1 with
+ * errno: ESRCH when PID is no child of ours (any more); ENOSYS when the
+ * kernel has no pidfd_open(2); EINVAL for 0 and negative numbers. */
+int pl_pidfd_open_child(pid_t pid);
+
 /* Send SIG to the process PIDFD refers to. Returns 0, or -1 with errno
  * (ESRCH: it has been reaped; EPERM: not ours to signal). */
 int pl_pidfd_send(int pidfd, int sig);

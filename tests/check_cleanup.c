@@ -1,12 +1,14 @@
 /* check_cleanup.c - leaving nothing behind (lib/pl_cleanup.c). */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdnoreturn.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -86,6 +88,23 @@ START_TEST(test_cleanup_removes_a_directory_after_its_files)
 	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, file), 0);
 	pl_cleanup_run();
 	ck_assert(!exists(file));
+	ck_assert(!exists(dir));
+}
+END_TEST
+
+/* A file nobody registered, such as a core dump, does not keep a
+ * registered directory of ours from going. */
+START_TEST(test_cleanup_removes_a_directory_with_a_stray_file)
+{
+	char dir[64], stray[96];
+
+	snprintf(dir, sizeof(dir), "/tmp/proclab-check-dir-%ld", (long)getpid());
+	snprintf(stray, sizeof(stray), "%s/core.%ld", dir, (long)getpid());
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	close(open(stray, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_DIR, dir), 0);
+	pl_cleanup_run();
+	ck_assert(!exists(stray));
 	ck_assert(!exists(dir));
 }
 END_TEST
@@ -270,20 +289,394 @@ START_TEST(test_cleanup_on_sigterm_kills_children_and_dies_of_it)
 {
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
 	pid_t kids[2], demo;
+	struct pl_proc p;
 	int status;
 
-	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); /* adopt the orphans */
+	/* Orphans come to us, not to init: a child the demo did not reap
+	 * would be our zombie now. */
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
 	demo = start_demo(kids, false);
 	kill(demo, SIGTERM);
 	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
 	ck_assert(WIFSIGNALED(status));
 	ck_assert_int_eq(WTERMSIG(status), SIGTERM); /* it died of what it was sent */
+	/* The handler killed the children and reaped them before it died:
+	 * no zombie was left for init (here, for us) to reap. */
 	for (int i = 0; i < 2; i++) {
-		ck_assert_int_eq(waitpid(kids[i], &status, 0), kids[i]);
-		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		pid_t got = waitpid(kids[i], &status, WNOHANG);
+
+		ck_assert_msg(got == -1 && errno == ECHILD,
+		              "child %ld was left for the subreaper (waitpid gave %ld)",
+		              (long)kids[i], (long)got);
+		ck_assert_int_eq(pl_procfs_read(kids[i], &p), PL_PROCFS_GONE);
 	}
 	ck_assert(!exists(path));
 	ck_assert(!shm_exists(shm_name));
+#endif
+}
+END_TEST
+
+/* Three generations: the demo, a child, and the child's two children.
+ * SIGINT to the demo alone: it passes the signal on, and its child, a
+ * parent too, kills and reaps its own before it dies. Nothing comes to us
+ * (a subreaper, as init would be); before, the demo SIGKILLed the child at
+ * once, and the grandchildren came to us as zombies. */
+START_TEST(test_cleanup_on_sigint_each_parent_reaps_its_own)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	int fds[2], status;
+	pid_t demo, said[2];
+	struct pl_proc p;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* if a check fails, do not outlive it */
+		pl_cleanup_install();
+		if (pl_fork("middle", 0) == 0) {
+			for (int i = 0; i < 2; i++)
+				if ((said[i] = pl_fork("grandchild", 0)) == 0) {
+					for (;;)
+						pause();
+				}
+			if (write(fds[1], said, sizeof(said)) != sizeof(said))
+				_exit(1);
+			for (;;)
+				pause();
+		}
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], said, sizeof(said)), sizeof(said));
+	close(fds[0]);
+	kill(demo, SIGINT);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+	errno = 0;
+	ck_assert_msg(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD,
+	              "a grandchild was left for the subreaper");
+	for (int i = 0; i < 2; i++)
+		ck_assert_int_eq(pl_procfs_read(said[i], &p), PL_PROCFS_GONE);
+#endif
+}
+END_TEST
+
+/* The bounded reap gives up at its deadline on a child that lives on,
+ * and reaps one that has ended. */
+START_TEST(test_child_reap_within_is_bounded)
+{
+	double start;
+	int status = 0;
+	pid_t pid = fork();
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	start = pl_measure_now();
+	ck_assert_int_eq(pl_child_reap_within(pid, &status, 50), 0);
+	ck_assert(pl_measure_now() - start >= 0.045);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(pl_child_reap_within(pid, &status, 5000), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_int_eq(pl_child_reap_within(pid, &status, 0), -1);
+	ck_assert_int_eq(errno, ECHILD);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The guardian: what a SIGKILL of the demo leaves, it removes.          */
+
+static char path2[64];
+
+/* In a "demo": write the two PIDs SAID to FD, then wait to be killed. */
+static noreturn void
+tell_and_wait(int fd, const pid_t said[2])
+{
+	if (write(fd, said, 2 * sizeof(pid_t)) != 2 * sizeof(pid_t))
+		_exit(1);
+	for (;;)
+		pause();
+}
+
+/* In the test: read them from the pipe FDS. */
+static void
+hear(int fds[2], pid_t said[2])
+{
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], said, 2 * sizeof(pid_t)), 2 * sizeof(pid_t));
+	close(fds[0]);
+}
+
+/* A "demo" with a guardian: it registers PATH and SHM_NAME, and PATH2
+ * which it then forgets; forks a sleeper; reports the guardian's PID and
+ * the sleeper's, and waits for its fate. */
+static pid_t
+start_guarded_demo(pid_t *guardian, pid_t *kid)
+{
+	int fds[2];
+	pid_t demo, said[2];
+
+	snprintf(path2, sizeof(path2), "/tmp/proclab-check-kept-%ld", (long)getpid());
+	close(open(path2, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_eq(pipe(fds), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		close(fds[0]);
+		setpgid(0, 0); /* a job of its own, as a shell would start it */
+#ifdef HAVE_SYS_PRCTL_H
+		prctl(PR_SET_PDEATHSIG, SIGKILL); /* if a check fails, do not outlive it */
+#endif
+		if (pl_cleanup_install() == -1 || pl_cleanup_guardian() == -1 ||
+		    pl_cleanup_add(PL_CLEANUP_PATH, path) == -1 ||
+		    pl_cleanup_add(PL_CLEANUP_PATH, path2) == -1 ||
+		    pl_cleanup_add(PL_CLEANUP_SHM, shm_name) == -1 ||
+		    pl_cleanup_forget(PL_CLEANUP_PATH, path2) == -1)
+			_exit(1);
+		said[0] = pl_cleanup_guardian_pid();
+		if ((said[1] = pl_fork("sleeper", 0)) == 0) {
+			for (;;)
+				pause();
+		}
+		tell_and_wait(fds[1], said);
+	}
+	hear(fds, said);
+	*guardian = said[0];
+	*kid = said[1];
+	ck_assert_int_gt(*guardian, 0);
+	return demo;
+}
+
+static bool
+names_gone(void)
+{
+	return !exists(path) && !shm_exists(shm_name);
+}
+
+/* Poll for COND for at most SECONDS. */
+static bool
+within(double seconds, bool (*cond)(void))
+{
+	double end = pl_measure_now() + seconds;
+
+	while (!cond()) {
+		if (pl_measure_now() > end)
+			return false;
+		usleep(2000);
+	}
+	return true;
+}
+
+START_TEST(test_cleanup_guardian_removes_names_after_sigkill)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	pid_t guardian, kid, demo;
+	struct pl_proc p;
+	int status;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0); /* adopt the guardian */
+	demo = start_guarded_demo(&guardian, &kid);
+	/* It names itself and leaves the session just after the fork. */
+	for (double end = pl_measure_now() + 5.0; pl_measure_now() < end; usleep(2000))
+		if (pl_procfs_read(guardian, &p) == 0 && p.sid == guardian &&
+		    strcmp(p.comm, "proclab-guard") == 0)
+			break;
+	ck_assert_str_eq(p.comm, "proclab-guard");
+	ck_assert_int_eq(p.ppid, demo);
+	ck_assert_int_eq(p.sid, guardian); /* a session of its own */
+	ck_assert(exists(path) && shm_exists(shm_name));
+
+	kill(demo, SIGKILL); /* no handler runs */
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert_msg(within(5.0, names_gone), "the guardian left %s%s%s",
+	              exists(path) ? path : "", exists(path) ? " " : "",
+	              shm_exists(shm_name) ? shm_name : "");
+	ck_assert_msg(exists(path2), "the guardian removed a name the demo forgot");
+	/* Its work done, the guardian ends, and came to us to be reaped. */
+	ck_assert_int_eq(pl_child_reap_within(guardian, &status, 5000), guardian);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(pl_child_reap_within(kid, &status, 5000), kid); /* PR_SET_PDEATHSIG */
+	unlink(path2);
+#endif
+}
+END_TEST
+
+START_TEST(test_cleanup_guardian_not_hit_by_ctrl_c)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	pid_t guardian, kid, demo;
+	struct pl_proc p;
+	int status;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	demo = start_guarded_demo(&guardian, &kid);
+	kill(-demo, SIGINT); /* Ctrl-C: the whole job */
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+	ck_assert(names_gone());
+	ck_assert(exists(path2));
+	/* The demo told its guardian to quit, and reaped it and the sleeper:
+	 * nothing came to us. */
+	ck_assert_int_eq(waitpid(-1, &status, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	ck_assert_int_eq(pl_procfs_read(guardian, &p), PL_PROCFS_GONE);
+	unlink(path2);
+#endif
+}
+END_TEST
+
+/* A Ctrl-C that comes while the demo waits for its guardian to quit (the
+ * last name just forgotten) must still reap it: the sweep found guardians
+ * left to init as zombies so. Here the guardian is held stopped, so the
+ * demo is surely in that wait when the SIGINT comes. */
+START_TEST(test_cleanup_guardian_reaped_when_ctrl_c_interrupts_its_stop)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	int to_demo[2], from_demo[2], status;
+	pid_t demo, said[2];
+	char wchan[64] = "";
+	char go;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(to_demo), 0);
+	ck_assert_int_eq(pipe(from_demo), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (pl_cleanup_install() == -1 || pl_cleanup_guardian() == -1 ||
+		    pl_cleanup_add(PL_CLEANUP_PATH, path) == -1)
+			_exit(1);
+		said[0] = said[1] = pl_cleanup_guardian_pid();
+		if (write(from_demo[1], said, sizeof(said)) != sizeof(said) ||
+		    read(to_demo[0], &go, 1) != 1)
+			_exit(1);
+		pl_cleanup_forget(PL_CLEANUP_PATH, path); /* waits for the guardian */
+		_exit(0);
+	}
+	hear(from_demo, said);
+	kill(said[0], SIGSTOP);
+	ck_assert_int_eq(write(to_demo[1], "", 1), 1);
+	/* The demo now naps in its wait, a millisecond at a time. */
+	for (double end = pl_measure_now() + 5.0; pl_measure_now() < end; usleep(1000)) {
+		char where[64];
+		int fd;
+		ssize_t n;
+
+		snprintf(where, sizeof(where), "/proc/%ld/wchan", (long)demo);
+		if ((fd = open(where, O_RDONLY)) == -1)
+			break;
+		n = read(fd, wchan, sizeof(wchan) - 1);
+		close(fd);
+		wchan[n > 0 ? n : 0] = '\0';
+		if (strstr(wchan, "sleep") != NULL)
+			break;
+	}
+	ck_assert_msg(strstr(wchan, "sleep") != NULL, "the demo waits in %s", wchan);
+	kill(demo, SIGINT);
+	kill(said[0], SIGCONT);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT);
+	errno = 0;
+	ck_assert_msg(waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD,
+	              "the guardian was left for the subreaper");
+	close(to_demo[0]);
+	close(to_demo[1]);
+#endif
+}
+END_TEST
+
+/* What the guardian holds open: its socket, as descriptor 0, and nothing
+ * else; a pipe the demo made before stays the demo's alone. */
+START_TEST(test_cleanup_guardian_holds_only_its_socket)
+{
+	char dir[64], link[128];
+	struct dirent *e;
+	int pfd[2], n = 0;
+	DIR *d;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	ck_assert_int_eq(pl_cleanup_guardian(), 0);
+	ck_assert_int_gt(pl_cleanup_guardian_pid(), 0);
+	ck_assert_int_eq(pl_cleanup_guardian(), 0); /* one is enough */
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)pl_cleanup_guardian_pid());
+	/* Poll: the guardian closes them just after the fork. */
+	for (double end = pl_measure_now() + 5.0; pl_measure_now() < end; usleep(2000)) {
+		ck_assert_ptr_nonnull(d = opendir(dir));
+		n = 0;
+		while ((e = readdir(d)) != NULL)
+			n += e->d_name[0] != '.';
+		closedir(d);
+		if (n == 1)
+			break;
+	}
+	ck_assert_int_eq(n, 1);
+	snprintf(dir, sizeof(dir), "/proc/%ld/fd/0", (long)pl_cleanup_guardian_pid());
+	ck_assert_int_gt(readlink(dir, link, sizeof(link) - 1), 0);
+	ck_assert(strncmp(link, "socket:[", 8) == 0);
+	pl_cleanup_forget_all(); /* nothing registered: it just quits */
+	close(pfd[0]);
+	close(pfd[1]);
+}
+END_TEST
+
+/* The guardian lives while a name is registered, and no longer. */
+START_TEST(test_cleanup_guardian_ends_with_the_last_name)
+{
+	struct pl_proc p;
+	pid_t guardian;
+
+	ck_assert_int_eq(pl_cleanup_guardian_pid(), 0);
+	ck_assert_int_eq(pl_cleanup_guardian(), 0);
+	guardian = pl_cleanup_guardian_pid();
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_SHM, shm_name), 0);
+	ck_assert_int_eq(pl_cleanup_forget(PL_CLEANUP_PATH, path), 0);
+	ck_assert_int_eq(pl_cleanup_guardian_pid(), guardian); /* one name left */
+	ck_assert_int_eq(pl_cleanup_forget(PL_CLEANUP_SHM, shm_name), 0);
+	ck_assert_int_eq(pl_cleanup_guardian_pid(), 0);
+	/* Told to quit, it removed nothing, and we reaped it. */
+	ck_assert_int_eq(pl_procfs_read(guardian, &p), PL_PROCFS_GONE);
+	ck_assert(exists(path) && shm_exists(shm_name));
+}
+END_TEST
+
+/* A guardian killed from outside is replaced at the next name, and the
+ * new one knows the earlier names too: it starts with a copy of the table. */
+START_TEST(test_cleanup_guardian_replaced_if_killed)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	pid_t said[2], demo;
+	int fds[2], status;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	ck_assert_int_eq(pipe(fds), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		if (pl_cleanup_guardian() == -1 || pl_cleanup_add(PL_CLEANUP_PATH, path) == -1)
+			_exit(1);
+		said[0] = pl_cleanup_guardian_pid();
+		kill(said[0], SIGKILL);
+		if (pl_child_reap_within(said[0], NULL, 5000) != said[0] ||
+		    pl_cleanup_add(PL_CLEANUP_SHM, shm_name) == -1)
+			_exit(1);
+		said[1] = pl_cleanup_guardian_pid();
+		tell_and_wait(fds[1], said);
+	}
+	hear(fds, said);
+	ck_assert_int_gt(said[1], 0);
+	ck_assert_int_ne(said[1], said[0]);
+	kill(demo, SIGKILL);
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert_msg(within(5.0, names_gone), "the new guardian did not remove both names");
+	ck_assert_int_eq(pl_child_reap_within(said[1], &status, 5000), said[1]);
 #endif
 }
 END_TEST
@@ -332,6 +725,7 @@ cleanup_suite(void)
 	tcase_add_checked_fixture(guard, setup, teardown);
 	tcase_add_test(names, test_cleanup_removes_registered_names);
 	tcase_add_test(names, test_cleanup_removes_a_directory_after_its_files);
+	tcase_add_test(names, test_cleanup_removes_a_directory_with_a_stray_file);
 	tcase_add_test(names, test_cleanup_forget_keeps_a_name);
 	tcase_add_test(names, test_cleanup_table_limits);
 	tcase_add_test(names, test_cleanup_hold_masks_the_calling_thread);
@@ -339,6 +733,14 @@ cleanup_suite(void)
 	tcase_add_test(guard, test_cleanup_on_sigterm_kills_children_and_dies_of_it);
 	tcase_add_test(guard, test_cleanup_at_normal_exit);
 	tcase_add_test(guard, test_cleanup_child_does_not_remove_parent_names);
+	tcase_add_test(guard, test_cleanup_on_sigint_each_parent_reaps_its_own);
+	tcase_add_test(guard, test_child_reap_within_is_bounded);
+	tcase_add_test(guard, test_cleanup_guardian_removes_names_after_sigkill);
+	tcase_add_test(guard, test_cleanup_guardian_not_hit_by_ctrl_c);
+	tcase_add_test(guard, test_cleanup_guardian_reaped_when_ctrl_c_interrupts_its_stop);
+	tcase_add_test(guard, test_cleanup_guardian_holds_only_its_socket);
+	tcase_add_test(guard, test_cleanup_guardian_ends_with_the_last_name);
+	tcase_add_test(guard, test_cleanup_guardian_replaced_if_killed);
 	tcase_set_timeout(guard, 20);
 	suite_add_tcase(s, names);
 	suite_add_tcase(s, guard);

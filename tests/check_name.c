@@ -4,16 +4,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "check_main.h"
+#include "pl_board.h"
 #include "pl_name.h"
 #include "pl_procfs.h"
 
@@ -59,9 +62,10 @@ planted(const char *name)
 	return access(path, F_OK) == 0;
 }
 
-/* A child that is gone: its PID and start time, and a name it made. */
+/* A child that is gone: its PID and start time, and a name of WHAT it
+ * made. */
 static pid_t
-gone_child(unsigned long long *start, char *name, size_t size)
+gone_child(const char *what, unsigned long long *start, char *name, size_t size)
 {
 	struct {
 		unsigned long long start;
@@ -75,7 +79,7 @@ gone_child(unsigned long long *start, char *name, size_t size)
 	ck_assert_int_ne(pid, -1);
 	if (pid == 0) {
 		if (pl_procfs_start(getpid(), &said.start) != 0 ||
-		    pl_name_make("shm", said.name, sizeof(said.name)) == -1)
+		    pl_name_make(what, said.name, sizeof(said.name)) == -1)
 			_exit(1);
 		_exit(write(fds[1], &said, sizeof(said)) == sizeof(said) ? 0 : 1);
 	}
@@ -235,7 +239,7 @@ START_TEST(test_name_sweep_removes_only_the_stale)
 	char path[PL_NAME_MAX + 64], target[PL_NAME_MAX + 64];
 	unsigned long long dead_start, init_start = 0;
 
-	gone_child(&dead_start, dead, sizeof(dead));
+	gone_child("shm", &dead_start, dead, sizeof(dead));
 	plant(dead);
 	ck_assert_int_eq(pl_name_make("shm", mine, sizeof(mine)), 0);
 	plant(mine);
@@ -286,6 +290,120 @@ START_TEST(test_name_sweep_removes_only_the_stale)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* Names in a /dev/shm that two PID namespaces share, as a container and */
+/* its host may: each sweep judges only its own namespace's names.       */
+
+/* In a new PID namespace, with /proc mounted for it when PROC_OF_OURS, a
+ * child (PID 1 there) plants a board name of its own, under its true
+ * start time, and one of a gone process there, and sweeps. It writes its
+ * own name to FD. Exit status: 0, 77 when the namespace cannot be had,
+ * or the number of the step that failed. */
+static int
+sweep_in_a_namespace(bool proc_of_ours, int fd)
+{
+	char live[PL_NAME_MAX], gone[PL_NAME_MAX], text[1024];
+	unsigned long long gone_start;
+	struct pl_proc self;
+	struct stat ns;
+	int status, stat_fd;
+	ssize_t n;
+	pid_t first;
+
+	if (unshare(CLONE_NEWPID | CLONE_NEWNS) == -1 ||
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
+		return 77;
+	if ((first = fork()) == -1)
+		return 2;
+	if (first != 0)
+		return waitpid(first, &status, 0) == first && WIFEXITED(status)
+		               ? WEXITSTATUS(status)
+		               : 3;
+	/* PID 1 of the new namespace. */
+	if (proc_of_ours && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV, NULL) == -1)
+		_exit(77);
+	/* /proc/self is this process whichever namespace /proc is for. */
+	if (stat("/proc/self/ns/pid", &ns) == -1 ||
+	    (stat_fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC)) == -1)
+		_exit(4);
+	n = read(stat_fd, text, sizeof(text) - 1);
+	close(stat_fd);
+	text[n > 0 ? n : 0] = '\0';
+	if (pl_procfs_parse_stat(text, &self) != 0)
+		_exit(5);
+	snprintf(live, sizeof(live), "/proclab-board-%ld-%llu-%016d-n%lu", (long)getpid(),
+	         self.start, 42, (unsigned long)ns.st_ino);
+	plant(live);
+	if (proc_of_ours) {
+		gone_child("board", &gone_start, gone, sizeof(gone));
+		plant(gone);
+		if (pl_board_clean_stale(dir) != 1 || planted(gone))
+			_exit(6); /* the gone process's board goes, */
+		if (!planted(live))
+			_exit(7); /* ours stays */
+	} else if (pl_board_clean_stale(dir) != 0 || !planted(live)) {
+		/* With the host's /proc, /proc/1 is the host's init, whose
+		 * start time is not ours: a sweep would take us for gone. */
+		_exit(8);
+	}
+	_exit(write(fd, live, sizeof(live)) == sizeof(live) ? 0 : 9);
+}
+
+/* Run it in a child; *LIVE gets the name it left. */
+static int
+in_a_namespace(bool proc_of_ours, char *live, size_t size)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	pid = fork();
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		close(fds[0]);
+		_exit(sweep_in_a_namespace(proc_of_ours, fds[1]));
+	}
+	close(fds[1]);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 0)
+		ck_assert_int_eq(read(fds[0], live, size), (ssize_t)size);
+	close(fds[0]);
+	return WEXITSTATUS(status);
+}
+
+START_TEST(test_name_sweep_keeps_other_pid_namespaces)
+{
+	char host_live[PL_NAME_MAX], host_gone[PL_NAME_MAX];
+	char ns_live[PL_NAME_MAX], ns_wrong_proc[PL_NAME_MAX];
+	unsigned long long start;
+	int rc;
+
+	if (geteuid() != 0)
+		return; /* unshare(CLONE_NEWPID) needs CAP_SYS_ADMIN */
+	ck_assert_int_eq(pl_name_make("board", host_live, sizeof(host_live)), 0);
+	gone_child("board", &start, host_gone, sizeof(host_gone));
+	plant(host_live);
+	plant(host_gone);
+
+	rc = in_a_namespace(true, ns_live, sizeof(ns_live));
+	if (rc == 77) {
+		fprintf(stderr, "# skipped: no PID namespace here\n");
+		return;
+	}
+	ck_assert_msg(rc == 0, "in the namespace, step %d failed", rc);
+	/* It swept its own only: both of the host's boards are there. */
+	ck_assert(planted(host_live) && planted(host_gone));
+	rc = in_a_namespace(false, ns_wrong_proc, sizeof(ns_wrong_proc));
+	ck_assert_msg(rc == 0, "with the host's /proc, step %d failed", rc);
+	/* From the host: the namespace's boards are not ours to judge, though
+	 * their owners are gone; our gone process's board goes. */
+	ck_assert_int_eq(pl_board_clean_stale(dir), 1);
+	ck_assert(!planted(host_gone));
+	ck_assert(planted(host_live) && planted(ns_live) && planted(ns_wrong_proc));
+}
+END_TEST
+
 static Suite *
 name_suite(void)
 {
@@ -299,6 +417,7 @@ name_suite(void)
 	tcase_add_test(tc, test_name_mq_is_private);
 	tcase_add_test(tc, test_name_dir_is_private);
 	tcase_add_test(tc, test_name_sweep_removes_only_the_stale);
+	tcase_add_test(tc, test_name_sweep_keeps_other_pid_namespaces);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -153,6 +153,43 @@ START_TEST(test_pidfd_rejects_group_numbers)
 }
 END_TEST
 
+/* A child of ours, running or a zombie, gets a pidfd without a start
+ * time; the check leaves a zombie unreaped. A process that is not our
+ * child (our parent) is refused, and so is a child once reaped. */
+START_TEST(test_pidfd_child_only)
+{
+	unsigned long long start;
+	struct pl_proc p;
+	int fd, status;
+	pid_t child = sleeping_child(&start), zombie;
+
+	ck_assert_int_ge(fd = pl_pidfd_open_child(child), 0);
+	ck_assert_int_eq(pl_pidfd_send(fd, SIGKILL), 0);
+	close(fd);
+	reap_killed(child, SIGKILL);
+
+	zombie = fork();
+	ck_assert_int_ne(zombie, -1);
+	if (zombie == 0)
+		_exit(7);
+	ck_assert_int_eq(pl_procfs_wait_state(zombie, "Z", DEADLINE_MS, &p), 0);
+	ck_assert_int_ge(fd = pl_pidfd_open_child(zombie), 0);
+	close(fd);
+	ck_assert_int_eq(waitpid(zombie, &status, 0), zombie); /* still ours to reap */
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	errno = 0;
+	ck_assert_int_eq(pl_pidfd_open_child(zombie), -1);
+	ck_assert_int_eq(errno, ESRCH);
+
+	errno = 0;
+	ck_assert_int_eq(pl_pidfd_open_child(getppid()), -1);
+	ck_assert_int_eq(errno, ESRCH);
+	errno = 0;
+	ck_assert_int_eq(pl_pidfd_open_child(0), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 /* Where the kernel has no pidfds (before 5.3), a seccomp filter that makes
  * pidfd_open(2) fail with ENOSYS stands in for it: the checked kill still
  * signals the right child, and refuses a wrong start time. In a process
@@ -219,6 +256,7 @@ pidfd_suite(void)
 	tcase_add_test(tc, test_pidfd_wrong_start_time_is_refused);
 	tcase_add_test(tc, test_pidfd_descriptor_outlives_the_pid);
 	tcase_add_test(tc, test_pidfd_rejects_group_numbers);
+	tcase_add_test(tc, test_pidfd_child_only);
 	tcase_add_test(tc, test_pidfd_without_pidfds_falls_back_to_a_checked_kill);
 	suite_add_tcase(s, tc);
 	return s;

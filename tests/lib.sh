@@ -120,11 +120,21 @@ why_left() {
 	done
 }
 
-# Children of PID that carry the token, as the kernel lists them.
+# Children of PID that carry the token, as the kernel lists them: its
+# workers, not the guardian that removes its names if it dies
+# (lib/pl_cleanup.h), which guardian_of PID gives.
 token_children_of() {
 	for p in $(token_pids); do
 		ppid=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
-		[ "$ppid" = "$1" ] && echo "$p"
+		[ "$ppid" = "$1" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" != proclab-guard ] &&
+			echo "$p"
+	done
+}
+guardian_of() {
+	for p in $(token_pids); do
+		ppid=$(awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$p/stat" 2>/dev/null)
+		[ "$ppid" = "$1" ] && [ "$(cat "/proc/$p/comm" 2>/dev/null)" = proclab-guard ] &&
+			echo "$p"
 	done
 }
 has_children() { [ "$(token_children_of "$1" | wc -l)" -ge "$2" ]; }

@@ -16,7 +16,7 @@ fi
 
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 46
+plan 47
 
 mounted=false
 mq_mounted && mounted=true
@@ -225,15 +225,23 @@ check "--quiet prints only the summary" \
 run_demo queue --speed 100
 check "prose into a pipe has no colour codes" eval '! grep -q "$(printf "\033")" "$out"'
 
-# SIGKILL while the queue's name is still there, in step 1: it stays, and
-# the next run removes it, because its maker is gone.
+# SIGKILL while the queue's name is still there, in step 1: no code of the
+# demo runs, but its guardian removes the name. If the guardian is killed
+# too, the name stays, and the next run removes it: its maker is gone.
 if [ "$mounted" = true ]; then
 	start_queue --speed 0.5
 	poll 30 listed
 	kill -s KILL "$demo_pid"
 	wait_demo
-	check "SIGKILL as soon as the queue is in /dev/mqueue: the demo dies of it, the name stays" \
-		eval '[ "$rc" -eq 137 ] && poll 1 nothing_left && listed'
+	check "SIGKILL as soon as the queue is in /dev/mqueue: the demo dies of it, its guardian removes the name" \
+		eval '[ "$rc" -eq 137 ] && poll 1 nothing_left && ! listed'
+	start_queue --speed 0.5
+	poll 30 listed
+	guardian=$(guardian_of "$demo_pid")
+	kill -s KILL "$demo_pid" $guardian
+	wait_demo
+	check "SIGKILL of the demo and its guardian at once: the name stays" \
+		eval '[ "$rc" -eq 137 ] && [ -n "$guardian" ] && poll 1 nothing_left && listed'
 	killed=$demo_pid
 	run_demo queue --json --speed 100
 	all_pids="$all_pids $($JQ -rs 'map(select(.event=="step"))[0].pid' "$out")"
@@ -241,7 +249,8 @@ if [ "$mounted" = true ]; then
 		eval '[ "$rc" -eq 0 ] && [ -z "$(names_of "$killed")" ] &&
 			jq_is "$out" "map(select(.event==\"swept\"))[0].removed >= 1" true'
 else
-	check_if_mounted "SIGKILL as soon as the queue is in /dev/mqueue: the name stays" false
+	check_if_mounted "SIGKILL as soon as the queue is in /dev/mqueue: its guardian removes the name" false
+	check_if_mounted "SIGKILL of the demo and its guardian at once: the name stays" false
 	check_if_mounted "the next run removes what that run left" false
 fi
 

@@ -145,16 +145,17 @@ second_run_sweeps() {
 check "the next run removes the name that SIGKILL left, says so, and runs as usual" \
 	second_run_sweeps
 
-# SIGKILL while the name exists, without --keep-name: the same, so the
-# next run starts clean whatever the moment of the kill.
+# SIGKILL while the name exists, without --keep-name: no code of the demo
+# runs, but its guardian, another process, removes the name, and ends.
 start_shm --speed 0.5 --procs 2
 poll 30 listed
+guardian=$(guardian_of "$demo_pid")
+check "while the name exists, a child of the demo is its guardian, proclab-guard" \
+	[ -n "$guardian" ]
 kill -s KILL "$demo_pid"
 wait_demo
-check "SIGKILL as soon as the segment is in /dev/shm: the demo dies of it, the name stays" \
-	eval '[ "$rc" -eq 137 ] && listed'
-killed=$demo_pid
-check "the next run removes what that run left, and runs as usual" second_run_sweeps
+check "SIGKILL as soon as the segment is in /dev/shm: the demo dies of it, the guardian removes the name and ends" \
+	eval '[ "$rc" -eq 137 ] && poll 1 eval "! listed" && poll 1 nothing_left'
 
 # Ctrl-C while the name exists: the cleanup handler removes it.
 start_shm --speed 0.5 --keep-name
