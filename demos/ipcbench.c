@@ -296,7 +296,7 @@ struct channel {
 	int listener;
 	char dir[100];               /* unix: the private directory of the name */
 	char name[108];              /* the socket path, queue or segment name */
-	char name2[64];              /* the second queue */
+	char name2[PL_NAME_MAX];     /* the second queue */
 	bool name_gone;              /* removed once both ends held it */
 	int strangers;               /* connections refused: not from the receiver */
 	int port;                    /* tcp */
@@ -466,19 +466,28 @@ guard_names(void)
 		pl_die("starting the guardian");
 }
 
-/* Make a name that carries proclab and our PID, create the object under
- * it and register it for removal, with no signal in between. */
+/* Create an object under NAME and register it for removal, with no
+ * signal in between. With WHAT, NAME is made here first: a name of
+ * pl_name_make(), which nobody can guess, tried again with new digits
+ * if someone took it all the same (EEXIST). */
 typedef int create_fn(struct channel *c, const char *name);
 
 static int
-create_named(struct channel *c, enum pl_cleanup_kind kind, const char *name, create_fn *create)
+create_named(struct channel *c, enum pl_cleanup_kind kind, const char *what, char *name,
+             size_t size, create_fn *create)
 {
 	sigset_t old;
-	int rc;
+	int rc, tries = 0;
 
 	guard_names();
 	pl_cleanup_hold(&old);
-	rc = create(c, name);
+	do {
+		if (what != NULL && pl_name_make(what, name, size) == -1) {
+			rc = -1;
+			break;
+		}
+		rc = create(c, name);
+	} while (rc == -1 && errno == EEXIST && what != NULL && ++tries < 8);
 	if (rc == 0 && pl_cleanup_add(kind, name) == -1)
 		pl_die("registering %s for cleanup", name);
 	pl_cleanup_release(&old);
@@ -601,7 +610,7 @@ channel_open(struct channel *c, enum mech kind, char *reason, size_t size)
 		if (make_socket_dir(c, reason, size) == -1)
 			return -1;
 		if ((c->listener = socket(AF_UNIX, LISTENER_TYPE, 0)) == -1 ||
-		    create_named(c, PL_CLEANUP_PATH, c->name, bind_unix) == -1 ||
+		    create_named(c, PL_CLEANUP_PATH, NULL, c->name, sizeof(c->name), bind_unix) == -1 ||
 		    listen(c->listener, 1) == -1)
 			pl_die("Unix socket %s", c->name);
 		break;
@@ -624,10 +633,10 @@ channel_open(struct channel *c, enum mech kind, char *reason, size_t size)
 		break;
 	}
 	case MQUEUE:
-		snprintf(c->name, sizeof(c->name), "/proclab-ipcbench-%ld-down", (long)getpid());
-		snprintf(c->name2, sizeof(c->name2), "/proclab-ipcbench-%ld-up", (long)getpid());
-		if (create_named(c, PL_CLEANUP_MQ, c->name, create_queue) == -1 ||
-		    create_named(c, PL_CLEANUP_MQ, c->name2, create_queue) == -1) {
+		if (create_named(c, PL_CLEANUP_MQ, "ipcbench-down", c->name, sizeof(c->name),
+		                 create_queue) == -1 ||
+		    create_named(c, PL_CLEANUP_MQ, "ipcbench-up", c->name2, sizeof(c->name2),
+		                 create_queue) == -1) {
 			snprintf(reason, size, "mq_open: %s", strerror(errno));
 			if (c->q_down != (mqd_t)-1) {
 				mq_close(c->q_down);
@@ -639,8 +648,8 @@ channel_open(struct channel *c, enum mech kind, char *reason, size_t size)
 		break;
 	case SHM_SEM:
 	case SHM_SPIN:
-		snprintf(c->name, sizeof(c->name), "/proclab-ipcbench-%ld", (long)getpid());
-		if (create_named(c, PL_CLEANUP_SHM, c->name, create_segment) == -1)
+		if (create_named(c, PL_CLEANUP_SHM, "ipcbench", c->name, sizeof(c->name),
+		                 create_segment) == -1)
 			pl_die("shm_open %s", c->name);
 		init_ring(&c->rings->down);
 		init_ring(&c->rings->up);

@@ -6,7 +6,7 @@
 # measurements, and this machine is busy.
 . "$top_srcdir/tests/lib.sh"
 need_jq
-plan 60
+plan 61
 
 mechanisms="pipe socketpair unix tcp mq shm-sem shm-spin"
 msgsize_max=$(cat /proc/sys/fs/mqueue/msgsize_max 2>/dev/null || echo 8192)
@@ -16,7 +16,7 @@ mkdir "$TMPDIR"
 export TMPDIR
 # Anything of demo PID $1 left in $TMPDIR, /dev/shm or /dev/mqueue.
 left_of() {
-	[ -z "$(ls -A "$TMPDIR")" ] && ! ipc_objects | grep -q "ipcbench-$1\(-\|\$\)"
+	[ -z "$(ls -A "$TMPDIR")" ] && ! ipc_objects | grep -q "ipcbench-\(down-\|up-\)\?$1-"
 }
 # skip DESCRIPTION REASON: a TAP line for a check that cannot run here.
 skip() {
@@ -86,10 +86,15 @@ check "unpinned: both ends allowed every CPU the demo may use" \
 	jq_is "$json" '(map(select(.event=="step" and .id=="unpinned"))[0].cpus_allowed) as $a |
 		[.[] | select(.event=="mechanism" and (.pinned|not)) |
 			.sender_cpus_allowed == $a and .receiver_cpus_allowed == $a] | all' true
-check "names carry proclab and the PID, and each was gone once both ends held it" \
+# pl_name_make's names: what, PID, start time, then 16 random digits.
+owned="$main-[0-9]+-[0-9]{16}\$"
+check "names carry proclab, the PID and 16 random digits, and each was gone once both ends held it" \
 	jq_is "$json" '[.[] | select(.event=="mechanism" and .name != "" and .mechanism != "unix") |
-		"\(.mechanism)=\(.name):\(.name_gone)"] | unique | join(" ")' \
-	"mq=/proclab-ipcbench-$main-down:true shm-sem=/proclab-ipcbench-$main:true shm-spin=/proclab-ipcbench-$main:true"
+		"\(.mechanism)=\(.name | test("^/proclab-ipcbench-(down-)?'"$owned"'")):\(.name_gone)"] |
+		unique | join(" ")' "mq=true:true shm-sem=true:true shm-spin=true:true"
+check "each pass makes new names, none guessed from the PID alone" \
+	jq_is "$json" '[.[] | select(.event=="mechanism" and .mechanism=="shm-sem") | .name] |
+		unique | length' 2
 check "unix: the socket's name is in a private directory of \$TMPDIR, each pass its own, gone once both ends held it" \
 	jq_is "$json" '[.[] | select(.event=="mechanism" and .mechanism=="unix") |
 		(.name | ltrimstr("'"$TMPDIR"'/proclab-ipcbench-") | test("^[A-Za-z0-9]{6}/sock$")) and
@@ -283,9 +288,9 @@ if [ -f "${shim:-/nonexistent}" ]; then
 	export FAULT_SHIM=names-stay FAULT_SHIM_REPORT="$report" LD_PRELOAD="$shim"
 	start_demo ipcbench --json --only mq,shm-sem --pin unpinned --seconds 30
 	unset FAULT_SHIM FAULT_SHIM_REPORT LD_PRELOAD
-	segment_probed() { grep -q "^probe /proclab-ipcbench-$demo_pid\$" "$report" 2>/dev/null; }
+	segment_probed() { grep -q "^probe /proclab-ipcbench-$demo_pid-[0-9]*-[0-9]*\$" "$report" 2>/dev/null; }
 	# The demo's descriptors on its names: the queues' two ends, no more.
-	held() { ls -l "/proc/$demo_pid/fd" 2>/dev/null | grep -c "proclab-ipcbench-$demo_pid"; }
+	held() { ls -l "/proc/$demo_pid/fd" 2>/dev/null | grep -c "proclab-ipcbench-\(down-\|up-\)\?$demo_pid-"; }
 	only_queues_held() { [ "$(held)" -eq 2 ]; }
 	check "$what" eval 'poll 30 segment_probed && poll 10 only_queues_held' ||
 		diag "probes: $(cat "$report" 2>/dev/null | tr '\n' ' ')" \
@@ -296,8 +301,8 @@ if [ -f "${shim:-/nonexistent}" ]; then
 		eval '[ "$rc" -gt 128 ] && poll 1 nothing_left && left_of "$demo_pid"' ||
 		{ diag "status $rc"; ipc_objects; }
 	# A failed run must not leave its names to the next test.
-	rm -f "/dev/shm/proclab-ipcbench-$demo_pid" "/dev/mqueue/proclab-ipcbench-$demo_pid-down" \
-		"/dev/mqueue/proclab-ipcbench-$demo_pid-up"
+	rm -f "/dev/shm/proclab-ipcbench-$demo_pid-"* "/dev/mqueue/proclab-ipcbench-down-$demo_pid-"* \
+		"/dev/mqueue/proclab-ipcbench-up-$demo_pid-"*
 else
 	skip "$what" "no shared fault-shim (a static build)"
 	skip "SIGTERM: the names still there are removed as the demo ends; nothing left" "no shared fault-shim"
