@@ -574,7 +574,10 @@ one_unit(enum method how, bool *ok)
 	/* The children of fork and vfork inherit our Ctrl-C handler, which
 	 * cleans up for the demo: hold the signals until each is made, so that
 	 * it can only exit (a vfork child must not run a handler at all, in
-	 * memory it borrows). posix_spawn blocks them in its child itself. */
+	 * memory it borrows). posix_spawn blocks them in its child itself.
+	 * Hold them until the child is reaped, too: pl_fork() does not track
+	 * these, so a Ctrl-C in between would leave it a zombie for init. A
+	 * Ctrl-C waits one unit, a millisecond or so. */
 	pl_cleanup_hold(&saved);
 	switch (how) {
 	case FORK:
@@ -603,12 +606,12 @@ one_unit(enum method how, bool *ok)
 	case NMETHODS:
 		break;
 	}
-	pl_cleanup_release(&saved);
 	if (pid == -1)
 		pl_die("%s", method_names[how]);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
 			pl_die("waitpid");
+	pl_cleanup_release(&saved);
 	*ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	return pl_measure_now() - start;
 }
