@@ -673,6 +673,8 @@ static void
 parent_exits(void)
 {
 	pid_t parent, kids[ORPHANED];
+	unsigned long long started[ORPHANED] = { 0 };
+	bool left_proc[ORPHANED];
 	struct pl_proc proc;
 	int seen = 0, gone = 0, adopted = 0, status;
 
@@ -696,8 +698,10 @@ parent_exits(void)
 	if (pl_child_hear(parent, kids, sizeof(kids), TIMEOUT_MS) == -1)
 		pl_die("hearing from %ld", (long)parent);
 	for (int i = 0; i < ORPHANED; i++)
-		if (seen_as_zombie(kids[i], "orphaned", &proc) && proc.ppid == parent)
+		if (seen_as_zombie(kids[i], "orphaned", &proc) && proc.ppid == parent) {
+			started[i] = proc.start;
 			seen++;
+		}
 	pl_check("parent-has-zombies", seen == ORPHANED, NULL,
 	         "pid %ld has %d zombie children", (long)parent, seen);
 	pl_pause(1.0);
@@ -712,6 +716,11 @@ parent_exits(void)
 	for (int i = 0; i < ORPHANED; i++) {
 		int r = pl_procfs_read(kids[i], &proc);
 
+		/* Reaped by its new parent, its PID may be someone else's by
+		 * now: another start time means ours is gone. */
+		if (r == 0 && proc.start != started[i])
+			r = PL_PROCFS_GONE;
+		left_proc[i] = r == PL_PROCFS_GONE;
 		if (r == PL_PROCFS_GONE ||
 		    (r == 0 && proc.state == 'Z' && proc.ppid != parent && proc.ppid != getpid()))
 			adopted++;
@@ -721,7 +730,7 @@ parent_exits(void)
 	for (int i = 0; i < ORPHANED; i++) { /* one grace period for all */
 		int left = (int)(ADOPTER_GRACE_MS - 1000 * (pl_narrate_elapsed() - exited_at));
 
-		if (gone_from_proc(kids[i], left > 0 ? left : 0))
+		if (left_proc[i] || gone_from_proc(kids[i], left > 0 ? left : 0))
 			gone++;
 	}
 	double took = pl_narrate_elapsed() - exited_at;
