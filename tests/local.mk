@@ -38,6 +38,7 @@ TEST_C_FILES = \
 	tests/check_lock.c \
 	tests/check_maps.c \
 	tests/check_say.c \
+	tests/check_evidence.c \
 	tests/reaper.c \
 	tests/fault-shim.c \
 	tests/json-keys.c \
@@ -58,7 +59,8 @@ UNIT_TESTS = \
 	tests/check_measure \
 	tests/check_lock \
 	tests/check_maps \
-	tests/check_say
+	tests/check_say \
+	tests/check_evidence
 
 check_PROGRAMS += $(UNIT_TESTS) tests/reaper tests/json-keys
 
@@ -75,6 +77,7 @@ tests_check_measure_LDADD = $(TEST_LDADD)
 tests_check_lock_LDADD = $(TEST_LDADD)
 tests_check_maps_LDADD = $(TEST_LDADD)
 tests_check_say_LDADD = $(TEST_LDADD)
+tests_check_evidence_LDADD = $(TEST_LDADD)
 
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
