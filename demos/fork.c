@@ -216,9 +216,10 @@ fill_and_show(pid_t fork_returned, void *arg)
 	(void)fork_returned, (void)arg;
 	fill_squares();
 	memcpy(me.squares, square_result, sizeof(me.squares));
-	pl_note("child-array", PL_FIELDS(PL_INTS("squares", square_result, 4)),
-	        "in the child: square_result = [%ld, %ld, %ld, %ld] at %p", square_result[0],
-	        square_result[1], square_result[2], square_result[3], (void *)square_result);
+	pl_say_note("child-array",
+	            PL_FIELDS(PL_INTS("squares", square_result, 4),
+	                      PL_PROSE(PL_INT("address", (long long)me.address))),
+	            "in the child: square_result = [{squares}] at {address:#x}");
 	pl_child_tell(&me, sizeof(me));
 	return EXIT_SUCCESS;
 }
@@ -240,9 +241,10 @@ separate_memory(void)
 
 	memcpy(parent.squares, square_result, sizeof(parent.squares));
 	parent.address = (uintptr_t)square_result;
-	pl_note("parent-array", PL_FIELDS(PL_INTS("squares", parent.squares, 4)),
-	        "in the parent: square_result = [%ld, %ld, %ld, %ld] at %p", parent.squares[0],
-	        parent.squares[1], parent.squares[2], parent.squares[3], (void *)square_result);
+	pl_say_note("parent-array",
+	            PL_FIELDS(PL_INTS("squares", parent.squares, 4),
+	                      PL_PROSE(PL_INT("address", (long long)parent.address))),
+	            "in the parent: square_result = [{squares}] at {address:#x}");
 
 	pl_check("child-saw-its-writes",
 	         child.squares[0] == 0 && child.squares[1] == 1 && child.squares[2] == 4 &&
@@ -252,10 +254,10 @@ separate_memory(void)
 	         parent.squares[0] == 0 && parent.squares[1] == 0 && parent.squares[2] == 0 &&
 	                 parent.squares[3] == 0,
 	         NULL, "the parent's array is still all zeros");
-	pl_check("same-address-different-memory", child.address == parent.address,
-	         PL_FIELDS(PL_INT("address", (long long)parent.address)),
-	         "same virtual address %p in both: each process has its own memory behind it",
-	         (void *)parent.address);
+	pl_say_check("same-address-different-memory", child.address == parent.address,
+	             PL_FIELDS(PL_INT("address", (long long)parent.address)),
+	             "same virtual address {address:#x} in both: each process has its own memory "
+	             "behind it");
 }
 
 /* ------------------------------------------------------------------ */

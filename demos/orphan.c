@@ -486,16 +486,18 @@ report_adoption(int line, pid_t parent, double armed_at)
 			signals[i] = caught_signals[i];
 			from_kernel = from_kernel && caught_codes[i] == SI_KERNEL;
 		}
-		pl_note("caught-signals",
-		        PL_FIELDS(PL_INTS("signals", signals, (size_t)adopted.caught),
-		                  PL_BOOL("from_kernel", from_kernel)),
-		        "while I was stopped, %d signal(s) came, %s: %s%s%s; I run again",
-		        adopted.caught,
-		        from_kernel ? "all from the kernel (si_code SI_KERNEL)"
-		                    : "not all from the kernel",
-		        adopted.caught > 0 ? pl_signal_name(adopted.signals[0]) : "none",
-		        adopted.caught > 1 ? " and " : "",
-		        adopted.caught > 1 ? pl_signal_name(adopted.signals[1]) : "");
+		char names[64];
+		snprintf(names, sizeof(names), "%s%s%s",
+		         adopted.caught > 0 ? pl_signal_name(adopted.signals[0]) : "none",
+		         adopted.caught > 1 ? " and " : "",
+		         adopted.caught > 1 ? pl_signal_name(adopted.signals[1]) : "");
+		pl_say_note("caught-signals",
+		            PL_FIELDS(PL_INTS("signals", signals, (size_t)adopted.caught),
+		                      PL_BOOL("from_kernel", from_kernel),
+		                      PL_PROSE(PL_INT("count", adopted.caught)),
+		                      PL_PROSE(PL_STR("names", names))),
+		            "while I was stopped, {count} signal(s) came, {from_kernel?all from the "
+		            "kernel (si_code SI_KERNEL)|not all from the kernel}: {names}; I run again");
 	}
 	report(line, &adopted, sizeof(adopted));
 }
@@ -856,8 +858,8 @@ orphan_ends(struct family *f)
 	int status = 0;
 	char byte;
 
-	pl_step("ends-on-its-own", PL_FIELDS(PL_INT("lifetime", lifetime)),
-	        "the orphan ends on its own, %ld s after it was orphaned", lifetime);
+	pl_say_step("ends-on-its-own", PL_FIELDS(PL_INT("lifetime", lifetime)),
+	            "the orphan ends on its own, {lifetime} s after it was orphaned");
 
 	/* Watch /proc every millisecond until the child has ended (a zombie,
 	 * or gone: reaped), or it is overdue. */
