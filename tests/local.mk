@@ -124,6 +124,7 @@ DEMO_TESTS = \
 	tests/prio-inversion.sh \
 	tests/memorder.sh \
 	tests/lessons.sh \
+	tests/demo-maps.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
 
