@@ -86,7 +86,6 @@ static const struct pl_demo demo = {
 /* The concept. These functions are the whole mechanism; the steps     */
 /* after them run it, and prove from the kernel what it did.           */
 
-static void report_last_words(int status);
 static void middle_reports(pid_t grandchild);
 static noreturn void grandchild(int hold_fd);
 
@@ -99,6 +98,7 @@ make_zombie(int status, void (*last_words)(int status))
 {
 	pid_t pid;
 
+	/* A channel to the parent only for a child that has words to send. */
 	switch (pid = pl_fork("child", last_words != NULL ? PL_FORK_CHANNEL : 0)) {
 	case -1:
 		pl_die("fork");
@@ -206,7 +206,7 @@ double_fork(const int hold[2])
 	case -1:
 		pl_die("fork");
 	case 0: /* Middle child: fork the grandchild, and exit at once. */
-		close(hold[1]);
+		close(hold[1]); /* only the demo holds the write end */
 		switch (worker = pl_fork("grandchild", PL_FORK_CHANNEL)) {
 		case -1:
 			pl_die("fork");
