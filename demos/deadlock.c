@@ -23,6 +23,13 @@
  *              first: the lock is taken back (preemption)
  * --bench measures what pl_lock costs without a dashboard.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   go_shopping()    each shopper takes two locks, in its own order
+ *   take()           taking one lock, and repairing one whose holder died
+ *   line_up()        the line-up that makes the deadlock certain
+ *   choose_victim()  breaking the cycle: the youngest task is the victim
+ *   fcntl_shopper()  the same deadlock with fcntl() record locks
+ *
  * Usage:     proclab-deadlock [--tasks processes|threads|both]
  *                             [--order | --trylock | --timeout] [--bench]
  * Dashboard: `proclab deadlock` shows the two shoppers in state S, each

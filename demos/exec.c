@@ -16,6 +16,13 @@
  *      into `cat < pipe > FILE` with dup2(), /proc/PID/fd shows it, and the
  *      parent reads FILE back.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   child_prepares_then_execs()  the child sets up what exec keeps, then calls execvp()
+ *   exec_failed()                after execvp() returns: it failed; exit 127 or 126
+ *   exec_outcome()               a failed exec, told over a close-on-exec pipe
+ *   run_like_a_shell()           fork, exec and wait, as a shell runs a command
+ *   redirect()                   `cat < pipe > FILE`: dup2() between fork and exec
+ *
  * Usage:     proclab-exec [--json] [--step] [--speed F] [[--] COMMAND [ARG...]]
  *            COMMAND (default: ls -l) is what step 4 runs.
  * Dashboard: `proclab exec` shows a child of the demo change its name from

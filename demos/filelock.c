@@ -22,6 +22,14 @@
  *      code, for fcntl and for flock; each gets the lock only after the
  *      holder lets go.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   lock_file()      fcntl(F_SETLKW) or flock(LOCK_EX) on the whole file
+ *   unlock_file()    and the unlock
+ *   append_record()  seek to the end and write: the race a lock prevents
+ *   writer()         each process appends its records
+ *   lock_holder()    holds the lock while others wait for it
+ *   lock_waiter()    blocks in the kernel until the lock is free
+ *
  * Usage:     proclab-filelock [--writers N] [--records M] [--waiters W]
  * Dashboard: `proclab filelock` shows the writers running (R) in step 2,
  *            then taking turns on the lock, most of them asleep (S); in

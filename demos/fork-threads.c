@@ -26,6 +26,13 @@
  * (pl_child_tell), never with printf or the narration; the one call that
  * breaks the rule, the lock, is the point of steps 2 and 3.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   one_thread_copied()     fork() copies only the thread that calls it
+ *   child_tries_the_lock()  a lock held by a thread that the child lacks
+ *   prepare()               pthread_atfork(): take the lock before fork
+ *   child_after()           the child unlocks the copy it took
+ *   race_once()             a descriptor leaked to an exec without O_CLOEXEC
+ *
  * Usage:     proclab-fork-threads [--threads N] [--json] [--step] [--speed F]
  * Dashboard: `proclab fork-threads`, then t for threads: the parent's
  *            threads, each child with one; the child of step 2 asleep in

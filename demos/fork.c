@@ -12,6 +12,13 @@
  *      the parent at once, and their lines interleave differently each run.
  *   5. the parent waits for every child and decodes each exit status.
  *
+ * Where the concept is (first in the file; the steps after it prove it):
+ *   fork_child()       fork() as a switch: 0 in the child, its PID in the parent
+ *   fill_squares()     the child writes a global array: its own copy
+ *   touch_each_page()  reading an inherited page shares it; writing copies it
+ *   fork_children()    N forks before any wait: the children run at once
+ *   wait_for()         waitpid(): the parent collects each exit status
+ *
  * Usage:     proclab-fork [--children N] [--json] [--step] [--speed F]
  * Dashboard: `proclab fork` shows the tree grow to N children that sleep,
  *            turn into zombies (Z) as they exit, and vanish when reaped.
@@ -53,6 +60,78 @@ static const struct pl_demo demo = {
 	.noptions = PL_COUNT(options),
 };
 
+/* ================================================================== */
+/* The concept. These functions are the whole mechanism; the steps     */
+/* after them run it, and prove from the kernel what it did.           */
+
+/* fork() is called once and returns twice: in the child it returns 0,
+ * and the child runs CHILD_PART(0, ARG) and exits with what that returns;
+ * in the parent it returns the child's PID, which this returns. */
+static pid_t
+fork_child(int (*child_part)(pid_t fork_returned, void *arg), void *arg)
+{
+	pid_t pid;
+
+	switch (pid = pl_fork("child", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Child: this is the second return of the same call. */
+		_exit(child_part(pid, arg));
+	default: /* Parent */
+		return pid;
+	}
+}
+
+/* In the seeds' Python, a child appends to a global list and the
+ * parent's list stays empty. The same in C: the child fills this. */
+static long square_result[4];
+
+static void
+fill_squares(void)
+{
+	for (int i = 0; i < 4; i++)
+		square_result[i] = (long)i * i;
+}
+
+/* Read, or write, one byte in each page of BUFFER: the child does this
+ * to pages it inherited. Reading shares the parent's page; the first
+ * write to a page makes the kernel copy it (copy-on-write). */
+static unsigned
+touch_each_page(volatile unsigned char *buffer, size_t size, size_t page, bool write)
+{
+	unsigned sum = 0;
+
+	for (size_t i = 0; i < size; i += page) {
+		if (write)
+			buffer[i] = (unsigned char)i;
+		else
+			sum += buffer[i];
+	}
+	return sum;
+}
+
+/* Fork N children, all before waiting for any: they run at once. */
+static void
+fork_children(pid_t *pids, int n, int (*child_part)(pid_t fork_returned, void *arg))
+{
+	for (int i = 0; i < n; i++) {
+		int index = i + 1;
+
+		pids[i] = fork_child(child_part, &index);
+	}
+}
+
+/* Wait for child PID, and collect its exit status: waitpid(2). */
+static void
+wait_for(pid_t pid, int *status)
+{
+	if (pl_child_wait(pid, status, 0) == -1)
+		pl_die("waitpid");
+}
+
+/* ================================================================== */
+/* The proof. What each process saw, and what the kernel says.         */
+
 /* ------------------------------------------------------------------ */
 /* Step 1: fork() returns twice.                                        */
 
@@ -61,6 +140,22 @@ struct identity {
 	pid_t getpid;
 	pid_t getppid;
 };
+
+static int
+say_who_i_am(pid_t fork_returned, void *arg)
+{
+	struct identity me = { fork_returned, getpid(), getppid() };
+
+	(void)arg;
+	pl_say_note("child-identity",
+	            PL_FIELDS(PL_INT("fork_returned", me.fork_returned), PL_INT("getpid", me.getpid),
+	                      PL_INT("getppid", me.getppid)),
+	            "in the child: fork() returned {fork_returned}, getpid() = {getpid}, "
+	            "getppid() = {getppid}");
+	pl_child_tell(&me, sizeof(me));
+	pl_child_hold(); /* stay alive while the parent reads /proc */
+	return EXIT_SUCCESS;
+}
 
 static void
 fork_returns_twice(void)
@@ -71,27 +166,10 @@ fork_returns_twice(void)
 
 	pl_step("fork-returns-twice", NULL, "fork() is called once and returns twice");
 
-	switch (pid = pl_fork("child", PL_FORK_CHANNEL)) {
-	case -1:
-		pl_die("fork");
-	case 0: { /* Child: this is the second return of the same call. */
-		struct identity me = { pid, getpid(), getppid() };
-
-		pl_note("child-identity",
-		        PL_FIELDS(PL_INT("fork_returned", me.fork_returned),
-		                  PL_INT("getpid", me.getpid), PL_INT("getppid", me.getppid)),
-		        "in the child: fork() returned %ld, getpid() = %ld, getppid() = %ld",
-		        (long)me.fork_returned, (long)me.getpid, (long)me.getppid);
-		pl_child_tell(&me, sizeof(me));
-		pl_child_hold(); /* stay alive while the parent reads /proc */
-		_exit(EXIT_SUCCESS);
-	}
-	default: /* Parent */
-		pl_note("parent-identity",
-		        PL_FIELDS(PL_INT("fork_returned", pid), PL_INT("getpid", getpid())),
-		        "in the parent: fork() returned %ld, getpid() = %ld", (long)pid,
-		        (long)getpid());
-	}
+	pid = fork_child(say_who_i_am, NULL);
+	pl_say_note("parent-identity",
+	            PL_FIELDS(PL_INT("fork_returned", pid), PL_INT("getpid", getpid())),
+	            "in the parent: fork() returned {fork_returned}, getpid() = {getpid}");
 
 	if (pl_child_hear(pid, &child, sizeof(child), HEAR_TIMEOUT_MS) == -1)
 		pl_die("hearing from child %ld", (long)pid);
@@ -99,39 +177,52 @@ fork_returns_twice(void)
 	if (pl_procfs_wait_state(pid, "S", HEAR_TIMEOUT_MS, &proc) != 0)
 		pl_die("reading /proc/%ld/stat", (long)pid);
 
-	pl_note("kernel-view",
-	        PL_FIELDS(PL_INT("child", pid), PL_INT("ppid", proc.ppid),
-	                  PL_CHAR("state", proc.state), PL_STR("wchan", proc.wchan)),
-	        "/proc/%ld/stat: ppid %ld, state %c (%s)%s%s", (long)pid, (long)proc.ppid,
-	        proc.state, pl_procfs_state_name(proc.state), proc.wchan[0] ? " in " : "",
-	        proc.wchan);
-	pl_check("parent-got-child-pid", pid == child.getpid,
-	         PL_FIELDS(PL_INT("in_parent", pid), PL_INT("child_getpid", child.getpid)),
-	         "the parent's fork() returned %ld, which is the child's getpid()", (long)pid);
-	pl_check("child-got-zero", child.fork_returned == 0,
-	         PL_FIELDS(PL_INT("in_child", child.fork_returned)),
-	         "the child's fork() returned %ld", (long)child.fork_returned);
-	pl_check("kernel-names-parent", proc.ppid == getpid() && child.getppid == getpid(),
-	         PL_FIELDS(PL_INT("kernel_ppid", proc.ppid), PL_INT("child_getppid", child.getppid),
-	                   PL_INT("parent", getpid())),
-	         "the kernel and the child both name %ld as the parent", (long)getpid());
+	pl_say_note("kernel-view",
+	            PL_FIELDS(PL_INT("child", pid), PL_INT("ppid", proc.ppid),
+	                      PL_CHAR("state", proc.state), PL_STR("wchan", proc.wchan),
+	                      PL_PROSE(PL_STR("state_name", pl_procfs_state_name(proc.state)))),
+	            proc.wchan[0] ? "/proc/{child}/stat: ppid {ppid}, state {state} ({state_name}) "
+	                            "in {wchan}"
+	                          : "/proc/{child}/stat: ppid {ppid}, state {state} ({state_name})");
+	pl_say_check("parent-got-child-pid", pid == child.getpid,
+	             PL_FIELDS(PL_INT("in_parent", pid), PL_INT("child_getpid", child.getpid)),
+	             "the parent's fork() returned {in_parent}, which is the child's getpid()");
+	pl_say_check("child-got-zero", child.fork_returned == 0,
+	             PL_FIELDS(PL_INT("in_child", child.fork_returned)),
+	             "the child's fork() returned {in_child}");
+	pl_say_check("kernel-names-parent", proc.ppid == getpid() && child.getppid == getpid(),
+	             PL_FIELDS(PL_INT("kernel_ppid", proc.ppid),
+	                       PL_INT("child_getppid", child.getppid), PL_INT("parent", getpid())),
+	             "the kernel and the child both name {parent} as the parent");
 
 	pl_pause(1.0); /* time to look at the pair in the dashboard */
 	pl_child_release(pid);
-	if (pl_child_wait(pid, NULL, 0) == -1)
-		pl_die("waitpid");
+	wait_for(pid, NULL);
 }
 
 /* ------------------------------------------------------------------ */
-/* Step 2: separate memory. In the seeds' Python, a child appends to a  */
-/* global list and the parent's list stays empty. The same in C:        */
-
-static long square_result[4];
+/* Step 2: separate memory.                                             */
 
 struct memory_view {
 	long squares[4];
 	uintptr_t address;
 };
+
+static int
+fill_and_show(pid_t fork_returned, void *arg)
+{
+	struct memory_view me = { .address = (uintptr_t)square_result };
+
+	(void)fork_returned, (void)arg;
+	fill_squares();
+	memcpy(me.squares, square_result, sizeof(me.squares));
+	pl_say_note("child-array",
+	            PL_FIELDS(PL_INTS("squares", square_result, 4),
+	                      PL_PROSE(PL_INT("address", (long long)me.address))),
+	            "in the child: square_result = [{squares}] at {address:#x}");
+	pl_child_tell(&me, sizeof(me));
+	return EXIT_SUCCESS;
+}
 
 static void
 separate_memory(void)
@@ -142,34 +233,18 @@ separate_memory(void)
 	pl_step("separate-memory", NULL,
 	        "the child fills a global array; the parent's copy stays empty");
 
-	switch (pid = pl_fork("child", PL_FORK_CHANNEL)) {
-	case -1:
-		pl_die("fork");
-	case 0: { /* Child */
-		struct memory_view me = { .address = (uintptr_t)square_result };
-
-		for (int i = 0; i < 4; i++)
-			square_result[i] = (long)i * i;
-		memcpy(me.squares, square_result, sizeof(me.squares));
-		pl_note("child-array", PL_FIELDS(PL_INTS("squares", square_result, 4)),
-		        "in the child: square_result = [%ld, %ld, %ld, %ld] at %p",
-		        square_result[0], square_result[1], square_result[2], square_result[3],
-		        (void *)square_result);
-		pl_child_tell(&me, sizeof(me));
-		_exit(EXIT_SUCCESS);
-	}
-	default: /* Parent: wait until the child has written, then look. */
-		if (pl_child_hear(pid, &child, sizeof(child), HEAR_TIMEOUT_MS) == -1)
-			pl_die("hearing from child %ld", (long)pid);
-		if (pl_child_wait(pid, NULL, 0) == -1)
-			pl_die("waitpid");
-	}
+	/* Wait until the child has written, then look. */
+	pid = fork_child(fill_and_show, NULL);
+	if (pl_child_hear(pid, &child, sizeof(child), HEAR_TIMEOUT_MS) == -1)
+		pl_die("hearing from child %ld", (long)pid);
+	wait_for(pid, NULL);
 
 	memcpy(parent.squares, square_result, sizeof(parent.squares));
 	parent.address = (uintptr_t)square_result;
-	pl_note("parent-array", PL_FIELDS(PL_INTS("squares", parent.squares, 4)),
-	        "in the parent: square_result = [%ld, %ld, %ld, %ld] at %p", parent.squares[0],
-	        parent.squares[1], parent.squares[2], parent.squares[3], (void *)square_result);
+	pl_say_note("parent-array",
+	            PL_FIELDS(PL_INTS("squares", parent.squares, 4),
+	                      PL_PROSE(PL_INT("address", (long long)parent.address))),
+	            "in the parent: square_result = [{squares}] at {address:#x}");
 
 	pl_check("child-saw-its-writes",
 	         child.squares[0] == 0 && child.squares[1] == 1 && child.squares[2] == 4 &&
@@ -179,10 +254,10 @@ separate_memory(void)
 	         parent.squares[0] == 0 && parent.squares[1] == 0 && parent.squares[2] == 0 &&
 	                 parent.squares[3] == 0,
 	         NULL, "the parent's array is still all zeros");
-	pl_check("same-address-different-memory", child.address == parent.address,
-	         PL_FIELDS(PL_INT("address", (long long)parent.address)),
-	         "same virtual address %p in both: each process has its own memory behind it",
-	         (void *)parent.address);
+	pl_say_check("same-address-different-memory", child.address == parent.address,
+	             PL_FIELDS(PL_INT("address", (long long)parent.address)),
+	             "same virtual address {address:#x} in both: each process has its own memory "
+	             "behind it");
 }
 
 /* ------------------------------------------------------------------ */
@@ -196,6 +271,11 @@ struct cow_counts {
 	long write_faults;
 };
 
+struct cow_pages {
+	volatile unsigned char *buffer;
+	size_t size, page;
+};
+
 static long
 minor_faults(void)
 {
@@ -205,62 +285,62 @@ minor_faults(void)
 	return usage.ru_minflt;
 }
 
+/* In the child: count the faults of reading the inherited pages, then
+ * of writing them. */
+static int
+count_faults(pid_t fork_returned, void *arg)
+{
+	const struct cow_pages *cow = arg;
+	struct cow_counts me;
+	long before = minor_faults();
+
+	(void)fork_returned;
+	touch_each_page(cow->buffer, cow->size, cow->page, false);
+	me.read_faults = minor_faults() - before;
+
+	before = minor_faults();
+	touch_each_page(cow->buffer, cow->size, cow->page, true);
+	me.write_faults = minor_faults() - before;
+	pl_child_tell(&me, sizeof(me));
+	return EXIT_SUCCESS;
+}
+
 static void
 copy_on_write(void)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = COW_PAGES * page;
+	struct cow_pages cow = { .page = (size_t)sysconf(_SC_PAGESIZE) };
 	struct cow_counts counts;
-	volatile unsigned char *buffer;
 	pid_t pid;
 
 	pl_step("copy-on-write", PL_FIELDS(PL_INT("pages", COW_PAGES)),
 	        "the copy is lazy: pages are copied when the child first writes them");
 
-	buffer = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buffer == MAP_FAILED)
+	cow.size = COW_PAGES * cow.page;
+	cow.buffer = mmap(NULL, cow.size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+	                  -1, 0);
+	if (cow.buffer == MAP_FAILED)
 		pl_die("mmap");
 #ifdef MADV_NOHUGEPAGE
 	/* One 2 MiB huge page would fault once, not 512 times. */
-	madvise((void *)buffer, size, MADV_NOHUGEPAGE);
+	madvise((void *)cow.buffer, cow.size, MADV_NOHUGEPAGE);
 #endif
-	memset((void *)buffer, 1, size); /* the parent touches every page first */
+	memset((void *)cow.buffer, 1, cow.size); /* the parent touches every page first */
 
-	switch (pid = pl_fork("child", PL_FORK_CHANNEL)) {
-	case -1:
-		pl_die("fork");
-	case 0: { /* Child */
-		struct cow_counts me;
-		unsigned sum = 0;
-		long before = minor_faults();
+	pid = fork_child(count_faults, &cow);
+	if (pl_child_hear(pid, &counts, sizeof(counts), HEAR_TIMEOUT_MS) == -1)
+		pl_die("hearing from child %ld", (long)pid);
+	wait_for(pid, NULL);
 
-		for (size_t i = 0; i < size; i += page)
-			sum += buffer[i];
-		me.read_faults = minor_faults() - before;
-
-		before = minor_faults();
-		for (size_t i = 0; i < size; i += page)
-			buffer[i] = (unsigned char)sum;
-		me.write_faults = minor_faults() - before;
-		pl_child_tell(&me, sizeof(me));
-		_exit(EXIT_SUCCESS);
-	}
-	default: /* Parent */
-		if (pl_child_hear(pid, &counts, sizeof(counts), HEAR_TIMEOUT_MS) == -1)
-			pl_die("hearing from child %ld", (long)pid);
-		if (pl_child_wait(pid, NULL, 0) == -1)
-			pl_die("waitpid");
-	}
-
-	pl_note("page-faults",
-	        PL_FIELDS(PL_INT("pages", COW_PAGES), PL_INT("read_faults", counts.read_faults),
-	                  PL_INT("write_faults", counts.write_faults)),
-	        "the child read %d inherited pages: %ld page faults; then wrote them: %ld faults",
-	        COW_PAGES, counts.read_faults, counts.write_faults);
+	pl_say_note("page-faults",
+	            PL_FIELDS(PL_INT("pages", COW_PAGES), PL_INT("read_faults", counts.read_faults),
+	                      PL_INT("write_faults", counts.write_faults)),
+	            "the child read {pages} inherited pages: {read_faults} page faults; then wrote "
+	            "them: {write_faults} faults");
 	pl_check("reads-share-pages", counts.read_faults < COW_PAGES / 4, NULL,
 	         "reading shared the parent's pages: almost no faults");
 	pl_check("writes-copy-pages", counts.write_faults >= COW_PAGES * 9 / 10, NULL,
 	         "each first write faulted, and the kernel copied that page for the child");
-	munmap((void *)buffer, size);
+	munmap((void *)cow.buffer, cow.size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -273,21 +353,26 @@ struct line_record {
 	double t;
 };
 
-static void
-child_writes_lines(int index)
+/* In child INDEX: write a few lines, then stay until step 5. Exits
+ * with its own number, for step 5. */
+static int
+write_lines(pid_t fork_returned, void *arg)
 {
+	int index = *(const int *)arg;
 	unsigned seed = (unsigned)getpid() ^ (unsigned)(pl_narrate_elapsed() * 1e6);
 
+	(void)fork_returned;
 	for (int line = 1; line <= LINES_PER_CHILD; line++) {
 		struct line_record rec = { index, line, pl_narrate_elapsed() };
 
-		pl_note("child-line", PL_FIELDS(PL_INT("child", index), PL_INT("line", line)),
-		        "child %d, line %d", index, line);
+		pl_say_note("child-line", PL_FIELDS(PL_INT("child", index), PL_INT("line", line)),
+		            "child {child}, line {line}");
 		/* A random pause, so the scheduler's choices show in the order. */
 		pl_pause(0.05 + (double)(rand_r(&seed) % 250) / 1000.0);
 		pl_child_tell(&rec, sizeof(rec));
 	}
 	pl_child_hold(); /* stay until the parent has looked at /proc */
+	return index;
 }
 
 static int
@@ -306,20 +391,10 @@ children_at_once(pid_t *pids, int n)
 	char order[MAX_CHILDREN * LINES_PER_CHILD * 4] = "";
 	int count, matched = 0, nrec = 0;
 
-	pl_step("children-at-once", PL_FIELDS(PL_INT("children", n)),
-	        "%d children run at the same time", n);
+	pl_say_step("children-at-once", PL_FIELDS(PL_INT("children", n)),
+	            "{children} children run at the same time");
 
-	for (int i = 0; i < n; i++) {
-		switch (pids[i] = pl_fork("child", PL_FORK_CHANNEL)) {
-		case -1:
-			pl_die("fork");
-		case 0: /* Child: exits with its own number, for step 5 */
-			child_writes_lines(i + 1);
-			_exit(i + 1);
-		default: /* Parent: go on forking */
-			break;
-		}
-	}
+	fork_children(pids, n, write_lines);
 
 	for (int i = 0; i < n; i++)
 		for (int line = 0; line < LINES_PER_CHILD; line++)
@@ -341,18 +416,20 @@ children_at_once(pid_t *pids, int n)
 		for (int j = 0; j < n; j++)
 			if (pids[j] == listed[i])
 				matched++;
-		pl_note("kernel-child",
-		        PL_FIELDS(PL_INT("child", proc.pid), PL_INT("ppid", proc.ppid),
-		                  PL_CHAR("state", proc.state),
-		                  PL_STR("wchan", proc.wchan)),
-		        "/proc/%ld: ppid %ld, state %c (%s)%s%s", (long)proc.pid, (long)proc.ppid,
-		        proc.state, pl_procfs_state_name(proc.state), proc.wchan[0] ? " in " : "",
-		        proc.wchan);
+		pl_say_note("kernel-child",
+		            PL_FIELDS(PL_INT("child", proc.pid), PL_INT("ppid", proc.ppid),
+		                      PL_CHAR("state", proc.state), PL_STR("wchan", proc.wchan),
+		                      PL_PROSE(PL_STR("state_name",
+		                                      pl_procfs_state_name(proc.state)))),
+		            proc.wchan[0] ? "/proc/{child}: ppid {ppid}, state {state} ({state_name}) "
+		                            "in {wchan}"
+		                          : "/proc/{child}: ppid {ppid}, state {state} ({state_name})");
 	}
-	pl_check("kernel-lists-all-children", count == n && matched == n,
-	         PL_FIELDS(PL_INT("expected", n), PL_INT("listed", count), PL_INT("matched", matched)),
-	         "the kernel lists %d children of this process alive at once, the %d fork() returned",
-	         count, n);
+	pl_say_check("kernel-lists-all-children", count == n && matched == n,
+	             PL_FIELDS(PL_INT("expected", n), PL_INT("listed", count),
+	                       PL_INT("matched", matched)),
+	             "the kernel lists {listed} children of this process alive at once, the "
+	             "{expected} fork() returned");
 
 	qsort(records, (size_t)nrec, sizeof(records[0]), by_time);
 	long sequence[MAX_CHILDREN * LINES_PER_CHILD];
@@ -361,9 +438,11 @@ children_at_once(pid_t *pids, int n)
 		snprintf(order + len, sizeof(order) - len, "%s%d", i ? " " : "", records[i].child);
 		sequence[i] = records[i].child;
 	}
-	pl_note("interleaving", PL_FIELDS(PL_INTS("order", sequence, (size_t)nrec)),
-	        "which child wrote each line, in time order: %s (run it again: it changes)",
-	        order);
+	pl_say_note("interleaving",
+	            PL_FIELDS(PL_INTS("order", sequence, (size_t)nrec),
+	                      PL_PROSE(PL_STR("in_order", order))),
+	            "which child wrote each line, in time order: {in_order} (run it again: it "
+	            "changes)");
 }
 
 /* ------------------------------------------------------------------ */
@@ -389,22 +468,23 @@ wait_for_all(const pid_t *pids, int n)
 		/* An exited child stays a zombie until it is waited for. */
 		if (pl_procfs_wait_state(pids[i], "Z", HEAR_TIMEOUT_MS, &proc) != 0)
 			pl_die("watching child %ld exit", (long)pids[i]);
-		if (pl_child_wait(pids[i], &status, 0) == -1)
-			pl_die("waitpid");
+		wait_for(pids[i], &status);
 		pl_status_describe(status, how, sizeof(how));
 		bool gone = pl_procfs_read(pids[i], &proc) == PL_PROCFS_GONE;
 		if (WIFEXITED(status) && WEXITSTATUS(status) == i + 1 && gone)
 			right_status++;
-		pl_note("reaped",
-		        PL_FIELDS(PL_INT("child", pids[i]), PL_INT("index", i + 1),
-		                  PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
-		                  PL_BOOL("gone_from_proc", gone)),
-		        "child %d (pid %ld) was a zombie until waitpid(): %s; /proc/%ld %s", i + 1,
-		        (long)pids[i], how, (long)pids[i], gone ? "is gone" : "is still there");
+		pl_say_note("reaped",
+		            PL_FIELDS(PL_INT("child", pids[i]), PL_INT("index", i + 1),
+		                      PL_INT("exit_status",
+		                             WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+		                      PL_BOOL("gone_from_proc", gone), PL_PROSE(PL_STR("how", how))),
+		            "child {index} (pid {child}) was a zombie until waitpid(): {how}; "
+		            "/proc/{child} {gone_from_proc?is gone|is still there}");
 	}
-	pl_check("all-reaped", right_status == n && pl_children_live() == 0,
-	         PL_FIELDS(PL_INT("reaped", right_status), PL_INT("expected", n)),
-	         "all %d children reaped, each with its own exit status, none left in /proc", n);
+	pl_say_check("all-reaped", right_status == n && pl_children_live() == 0,
+	             PL_FIELDS(PL_INT("reaped", right_status), PL_INT("expected", n)),
+	             "all {expected} children reaped, each with its own exit status, none left in "
+	             "/proc");
 }
 
 int

@@ -28,6 +28,12 @@
  * demo reports whether the issue's expectations held, and never fails on
  * them.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   gil_take()     take the one lock: the old policy, or the new hand-off
+ *   gil_drop()     let it go, handing it to a waiter that asked
+ *   interpret()    the interpreter's loop, under the lock
+ *   worker_main()  each worker thread
+ *
  * Usage:     proclab-gil [--threads N] [--policy old|new|both]
  *                        [--switch-interval MS] [--check-interval TICKS]
  *                        [--work S] [--repeats R] [--full] [--json]

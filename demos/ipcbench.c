@@ -37,6 +37,13 @@
  * machine's speed falls on all of them alike; the pipe is held against
  * its ceilings round by round.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   channel_open()     each mechanism made before the fork
+ *   channel_attach()   after the fork, each end keeps its side
+ *   channel_send()     one message sent through the mechanism
+ *   channel_receive()  and received
+ *   pingpong_run()     the bare round trip: one byte each way over two pipes
+ *
  * Usage:     proclab-ipcbench [--seconds S] [--repeats R] [--pin MODE]
  *                             [--only LIST] [--json] [--speed F]
  * Dashboard: `proclab ipcbench` shows the seven receivers at once, all

@@ -101,3 +101,7 @@ proclab_prio_inversion_SOURCES = demos/prio-inversion.c
 
 bin_PROGRAMS += proclab-memorder
 proclab_memorder_SOURCES = demos/memorder.c
+
+# How many lines of a demo are its concept: the functions its header's map
+# names (docs/readability.md; tests/demo-maps.sh checks the maps).
+EXTRA_DIST += bench/concept-lines.sh docs/readability.md

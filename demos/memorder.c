@@ -28,6 +28,14 @@
  * /proc/self/task/TID, which CPUs are hyperthreads of one core and the
  * cache line size from /sys/devices/system/cpu.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   store_then_load()  store buffering: each thread stores, then loads
+ *   write_relaxed()    a flag published with relaxed order
+ *   read_relaxed()     and read so
+ *   write_release()    the fix: a release store
+ *   read_acquire()     and an acquire load
+ *   add_up()           false sharing: counters on one cache line, or apart
+ *
  * Usage:     proclab-memorder [--tries N] [--rounds R]
  * Dashboard: `proclab memorder`, then t for threads: two threads of one
  *            process, both running (R) on their own CPUs: sb-1 and

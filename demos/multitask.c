@@ -18,6 +18,12 @@
  * speedup is a benchmark result, printed with "held: yes" or "no", never
  * checked; the checks are what holds on any machine under any load.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   worker()        the work each process does
+ *   one_core()      multitasking: processes take turns on one CPU
+ *   all_cores()     multiprocessing: the same processes on every CPU
+ *   waiting_work()  work that waits: more processes than CPUs pays
+ *
  * Usage:     proclab-multitask [--workers N] [--full] [--runs R] [--work SECONDS]
  *                [--naps K]
  * Dashboard: `proclab multitask`: in step 1 N workers, all on one CPU, in

@@ -32,6 +32,17 @@
  * end-of-file on its line to this process, so that Ctrl-C or SIGKILL of
  * the demo still ends it at once.
  *
+ * Where the concept is (first in the file; the steps after it prove it):
+ *   parent_part()          the parent forks the child, then exits first
+ *   fork_the_child()       fork() as a switch; the child runs child_part()
+ *   child_part()           the child undoes its death signal, waits to be
+ *                          orphaned, then bounds its own life with alarm(2)
+ *   wait_for_new_parent()  nothing tells an orphan: it sees getppid() change
+ *   clear_death_signal()   PR_SET_PDEATHSIG 0: it may outlive its parent
+ *   become_subreaper()     PR_SET_CHILD_SUBREAPER: orphans below come here
+ *   set_death_signal()     --thread: a signal when the forking thread ends
+ *   forking_thread()       --thread: a second thread of the parent forks
+ *
  * Usage:     proclab-orphan [--subreaper] [--stopped] [--thread] [--lifetime S] [--json]
  *                [--step] [--speed F]
  * Dashboard: `proclab orphan` shows three generations; then the parent
@@ -129,10 +140,24 @@ struct adoption_report {
 	int caught, signals[MAX_CAUGHT], codes[MAX_CAUGHT];
 };
 
-/* ------------------------------------------------------------------ */
-/* prctl(2) is Linux's. Without it nothing sets a death signal, and     */
-/* there are no subreapers: orphans go to init.                         */
+/* ================================================================== */
+/* The concept. These functions are the whole mechanism; the steps     */
+/* after them run it, and prove from the kernel what it did.           */
 
+static void set_signal(int sig, bool record);
+static void report_birth(int line);
+static void report_armed(int armed);
+static void thread_ended(int line, pid_t parent);
+static void report_ready(int line, int death_signal);
+static void report_stopping(void);
+static void report_adoption(int line, pid_t parent, double armed_at);
+static noreturn void live_until_alarm(int line);
+
+/* prctl(2) is Linux's. Without it nothing sets a death signal, and
+ * there are no subreapers: orphans go to init. */
+
+/* Mark this process a child subreaper: an orphan below it is given to
+ * it, not to init (kernel/exit.c, find_new_reaper()). */
 static int
 become_subreaper(void)
 {
@@ -179,37 +204,138 @@ clear_death_signal(void)
 	return sig; /* what the kernel now holds: 0 */
 }
 
-/* ------------------------------------------------------------------ */
-/* The line between this process and its grandchild. pl_fork()'s       */
-/* channel joins a parent to its own child; the orphan must report to   */
-/* its grandparent, so the demo opens a socketpair before the parent is */
-/* forked. End-of-file on it tells the child that this process is gone. */
-
-/* Exactly LEN bytes within TIMEOUT_MS; -1 with ETIMEDOUT, or EPIPE at
- * end-of-file. A report is one write, so once a byte is there, all are. */
-static int
-line_hear(int fd, void *buf, size_t len, int timeout_ms)
+/* Poll getppid() every millisecond until the kernel gives us another
+ * parent. Nothing tells a process that it was orphaned: no signal, no
+ * event. The nap is a poll() on the line, so we stop if the demo dies. */
+static void
+wait_for_new_parent(int line, pid_t parent)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	ssize_t got;
-	int ready;
+	while (getppid() == parent) {
+		struct pollfd pfd = { .fd = line, .events = POLLIN };
 
-	do
-		ready = poll(&pfd, 1, timeout_ms);
-	while (ready == -1 && errno == EINTR);
-	if (ready <= 0) {
-		if (ready == 0)
-			errno = ETIMEDOUT;
-		return -1;
+		if (poll(&pfd, 1, 1) > 0)
+			_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
 	}
-	got = pl_read_full(fd, buf, len);
-	if (got >= 0 && (size_t)got < len)
-		errno = EPIPE;
-	return got == (ssize_t)len ? 0 : -1;
 }
 
+/* The child: it waits to be orphaned, then lives on alone. LINE joins
+ * it to this demo's first process, its grandparent; each report_*()
+ * tells that process what the child saw (defined with the proof). */
+static noreturn void
+child_part(int line, pid_t parent)
+{
+	char byte;
+
+	if (want_stopped && setpgid(0, 0) == -1) /* a job: its own process group */
+		pl_die("setpgid");
+	if (want_thread) { /* before the birth report: armed before anyone ends */
+		set_signal(SIGUSR1, true);
+		report_armed(set_death_signal(SIGUSR1));
+	}
+	report_birth(line);
+	if (want_thread)
+		thread_ended(line, parent);
+
+	/* Wait for the word that the parent is about to exit. */
+	if (read(line, &byte, 1) != 1)
+		_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
+
+	/* pl_fork() asked the kernel to SIGKILL this child when its parent
+	 * dies. Outliving the parent is the point here: undo that. */
+	int death_signal = clear_death_signal();
+	if (want_stopped) {
+		set_signal(SIGHUP, true);
+		set_signal(SIGCONT, true);
+		set_signal(SIGTSTP, false);
+	}
+	report_ready(line, death_signal);
+	if (want_stopped)
+		raise(SIGTSTP); /* stopped here until someone sends SIGCONT */
+
+	wait_for_new_parent(line, parent);
+
+	/* An orphan: nobody will wait for it to finish. It bounds its own
+	 * life: when the alarm goes off, SIGALRM's default action ends it. */
+	set_signal(SIGALRM, false);
+	double armed_at = pl_narrate_elapsed();
+	alarm((unsigned)lifetime);
+
+	report_adoption(line, parent, armed_at);
+	live_until_alarm(line);
+}
+
+/* The parent forks the child... */
+static void
+fork_the_child(int line)
+{
+	switch (pl_fork("orphan", 0)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Child */
+		child_part(line, getppid());
+	default: /* Parent */
+		break;
+	}
+	close(line);
+}
+
+/* --thread: a second thread of the parent forks the child, and ends when
+ * the demo says so. */
+static void *
+forking_thread(void *arg)
+{
+	pl_say_note("parent-forks", PL_FIELDS(PL_INT("forking_tid", gettid())),
+	            "I am a second thread of the parent (TID {forking_tid}): I fork the child");
+	fork_the_child(*(int *)arg);
+	pl_child_hold(); /* until the demo says: this thread ends now */
+	return NULL;
+}
+
+/* ...and exits first, when the demo says so. */
+static noreturn void
+parent_part(int line)
+{
+	if (want_stopped) {
+		if (setsid() == -1)
+			pl_die("setsid");
+		pl_say_note("parent-session", PL_FIELDS(PL_INT("sid", getsid(0))),
+		            "I lead a new session, {sid}, as a login shell does");
+	}
+	if (want_thread) {
+		pthread_t thread;
+		int err;
+
+		if ((err = pthread_create(&thread, NULL, forking_thread, &line)) != 0)
+			pl_die_en(err, "pthread_create");
+		if ((err = pthread_join(thread, NULL)) != 0)
+			pl_die_en(err, "pthread_join");
+		pl_note("thread-ended", NULL,
+		        "my thread that forked the child has ended; I, the main thread, live on");
+	} else {
+		pl_note("parent-forks", NULL, "I am the parent: I fork my child");
+		fork_the_child(line);
+	}
+	pl_child_hold(); /* until the demo says: exit now */
+	pl_note("parent-exits", NULL, "I exit now, before my child");
+	_exit(EXIT_SUCCESS);
+}
+
+/* ================================================================== */
+/* The proof. What the child saw, reported to its grandparent, and     */
+/* what the kernel says.                                               */
+
 /* ------------------------------------------------------------------ */
-/* The child: it reports, waits to be orphaned, then lives on alone.    */
+/* The child's reports. pl_fork()'s channel joins a parent to its own   */
+/* child; the orphan must report to its grandparent, so the demo opens  */
+/* a socketpair before the parent is forked (the line). End-of-file on  */
+/* it tells the child that this process is gone.                        */
+
+static void
+report(int line, const void *what, size_t len)
+{
+	if (pl_write_all(line, what, len) == -1)
+		_exit(EXIT_FAILURE);
+}
 
 static volatile sig_atomic_t caught;
 static volatile sig_atomic_t caught_signals[MAX_CAUGHT], caught_codes[MAX_CAUGHT];
@@ -259,18 +385,26 @@ ppid_from_proc(void)
 	return pl_procfs_read(getpid(), &me) == 0 ? me.ppid : -1;
 }
 
-/* Poll getppid() every millisecond until the kernel gives us another
- * parent. Nothing tells a process that it was orphaned: no signal, no
- * event. The nap is a poll() on the line, so we stop if the demo dies. */
 static void
-wait_for_new_parent(int line, pid_t parent)
+report_armed(int armed)
 {
-	while (getppid() == parent) {
-		struct pollfd pfd = { .fd = line, .events = POLLIN };
+	pl_say_note("armed",
+	            PL_FIELDS(PL_INT("death_signal", armed),
+	                      PL_PROSE(PL_STR("name", pl_signal_name(armed)))),
+	            "my death signal is now {name} (PR_GET_PDEATHSIG = {death_signal}), caught, "
+	            "instead of SIGKILL");
+}
 
-		if (poll(&pfd, 1, 1) > 0)
-			_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
-	}
+static void
+report_birth(int line)
+{
+	struct birth_report birth = { getpid(), getppid(), ppid_from_proc() };
+
+	pl_say_note("child-identity",
+	            PL_FIELDS(PL_INT("getpid", birth.getpid), PL_INT("getppid", birth.getppid),
+	                      PL_INT("proc_ppid", birth.proc_ppid)),
+	            "in the child: getppid() = {getppid}, /proc/self/stat ppid = {proc_ppid}");
+	report(line, &birth, sizeof(birth));
 }
 
 /* --thread: wait (bounded) for the death signal, then say what came. It
@@ -297,87 +431,50 @@ thread_ended(int line, pid_t parent)
 	caught = 0; /* --stopped counts its own signals afresh */
 	seen.getppid = getppid();
 	seen.proc_ppid = ppid_from_proc();
-	pl_note("death-signal",
-	        PL_FIELDS(PL_INT("signal", seen.signal), PL_INT("si_pid", seen.sender),
-	                  PL_INT("getppid", seen.getppid), PL_INT("proc_ppid", seen.proc_ppid)),
-	        "the thread that forked me ended: %s came (si_pid %ld); my parent is still %ld "
-	        "(getppid() = %ld, /proc/self/stat ppid = %ld)",
-	        seen.signal ? pl_signal_name(seen.signal) : "no signal", (long)seen.sender,
-	        (long)parent, (long)seen.getppid, (long)seen.proc_ppid);
-	if (pl_write_all(line, &seen, sizeof(seen)) == -1)
-		_exit(EXIT_FAILURE);
+	pl_say_note("death-signal",
+	            PL_FIELDS(PL_INT("signal", seen.signal), PL_INT("si_pid", seen.sender),
+	                      PL_INT("getppid", seen.getppid), PL_INT("proc_ppid", seen.proc_ppid),
+	                      PL_PROSE(PL_STR("name", seen.signal ? pl_signal_name(seen.signal)
+	                                                          : "no signal")),
+	                      PL_PROSE(PL_INT("parent", parent))),
+	            "the thread that forked me ended: {name} came (si_pid {si_pid}); my parent is "
+	            "still {parent} (getppid() = {getppid}, /proc/self/stat ppid = {proc_ppid})");
+	report(line, &seen, sizeof(seen));
 }
 
-static noreturn void
-child_part(int line, pid_t parent)
+static void
+report_ready(int line, int death_signal)
 {
-	struct birth_report birth = { getpid(), getppid(), ppid_from_proc() };
-	struct ready_report ready;
-	struct adoption_report adopted = { 0 };
-	char byte;
+	struct ready_report ready = { death_signal };
 
-	if (want_stopped && setpgid(0, 0) == -1) /* a job: its own process group */
-		pl_die("setpgid");
-	if (want_thread) { /* before the birth report: armed before anyone ends */
-		int armed;
-
-		set_signal(SIGUSR1, true);
-		armed = set_death_signal(SIGUSR1);
-		pl_note("armed", PL_FIELDS(PL_INT("death_signal", armed)),
-		        "my death signal is now %s (PR_GET_PDEATHSIG = %d), caught, instead of "
-		        "SIGKILL",
-		        pl_signal_name(armed), armed);
-	}
-	pl_note("child-identity",
-	        PL_FIELDS(PL_INT("getpid", birth.getpid), PL_INT("getppid", birth.getppid),
-	                  PL_INT("proc_ppid", birth.proc_ppid)),
-	        "in the child: getppid() = %ld, /proc/self/stat ppid = %ld", (long)birth.getppid,
-	        (long)birth.proc_ppid);
-	if (pl_write_all(line, &birth, sizeof(birth)) == -1)
-		_exit(EXIT_FAILURE);
-	if (want_thread)
-		thread_ended(line, parent);
-
-	/* Wait for the word that the parent is about to exit. */
-	if (read(line, &byte, 1) != 1)
-		_exit(EXIT_FAILURE); /* end-of-file: the demo is gone */
-
-	/* pl_fork() asked the kernel to SIGKILL this child when its parent
-	 * dies. Outliving the parent is the point here: undo that. */
-	ready.death_signal = clear_death_signal();
-	pl_note("no-death-signal", PL_FIELDS(PL_INT("death_signal", ready.death_signal)),
-	        "I will outlive my parent: no death signal any more (PR_GET_PDEATHSIG = %d)",
-	        ready.death_signal);
-	if (want_stopped) {
-		set_signal(SIGHUP, true);
-		set_signal(SIGCONT, true);
-		set_signal(SIGTSTP, false);
-		pl_note("stopping", PL_FIELDS(PL_INT("pgid", getpgrp()), PL_INT("sid", getsid(0))),
-		        "in my own process group %ld, in my parent's session %ld: "
-		        "I stop myself with SIGTSTP, as Ctrl-Z does",
-		        (long)getpgrp(), (long)getsid(0));
-	}
-	if (pl_write_all(line, &ready, sizeof(ready)) == -1)
-		_exit(EXIT_FAILURE);
+	pl_say_note("no-death-signal", PL_FIELDS(PL_INT("death_signal", death_signal)),
+	            "I will outlive my parent: no death signal any more (PR_GET_PDEATHSIG = "
+	            "{death_signal})");
 	if (want_stopped)
-		raise(SIGTSTP); /* stopped here until someone sends SIGCONT */
+		report_stopping();
+	report(line, &ready, sizeof(ready));
+}
 
-	wait_for_new_parent(line, parent);
+static void
+report_stopping(void)
+{
+	pl_say_note("stopping", PL_FIELDS(PL_INT("pgid", getpgrp()), PL_INT("sid", getsid(0))),
+	            "in my own process group {pgid}, in my parent's session {sid}: I stop myself "
+	            "with SIGTSTP, as Ctrl-Z does");
+}
 
-	/* An orphan: nobody will wait for it to finish. It bounds its own
-	 * life: when the alarm goes off, SIGALRM's default action ends it. */
-	set_signal(SIGALRM, false);
-	adopted.armed_at = pl_narrate_elapsed();
-	alarm((unsigned)lifetime);
+static void
+report_adoption(int line, pid_t parent, double armed_at)
+{
+	struct adoption_report adopted = { .armed_at = armed_at };
 
 	adopted.getppid = getppid();
 	adopted.proc_ppid = ppid_from_proc();
-	pl_note("reparented",
-	        PL_FIELDS(PL_INT("before", parent), PL_INT("getppid", adopted.getppid),
-	                  PL_INT("proc_ppid", adopted.proc_ppid), PL_INT("alarm", lifetime)),
-	        "my parent %ld is gone: getppid() = %ld, /proc/self/stat ppid = %ld; "
-	        "my alarm ends me in %ld s",
-	        (long)parent, (long)adopted.getppid, (long)adopted.proc_ppid, lifetime);
+	pl_say_note("reparented",
+	            PL_FIELDS(PL_INT("before", parent), PL_INT("getppid", adopted.getppid),
+	                      PL_INT("proc_ppid", adopted.proc_ppid), PL_INT("alarm", lifetime)),
+	            "my parent {before} is gone: getppid() = {getppid}, /proc/self/stat ppid = "
+	            "{proc_ppid}; my alarm ends me in {alarm} s");
 	if (want_stopped) {
 		long signals[MAX_CAUGHT];
 		bool from_kernel = caught > 0;
@@ -389,22 +486,29 @@ child_part(int line, pid_t parent)
 			signals[i] = caught_signals[i];
 			from_kernel = from_kernel && caught_codes[i] == SI_KERNEL;
 		}
-		pl_note("caught-signals",
-		        PL_FIELDS(PL_INTS("signals", signals, (size_t)adopted.caught),
-		                  PL_BOOL("from_kernel", from_kernel)),
-		        "while I was stopped, %d signal(s) came, %s: %s%s%s; I run again",
-		        adopted.caught,
-		        from_kernel ? "all from the kernel (si_code SI_KERNEL)"
-		                    : "not all from the kernel",
-		        adopted.caught > 0 ? pl_signal_name(adopted.signals[0]) : "none",
-		        adopted.caught > 1 ? " and " : "",
-		        adopted.caught > 1 ? pl_signal_name(adopted.signals[1]) : "");
+		char names[64];
+		snprintf(names, sizeof(names), "%s%s%s",
+		         adopted.caught > 0 ? pl_signal_name(adopted.signals[0]) : "none",
+		         adopted.caught > 1 ? " and " : "",
+		         adopted.caught > 1 ? pl_signal_name(adopted.signals[1]) : "");
+		pl_say_note("caught-signals",
+		            PL_FIELDS(PL_INTS("signals", signals, (size_t)adopted.caught),
+		                      PL_BOOL("from_kernel", from_kernel),
+		                      PL_PROSE(PL_INT("count", adopted.caught)),
+		                      PL_PROSE(PL_STR("names", names))),
+		            "while I was stopped, {count} signal(s) came, {from_kernel?all from the "
+		            "kernel (si_code SI_KERNEL)|not all from the kernel}: {names}; I run again");
 	}
-	if (pl_write_all(line, &adopted, sizeof(adopted)) == -1)
-		_exit(EXIT_FAILURE);
+	report(line, &adopted, sizeof(adopted));
+}
 
-	/* Live on until the alarm. End-of-file on the line means the demo
-	 * was stopped (Ctrl-C, SIGKILL): nobody is watching, so end now. */
+/* Live on until the alarm. End-of-file on the line means the demo was
+ * stopped (Ctrl-C, SIGKILL): nobody is watching, so end now. */
+static noreturn void
+live_until_alarm(int line)
+{
+	char byte;
+
 	for (;;) {
 		ssize_t n = read(line, &byte, 1);
 
@@ -413,61 +517,16 @@ child_part(int line, pid_t parent)
 	}
 }
 
-/* ------------------------------------------------------------------ */
-/* The parent: forks the child, then waits for its cue to exit.         */
-
+/* What /proc/CHILD/stat says, read from outside, by this process. */
 static void
-fork_the_child(int line)
+child_seen(const char *event, pid_t child, const struct pl_proc *proc)
 {
-	switch (pl_fork("orphan", 0)) {
-	case -1:
-		pl_die("fork");
-	case 0: /* Child */
-		child_part(line, getppid());
-	default: /* Parent */
-		break;
-	}
-	close(line);
-}
-
-/* --thread: a second thread of the parent forks the child, and ends when
- * the demo says so. */
-static void *
-forking_thread(void *arg)
-{
-	pl_note("parent-forks", PL_FIELDS(PL_INT("forking_tid", gettid())),
-	        "I am a second thread of the parent (TID %ld): I fork the child", (long)gettid());
-	fork_the_child(*(int *)arg);
-	pl_child_hold(); /* until the demo says: this thread ends now */
-	return NULL;
-}
-
-static noreturn void
-parent_part(int line)
-{
-	if (want_stopped) {
-		if (setsid() == -1)
-			pl_die("setsid");
-		pl_note("parent-session", PL_FIELDS(PL_INT("sid", getsid(0))),
-		        "I lead a new session, %ld, as a login shell does", (long)getsid(0));
-	}
-	if (want_thread) {
-		pthread_t thread;
-		int err;
-
-		if ((err = pthread_create(&thread, NULL, forking_thread, &line)) != 0)
-			pl_die_en(err, "pthread_create");
-		if ((err = pthread_join(thread, NULL)) != 0)
-			pl_die_en(err, "pthread_join");
-		pl_note("thread-ended", NULL,
-		        "my thread that forked the child has ended; I, the main thread, live on");
-	} else {
-		pl_note("parent-forks", NULL, "I am the parent: I fork my child");
-		fork_the_child(line);
-	}
-	pl_child_hold(); /* until the demo says: exit now */
-	pl_note("parent-exits", NULL, "I exit now, before my child");
-	_exit(EXIT_SUCCESS);
+	pl_say_note(event,
+	            PL_FIELDS(PL_INT("child", child), PL_INT("ppid", proc->ppid),
+	                      PL_CHAR("state", proc->state),
+	                      PL_PROSE(PL_STR("state_name", pl_procfs_state_name(proc->state)))),
+	            "/proc/{child}/stat, read by this process: ppid {ppid}, state {state} "
+	            "({state_name})");
 }
 
 /* ------------------------------------------------------------------ */
@@ -512,9 +571,11 @@ three_generations(struct family *f)
 	read_ancestry(f, ancestry, sizeof(ancestry));
 	pl_note("ancestry", PL_FIELDS(PL_INTS("pids", f->ancestors, (size_t)f->nancestors)),
 	        "this process and its ancestors, from /proc: %s", ancestry);
-	pl_note("subreaper", PL_FIELDS(PL_BOOL("subreaper", f->subreaper)),
-	        "this process %s a child subreaper (PR_GET_CHILD_SUBREAPER = %d)",
-	        f->subreaper ? "is" : "is not", f->subreaper);
+	pl_say_note("subreaper",
+	            PL_FIELDS(PL_BOOL("subreaper", f->subreaper),
+	                      PL_PROSE(PL_INT("flag", f->subreaper))),
+	            "this process {subreaper?is|is not} a child subreaper (PR_GET_CHILD_SUBREAPER "
+	            "= {flag})");
 
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == -1)
 		pl_die("socketpair");
@@ -530,7 +591,7 @@ three_generations(struct family *f)
 	close(sv[1]);
 	f->line = sv[0];
 
-	if (line_hear(f->line, &birth, sizeof(birth), HEAR_TIMEOUT_MS) == -1)
+	if (pl_evidence_receive(f->line, &birth, sizeof(birth), HEAR_TIMEOUT_MS) == -1)
 		pl_die("hearing from the child");
 	f->child = birth.getpid;
 	/* The child now waits on the line: the kernel shows it sleeping. */
@@ -539,17 +600,13 @@ three_generations(struct family *f)
 	f->child_start = proc.start;
 	f->alive_at = pl_narrate_elapsed();
 
-	pl_note("kernel-view",
-	        PL_FIELDS(PL_INT("child", f->child), PL_INT("ppid", proc.ppid),
-	                  PL_CHAR("state", proc.state)),
-	        "/proc/%ld/stat, read by this process: ppid %ld, state %c (%s)", (long)f->child,
-	        (long)proc.ppid, proc.state, pl_procfs_state_name(proc.state));
-	pl_check("child-names-parent",
-	         birth.getppid == f->parent && birth.proc_ppid == f->parent &&
-	                 proc.ppid == f->parent,
-	         PL_FIELDS(PL_INT("parent", f->parent)),
-	         "the child, and the kernel seen from outside, name %ld, the parent, as its parent",
-	         (long)f->parent);
+	child_seen("kernel-view", f->child, &proc);
+	pl_say_check("child-names-parent",
+	             birth.getppid == f->parent && birth.proc_ppid == f->parent &&
+	                     proc.ppid == f->parent,
+	             PL_FIELDS(PL_INT("parent", f->parent)),
+	             "the child, and the kernel seen from outside, name {parent}, the parent, as "
+	             "its parent");
 	pl_pause(1.0); /* time to see three generations in the dashboard */
 }
 
@@ -567,7 +624,7 @@ forking_thread_ends(struct family *f)
 	        "the thread that forked the child ends; the parent process lives on");
 	if (pl_child_release(f->parent) == -1)
 		pl_die("telling the parent's thread to end");
-	if (line_hear(f->line, &seen, sizeof(seen), HEAR_TIMEOUT_MS) == -1)
+	if (pl_evidence_receive(f->line, &seen, sizeof(seen), HEAR_TIMEOUT_MS) == -1)
 		pl_die("hearing from the child");
 	/* The thread's task leaves /proc a moment after its join returns. */
 	for (double end = pl_narrate_elapsed() + HEAR_TIMEOUT_MS / 1000.0;
@@ -589,13 +646,14 @@ forking_thread_ends(struct family *f)
 		pl_die("reading /proc/%ld/stat", (long)f->child);
 	f->alive_at = pl_narrate_elapsed();
 
-	pl_note("thread-view",
-	        PL_FIELDS(PL_INT("parent", f->parent), PL_CHAR("parent_state", parent.state),
-	                  PL_INT("parent_threads", parent.threads), PL_INT("child", f->child),
-	                  PL_INT("ppid", child.ppid), PL_CHAR("state", child.state)),
-	        "/proc: the parent %ld is %c (%s) with %ld thread(s); the child %ld is %c, ppid %ld",
-	        (long)f->parent, parent.state, pl_procfs_state_name(parent.state), parent.threads,
-	        (long)f->child, child.state, (long)child.ppid);
+	pl_say_note("thread-view",
+	            PL_FIELDS(PL_INT("parent", f->parent), PL_CHAR("parent_state", parent.state),
+	                      PL_INT("parent_threads", parent.threads), PL_INT("child", f->child),
+	                      PL_INT("ppid", child.ppid), PL_CHAR("state", child.state),
+	                      PL_PROSE(PL_STR("parent_state_name",
+	                                      pl_procfs_state_name(parent.state)))),
+	            "/proc: the parent {parent} is {parent_state} ({parent_state_name}) with "
+	            "{parent_threads} thread(s); the child {child} is {state}, ppid {ppid}");
 	pl_check("death-signal-on-thread-exit",
 	         seen.signal == SIGUSR1 && seen.sender == f->parent && one_thread &&
 	                 parent.state != 'Z' && parent.start > 0,
@@ -622,7 +680,7 @@ get_ready(struct family *f)
 
 	/* MSG_NOSIGNAL: if the child is gone, an error here, not SIGPIPE. */
 	if (send(f->line, "o", 1, MSG_NOSIGNAL) != 1 ||
-	    line_hear(f->line, &ready, sizeof(ready), HEAR_TIMEOUT_MS) == -1)
+	    pl_evidence_receive(f->line, &ready, sizeof(ready), HEAR_TIMEOUT_MS) == -1)
 		pl_die("telling the child to get ready");
 	f->death_signal = ready.death_signal;
 }
@@ -639,14 +697,13 @@ stopped_job(struct family *f)
 		pl_die("watching the child stop");
 	f->alive_at = pl_narrate_elapsed();
 
-	pl_note("stopped-view",
-	        PL_FIELDS(PL_INT("child", f->child), PL_CHAR("state", child.state),
-	                  PL_INT("pgid", child.pgid), PL_INT("sid", child.sid),
-	                  PL_INT("parent_pgid", parent.pgid), PL_INT("parent_sid", parent.sid)),
-	        "/proc: the child is %c (%s) in process group %ld; its parent leads group %ld "
-	        "and session %ld",
-	        child.state, pl_procfs_state_name(child.state), (long)child.pgid, (long)parent.pgid,
-	        (long)parent.sid);
+	pl_say_note("stopped-view",
+	            PL_FIELDS(PL_INT("child", f->child), PL_CHAR("state", child.state),
+	                      PL_INT("pgid", child.pgid), PL_INT("sid", child.sid),
+	                      PL_INT("parent_pgid", parent.pgid), PL_INT("parent_sid", parent.sid),
+	                      PL_PROSE(PL_STR("state_name", pl_procfs_state_name(child.state)))),
+	            "/proc: the child is {state} ({state_name}) in process group {pgid}; its parent "
+	            "leads group {parent_pgid} and session {parent_sid}");
 	pl_check(
 	        "stopped-job",
 	        child.state == 'T' && child.pgid == f->child && parent.pgid == f->parent &&
@@ -674,7 +731,7 @@ parent_exits(struct family *f)
 	if (pl_child_release(f->parent) == -1 || pl_child_wait(f->parent, &status, 0) == -1)
 		pl_die("letting the parent exit");
 	gone = pl_procfs_read(f->parent, &proc) == PL_PROCFS_GONE;
-	if (line_hear(f->line, &adopted, sizeof(adopted), HEAR_TIMEOUT_MS) == -1)
+	if (pl_evidence_receive(f->line, &adopted, sizeof(adopted), HEAR_TIMEOUT_MS) == -1)
 		pl_die("hearing from the orphan");
 	f->armed_at = adopted.armed_at;
 	f->new_parent = adopted.getppid;
@@ -684,30 +741,26 @@ parent_exits(struct family *f)
 	f->alive_at = pl_narrate_elapsed();
 
 	pl_status_describe(status, how, sizeof(how));
-	pl_note("parent-reaped",
-	        PL_FIELDS(PL_INT("parent", f->parent),
-	                  PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
-	                  PL_BOOL("gone_from_proc", gone)),
-	        "the parent %ld %s; this process reaped it, and /proc/%ld %s", (long)f->parent, how,
-	        (long)f->parent, gone ? "is gone" : "is still there");
-	pl_note("adopted-view",
-	        PL_FIELDS(PL_INT("child", f->child), PL_INT("ppid", proc.ppid),
-	                  PL_CHAR("state", proc.state)),
-	        "/proc/%ld/stat, read by this process: ppid %ld, state %c (%s)", (long)f->child,
-	        (long)proc.ppid, proc.state, pl_procfs_state_name(proc.state));
+	pl_say_note("parent-reaped",
+	            PL_FIELDS(PL_INT("parent", f->parent),
+	                      PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+	                      PL_BOOL("gone_from_proc", gone), PL_PROSE(PL_STR("how", how))),
+	            "the parent {parent} {how}; this process reaped it, and /proc/{parent} "
+	            "{gone_from_proc?is gone|is still there}");
+	child_seen("adopted-view", f->child, &proc);
 
 	pl_check("parent-exited-first",
 	         WIFEXITED(status) && WEXITSTATUS(status) == 0 && gone && f->death_signal == 0 &&
 	                 proc.state != 'Z',
 	         NULL, "the parent exited and is gone; its child, with no death signal, runs on");
-	pl_check("ppid-changed",
-	         adopted.getppid != f->parent && adopted.proc_ppid == adopted.getppid,
-	         PL_FIELDS(PL_INT("before", f->parent), PL_INT("after", adopted.getppid)),
-	         "the child's parent changed from %ld to %ld, in getppid() and in /proc",
-	         (long)f->parent, (long)adopted.getppid);
-	pl_check("kernel-agrees", proc.ppid == adopted.getppid,
-	         PL_FIELDS(PL_INT("kernel_ppid", proc.ppid)),
-	         "seen from outside, the kernel agrees: the child's ppid is %ld", (long)proc.ppid);
+	pl_say_check("ppid-changed",
+	             adopted.getppid != f->parent && adopted.proc_ppid == adopted.getppid,
+	             PL_FIELDS(PL_INT("before", f->parent), PL_INT("after", adopted.getppid)),
+	             "the child's parent changed from {before} to {after}, in getppid() and in "
+	             "/proc");
+	pl_say_check("kernel-agrees", proc.ppid == adopted.getppid,
+	             PL_FIELDS(PL_INT("kernel_ppid", proc.ppid)),
+	             "seen from outside, the kernel agrees: the child's ppid is {kernel_ppid}");
 	if (want_stopped) {
 		bool hup = false, cont = false, from_kernel = adopted.caught > 0;
 
@@ -743,13 +796,13 @@ who_adopted(struct family *f)
 			level = i;
 	if (pl_procfs_read(reaper, &proc) != 0)
 		snprintf(proc.comm, sizeof(proc.comm), "?");
-	pl_note("new-parent",
-	        PL_FIELDS(PL_INT("reaper", reaper), PL_STR("comm", proc.comm), PL_INT("level", level)),
-	        "the new parent, from /proc/%ld/stat: PID %ld (%s), %s", (long)reaper, (long)reaper,
-	        proc.comm,
-	        level == 0  ? "this process"
-	        : level > 0 ? "an ancestor of this process"
-	                    : "not one of our ancestors");
+	pl_say_note("new-parent",
+	            PL_FIELDS(PL_INT("reaper", reaper), PL_STR("comm", proc.comm),
+	                      PL_INT("level", level),
+	                      PL_PROSE(PL_STR("who", level == 0  ? "this process"
+	                                             : level > 0 ? "an ancestor of this process"
+	                                                         : "not one of our ancestors"))),
+	            "the new parent, from /proc/{reaper}/stat: PID {reaper} ({comm}), {who}");
 
 	/* The kernel walked up from the dead parent and passed over these:
 	 * none is a child subreaper (kernel/exit.c, find_new_reaper()). */
@@ -805,8 +858,8 @@ orphan_ends(struct family *f)
 	int status = 0;
 	char byte;
 
-	pl_step("ends-on-its-own", PL_FIELDS(PL_INT("lifetime", lifetime)),
-	        "the orphan ends on its own, %ld s after it was orphaned", lifetime);
+	pl_say_step("ends-on-its-own", PL_FIELDS(PL_INT("lifetime", lifetime)),
+	            "the orphan ends on its own, {lifetime} s after it was orphaned");
 
 	/* Watch /proc every millisecond until the child has ended (a zombie,
 	 * or gone: reaped), or it is overdue. */
@@ -838,25 +891,24 @@ orphan_ends(struct family *f)
 	gone = pl_procfs_read(f->child, &proc) == PL_PROCFS_GONE || proc.start != f->child_start;
 	double waited = pl_narrate_elapsed() - ended_at;
 
-	pl_note("orphan-ended",
-	        PL_FIELDS(PL_INT("child", f->child),
-	                  PL_DOUBLE("alive_after", f->alive_at - f->armed_at),
-	                  PL_DOUBLE("ended_after", ended_at - f->armed_at),
-	                  PL_BOOL("gone_from_proc", gone)),
-	        "its alarm was set for %ld s: /proc showed it alive %.3f s after that, and ended %.3f s after",
-	        lifetime, f->alive_at - f->armed_at, ended_at - f->armed_at);
+	pl_say_note("orphan-ended",
+	            PL_FIELDS(PL_INT("child", f->child),
+	                      PL_DOUBLE("alive_after", f->alive_at - f->armed_at),
+	                      PL_DOUBLE("ended_after", ended_at - f->armed_at),
+	                      PL_BOOL("gone_from_proc", gone), PL_PROSE(PL_INT("alarm", lifetime))),
+	            "its alarm was set for {alarm} s: /proc showed it alive {alive_after:.3f} s after "
+	            "that, and ended {ended_after:.3f} s after");
 	if (f->subreaper)
 		pl_note("reaped-orphan",
 		        PL_FIELDS(PL_INT("signal", WIFSIGNALED(status) ? WTERMSIG(status) : 0)),
 		        "this process reaped it: %s", how);
 	else
-		pl_note("reaped-orphan",
-		        PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone),
-		                  PL_DOUBLE("seconds", waited)),
-		        gone ? "its new parent, %ld, reaped it: /proc/%ld is gone"
-		             : "it is a zombie until its new parent, %ld, reaps it (/proc/%ld): not "
-		               "done after %.2f s",
-		        (long)f->new_parent, (long)f->child, waited);
+		pl_say_note("reaped-orphan",
+		            PL_FIELDS(PL_INT("by", f->new_parent), PL_BOOL("gone", gone),
+		                      PL_DOUBLE("seconds", waited), PL_PROSE(PL_INT("child", f->child))),
+		            gone ? "its new parent, {by}, reaped it: /proc/{child} is gone"
+		                 : "it is a zombie until its new parent, {by}, reaps it (/proc/{child}): "
+		                   "not done after {seconds:.2f} s");
 
 	pl_check(
 	        "ended-on-its-own", ended && ended_at >= deadline,
@@ -870,7 +922,7 @@ orphan_ends(struct family *f)
 
 	/* Nothing left: no children of ours in /proc, and nobody holds the
 	 * other end of the line (reading it gives end-of-file). */
-	bool line_closed = line_hear(f->line, &byte, 1, 1000) == -1 && errno == EPIPE;
+	bool line_closed = pl_evidence_receive(f->line, &byte, 1, 1000) == -1 && errno == EPIPE;
 	int children = pl_procfs_children(getpid(), NULL, 0);
 	close(f->line);
 	pl_check("nothing-left", line_closed && children == 0 && (gone || proc.state == 'Z'),

@@ -20,6 +20,12 @@
  * Philosophers are processes sharing process-shared semaphores, or threads
  * sharing mutexes (--tasks).
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   pick_up()             the forks taken: naive, ordered, waiter or trylock
+ *   put_down()            and put back
+ *   dine()                each philosopher thinks, picks up, eats and puts down
+ *   philosopher_thread()  a philosopher as a thread
+ *
  * Usage:     proclab-philosophers [--philosophers N] [--tasks processes|threads|both]
  *                                 [--strategy naive|ordered|waiter|trylock|all]
  *                                 [--seconds S]

@@ -21,6 +21,15 @@
  *      counts what readdir() counts.
  *   8. --throughput: MB/s at three write sizes, next to `dd | dd`.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   make_pipe()             pipe(2), with the capacity asked for
+ *   child_reads_to_eof()    the reader reads until end of file
+ *   child_writes_lines()    each writer writes its lines into the one pipe
+ *   child_counts_lines()    the reader counts lines until read() returns 0
+ *   child_writes_records()  each record in ONE write(): whole up to PIPE_BUF
+ *   child_squares()         two pipes, one each way: a child that answers
+ *   pipeline()              `ls | wc -l` built with pipe(), dup2() and exec
+ *
  * Usage:     proclab-pipe [--pipe-size BYTES] [--forget-close] [--throughput]
  *                         [--json] [--step] [--speed F]
  * Dashboard: `proclab pipe` shows readers asleep in anon_pipe_read, the

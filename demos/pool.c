@@ -21,6 +21,14 @@
  *      process pool a round trip each unless they are chunked, large tasks
  *      hide the cost; medians of repeated runs, never checked.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   pool_start()    fork the workers, each with a task pipe and a result pipe
+ *   worker_serve()  a worker: read a task, compute, write the result
+ *   pool_map()      map the job over its inputs with the pool's workers
+ *   feed()          hand out chunks of inputs to idle workers
+ *   receive()       collect results, and notice a worker that died
+ *   pool_stop()     close every task pipe: each worker exits
+ *
  * Usage:     proclab-pool [--workers N] [--inputs N] [--chunk N]
  *                         [--order ordered|unordered] [--crash X] [--abort X]
  *                         [--work S] [--repeats R] [--full] [--json]

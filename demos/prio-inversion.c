@@ -24,6 +24,12 @@
  * SCHED_FIFO needs CAP_SYS_NICE or an RLIMIT_RTPRIO of at least 40
  * (sched(7)). Without either the demo says so in one line and exits 0.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   low_main()     low takes the lock, then works
+ *   high_main()    high wants the lock, and sleeps until low lets go
+ *   medium_main()  medium, with no lock, keeps low off the CPU
+ *   start_fifo()   a SCHED_FIFO thread of a priority on one CPU
+ *
  * Usage:     proclab-prio-inversion [--spin MS] [--hold MS]
  * Dashboard: `proclab prio-inversion`, then t for threads: high asleep on
  *            the mutex, low and medium runnable on one CPU; in step 2 low

@@ -18,6 +18,13 @@
  *      every item arrives exactly once (counts, a checksum, and a tally of
  *      each item).
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   take_broken()  BROKEN: the condition tested once, with if
+ *   take()         FIXED: tested again after every wakeup, with while
+ *   put()          a producer waits while the buffer is full
+ *   wait_on()      pthread_cond_wait(): unlock, sleep, lock again
+ *   remove_item()  the take itself, with the mutex held
+ *
  * Usage:     proclab-prodcons [--producers P] [--consumers C] [--items N]
  *                             [--size S]
  * Dashboard: `proclab prodcons` shows one process whose threads (ps -L,

@@ -26,6 +26,14 @@
  *      nobody can guess (pl_name.h), and say who made them, so that a run
  *      can remove those whose maker and guardian are both gone.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   open_queue()   mq_open() of a POSIX message queue of DEPTH messages
+ *   producer()     a process that sends messages
+ *   consumer()     a process that receives them
+ *   put()          send one message; it sleeps while the queue is full
+ *   take()         receive one message
+ *   ring_insert()  the same over shared memory: semaphores round a ring
+ *
  * Usage:     proclab-queue [--producers P] [--consumers C] [--messages M]
  *                          [--depth D]
  * Dashboard: `proclab queue` shows the producers sleeping (S) in the

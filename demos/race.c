@@ -20,6 +20,13 @@
  * The window between reading the counter and writing it back is held open
  * on purpose (--window), so the race shows every time, not by luck.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   add_unlocked()   counter++ as read, window, write: the lost update
+ *   add_locked()     the fixes: the same steps made indivisible
+ *   count_up()       what each worker, thread or process, runs
+ *   thread_main()    a worker thread
+ *   run_processes()  the same workers as processes, on shared memory
+ *
  * Usage:     proclab-race [--workers N] [--increments M] [--runs R]
  *                         [--window W] [--single-cpu]
  * Dashboard: `proclab race` shows the threads of one process (or the

@@ -24,6 +24,13 @@
  *      and the cost per request next to the Unix socket's.
  *   6. asked to stop, the server removes its socket file and exits 0.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   server_main()  the server process: one owner of the shared state
+ *   serve()        its loop: poll() on the listeners and connections
+ *   handle()       one request, carried out on the server's objects
+ *   call()         a client's proxy call: a request out, a reply back
+ *   client_main()  a client process, which uses the state through proxies
+ *
  * Usage:     proclab-server [--clients N] [--ops K] [--bench-ops M] [--no-tcp]
  * Dashboard: `proclab server` shows the server sleeping in poll() while N
  *            clients sleep at the start line, then all of them taking turns.

@@ -23,6 +23,12 @@
  *   6. the segment is gone at the end; on Ctrl-C the cleanup handler
  *      removes its name (pl_cleanup_add).
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   map_shared_anonymous()  mmap(MAP_SHARED | MAP_ANONYMOUS) before fork
+ *   child_opens_by_name()   shm_open() and mmap() of a named segment
+ *   increment()             the critical section, with no lock or with a lock
+ *   worker()                each process increments the shared counter
+ *
  * Usage:     proclab-shm [--procs N] [--increments M] [--rounds R] [--keep-name]
  * Dashboard: `proclab shm` shows N workers sleeping at the start line, then
  *            running (R) on both CPUs while they race for the counter.

@@ -28,6 +28,15 @@
  *
  * Every handler here saves errno if it makes a call that may change it.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   install()           sigaction(), with the flags each step needs
+ *   set_usr1_flag()     right: a handler that only sets a flag
+ *   log_from_handler()  wrong: a handler that calls unsafe code
+ *   write_a_byte()      the self-pipe trick's handler
+ *   reap_exited()       the WNOHANG loop: one signal may stand for several exits
+ *   read_records()      signalfd: signals read as records
+ *   start_worker()      a thread starts with its creator's signal mask
+ *
  * Usage:     proclab-signals [--children N] [--only LIST] [--json] [--step]
  *                            [--speed F]
  * Dashboard: `proclab signals`: the parent asleep in anon_pipe_read while

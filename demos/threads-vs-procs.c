@@ -28,6 +28,14 @@
  * or "no" against issue 7's targets, never checked. The checks are the
  * claims that hold on any machine under any load.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   global_thread_main()   threads share the globals
+ *   global_in_processes()  processes each change their own copy
+ *   shared_by_a_child()    what fork() shares: open file descriptions
+ *   one_unit()             the cost of creating a thread, a process, a vfork
+ *   segfault_now()         a crash ends one process, or every thread of one
+ *   leak()                 a leak, in a thread or in a process of its own
+ *
  * Usage:     proclab-threads-vs-procs [--workers N] [--full] [--runs R]
  *                [--spawns S] [--work SECONDS] [--max-mib M] [--leak-mib L]
  * Dashboard: `proclab threads-vs-procs`: in step 1 one process with N+1

@@ -17,6 +17,14 @@
  *   6. a new child every second goes running -> sleeping -> zombie -> gone,
  *      so the states change live in the dashboard.
  *
+ * Where the concept is (read these first; the rest narrates and proves):
+ *   reap()                waitpid(), and its status decoded
+ *   report_status()       the W* macros of wait(2) on a status
+ *   child_aborts()        a child killed by SIGABRT, with a core or without
+ *   poll_with_wnohang()   waitpid(WNOHANG): the parent works while it polls
+ *   wait_with_deadline()  waitpid() with a deadline
+ *   time_out()            a child that never ends: SIGTERM, then SIGKILL
+ *
  * Usage:     proclab-wait [--children N] [--code N] [--json] [--step] [--speed F]
  * Dashboard: `proclab wait` shows each child's state letter change: R while
  *            it computes, S in a read, T while stopped, Z until reaped.

@@ -22,6 +22,14 @@
  * The checks claim what the kernel does, that the zombie is adopted and
  * no longer ours; how soon the adopter reaps it is reported, not checked.
  *
+ * Where the concept is (first in the file; the steps after it prove it):
+ *   make_zombie()          fork(); the child exits at once; nobody waits
+ *   reap()                 waitpid(): the exit status is collected, the zombie goes
+ *   on_sigchld()           way 1: a SIGCHLD handler that reaps in a WNOHANG loop,
+ *   reap_in_a_handler()    installed with sigaction()
+ *   let_the_kernel_reap()  way 2: SIGCHLD set to SIG_IGN, or SA_NOCLDWAIT
+ *   double_fork()          way 3: the middle child exits, the grandchild is adopted
+ *
  * Usage:     proclab-zombie [--children N] [--json] [--step] [--speed F]
  * Dashboard: `proclab zombie` shows children turn Z and stay Z under a live
  *            parent, vanish one by one as it reaps them, never turn Z when
@@ -74,261 +82,46 @@ static const struct pl_demo demo = {
 	.noptions = PL_COUNT(options),
 };
 
-/* ------------------------------------------------------------------ */
-/* Reading the kernel.                                                 */
+/* ================================================================== */
+/* The concept. These functions are the whole mechanism; the steps     */
+/* after them run it, and prove from the kernel what it did.           */
 
-/* Wait (bounded) until /proc says CHILD is a zombie, and print what it
- * says. GROUP names the step's set of zombies for the --json events. */
-static bool
-seen_as_zombie(pid_t child, const char *group, struct pl_proc *proc)
-{
-	if (pl_procfs_wait_state(child, "Z", TIMEOUT_MS, proc) != 0)
-		return false;
-	pl_note("zombie",
-	        PL_FIELDS(PL_STR("group", group), PL_INT("child", child),
-	                  PL_INT("ppid", proc->ppid), PL_CHAR("state", proc->state),
-	                  PL_INT("rss_pages", proc->rss_pages)),
-	        "/proc/%ld/stat: state %c (%s), ppid %ld", (long)child, proc->state,
-	        pl_procfs_state_name(proc->state), (long)proc->ppid);
-	return true;
-}
+static void middle_reports(pid_t grandchild);
+static noreturn void grandchild(int hold_fd);
 
-/* Wait (bounded) until PID has left /proc: no state matches "". */
-static bool
-gone_from_proc(pid_t pid, int timeout_ms)
-{
-	return pl_procfs_wait_gone(pid, timeout_ms) == 0;
-}
-
-/* How many children of PARENT the kernel lists in state Z. */
-static int
-zombies_of(pid_t parent)
-{
-	pid_t pids[MAX_CHILDREN + 16];
-	int count = pl_procfs_children(parent, pids, PL_COUNT(pids)), zombies = 0;
-
-	if (count == -1)
-		pl_die("scanning /proc");
-	for (int i = 0; i < count && i < (int)PL_COUNT(pids); i++) {
-		struct pl_proc proc;
-
-		if (pl_procfs_read(pids[i], &proc) == 0 && proc.state == 'Z')
-			zombies++;
-	}
-	return zombies;
-}
-
-/* The signals pending for the whole process: the ShdPnd line of
- * /proc/self/status, a mask with bit N-1 set for signal N (proc(5)). */
-static int
-shared_pending(unsigned long long *mask)
-{
-	return pl_procfs_number(getpid(), "status", "ShdPnd", 16, mask) == 0 ? 0 : -1;
-}
-
-/* Fork N children that exit at once, child i with status i + 1, so that
- * each one's status says which it was. */
-static void
-fork_exiting_children(pid_t *pids, int n)
-{
-	for (int i = 0; i < n; i++) {
-		switch (pids[i] = pl_fork("child", 0)) {
-		case -1:
-			pl_die("fork");
-		case 0: /* Child: exit with its own number. */
-			_exit(i + 1);
-		default: /* Parent: go on forking, and do not wait. */
-			break;
-		}
-	}
-}
-
-/* ------------------------------------------------------------------ */
-/* Steps 1 and 2: one zombie, left alone, then sent SIGKILL, then reaped. */
-
-struct last_words {
-	double exited_at; /* pl_narrate_elapsed() just before _exit() */
-	long rss_pages;   /* its resident memory while it still ran */
-};
-
+/* Fork a child that exits at once with STATUS, and do not wait for it.
+ * From the moment it exits until someone waits, it is a zombie: the
+ * kernel keeps its PID and exit status for its parent to collect.
+ * LAST_WORDS, when not NULL, runs in the child just before it exits. */
 static pid_t
-a_zombie(struct last_words *child)
+make_zombie(int status, void (*last_words)(int status))
 {
-	struct pl_proc proc = { 0 };
 	pid_t pid;
-	bool zombie;
 
-	pl_step("a-zombie", NULL, "a child exits, and its parent does not wait for it");
-
-	switch (pid = pl_fork("child", PL_FORK_CHANNEL)) {
+	/* A channel to the parent only for a child that has words to send. */
+	switch (pid = pl_fork("child", last_words != NULL ? PL_FORK_CHANNEL : 0)) {
 	case -1:
 		pl_die("fork");
-	case 0: { /* Child: report, then exit at once. */
-		struct last_words me = { 0, 0 };
-
-		if (pl_procfs_read(getpid(), &proc) == 0)
-			me.rss_pages = proc.rss_pages;
-		pl_note("child-exits", PL_FIELDS(PL_INT("status", LONE_STATUS)),
-		        "in the child: _exit(%d)", LONE_STATUS);
-		me.exited_at = pl_narrate_elapsed();
-		pl_child_tell(&me, sizeof(me));
-		_exit(LONE_STATUS);
-	}
+	case 0: /* Child: exit at once. */
+		if (last_words != NULL)
+			last_words(status);
+		_exit(status);
 	default: /* Parent: no wait() here, on purpose. */
-		break;
+		return pid;
 	}
-
-	if (pl_child_hear(pid, child, sizeof(*child), TIMEOUT_MS) == -1)
-		pl_die("hearing from child %ld", (long)pid);
-	zombie = seen_as_zombie(pid, "lone", &proc);
-	pl_check("exited-child-is-zombie", zombie && proc.ppid == getpid(),
-	         PL_FIELDS(PL_INT("child", pid), PL_CHAR("state", proc.state),
-	                   PL_INT("ppid", proc.ppid)),
-	         "the child has exited, yet the kernel still lists it, as a zombie of pid %ld",
-	         (long)getpid());
-	pl_check("zombie-has-no-memory", zombie && child->rss_pages > 0 && proc.rss_pages == 0,
-	         PL_FIELDS(PL_INT("rss_alive", child->rss_pages),
-	                   PL_INT("rss_zombie", proc.rss_pages)),
-	         "its memory is already freed: %ld resident pages while it ran, %ld now",
-	         child->rss_pages, proc.rss_pages);
-	pl_note("see-it", PL_FIELDS(PL_INT("child", pid)),
-	        "see it from outside: ps -o pid,ppid,stat,comm -p %ld", (long)pid);
-	return pid;
 }
 
+/* Collect PID's exit status, and with it the zombie: waitpid(2).
+ * (pl_child_wait() is waitpid() that also forgets PID in pl_child's
+ * table of children to clean up.) */
 static void
-stays_a_zombie(pid_t pid, const struct last_words *child)
+reap(pid_t pid, int *status)
 {
-	struct pl_proc proc;
-	siginfo_t info;
-	int zombie_reads = 0, killed, status;
-	bool gone;
-
-	pl_step("stays-a-zombie", NULL,
-	        "it stays a zombie until it is waited for, and SIGKILL cannot end it");
-
-	for (int i = 0; i < SAMPLES; i++) {
-		pl_pause(ZOMBIE_SECONDS / SAMPLES);
-		if (pl_procfs_read(pid, &proc) == 0 && proc.state == 'Z')
-			zombie_reads++;
-	}
-	double unreaped = pl_narrate_elapsed() - child->exited_at;
-	pl_note("still-zombie",
-	        PL_FIELDS(PL_INT("child", pid), PL_INT("samples", SAMPLES),
-	                  PL_INT("zombie_samples", zombie_reads), PL_DOUBLE("seconds", unreaped)),
-	        "%.2f s after it exited: %d of %d reads of /proc/%ld/stat said Z", unreaped,
-	        zombie_reads, SAMPLES, (long)pid);
-	pl_check("stays-zombie", zombie_reads == SAMPLES, NULL,
-	         "a zombie does not go away by itself");
-
-	/* A zombie has already exited: there is nothing left to kill. The
-	 * PID still exists, so kill() succeeds; the signal is dropped. */
-	killed = kill(pid, SIGKILL);
-	pl_pause(0.5);
-	if (pl_procfs_read(pid, &proc) != 0)
-		proc.state = '?';
-	pl_note("sigkill",
-	        PL_FIELDS(PL_INT("child", pid), PL_INT("kill_returned", killed),
-	                  PL_CHAR("state_after", proc.state)),
-	        "kill(%ld, SIGKILL) returned %d; /proc/%ld/stat still says %c", (long)pid, killed,
-	        (long)pid, proc.state);
-	pl_check("sigkill-does-nothing", killed == 0 && proc.state == 'Z', NULL,
-	         "SIGKILL was accepted and changed nothing: the zombie is still there");
-
-	/* What the zombie keeps is its exit status. WNOWAIT reads it and
-	 * leaves the zombie in place (waitid(2)). */
-	memset(&info, 0, sizeof(info));
-	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == -1)
-		if (errno != EINTR)
-			pl_die("waitid");
-	pl_note("peek",
-	        PL_FIELDS(PL_INT("child", pid), PL_BOOL("exited", info.si_code == CLD_EXITED),
-	                  PL_INT("status", info.si_status)),
-	        "waitid(WNOWAIT) reads what the zombie holds: %s %d, and leaves it in place",
-	        info.si_code == CLD_EXITED ? "exit status" : "signal", info.si_status);
-
-	if (pl_child_wait(pid, &status, 0) == -1)
+	if (pl_child_wait(pid, status, 0) == -1)
 		pl_die("waitpid");
-	unreaped = pl_narrate_elapsed() - child->exited_at;
-	gone = pl_procfs_read(pid, &proc) == PL_PROCFS_GONE;
-	char how[96];
-	pl_status_describe(status, how, sizeof(how));
-	pl_note("lone-reaped",
-	        PL_FIELDS(PL_INT("child", pid),
-	                  PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
-	                  PL_BOOL("killed", WIFSIGNALED(status)),
-	                  PL_DOUBLE("unreaped_seconds", unreaped), PL_BOOL("gone_from_proc", gone)),
-	        "waitpid() reaped it %.2f s after it exited: %s; /proc/%ld %s", unreaped, how,
-	        (long)pid, gone ? "is gone" : "is still there");
-	pl_check("status-is-original",
-	         WIFEXITED(status) && WEXITSTATUS(status) == LONE_STATUS && gone, NULL,
-	         "wait() reports the child's own exit status %d, not SIGKILL, and the zombie is gone",
-	         LONE_STATUS);
 }
 
-/* ------------------------------------------------------------------ */
-/* Steps 3 and 4: many zombies, reaped one by one.                     */
-
-static void
-many_zombies(pid_t *pids, int n)
-{
-	struct pl_proc proc;
-	int seen = 0, listed;
-
-	pl_step("many-zombies", PL_FIELDS(PL_INT("children", n)),
-	        "%d children exit, and none is waited for", n);
-
-	fork_exiting_children(pids, n);
-	for (int i = 0; i < n; i++)
-		if (seen_as_zombie(pids[i], "many", &proc) && proc.ppid == getpid())
-			seen++;
-	listed = zombies_of(getpid());
-	pl_check("all-zombies", seen == n && listed == n,
-	         PL_FIELDS(PL_INT("expected", n), PL_INT("seen", seen), PL_INT("listed", listed)),
-	         "the kernel lists %d zombie children of this process", listed);
-	pl_pause(1.0); /* time to see them all in the dashboard or with ps */
-}
-
-static void
-reap_one_by_one(const pid_t *pids, int n)
-{
-	int right = 0;
-
-	pl_step("reap-one-by-one", NULL, "the parent reaps them one by one");
-
-	for (int i = 0; i < n; i++) {
-		struct pl_proc proc;
-		char how[96];
-		char before;
-		int status;
-
-		before = pl_procfs_read(pids[i], &proc) == 0 ? proc.state : '?';
-		if (pl_child_wait(pids[i], &status, 0) == -1)
-			pl_die("waitpid");
-		bool gone = pl_procfs_read(pids[i], &proc) == PL_PROCFS_GONE;
-		int left = zombies_of(getpid());
-
-		pl_status_describe(status, how, sizeof(how));
-		if (before == 'Z' && gone && WIFEXITED(status) && WEXITSTATUS(status) == i + 1)
-			right++;
-		pl_note("reaped",
-		        PL_FIELDS(PL_INT("child", pids[i]), PL_INT("index", i + 1),
-		                  PL_CHAR("state_before", before),
-		                  PL_INT("exit_status",
-		                         WIFEXITED(status) ? WEXITSTATUS(status) : -1),
-		                  PL_BOOL("gone_from_proc", gone), PL_INT("zombies_left", left)),
-		        "child %d (pid %ld) was %c; waitpid(): %s; /proc/%ld %s; zombies left: %d",
-		        i + 1, (long)pids[i], before, how, (long)pids[i],
-		        gone ? "is gone" : "is still there", left);
-		pl_pause(0.2);
-	}
-	pl_check("reaped-one-by-one", right == n && zombies_of(getpid()) == 0,
-	         PL_FIELDS(PL_INT("reaped", right), PL_INT("expected", n)),
-	         "each was Z until its waitpid(), then gone; no zombie is left");
-}
-
-/* ------------------------------------------------------------------ */
-/* Step 5: reaping in a SIGCHLD handler.                               */
+/* Way 1: reap in a SIGCHLD handler. */
 
 static volatile sig_atomic_t deliveries, reaped;
 static long reaped_pids[TOGETHER];
@@ -352,25 +145,331 @@ on_sigchld(int sig)
 	errno = saved;
 }
 
+/* Run on_sigchld() when a child exits (SA_NOCLDSTOP: not when it stops).
+ * The action it replaces is stored in *OLD. */
 static void
-reap_in_handler(void)
+reap_in_a_handler(struct sigaction *old)
 {
-	struct sigaction sa, old_action;
-	sigset_t sigchld, old_mask, during;
-	unsigned long long pending = 0;
-	struct pl_proc proc;
-	pid_t pids[TOGETHER];
-	int seen = 0;
-
-	pl_step("reap-in-handler", PL_FIELDS(PL_INT("children", TOGETHER)),
-	        "way 1: reap in a SIGCHLD handler, in a loop, because signals merge");
+	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigchld;
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGCHLD, &sa, &old_action) == -1)
+	if (sigaction(SIGCHLD, &sa, old) == -1)
 		pl_die("sigaction");
+}
+
+/* Way 2: tell the kernel that this process will never wait. */
+
+static volatile sig_atomic_t ignorer_deliveries;
+
+static void
+count_sigchld(int sig)
+{
+	(void)sig;
+	ignorer_deliveries++;
+}
+
+/* SIGCHLD set to SIG_IGN, or (NOCLDWAIT) a handler with SA_NOCLDWAIT:
+ * either way this process's children do not become zombies when they
+ * exit, and its wait() fails with ECHILD (sigaction(2)). */
+static void
+let_the_kernel_reap(bool nocldwait)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	if (nocldwait) { /* a handler, but no zombies (sigaction(2)) */
+		sa.sa_handler = count_sigchld;
+		sa.sa_flags = SA_NOCLDWAIT | SA_RESTART;
+	} else {
+		sa.sa_handler = SIG_IGN;
+	}
+	if (sigaction(SIGCHLD, &sa, NULL) == -1)
+		pl_die("sigaction");
+}
+
+/* Way 3: a double fork. The middle child forks the grandchild, which
+ * does the work, and exits at once; its parent reaps it at once. The
+ * grandchild, an orphan now, is adopted by init or by a subreaper, which
+ * reaps it when it ends: it never becomes a zombie of ours. HOLD is a
+ * pipe: the grandchild lives until its write end, ours, is closed.
+ * Returns the middle child's PID. */
+static pid_t
+double_fork(const int hold[2])
+{
+	pid_t middle, worker;
+
+	switch (middle = pl_fork("middle", PL_FORK_CHANNEL)) {
+	case -1:
+		pl_die("fork");
+	case 0: /* Middle child: fork the grandchild, and exit at once. */
+		close(hold[1]); /* only the demo holds the write end */
+		switch (worker = pl_fork("grandchild", PL_FORK_CHANNEL)) {
+		case -1:
+			pl_die("fork");
+		case 0:
+			grandchild(hold[0]);
+		default:
+			break;
+		}
+		middle_reports(worker);
+		_exit(EXIT_SUCCESS);
+	default: /* Parent: the caller reaps the middle one. */
+		close(hold[0]);
+		return middle;
+	}
+}
+
+/* ================================================================== */
+/* The proof. What the kernel says, read and checked at each step.     */
+
+/* Wait (bounded) until /proc says CHILD is a zombie, and print what it
+ * says. GROUP names the step's set of zombies for the --json events. */
+static bool
+seen_as_zombie(pid_t child, const char *group, struct pl_proc *proc)
+{
+	if (pl_procfs_wait_state(child, "Z", TIMEOUT_MS, proc) != 0)
+		return false;
+	pl_say_note("zombie",
+	            PL_FIELDS(PL_STR("group", group), PL_INT("child", child),
+	                      PL_INT("ppid", proc->ppid), PL_CHAR("state", proc->state),
+	                      PL_INT("rss_pages", proc->rss_pages),
+	                      PL_PROSE(PL_STR("state_name", pl_procfs_state_name(proc->state)))),
+	            "/proc/{child}/stat: state {state} ({state_name}), ppid {ppid}");
+	return true;
+}
+
+/* Wait (bounded) until PID has left /proc. */
+static bool
+gone_from_proc(pid_t pid, int timeout_ms)
+{
+	return pl_procfs_wait_gone(pid, timeout_ms) == 0;
+}
+
+/* How many children of PARENT the kernel lists in state Z. */
+static int
+zombies_of(pid_t parent)
+{
+	int zombies = pl_evidence_children_in_state(parent, 'Z');
+
+	if (zombies == -1)
+		pl_die("scanning /proc");
+	return zombies;
+}
+
+/* N zombies at once, child i with status i + 1, so that each one's
+ * status says which it was. */
+static void
+fork_exiting_children(pid_t *pids, int n)
+{
+	for (int i = 0; i < n; i++)
+		pids[i] = make_zombie(i + 1, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Steps 1 and 2: one zombie, left alone, then sent SIGKILL, then reaped. */
+
+struct last_words {
+	double exited_at; /* pl_narrate_elapsed() just before _exit() */
+	long rss_pages;   /* its resident memory while it still ran */
+};
+
+/* In the child, just before it exits: what it was, for the parent. */
+static void
+report_last_words(int status)
+{
+	struct last_words me = { 0, 0 };
+	struct pl_proc proc;
+
+	if (pl_procfs_read(getpid(), &proc) == 0)
+		me.rss_pages = proc.rss_pages;
+	pl_say_note("child-exits", PL_FIELDS(PL_INT("status", status)),
+	            "in the child: _exit({status})");
+	me.exited_at = pl_narrate_elapsed();
+	pl_child_tell(&me, sizeof(me));
+}
+
+static pid_t
+a_zombie(struct last_words *child)
+{
+	struct pl_proc proc = { 0 };
+	pid_t pid;
+	bool zombie;
+
+	pl_step("a-zombie", NULL, "a child exits, and its parent does not wait for it");
+
+	pid = make_zombie(LONE_STATUS, report_last_words);
+
+	if (pl_child_hear(pid, child, sizeof(*child), TIMEOUT_MS) == -1)
+		pl_die("hearing from child %ld", (long)pid);
+	zombie = seen_as_zombie(pid, "lone", &proc);
+	pl_say_check("exited-child-is-zombie", zombie && proc.ppid == getpid(),
+	             PL_FIELDS(PL_INT("child", pid), PL_CHAR("state", proc.state),
+	                       PL_INT("ppid", proc.ppid), PL_PROSE(PL_INT("parent", getpid()))),
+	             "the child has exited, yet the kernel still lists it, as a zombie of pid "
+	             "{parent}");
+	pl_say_check("zombie-has-no-memory",
+	             zombie && child->rss_pages > 0 && proc.rss_pages == 0,
+	             PL_FIELDS(PL_INT("rss_alive", child->rss_pages),
+	                       PL_INT("rss_zombie", proc.rss_pages)),
+	             "its memory is already freed: {rss_alive} resident pages while it ran, "
+	             "{rss_zombie} now");
+	pl_say_note("see-it", PL_FIELDS(PL_INT("child", pid)),
+	            "see it from outside: ps -o pid,ppid,stat,comm -p {child}");
+	return pid;
+}
+
+static void
+stays_a_zombie(pid_t pid, const struct last_words *child)
+{
+	struct pl_proc proc;
+	siginfo_t info;
+	int zombie_reads = 0, killed, status;
+	bool gone;
+
+	pl_step("stays-a-zombie", NULL,
+	        "it stays a zombie until it is waited for, and SIGKILL cannot end it");
+
+	for (int i = 0; i < SAMPLES; i++) {
+		pl_pause(ZOMBIE_SECONDS / SAMPLES);
+		if (pl_procfs_read(pid, &proc) == 0 && proc.state == 'Z')
+			zombie_reads++;
+	}
+	pl_say_note("still-zombie",
+	            PL_FIELDS(PL_INT("child", pid), PL_INT("samples", SAMPLES),
+	                      PL_INT("zombie_samples", zombie_reads),
+	                      PL_DOUBLE("seconds", pl_narrate_elapsed() - child->exited_at)),
+	            "{seconds:.2f} s after it exited: {zombie_samples} of {samples} reads of "
+	            "/proc/{child}/stat said Z");
+	pl_check("stays-zombie", zombie_reads == SAMPLES, NULL,
+	         "a zombie does not go away by itself");
+
+	/* A zombie has already exited: there is nothing left to kill. The
+	 * PID still exists, so kill() succeeds; the signal is dropped. */
+	killed = kill(pid, SIGKILL);
+	pl_pause(0.5);
+	if (pl_procfs_read(pid, &proc) != 0)
+		proc.state = '?';
+	pl_say_note("sigkill",
+	            PL_FIELDS(PL_INT("child", pid), PL_INT("kill_returned", killed),
+	                      PL_CHAR("state_after", proc.state)),
+	            "kill({child}, SIGKILL) returned {kill_returned}; /proc/{child}/stat still "
+	            "says {state_after}");
+	pl_check("sigkill-does-nothing", killed == 0 && proc.state == 'Z', NULL,
+	         "SIGKILL was accepted and changed nothing: the zombie is still there");
+
+	/* What the zombie keeps is its exit status. WNOWAIT reads it and
+	 * leaves the zombie in place (waitid(2)). */
+	memset(&info, 0, sizeof(info));
+	while (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOWAIT) == -1)
+		if (errno != EINTR)
+			pl_die("waitid");
+	pl_say_note("peek",
+	            PL_FIELDS(PL_INT("child", pid), PL_BOOL("exited", info.si_code == CLD_EXITED),
+	                      PL_INT("status", info.si_status)),
+	            "waitid(WNOWAIT) reads what the zombie holds: {exited?exit status|signal} "
+	            "{status}, and leaves it in place");
+
+	reap(pid, &status);
+	double unreaped = pl_narrate_elapsed() - child->exited_at;
+	gone = pl_procfs_read(pid, &proc) == PL_PROCFS_GONE;
+	char how[96];
+	pl_status_describe(status, how, sizeof(how));
+	pl_say_note("lone-reaped",
+	            PL_FIELDS(PL_INT("child", pid),
+	                      PL_INT("exit_status", WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+	                      PL_BOOL("killed", WIFSIGNALED(status)),
+	                      PL_DOUBLE("unreaped_seconds", unreaped),
+	                      PL_BOOL("gone_from_proc", gone), PL_PROSE(PL_STR("how", how))),
+	            "waitpid() reaped it {unreaped_seconds:.2f} s after it exited: {how}; "
+	            "/proc/{child} {gone_from_proc?is gone|is still there}");
+	pl_check("status-is-original",
+	         WIFEXITED(status) && WEXITSTATUS(status) == LONE_STATUS && gone, NULL,
+	         "wait() reports the child's own exit status %d, not SIGKILL, and the zombie is gone",
+	         LONE_STATUS);
+}
+
+/* ------------------------------------------------------------------ */
+/* Steps 3 and 4: many zombies, reaped one by one.                     */
+
+static void
+many_zombies(pid_t *pids, int n)
+{
+	struct pl_proc proc;
+	int seen = 0, listed;
+
+	pl_say_step("many-zombies", PL_FIELDS(PL_INT("children", n)),
+	            "{children} children exit, and none is waited for");
+
+	fork_exiting_children(pids, n);
+	for (int i = 0; i < n; i++)
+		if (seen_as_zombie(pids[i], "many", &proc) && proc.ppid == getpid())
+			seen++;
+	listed = zombies_of(getpid());
+	pl_say_check("all-zombies", seen == n && listed == n,
+	             PL_FIELDS(PL_INT("expected", n), PL_INT("seen", seen), PL_INT("listed", listed)),
+	             "the kernel lists {listed} zombie children of this process");
+	pl_pause(1.0); /* time to see them all in the dashboard or with ps */
+}
+
+static void
+reap_one_by_one(const pid_t *pids, int n)
+{
+	int right = 0;
+
+	pl_step("reap-one-by-one", NULL, "the parent reaps them one by one");
+
+	for (int i = 0; i < n; i++) {
+		struct pl_proc proc;
+		char how[96];
+		char before;
+		int status;
+
+		before = pl_procfs_read(pids[i], &proc) == 0 ? proc.state : '?';
+		reap(pids[i], &status);
+		bool gone = pl_procfs_read(pids[i], &proc) == PL_PROCFS_GONE;
+		int left = zombies_of(getpid());
+
+		pl_status_describe(status, how, sizeof(how));
+		if (before == 'Z' && gone && WIFEXITED(status) && WEXITSTATUS(status) == i + 1)
+			right++;
+		pl_say_note("reaped",
+		            PL_FIELDS(PL_INT("child", pids[i]), PL_INT("index", i + 1),
+		                      PL_CHAR("state_before", before),
+		                      PL_INT("exit_status",
+		                             WIFEXITED(status) ? WEXITSTATUS(status) : -1),
+		                      PL_BOOL("gone_from_proc", gone), PL_INT("zombies_left", left),
+		                      PL_PROSE(PL_STR("how", how))),
+		            "child {index} (pid {child}) was {state_before}; waitpid(): {how}; "
+		            "/proc/{child} {gone_from_proc?is gone|is still there}; zombies left: "
+		            "{zombies_left}");
+		pl_pause(0.2);
+	}
+	pl_check("reaped-one-by-one", right == n && zombies_of(getpid()) == 0,
+	         PL_FIELDS(PL_INT("reaped", right), PL_INT("expected", n)),
+	         "each was Z until its waitpid(), then gone; no zombie is left");
+}
+
+/* ------------------------------------------------------------------ */
+/* Step 5: reaping in a SIGCHLD handler.                               */
+
+static void
+reap_in_handler(void)
+{
+	struct sigaction old_action;
+	sigset_t sigchld, old_mask, during;
+	unsigned long long pending = 0;
+	struct pl_proc proc;
+	pid_t pids[TOGETHER];
+	int seen = 0, one_bit;
+
+	pl_step("reap-in-handler", PL_FIELDS(PL_INT("children", TOGETHER)),
+	        "way 1: reap in a SIGCHLD handler, in a loop, because signals merge");
+
+	reap_in_a_handler(&old_action);
 
 	/* Keep SIGCHLD blocked while they exit, as it is while the parent is
 	 * busy in a handler or not running: their exits pile up. */
@@ -381,16 +480,15 @@ reap_in_handler(void)
 	for (int i = 0; i < TOGETHER; i++)
 		if (seen_as_zombie(pids[i], "together", &proc))
 			seen++;
-	if (shared_pending(&pending) == -1)
+	if ((one_bit = pl_evidence_signal_pending(getpid(), SIGCHLD, &pending)) == -1)
 		pl_die("reading /proc/self/status");
-	bool one_bit = (pending >> (SIGCHLD - 1)) & 1;
 	char mask[32];
 	snprintf(mask, sizeof(mask), "%016llx", pending);
-	pl_note("pending",
-	        PL_FIELDS(PL_INT("exited", seen), PL_STR("shdpnd", mask),
-	                  PL_BOOL("sigchld_pending", one_bit)),
-	        "%d children have exited; /proc/self/status ShdPnd %s: SIGCHLD pending %s",
-	        seen, mask, one_bit ? "(one bit, not a count)" : "? no");
+	pl_say_note("pending",
+	            PL_FIELDS(PL_INT("exited", seen), PL_STR("shdpnd", mask),
+	                      PL_BOOL("sigchld_pending", one_bit)),
+	            "{exited} children have exited; /proc/self/status ShdPnd {shdpnd}: SIGCHLD "
+	            "pending {sigchld_pending?(one bit, not a count)|? no}");
 	pl_pause(1.0); /* the zombies wait in the dashboard */
 
 	/* Unblock and wait for the handler, atomically (sigsuspend(2)). */
@@ -401,11 +499,12 @@ reap_in_handler(void)
 	sigaction(SIGCHLD, &old_action, NULL);
 
 	long handled = deliveries, count = reaped;
-	pl_note("handler",
-	        PL_FIELDS(PL_INT("children", TOGETHER), PL_INT("deliveries", handled),
-	                  PL_INT("reaped", count), PL_INTS("pids", reaped_pids, (size_t)count)),
-	        "the handler ran %ld time(s) for %d children, and its loop reaped %ld of them",
-	        handled, TOGETHER, count);
+	pl_say_note("handler",
+	            PL_FIELDS(PL_INT("children", TOGETHER), PL_INT("deliveries", handled),
+	                      PL_INT("reaped", count),
+	                      PL_INTS("pids", reaped_pids, (size_t)count)),
+	            "the handler ran {deliveries} time(s) for {children} children, and its loop "
+	            "reaped {reaped} of them");
 	pl_check("signals-merge", one_bit && handled >= 1 && handled < TOGETHER, NULL,
 	         "fewer SIGCHLD deliveries (%ld) than children that exited (%d)", handled, TOGETHER);
 	pl_check("handler-reaped-all", count == TOGETHER && zombies_of(getpid()) == 0, NULL,
@@ -423,33 +522,14 @@ struct ignorer_result {
 	int deliveries;
 };
 
-static volatile sig_atomic_t ignorer_deliveries;
-
-static void
-count_sigchld(int sig)
-{
-	(void)sig;
-	ignorer_deliveries++;
-}
-
 static noreturn void
 ignoring_parent(bool nocldwait)
 {
 	struct ignorer_result result;
-	struct sigaction sa;
 	pid_t kids[IGNORED];
 	int status;
 
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	if (nocldwait) { /* a handler, but no zombies (sigaction(2)) */
-		sa.sa_handler = count_sigchld;
-		sa.sa_flags = SA_NOCLDWAIT | SA_RESTART;
-	} else {
-		sa.sa_handler = SIG_IGN;
-	}
-	if (sigaction(SIGCHLD, &sa, NULL) == -1)
-		pl_die("sigaction");
+	let_the_kernel_reap(nocldwait);
 
 	for (int i = 0; i < IGNORED; i++) {
 		switch (kids[i] = pl_fork("child", PL_FORK_CHANNEL)) {
@@ -501,12 +581,14 @@ kernel_reaps(bool nocldwait)
 		    proc.ppid == parent)
 			alive++;
 
-	pl_note("ignoring-parent",
-	        PL_FIELDS(PL_STR("how", how), PL_INT("parent", parent), PL_INT("alive", alive)),
-	        "%s: pid %ld %s and forked %d children; /proc shows %d of them alive", how,
-	        (long)parent,
-	        nocldwait ? "gave its SIGCHLD handler SA_NOCLDWAIT" : "set SIGCHLD to SIG_IGN",
-	        IGNORED, alive);
+	pl_say_note("ignoring-parent",
+	            PL_FIELDS(PL_STR("how", how), PL_INT("parent", parent), PL_INT("alive", alive),
+	                      PL_PROSE(PL_INT("forked", IGNORED)),
+	                      PL_PROSE(PL_STR("did", nocldwait
+	                                                     ? "gave its SIGCHLD handler SA_NOCLDWAIT"
+	                                                     : "set SIGCHLD to SIG_IGN"))),
+	            "{how}: pid {parent} {did} and forked {forked} children; /proc shows {alive} of "
+	            "them alive");
 	pl_child_release(parent); /* it lets its children exit */
 	for (int i = 0; i < IGNORED; i++) {
 		/* Linux marks every child that exits a zombie, and then, in the
@@ -518,11 +600,12 @@ kernel_reaps(bool nocldwait)
 		bool left = rc == PL_PROCFS_GONE || (rc == 0 && gone_from_proc(kids[i], TIMEOUT_MS));
 
 		gone += left;
-		pl_note("kernel-reaped",
-		        PL_FIELDS(PL_STR("how", how), PL_INT("child", kids[i]), PL_INT("parent", parent),
-		                  PL_BOOL("seen_as_zombie", rc == 0), PL_BOOL("gone_from_proc", left)),
-		        "%s: child %ld of pid %ld exited and %s", how, (long)kids[i], (long)parent,
-		        left ? "left /proc, with no wait()" : "is still in /proc");
+		pl_say_note("kernel-reaped",
+		            PL_FIELDS(PL_STR("how", how), PL_INT("child", kids[i]),
+		                      PL_INT("parent", parent), PL_BOOL("seen_as_zombie", rc == 0),
+		                      PL_BOOL("gone_from_proc", left)),
+		            "{how}: child {child} of pid {parent} exited and "
+		            "{gone_from_proc?left /proc, with no wait()|is still in /proc}");
 		if (rc == 0 && left)
 			pl_note("zombie-glimpse",
 			        PL_FIELDS(PL_STR("how", how), PL_INT("child", kids[i])),
@@ -534,28 +617,28 @@ kernel_reaps(bool nocldwait)
 	pl_child_release(parent); /* now it calls wait() */
 	if (pl_child_hear(parent, &result, sizeof(result), TIMEOUT_MS) == -1)
 		pl_die("hearing from %ld", (long)parent);
-	if (pl_child_wait(parent, NULL, 0) == -1)
-		pl_die("waitpid");
+	reap(parent, NULL);
 
-	pl_note("wait-fails",
-	        PL_FIELDS(PL_STR("how", how), PL_INT("children_left", children_left),
-	                  PL_INT("wait_returned", result.wait_returned),
-	                  PL_STR("errno", result.wait_errno == ECHILD ? "ECHILD" : "other"),
-	                  PL_INT("deliveries", result.deliveries)),
-	        "%s: before it waited, /proc listed %d children of pid %ld; then its wait() "
-	        "returned %ld: %s",
-	        how, children_left, (long)parent, (long)result.wait_returned,
-	        strerror(result.wait_errno));
+	pl_say_note("wait-fails",
+	            PL_FIELDS(PL_STR("how", how), PL_INT("children_left", children_left),
+	                      PL_INT("wait_returned", result.wait_returned),
+	                      PL_STR("errno", result.wait_errno == ECHILD ? "ECHILD" : "other"),
+	                      PL_INT("deliveries", result.deliveries),
+	                      PL_PROSE(PL_INT("parent", parent)),
+	                      PL_PROSE(PL_STR("error", strerror(result.wait_errno)))),
+	            "{how}: before it waited, /proc listed {children_left} children of pid "
+	            "{parent}; then its wait() returned {wait_returned}: {error}");
 	if (nocldwait) /* Linux still sends SIGCHLD here (sigaction(2)) */
-		pl_note("sigchld-still-sent", PL_FIELDS(PL_INT("deliveries", result.deliveries)),
-		        "%s: its SIGCHLD handler ran %d time(s) all the same", how,
-		        result.deliveries);
-	pl_check(nocldwait ? "nocldwait-kernel-reaps" : "sig-ign-kernel-reaps",
-	         alive == IGNORED && gone == IGNORED && children_left == 0 &&
-	                 result.wait_returned == -1 && result.wait_errno == ECHILD,
-	         PL_FIELDS(PL_STR("how", how)),
-	         "%s: the kernel reaped all %d children; there was nothing left to wait for",
-	         how, IGNORED);
+		pl_say_note("sigchld-still-sent",
+		            PL_FIELDS(PL_INT("deliveries", result.deliveries),
+		                      PL_PROSE(PL_STR("how", how))),
+		            "{how}: its SIGCHLD handler ran {deliveries} time(s) all the same");
+	pl_say_check(nocldwait ? "nocldwait-kernel-reaps" : "sig-ign-kernel-reaps",
+	             alive == IGNORED && gone == IGNORED && children_left == 0 &&
+	                     result.wait_returned == -1 && result.wait_errno == ECHILD,
+	             PL_FIELDS(PL_STR("how", how), PL_PROSE(PL_INT("children", IGNORED))),
+	             "{how}: the kernel reaped all {children} children; there was nothing left to "
+	             "wait for");
 }
 
 /* ------------------------------------------------------------------ */
@@ -579,8 +662,21 @@ grandchild(int hold_fd)
 	_exit(EXIT_SUCCESS);
 }
 
+/* In the middle child: wait until the grandchild has undone its death
+ * signal (else the middle one's exit would kill it), then tell the demo
+ * the grandchild's PID. */
 static void
-double_fork(void)
+middle_reports(pid_t orphan)
+{
+	char ready;
+
+	if (pl_child_hear(orphan, &ready, 1, TIMEOUT_MS) == -1)
+		pl_die("hearing from the grandchild");
+	pl_child_tell(&orphan, sizeof(orphan));
+}
+
+static void
+double_fork_adopted(void)
 {
 	struct pl_proc proc, adopter;
 	pid_t middle, orphan = 0;
@@ -591,35 +687,14 @@ double_fork(void)
 
 	if (pipe2(hold, O_CLOEXEC) == -1)
 		pl_die("pipe");
-	switch (middle = pl_fork("middle", PL_FORK_CHANNEL)) {
-	case -1:
-		pl_die("fork");
-	case 0: /* Child: fork the grandchild, and exit at once. */
-		close(hold[1]);
-		switch (orphan = pl_fork("grandchild", PL_FORK_CHANNEL)) {
-		case -1:
-			pl_die("fork");
-		case 0:
-			grandchild(hold[0]);
-		default:
-			break;
-		}
-		char ready;
-		if (pl_child_hear(orphan, &ready, 1, TIMEOUT_MS) == -1)
-			pl_die("hearing from the grandchild");
-		pl_child_tell(&orphan, sizeof(orphan));
-		_exit(EXIT_SUCCESS);
-	default:
-		close(hold[0]);
-	}
-
+	middle = double_fork(hold);
 	if (pl_child_hear(middle, &orphan, sizeof(orphan), TIMEOUT_MS) == -1)
 		pl_die("hearing from %ld", (long)middle);
-	if (pl_child_wait(middle, &status, 0) == -1)
-		pl_die("waitpid");
-	pl_note("middle-reaped", PL_FIELDS(PL_INT("middle", middle), PL_INT("grandchild", orphan)),
-	        "the middle child (pid %ld) forked pid %ld and exited; we reaped it at once",
-	        (long)middle, (long)orphan);
+	reap(middle, &status);
+	pl_say_note("middle-reaped",
+	            PL_FIELDS(PL_INT("middle", middle), PL_INT("grandchild", orphan)),
+	            "the middle child (pid {middle}) forked pid {grandchild} and exited; we reaped "
+	            "it at once");
 
 	/* The middle one has exited, so its child has a new parent already.
 	 * Let the grandchild settle into its wait on the pipe, then look. */
@@ -628,17 +703,22 @@ double_fork(void)
 	if (pl_procfs_read(proc.ppid, &adopter) != 0)
 		snprintf(adopter.comm, sizeof(adopter.comm), "?");
 	bool not_ours = waitpid(orphan, NULL, WNOHANG) == -1 && errno == ECHILD;
-	pl_note("adopted",
-	        PL_FIELDS(PL_INT("grandchild", orphan), PL_CHAR("state", proc.state),
-	                  PL_INT("ppid", proc.ppid), PL_STR("comm", adopter.comm),
-	                  PL_BOOL("init", proc.ppid == 1)),
-	        "/proc/%ld/stat: state %c, ppid %ld: its new parent is %s (pid %ld)",
-	        (long)orphan, proc.state, (long)proc.ppid, adopter.comm, (long)proc.ppid);
-	pl_note("who-adopts", PL_FIELDS(PL_INT("ppid", proc.ppid)),
-	        "pid %ld %s", (long)proc.ppid,
-	        proc.ppid == 1 ? "is init: orphans go to it when no subreaper is above them"
-	                       : "is not init: it is a child subreaper (PR_SET_CHILD_SUBREAPER), "
-	                         "the nearest one above us");
+	pl_say_note("adopted",
+	            PL_FIELDS(PL_INT("grandchild", orphan), PL_CHAR("state", proc.state),
+	                      PL_INT("ppid", proc.ppid), PL_STR("comm", adopter.comm),
+	                      PL_BOOL("init", proc.ppid == 1)),
+	            "/proc/{grandchild}/stat: state {state}, ppid {ppid}: its new parent is {comm} "
+	            "(pid {ppid})");
+	pl_say_note("who-adopts",
+	            PL_FIELDS(PL_INT("ppid", proc.ppid),
+	                      PL_PROSE(PL_STR("who",
+	                                      proc.ppid == 1
+	                                              ? "is init: orphans go to it when no "
+	                                                "subreaper is above them"
+	                                              : "is not init: it is a child subreaper "
+	                                                "(PR_SET_CHILD_SUBREAPER), the nearest "
+	                                                "one above us"))),
+	            "pid {ppid} {who}");
 	pl_check("grandchild-adopted",
 	         proc.ppid != getpid() && proc.ppid != middle && proc.state != 'Z' && not_ours,
 	         NULL, "the grandchild lives on under a new parent; waitpid() on it here says ECHILD");
@@ -652,15 +732,15 @@ double_fork(void)
 	bool theirs = ended == PL_PROCFS_GONE || (ended == 0 && end.ppid == proc.ppid);
 	bool gone =
 	        ended == PL_PROCFS_GONE || (ended == 0 && gone_from_proc(orphan, ADOPTER_GRACE_MS));
-	double took = pl_narrate_elapsed() - closed_at;
-	pl_note("adopter-reaped",
-	        PL_FIELDS(PL_INT("grandchild", orphan), PL_INT("adopter", proc.ppid),
-	                  PL_BOOL("gone", gone), PL_DOUBLE("seconds", took)),
-	        gone ? "the grandchild exited; %s (pid %ld) reaped it within %.2f s, though we never "
-	               "waited for it"
-	             : "the grandchild exited; %s (pid %ld) has not reaped it after %.2f s: it "
-	               "stays a zombie until that parent waits",
-	        adopter.comm, (long)proc.ppid, took);
+	pl_say_note("adopter-reaped",
+	            PL_FIELDS(PL_INT("grandchild", orphan), PL_INT("adopter", proc.ppid),
+	                      PL_BOOL("gone", gone),
+	                      PL_DOUBLE("seconds", pl_narrate_elapsed() - closed_at),
+	                      PL_PROSE(PL_STR("comm", adopter.comm))),
+	            gone ? "the grandchild exited; {comm} (pid {adopter}) reaped it within "
+	                   "{seconds:.2f} s, though we never waited for it"
+	                 : "the grandchild exited; {comm} (pid {adopter}) has not reaped it after "
+	                   "{seconds:.2f} s: it stays a zombie until that parent waits");
 	pl_check("no-zombie-left", theirs && zombies_of(getpid()) == 0, NULL,
 	         "it ended as the child of %s (pid %ld), not ours: we have no zombie to reap",
 	         adopter.comm, (long)proc.ppid);
@@ -678,8 +758,8 @@ parent_exits(void)
 	struct pl_proc proc;
 	int seen = 0, gone = 0, adopted = 0, status;
 
-	pl_step("parent-exits", PL_FIELDS(PL_INT("children", ORPHANED)),
-	        "a parent exits with %d zombies: they are adopted, and reaped", ORPHANED);
+	pl_say_step("parent-exits", PL_FIELDS(PL_INT("children", ORPHANED)),
+	            "a parent exits with {children} zombies: they are adopted, and reaped");
 
 	switch (parent = pl_fork("parent", PL_FORK_CHANNEL)) {
 	case -1:
@@ -707,8 +787,7 @@ parent_exits(void)
 	pl_pause(1.0);
 
 	pl_child_release(parent);
-	if (pl_child_wait(parent, &status, 0) == -1)
-		pl_die("waitpid");
+	reap(parent, &status);
 	/* The parent is reaped, so its exit has given each zombie a new parent
 	 * (or the new parent has reaped it already). */
 	double exited_at = pl_narrate_elapsed();
@@ -733,16 +812,17 @@ parent_exits(void)
 		if (left_proc[i] || gone_from_proc(kids[i], left > 0 ? left : 0))
 			gone++;
 	}
-	double took = pl_narrate_elapsed() - exited_at;
-	pl_note("orphans-reaped",
-	        PL_FIELDS(PL_INT("parent", parent), PL_INT("zombies", ORPHANED),
-	                  PL_INT("adopted", adopted), PL_INT("adopter", adopter),
-	                  PL_INT("gone", gone), PL_DOUBLE("seconds", took)),
-	        gone == ORPHANED ? "pid %ld exited; within %.2f s, %d of its %d zombies were gone "
-	                           "from /proc: their new parent reaped them"
-	                         : "pid %ld exited; after %.2f s, %d of its %d zombies were gone "
-	                           "from /proc: their new parent reaps late, or never",
-	        (long)parent, took, gone, ORPHANED);
+	pl_say_note("orphans-reaped",
+	            PL_FIELDS(PL_INT("parent", parent), PL_INT("zombies", ORPHANED),
+	                      PL_INT("adopted", adopted), PL_INT("adopter", adopter),
+	                      PL_INT("gone", gone),
+	                      PL_DOUBLE("seconds", pl_narrate_elapsed() - exited_at)),
+	            gone == ORPHANED ? "pid {parent} exited; within {seconds:.2f} s, {gone} of its "
+	                               "{zombies} zombies were gone from /proc: their new parent "
+	                               "reaped them"
+	                             : "pid {parent} exited; after {seconds:.2f} s, {gone} of its "
+	                               "{zombies} zombies were gone from /proc: their new parent "
+	                               "reaps late, or never");
 	pl_check("orphaned-zombies-adopted", adopted == ORPHANED, NULL,
 	         "zombies outlive their parent only as someone else's: each was adopted at once, "
 	         "and none is ours");
@@ -765,7 +845,7 @@ main(int argc, char *argv[])
 	        "way 2: SIGCHLD ignored, or SA_NOCLDWAIT: the kernel reaps");
 	kernel_reaps(false);
 	kernel_reaps(true);
-	double_fork();
+	double_fork_adopted();
 	parent_exits();
 
 	return pl_demo_finish();

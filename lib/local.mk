@@ -7,6 +7,8 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_opts.c \
 	lib/pl_json.c \
 	lib/pl_narrate.c \
+	lib/pl_say.c \
+	lib/pl_evidence.c \
 	lib/pl_procfs.c \
 	lib/pl_pidfd.c \
 	lib/pl_child.c \
@@ -33,6 +35,8 @@ proclabinclude_HEADERS = \
 	lib/pl_opts.h \
 	lib/pl_json.h \
 	lib/pl_narrate.h \
+	lib/pl_say.h \
+	lib/pl_evidence.h \
 	lib/pl_procfs.h \
 	lib/pl_pidfd.h \
 	lib/pl_child.h \

@@ -124,7 +124,7 @@ pl_json_format_event(char *buf, size_t size, double t, pid_t pid, const char *ev
 	                     pl_json_put_string(buf, size, &len, text) == -1))
 		return -1;
 	for (const struct pl_field *f = fields; f != NULL && f->key != NULL; f++)
-		if (put_field(buf, size, &len, f) == -1)
+		if (!f->prose && put_field(buf, size, &len, f) == -1)
 			return -1;
 	if (put(buf, size, &len, "}\n") == -1)
 		return -1;

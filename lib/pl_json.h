@@ -6,7 +6,8 @@
  *      "event": a name, ... the event's own fields ... }
  *
  * Fields are given as a list of struct pl_field made with the PL_INT,
- * PL_DOUBLE, PL_STR, PL_BOOL, PL_CHAR and PL_INTS macros and wrapped in PL_FIELDS:
+ * PL_DOUBLE, PL_STR, PL_BOOL, PL_CHAR and PL_INTS macros and wrapped in PL_FIELDS
+ * (a field wrapped in PL_PROSE is for pl_say.h's printed line alone):
  *
  *     PL_FIELDS(PL_INT("child", pid), PL_STR("role", "worker"))
  */
@@ -41,6 +42,7 @@ struct pl_field {
 			size_t count;
 		} ints;
 	} v;
+	bool prose; /* for the printed line only: the JSON leaves it out */
 };
 
 #define PL_INT(k, x)    ((struct pl_field){ .key = (k), .type = PL_FIELD_INT, .v.i = (x) })
@@ -50,6 +52,11 @@ struct pl_field {
 #define PL_CHAR(k, x)   ((struct pl_field){ .key = (k), .type = PL_FIELD_CHAR, .v.c = (x) })
 #define PL_INTS(k, a, n) \
 	((struct pl_field){ .key = (k), .type = PL_FIELD_INTS, .v.ints = { (a), (n) } })
+/* The same field, for the printed line alone (pl_say.h): words or numbers
+ * that the prose shows and the JSON does not carry, such as "zombie" for
+ * a state "Z" that is already a field. */
+#define PL_PROSE(f) \
+	((struct pl_field){ .key = (f).key, .type = (f).type, .v = (f).v, .prose = true })
 #define PL_END          ((struct pl_field){ .key = NULL, .type = PL_FIELD_END })
 #define PL_FIELDS(...)  ((const struct pl_field[]){ __VA_ARGS__, PL_END })
 

@@ -11,6 +11,8 @@
  *   pl_opts.h     the command line every demo shares, plus its own options
  *   pl_json.h     JSON Lines events: typed fields and their encoding
  *   pl_narrate.h  narrating steps, printing evidence, checking claims, pauses
+ *   pl_say.h      the same lines, their text filled from their JSON fields
+ *   pl_evidence.h readings that prove a claim, and reports between processes
  *   pl_procfs.h   what the kernel says about a process in /proc/PID
  *   pl_pidfd.h    signalling a process only while its PID surely names it
  *   pl_child.h    forking tracked children and reaping them
@@ -39,6 +41,8 @@
 #include "pl_opts.h"
 #include "pl_json.h"
 #include "pl_narrate.h"
+#include "pl_say.h"
+#include "pl_evidence.h"
 #include "pl_procfs.h"
 #include "pl_pidfd.h"
 #include "pl_child.h"

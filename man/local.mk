@@ -38,6 +38,8 @@ dist_man3_MANS = \
 	man/pl_opts.3 \
 	man/pl_json.3 \
 	man/pl_narrate.3 \
+	man/pl_say.3 \
+	man/pl_evidence.3 \
 	man/pl_procfs.3 \
 	man/pl_pidfd.3 \
 	man/pl_child.3 \

@@ -37,6 +37,8 @@ TEST_C_FILES = \
 	tests/check_measure.c \
 	tests/check_lock.c \
 	tests/check_maps.c \
+	tests/check_say.c \
+	tests/check_evidence.c \
 	tests/reaper.c \
 	tests/fault-shim.c \
 	tests/json-keys.c \
@@ -56,7 +58,9 @@ UNIT_TESTS = \
 	tests/check_name \
 	tests/check_measure \
 	tests/check_lock \
-	tests/check_maps
+	tests/check_maps \
+	tests/check_say \
+	tests/check_evidence
 
 check_PROGRAMS += $(UNIT_TESTS) tests/reaper tests/json-keys
 
@@ -72,6 +76,8 @@ tests_check_name_LDADD = $(TEST_LDADD)
 tests_check_measure_LDADD = $(TEST_LDADD)
 tests_check_lock_LDADD = $(TEST_LDADD)
 tests_check_maps_LDADD = $(TEST_LDADD)
+tests_check_say_LDADD = $(TEST_LDADD)
+tests_check_evidence_LDADD = $(TEST_LDADD)
 
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
@@ -118,6 +124,7 @@ DEMO_TESTS = \
 	tests/prio-inversion.sh \
 	tests/memorder.sh \
 	tests/lessons.sh \
+	tests/demo-maps.sh \
 	tests/pkgconfig.sh \
 	tests/tty.sh
 
