@@ -26,10 +26,6 @@ check_rt() {
 	fi
 }
 
-# Field N of a task's stat, counted as proc(5) does: comm, field 2, may
-# hold blanks, so count on from its last ')'.
-stat_field() { sed 's/.*) //' "$1/stat" 2>/dev/null | awk -v n="$2" '{ print $(n - 2) }'; }
-
 # --- One run in JSON, and what its events must say. ---
 run_demo prio-inversion --json
 json=$out
@@ -74,13 +70,23 @@ check "nothing left after a normal exit" nothing_left
 # --- The kernel's view from outside the demo. ---
 # The priority the thread named "low" runs at, its given priority and its
 # policy: stat fields 18, 40 and 41.
-low_view() {
+# The shell's own read and set, no command: a look must be quick, as
+# step 2's boost lasts only low's section (--hold, 200 ms at most) and the
+# machine may be busy.
+low_seen_at() {
+	want=$1
 	for t in /proc/"$demo_pid"/task/*; do
-		[ "$(cat "$t/comm" 2>/dev/null)" = low ] &&
-			echo "$(stat_field "$t" 18) $(stat_field "$t" 40) $(stat_field "$t" 41)"
+		read -r comm <"$t/comm" 2>/dev/null || continue
+		[ "$comm" = low ] || continue
+		read -r line <"$t/stat" 2>/dev/null || return 1
+		# comm, field 2, may hold blanks: count on from its last ')',
+		# as proc(5) does. Field N is then $((N - 2)).
+		set -- ${line##*) }
+		[ "${16} ${38} ${39}" = "$want" ]
+		return
 	done
+	return 1
 }
-low_seen_at() { [ "$(low_view)" = "$1" ]; }
 # With one CPU the real-time threads would hold off this shell: look only
 # when there is another CPU to look from.
 cpus=$(nproc)
