@@ -22,6 +22,7 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_sockdiag.c \
 	lib/pl_text.c \
 	lib/pl_model.c \
+	lib/pl_history.c \
 	lib/pl_ipc.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
@@ -48,6 +49,7 @@ proclabinclude_HEADERS = \
 	lib/pl_sockdiag.h \
 	lib/pl_text.h \
 	lib/pl_model.h \
+	lib/pl_history.h \
 	lib/pl_ipc.h
 
 pkgconfigdir = $(libdir)/pkgconfig
