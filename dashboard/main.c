@@ -1131,6 +1131,8 @@ replay_step(struct replay *r, double until)
 			replay_die(r, why);
 		}
 		r->have_next = false;
+		if (r->next.type == PL_HISTORY_HEADER && until < 0)
+			return true; /* a step of its own, before the first refresh */
 	}
 }
 
@@ -1140,7 +1142,8 @@ replay_plain(struct replay *r, struct pl_model *m)
 	struct plain out = { 0 };
 	int rc = 0;
 
-	/* A refresh at a time, as the live run printed them. */
+	/* The header, then a refresh at a time, as the live run printed them. */
+	replay_step(r, -1);
 	for (;;) {
 		bool more = replay_step(r, -1);
 
@@ -1168,7 +1171,7 @@ replay_screen(struct replay *r, struct pl_model *m, const struct options *o)
 	char title[300], where[128];
 
 	/* The header: the command's name for the title. */
-	replay_step(r, 0);
+	replay_step(r, -1);
 	snprintf(title, sizeof(title), "replay of %s", history.command);
 	vs.title = title;
 	for (;;) {

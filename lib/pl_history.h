@@ -64,7 +64,7 @@ enum pl_history_type {
 	PL_HISTORY_QUEUED,  /* id, bytes */
 	PL_HISTORY_LOCK_ADD, /* lock */
 	PL_HISTORY_LOCK_DEL, /* lock */
-	PL_HISTORY_DEADLOCK, /* text = the cycle */
+	PL_HISTORY_DEADLOCK, /* cycle number INDEX of COUNT found now (COUNT 0: none) */
 	PL_HISTORY_STEP,    /* held = a --step checkpoint waits (or no longer) */
 	PL_HISTORY_END,     /* the watched command ended; status */
 	PL_HISTORY_SUMMARY
@@ -87,6 +87,8 @@ struct pl_history_event {
 	unsigned long long dev, inode; /* the IPC object's */
 	char role[PL_BOARD_NAME];
 	struct pl_ipc_lock lock;
+	struct pl_waitfor_cycle cycle;
+	unsigned index, count;
 	char text[PL_HISTORY_TEXT];
 };
 
@@ -154,7 +156,8 @@ struct pl_history {
 	size_t nipc, cap_ipc;
 	struct pl_ipc_lock *locks; /* the locks held and wanted now */
 	size_t nlocks, cap_locks;
-	char deadlock[PL_HISTORY_TEXT]; /* the cycle found now, or "" */
+	struct pl_waitfor_cycle cycles[PL_MODEL_CYCLES]; /* the deadlocks now */
+	size_t ncycles;
 	bool step_waiting;
 	bool ended; /* the watched command ended */
 	bool end_known;
