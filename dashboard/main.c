@@ -418,6 +418,8 @@ parse_options(int argc, char *argv[], struct options *o)
 			die_usage("%s", "--replay takes no command, -p, --record or --once");
 		return;
 	}
+	if (o->speed != 1)
+		die_usage("%s", "--speed goes with --replay (a demo's own --speed goes after its name)");
 	if (o->attach && o->command)
 		die_usage("%s", "-p PID and a command exclude each other");
 	if (!o->attach && !o->command)
