@@ -40,4 +40,5 @@ DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pi
 	tests/dashboard-history.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
-EXTRA_DIST += tests/fakeproc docs/dashboard.md docs/record.md bench/bench.sh bench/README.md
+EXTRA_DIST += tests/fakeproc docs/dashboard.md docs/record.md bench/bench.sh bench/record.sh \
+	bench/README.md
