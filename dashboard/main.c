@@ -573,6 +573,17 @@ drain_output(struct pl_model *m, bool keep)
 	}
 }
 
+/* A signal the dashboard sent goes into the history (and the recording):
+ * a replay, or a picture of the run, shows who ended what. */
+static void
+note_signal(pid_t pid, int sig)
+{
+	struct pl_history_event e = { .t = history.now, .type = PL_HISTORY_SIGNAL, .pid = pid,
+		                      .signal = sig };
+
+	pl_history_apply(&history, &e);
+}
+
 /* Signal a process on the books, but only while its PID still names it.
  * A process that ended between two refreshes may have been reaped
  * elsewhere (an orphan, by init), and its PID given to another: with
@@ -585,7 +596,11 @@ drain_output(struct pl_model *m, bool keep)
 static int
 signal_proc(pid_t pid, unsigned long long start, int sig)
 {
-	return pl_pidfd_signal_checked(pid, start, sig);
+	int rc = pl_pidfd_signal_checked(pid, start, sig);
+
+	if (rc == 0)
+		note_signal(pid, sig);
+	return rc;
 }
 
 /* Signal the process group of the command we started: kill(2) with -PGID,
@@ -601,8 +616,8 @@ signal_proc(pid_t pid, unsigned long long start, int sig)
 static void
 signal_our_group(int sig)
 {
-	if (run.child != 0 && !run.child_reaped)
-		kill(-run.child, sig);
+	if (run.child != 0 && !run.child_reaped && kill(-run.child, sig) == 0)
+		note_signal(run.child, sig); /* the group's leader stands for it */
 }
 
 /* End every watched process we started: SIGTERM, a moment, SIGKILL. */

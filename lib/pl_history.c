@@ -58,21 +58,58 @@ pl_history_free(struct pl_history *h)
 	for (size_t i = 0; i < h->nprocs; i++)
 		free(h->procs[i].changes);
 	free(h->procs);
+	free(h->by_pid);
 	free(h->narration);
 	free(h->ipc);
 	free(h->locks);
 	memset(h, 0, sizeof(*h));
 }
 
+static size_t
+hash_pid(pid_t pid, size_t cap)
+{
+	return ((size_t)pid * 2654435761u) & (cap - 1);
+}
+
+/* Note procs[I] as the newest with its PID. */
+static int
+index_add(struct pl_history *h, size_t i)
+{
+	size_t at;
+
+	if (2 * (h->nprocs + 1) > h->by_pid_cap) {
+		size_t cap = h->by_pid_cap ? 2 * h->by_pid_cap : 256;
+		long *bigger = malloc(cap * sizeof(*bigger));
+
+		if (bigger == NULL)
+			return -1;
+		for (size_t k = 0; k < cap; k++)
+			bigger[k] = -1;
+		free(h->by_pid);
+		h->by_pid = bigger;
+		h->by_pid_cap = cap;
+		for (size_t k = 0; k < i; k++) /* the newest last: they win */
+			index_add(h, k);
+	}
+	for (at = hash_pid(h->procs[i].pid, h->by_pid_cap); h->by_pid[at] != -1;
+	     at = (at + 1) & (h->by_pid_cap - 1))
+		if (h->procs[h->by_pid[at]].pid == h->procs[i].pid)
+			break;
+	h->by_pid[at] = (long)i;
+	return 0;
+}
+
 /* The newest process on the books with PID (a PID may come back: the
- * newest is the one alive, if any), or NULL. A run is a few thousand
- * processes at most; from the end, the live ones are found first. */
+ * newest is the one alive, if any), or NULL. */
 static struct pl_history_proc *
 find(const struct pl_history *h, pid_t pid)
 {
-	for (size_t i = h->nprocs; i-- > 0;)
-		if (h->procs[i].pid == pid)
-			return &h->procs[i];
+	if (h->by_pid_cap == 0)
+		return NULL;
+	for (size_t at = hash_pid(pid, h->by_pid_cap); h->by_pid[at] != -1;
+	     at = (at + 1) & (h->by_pid_cap - 1))
+		if (h->procs[h->by_pid[at]].pid == pid)
+			return &h->procs[h->by_pid[at]];
 	return NULL;
 }
 
@@ -167,7 +204,7 @@ apply_proc(struct pl_history *h, const struct pl_history_event *e)
 	}
 	if (grow((void **)&h->procs, &h->cap_procs, h->nprocs, sizeof(*h->procs)) == -1)
 		return -1;
-	p = &h->procs[h->nprocs++];
+	p = &h->procs[h->nprocs];
 	memset(p, 0, sizeof(*p));
 	p->pid = e->pid;
 	p->ppid = e->ppid;
@@ -176,6 +213,9 @@ apply_proc(struct pl_history *h, const struct pl_history_event *e)
 	p->state = '?';
 	p->born = e->t;
 	p->gone_at = p->zombie_since = -1;
+	if (index_add(h, h->nprocs) == -1)
+		return -1;
+	h->nprocs++;
 	h->summary.made++;
 	if (++h->alive > h->summary.most_alive)
 		h->summary.most_alive = h->alive;
@@ -399,6 +439,8 @@ pl_history_apply(struct pl_history *h, const struct pl_history_event *e)
 	case PL_HISTORY_STEP:
 		h->step_waiting = e->held;
 		break;
+	case PL_HISTORY_SIGNAL:
+		break; /* recorded, for the exporters; nothing to show */
 	case PL_HISTORY_END:
 		h->ended = true;
 		h->end_known = e->exit_known;
@@ -683,7 +725,8 @@ static const char *const type_names[] = {
 	[PL_HISTORY_IPC_ADD] = "ipc",       [PL_HISTORY_IPC_DEL] = "ipc",
 	[PL_HISTORY_QUEUED] = "queued",     [PL_HISTORY_LOCK_ADD] = "lock",
 	[PL_HISTORY_LOCK_DEL] = "lock",     [PL_HISTORY_DEADLOCK] = "deadlock",
-	[PL_HISTORY_STEP] = "step",         [PL_HISTORY_END] = "end",
+	[PL_HISTORY_STEP] = "step",         [PL_HISTORY_SIGNAL] = "signal",
+	[PL_HISTORY_END] = "end",
 	[PL_HISTORY_SUMMARY] = "summary",
 };
 
@@ -854,6 +897,10 @@ pl_history_format(const struct pl_history_summary *s, const struct pl_history_ev
 		break;
 	case PL_HISTORY_STEP:
 		put_raw(&o, ",\"waiting\":%s", e->held ? "true" : "false");
+		break;
+	case PL_HISTORY_SIGNAL:
+		put_raw(&o, ",\"pid\":%ld,\"signal\":%d", (long)e->pid, e->signal);
+		put_str(&o, "from", "dashboard");
 		break;
 	case PL_HISTORY_END:
 		put_status(&o, e->exit_known, e->exit_status);
@@ -1532,6 +1579,15 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 		break;
 	case PL_HISTORY_STEP:
 		e->held = f.waiting;
+		break;
+	case PL_HISTORY_SIGNAL:
+		if (need_pid(&f, e, &why) == -1)
+			goto bad;
+		if (!f.has_num[N_SIGNAL] || f.num[N_SIGNAL] < 1 || f.num[N_SIGNAL] > 64) {
+			why = "\"signal\" is not a signal number";
+			goto bad;
+		}
+		e->signal = (int)f.num[N_SIGNAL];
 		break;
 	case PL_HISTORY_END:
 		to_status(&f, e);

@@ -66,6 +66,7 @@ enum pl_history_type {
 	PL_HISTORY_LOCK_DEL, /* lock */
 	PL_HISTORY_DEADLOCK, /* cycle number INDEX of COUNT found now (COUNT 0: none) */
 	PL_HISTORY_STEP,    /* held = a --step checkpoint waits (or no longer) */
+	PL_HISTORY_SIGNAL,  /* the dashboard sent SIGNAL to pid (k, s, the end) */
 	PL_HISTORY_END,     /* the watched command ended; status */
 	PL_HISTORY_SUMMARY
 };
@@ -81,6 +82,7 @@ struct pl_history_event {
 	bool exit_known;
 	int exit_status; /* a wait status, when exit_known */
 	long bytes;      /* queued */
+	int signal;      /* sent */
 	char id[96];     /* an IPC object or a lock */
 	char ipc_kind[16];
 	bool directed; /* an IPC edge from pid to ppid */
@@ -148,6 +150,10 @@ struct pl_history {
 	pid_t root;
 	struct pl_history_proc *procs; /* in the order first seen */
 	size_t nprocs, cap_procs;
+	/* pid -> the newest of procs with it, by open addressing: a refresh
+	 * of a big tree looks up every process. */
+	long *by_pid;
+	size_t by_pid_cap;
 	struct pl_history_line *narration; /* every line, in order */
 	size_t nnarration, cap_narration;
 	struct pl_history_summary summary;

@@ -349,6 +349,60 @@ START_TEST(test_history_status_words)
 }
 END_TEST
 
+/* Many processes, and a PID that comes back: every line about a PID
+ * goes to the newest process with it. */
+START_TEST(test_history_many_processes_and_a_pid_reused)
+{
+	struct pl_history_event e;
+
+	for (int i = 0; i < 1000; i++) {
+		memset(&e, 0, sizeof(e));
+		e.type = PL_HISTORY_PROC;
+		e.t = 1;
+		e.pid = 1000 + i;
+		ck_assert_int_eq(pl_history_apply(&h, &e), 0);
+	}
+	/* 1500 exits, and a new process gets its PID. */
+	e.type = PL_HISTORY_EXIT;
+	e.pid = 1500;
+	e.t = 2;
+	ck_assert_int_eq(pl_history_apply(&h, &e), 0);
+	e.type = PL_HISTORY_PROC;
+	e.t = 3;
+	snprintf(e.text, sizeof(e.text), "new");
+	ck_assert_int_eq(pl_history_apply(&h, &e), 0);
+	e.type = PL_HISTORY_STATE;
+	e.state = 'R';
+	ck_assert_int_eq(pl_history_apply(&h, &e), 0);
+	ck_assert_uint_eq(h.nprocs, 1001);
+	ck_assert_uint_eq(h.summary.made, 1001);
+	ck_assert_uint_eq(h.summary.most_alive, 1000);
+	ck_assert_int_eq(h.procs[500].state, 'X'); /* the old 1500: gone */
+	ck_assert_double_eq(h.procs[500].gone_at, 2);
+	ck_assert_int_eq(h.procs[1000].state, 'R');      /* the new one */
+	ck_assert_str_eq(h.procs[1000].comm, "new");
+	ck_assert_int_eq(h.procs[999].pid, 1999);
+}
+END_TEST
+
+/* A signal the dashboard sent: written and read back. */
+START_TEST(test_history_signal_line)
+{
+	struct pl_history_event e = { .t = 1.5, .type = PL_HISTORY_SIGNAL, .pid = 42,
+		                      .signal = SIGTERM };
+	char line[512], why[128];
+
+	ck_assert_int_gt(pl_history_format(&h.summary, &e, line, sizeof(line)), 0);
+	ck_assert_str_eq(line,
+	                 "{\"t\":1.500,\"type\":\"signal\",\"pid\":42,\"signal\":15,\"from\":\"dashboard\"}\n");
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(pl_history_parse(line, &e, why, sizeof(why)), 1);
+	ck_assert_int_eq(e.type, PL_HISTORY_SIGNAL);
+	ck_assert_int_eq(e.pid, 42);
+	ck_assert_int_eq(e.signal, SIGTERM);
+}
+END_TEST
+
 static Suite *
 history_suite(void)
 {
@@ -366,6 +420,8 @@ history_suite(void)
 	tcase_add_test(fake, test_history_parse_rejects_bad_lines);
 	tcase_add_test(fake, test_history_parse_strings_are_cut_and_cleaned_later);
 	tcase_add_test(fake, test_history_status_words);
+	tcase_add_test(fake, test_history_many_processes_and_a_pid_reused);
+	tcase_add_test(fake, test_history_signal_line);
 	suite_add_tcase(s, fake);
 	return s;
 }
