@@ -461,6 +461,7 @@ pl_model_root_reaped(struct pl_model *m, int status)
 		p->state = 'X';
 		p->wchan[0] = '\0';
 		p->cpu = 0;
+		p->nthreads = 0; /* as mark_gone(): a gone row lists no threads */
 	}
 }
 
