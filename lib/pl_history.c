@@ -55,8 +55,10 @@ pl_history_init(struct pl_history *h)
 void
 pl_history_free(struct pl_history *h)
 {
-	for (size_t i = 0; i < h->nprocs; i++)
+	for (size_t i = 0; i < h->nprocs; i++) {
 		free(h->procs[i].changes);
+		free(h->procs[i].threads);
+	}
 	free(h->procs);
 	free(h->by_pid);
 	free(h->narration);
@@ -296,6 +298,37 @@ apply_lock(struct pl_history *h, const struct pl_history_event *e)
 	return 0;
 }
 
+/* A thread of P appeared, changed, or (state 'X') went. */
+static int
+apply_thread(struct pl_history_proc *p, const struct pl_history_event *e)
+{
+	struct pl_model_thread *t = NULL;
+
+	for (size_t i = 0; i < p->nthreads && t == NULL; i++)
+		if (p->threads[i].tid == e->tid)
+			t = &p->threads[i];
+	if (e->state == 'X') {
+		if (t != NULL) { /* keep the order of the others */
+			size_t at = (size_t)(t - p->threads);
+			memmove(t, t + 1, (p->nthreads - at - 1) * sizeof(*t));
+			p->nthreads--;
+		}
+		return 0;
+	}
+	if (t == NULL) {
+		if (grow((void **)&p->threads, &p->cap_threads, p->nthreads, sizeof(*p->threads)) ==
+		    -1)
+			return -1;
+		t = &p->threads[p->nthreads++];
+		memset(t, 0, sizeof(*t));
+		t->tid = e->tid;
+	}
+	t->state = e->state;
+	copy(t->comm, sizeof(t->comm), e->text);
+	copy(t->wchan, sizeof(t->wchan), e->wchan);
+	return 0;
+}
+
 static bool
 same_cycle(const struct pl_waitfor_cycle *a, const struct pl_waitfor_cycle *b)
 {
@@ -355,6 +388,7 @@ pl_history_apply(struct pl_history *h, const struct pl_history_event *e)
 		h->now = e->t;
 	switch (e->type) {
 	case PL_HISTORY_STATE:
+	case PL_HISTORY_THREAD:
 	case PL_HISTORY_WCHAN:
 	case PL_HISTORY_EXEC:
 	case PL_HISTORY_ROLE:
@@ -390,6 +424,9 @@ pl_history_apply(struct pl_history *h, const struct pl_history_event *e)
 		p->state = e->state;
 		rc = add_change(p, e->t, e->state);
 		break;
+	case PL_HISTORY_THREAD:
+		rc = apply_thread(p, e);
+		break;
 	case PL_HISTORY_WCHAN:
 		copy(p->wchan, sizeof(p->wchan), e->text);
 		break;
@@ -415,6 +452,7 @@ pl_history_apply(struct pl_history *h, const struct pl_history_event *e)
 		}
 		p->state = 'X';
 		p->wchan[0] = '\0';
+		p->nthreads = 0;
 		p->exit_known = e->exit_known;
 		p->exit_status = e->exit_status;
 		break;
@@ -553,6 +591,45 @@ update_locks(struct pl_history *h, const struct pl_model *m)
 	return rc;
 }
 
+/* Its threads (none unless the model reads them): those gone, then those
+ * new or changed. */
+static int
+update_threads(struct pl_history *h, struct pl_history_proc *p, const struct pl_model_proc *mp)
+{
+	struct pl_history_event e;
+
+	for (size_t i = p->nthreads; i-- > 0;) {
+		bool there = false;
+		for (size_t j = 0; j < mp->nthreads && !there; j++)
+			there = mp->threads[j].tid == p->threads[i].tid;
+		if (!there) {
+			event(&e, h, PL_HISTORY_THREAD, mp->pid);
+			e.tid = p->threads[i].tid;
+			e.state = 'X';
+			if (pl_history_apply(h, &e) == -1)
+				return -1;
+		}
+	}
+	for (size_t j = 0; j < mp->nthreads; j++) {
+		const struct pl_model_thread *t = &mp->threads[j], *known = NULL;
+
+		for (size_t i = 0; i < p->nthreads && known == NULL; i++)
+			if (p->threads[i].tid == t->tid)
+				known = &p->threads[i];
+		if (known != NULL && known->state == t->state && strcmp(known->comm, t->comm) == 0 &&
+		    strcmp(known->wchan, t->wchan) == 0)
+			continue;
+		event(&e, h, PL_HISTORY_THREAD, mp->pid);
+		e.tid = t->tid;
+		e.state = t->state;
+		copy(e.text, sizeof(e.text), t->comm);
+		copy(e.wchan, sizeof(e.wchan), t->wchan);
+		if (pl_history_apply(h, &e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 update_proc(struct pl_history *h, const struct pl_model_proc *mp)
 {
@@ -606,6 +683,8 @@ update_proc(struct pl_history *h, const struct pl_model_proc *mp)
 		copy(e.text, sizeof(e.text), mp->wchan);
 		rc = pl_history_apply(h, &e);
 	}
+	if (rc == 0)
+		rc = update_threads(h, p, mp);
 	return rc;
 }
 
@@ -718,7 +797,8 @@ pl_history_end(struct pl_history *h, bool known, int status)
 
 static const char *const type_names[] = {
 	[PL_HISTORY_HEADER] = "header",     [PL_HISTORY_PROC] = "proc",
-	[PL_HISTORY_STATE] = "state",       [PL_HISTORY_WCHAN] = "wchan",
+	[PL_HISTORY_STATE] = "state",       [PL_HISTORY_THREAD] = "thread",
+	[PL_HISTORY_WCHAN] = "wchan",
 	[PL_HISTORY_EXEC] = "exec",         [PL_HISTORY_ROLE] = "role",
 	[PL_HISTORY_ADOPT] = "adopt",       [PL_HISTORY_EXIT] = "exit",
 	[PL_HISTORY_FORGET] = "forget",     [PL_HISTORY_NARRATION] = "narration",
@@ -818,6 +898,12 @@ pl_history_format(const struct pl_history_summary *s, const struct pl_history_ev
 	case PL_HISTORY_STATE:
 		put_raw(&o, ",\"pid\":%ld", (long)e->pid);
 		put_str(&o, "state", state);
+		break;
+	case PL_HISTORY_THREAD:
+		put_raw(&o, ",\"pid\":%ld,\"tid\":%ld", (long)e->pid, (long)e->tid);
+		put_str(&o, "comm", e->text);
+		put_str(&o, "state", state);
+		put_str(&o, "wchan", e->wchan);
 		break;
 	case PL_HISTORY_WCHAN:
 		put_raw(&o, ",\"pid\":%ld", (long)e->pid);
@@ -1236,7 +1322,7 @@ parse_items(struct in *in, struct item *items, size_t max, size_t *n)
 	}
 }
 
-enum { N_CODE, N_SIGNAL, N_BYTES, N_VERSION, N_HZ, N_INODE, N_DEV, N_INDEX, N_OF, N_COUNT };
+enum { N_CODE, N_SIGNAL, N_BYTES, N_VERSION, N_HZ, N_INODE, N_DEV, N_INDEX, N_OF, N_TID, N_COUNT };
 
 /* The fields a line may have, as read. */
 struct fields {
@@ -1269,7 +1355,7 @@ parse_fields(const char *line, struct fields *f, const char **why)
 #undef S
 	};
 	static const char *const numbers[] = { "code",  "signal", "bytes", "version", "hz",
-		                               "inode", "dev",    "index", "of" };
+		                               "inode", "dev",    "index", "of",      "tid" };
 
 	memset(f, 0, sizeof(*f));
 	skip_space(&in);
@@ -1463,6 +1549,22 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 			goto bad;
 		}
 		e->state = f.state[0];
+		break;
+	case PL_HISTORY_THREAD:
+		if (need_pid(&f, e, &why) == -1)
+			goto bad;
+		if (!f.has_num[N_TID] || !good_pid(f.num[N_TID]) || f.num[N_TID] == 0) {
+			why = "a thread needs a \"tid\"";
+			goto bad;
+		}
+		if (strlen(f.state) != 1 || strchr("RSDTtZXxIKWPi", f.state[0]) == NULL) {
+			why = "\"state\" is not a state letter";
+			goto bad;
+		}
+		e->tid = (pid_t)f.num[N_TID];
+		e->state = f.state[0];
+		copy(e->text, sizeof(e->text), f.comm);
+		copy(e->wchan, sizeof(e->wchan), f.wchan);
 		break;
 	case PL_HISTORY_WCHAN:
 		if (need_pid(&f, e, &why) == -1)
@@ -1678,6 +1780,9 @@ pl_history_model(const struct pl_history *h, struct pl_model *m, bool all)
 		p->gone_at = hp->gone_at;
 		p->stat_fd = p->wchan_fd = -1;
 		p->rss_kb = -1; /* not recorded: shown as "-" */
+		p->nthreads = hp->nthreads < PL_MODEL_THREADS ? hp->nthreads : PL_MODEL_THREADS;
+		if (p->nthreads > 0)
+			memcpy(p->threads, hp->threads, p->nthreads * sizeof(*p->threads));
 		/* The last cells of its timeline, sampled as the model does. */
 		cells = (size_t)((h->now - hp->born) / PL_MODEL_TIMELINE_PERIOD) + 1;
 		if (cells > PL_MODEL_TIMELINE)

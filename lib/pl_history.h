@@ -52,6 +52,7 @@ enum pl_history_type {
 	PL_HISTORY_HEADER,
 	PL_HISTORY_PROC,    /* first seen: pid, ppid, text = comm, role */
 	PL_HISTORY_STATE,   /* state letter changed */
+	PL_HISTORY_THREAD,  /* thread TID of pid: its state (X: gone), comm, wchan */
 	PL_HISTORY_WCHAN,   /* text = what it waits in, or "" */
 	PL_HISTORY_EXEC,    /* text = its new command name */
 	PL_HISTORY_ROLE,    /* role = its role on the board */
@@ -76,7 +77,9 @@ struct pl_history_event {
 	double t;
 	enum pl_history_type type;
 	pid_t pid, ppid;
+	pid_t tid; /* a thread */
 	char state;
+	char wchan[48]; /* a thread's */
 	char kind; /* narration: 's' 'n' 'c' 'o'; ipc: unused */
 	bool held; /* a check that held; a step that waits */
 	bool exit_known;
@@ -113,6 +116,9 @@ struct pl_history_proc {
 	pid_t adopter;
 	char adopter_comm[64];
 	double zombie_since; /* -1 unless a zombie */
+	/* Its threads now (when threads are watched), in the order seen. */
+	struct pl_model_thread *threads;
+	size_t nthreads, cap_threads;
 	struct pl_history_change *changes;
 	size_t nchanges, cap_changes;
 };

@@ -4,7 +4,7 @@
 # the summary; bad recordings are refused with one line naming the line,
 # and exit 2; what a recording says reaches the terminal cleaned.
 . "$top_srcdir/tests/lib.sh"
-plan 17
+plan 20
 
 bin="$top_builddir/proclab"
 
@@ -33,10 +33,12 @@ same_as_live() {
 }
 
 # 1. A run recorded, and replayed: the same snapshots, narration and end.
-for demo in "zombie --speed 4" "deadlock --speed 4"; do
+for demo in "zombie --speed 4" "deadlock --speed 4" "fork-threads --speed 4"; do
 	name=${demo%% *}
+	threads=
+	[ "$name" = fork-threads ] && threads=--threads
 	# shellcheck disable=SC2086 # the demo's options are words
-	dash --plain --record "$WORK/$name.jsonl" $demo
+	dash --plain $threads --record "$WORK/$name.jsonl" $demo
 	cp "$out" "$WORK/$name.live"
 	check "$name: recorded, the run ends as before" \
 		eval '[ "$rc" -eq 0 ] && has "proclab: the command exited with status 0"'
@@ -44,8 +46,11 @@ for demo in "zombie --speed 4" "deadlock --speed 4"; do
 	check "$name: the replay prints the snapshots of the live run" \
 		eval '[ "$rc" -eq 0 ] && same_as_live "$WORK/$name.live" "$out"'
 done
+check "fork-threads: the threads are recorded and replayed" \
+	eval 'grep -q "^ *[0-9]*  thread S sleeping .*{worker-1}" "$out"'
+dash --plain --replay "$WORK/deadlock.jsonl"
 check "deadlock: the replay flags the DEADLOCK, as the live run did" \
-	eval 'grep -q "^DEADLOCK: " "$out" && has "2 deadlocks"'
+	eval 'grep -q "^DEADLOCK: " "$out" && grep -Eq "; [1-9][0-9]* deadlocks?;" "$out"'
 summary_ok() {
 	grep -q "^proclab: Summary: [0-9]* processes made, at most [0-9]* alive at once; [0-9]* zombies\?, unreaped up to [0-9.]* s; [0-9]* orphans\? adopted; no deadlock; checks: \([0-9]*\) of \1 held$" \
 		"$WORK/zombie.live" || { diag "no summary:"; tail -n 3 "$WORK/zombie.live" | sed 's/^/#   /'; return 1; }
