@@ -23,6 +23,7 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_text.c \
 	lib/pl_model.c \
 	lib/pl_history.c \
+	lib/pl_history_record.c \
 	lib/pl_ipc.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
