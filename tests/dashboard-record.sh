@@ -4,7 +4,7 @@
 # the summary; bad recordings are refused with one line naming the line,
 # and exit 2; what a recording says reaches the terminal cleaned.
 . "$top_srcdir/tests/lib.sh"
-plan 20
+plan 22
 
 bin="$top_builddir/proclab"
 
@@ -92,6 +92,16 @@ dash --plain --replay "$WORK/empty.jsonl"
 check "an empty file is refused" eval '[ "$rc" -eq 2 ] && grep -q "empty" "$err"'
 dash --plain --replay "$WORK/no-such-file"
 check "a missing file is refused, exit 2" eval '[ "$rc" -eq 2 ] && grep -q "No such file" "$err"'
+
+# The command line: --speed goes with --replay, and --replay alone.
+usage_error() {
+	dash "$@"
+	[ "$rc" -eq 2 ] && [ ! -s "$out" ] && [ "$(wc -l <"$err")" -eq 2 ] &&
+		tail -n 1 "$err" | grep -q "^Try 'proclab --help'" ||
+		{ diag "proclab $*: status $rc, stderr: $(cat "$err")"; return 1; }
+}
+check "--speed without --replay is a usage error" usage_error --speed 2 fork
+check "--replay and a command exclude each other" usage_error --replay "$WORK/zombie.jsonl" fork
 
 # 3. Strings are data: an escape sequence in a name or in the narration
 #    reaches the terminal as '?'.
