@@ -101,7 +101,7 @@ dash_text_row(const struct pl_model *m, const struct pl_model_proc *p, bool stab
 	else
 		snprintf(state, sizeof(state), "%c %s", p->state, pl_procfs_state_name(p->state));
 	word = state;
-	if (stable || p->gone_at >= 0 || p->state == 'Z') {
+	if (stable || p->gone_at >= 0 || p->state == 'Z' || p->rss_kb < 0) {
 		snprintf(cpu, sizeof(cpu), "-");
 		snprintf(rss, sizeof(rss), "-");
 	} else {
@@ -261,4 +261,38 @@ dash_text_snapshot(const struct pl_model *m, const char *title, bool stable)
 		return NULL;
 	}
 	return text;
+}
+
+int
+dash_text_summary(const struct pl_history *h, char *buf, size_t size)
+{
+	const struct pl_history_summary *s = &h->summary;
+	char zombies[96], deadlocks[48], checks[48];
+
+	if (s->zombies == 0)
+		snprintf(zombies, sizeof(zombies), "no zombie");
+	else
+		snprintf(zombies, sizeof(zombies), "%zu zombie%s, unreaped up to %.1f s", s->zombies,
+		         s->zombies == 1 ? "" : "s", s->zombie_max);
+	if (s->deadlocks == 0)
+		snprintf(deadlocks, sizeof(deadlocks), "no deadlock");
+	else
+		snprintf(deadlocks, sizeof(deadlocks), "%zu deadlock%s", s->deadlocks,
+		         s->deadlocks == 1 ? "" : "s");
+	if (s->checks == 0)
+		snprintf(checks, sizeof(checks), "no checks");
+	else
+		snprintf(checks, sizeof(checks), "checks: %zu of %zu held", s->checks_held,
+		         s->checks);
+	return snprintf(buf, size,
+	                "Summary: %zu process%s made, at most %zu alive at once; %s; "
+	                "%zu orphan%s adopted; %s; %s",
+	                s->made, s->made == 1 ? "" : "es", s->most_alive, zombies, s->orphans,
+	                s->orphans == 1 ? "" : "s", deadlocks, checks);
+}
+
+void
+dash_text_narration(const struct pl_history_line *l, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", l->kind == 's' || l->kind == 'o' ? "" : "  ", l->text);
 }

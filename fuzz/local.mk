@@ -11,7 +11,7 @@
 ## (clang) with -fsanitize=fuzzer,address,undefined, from the library
 ## sources they test, whatever compiler builds the rest.
 
-FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec
+FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec record
 FUZZ_SECONDS = 60
 
 FUZZ_EXECUTABLES = \
@@ -22,7 +22,8 @@ FUZZ_EXECUTABLES = \
 	fuzz/fuzz_opts \
 	fuzz/fuzz_maps \
 	fuzz/fuzz_sockdiag \
-	fuzz/fuzz_judgespec
+	fuzz/fuzz_judgespec \
+	fuzz/fuzz_record
 
 FUZZ_HARNESSES = \
 	fuzz/fuzz.h \
@@ -33,7 +34,8 @@ FUZZ_HARNESSES = \
 	fuzz/fuzz_opts.c \
 	fuzz/fuzz_maps.c \
 	fuzz/fuzz_sockdiag.c \
-	fuzz/fuzz_judgespec.c
+	fuzz/fuzz_judgespec.c \
+	fuzz/fuzz_record.c
 
 # Seeds, real text from /proc (and command lines): fuzz/corpus/NAME/.
 FUZZ_CORPUS = \
@@ -91,7 +93,11 @@ FUZZ_CORPUS = \
 	fuzz/corpus/sockdiag/done \
 	fuzz/corpus/sockdiag/error \
 	fuzz/corpus/sockdiag/socketpairs-and-a-server \
-	fuzz/corpus/sockdiag/with-names-and-queues
+	fuzz/corpus/sockdiag/with-names-and-queues \
+	fuzz/corpus/record/deadlock \
+	fuzz/corpus/record/exit-codes \
+	fuzz/corpus/record/pipe \
+	fuzz/corpus/record/threads
 
 EXTRA_DIST += $(FUZZ_HARNESSES) $(FUZZ_CORPUS) docs/fuzzing.md
 
@@ -133,6 +139,27 @@ fuzz/fuzz_judgespec: $(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c \
 		$(srcdir)/judge/spec.h $(FUZZ_DEPS)
 	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -I$(srcdir)/judge $(INIH_CFLAGS) -o $@ \
 		$(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c $(FUZZ_LIB) $(INIH_LIBS)
+
+# A recording, as --replay reads it: the history and the model it is
+# rebuilt into need most of the library.
+FUZZ_RECORD_LIB = $(FUZZ_LIB) \
+	$(srcdir)/lib/pl_history.c \
+	$(srcdir)/lib/pl_history_record.c \
+	$(srcdir)/lib/pl_json.c \
+	$(srcdir)/lib/pl_model.c \
+	$(srcdir)/lib/pl_ipc.c \
+	$(srcdir)/lib/pl_waitfor.c \
+	$(srcdir)/lib/pl_child.c \
+	$(srcdir)/lib/pl_board.c \
+	$(srcdir)/lib/pl_lock.c \
+	$(srcdir)/lib/pl_name.c \
+	$(srcdir)/lib/pl_pidfd.c \
+	$(srcdir)/lib/pl_cleanup.c \
+	$(srcdir)/lib/pl_io.c
+fuzz/fuzz_record: $(srcdir)/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) $(FUZZ_DEPS) \
+		$(srcdir)/lib/pl_history.h $(srcdir)/lib/pl_model.h
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_record.c \
+		$(FUZZ_RECORD_LIB) $(PTHREAD_CFLAGS)
 
 if ENABLE_FUZZ
 # Each harness starts from its seeds (read-only, in the source tree) and

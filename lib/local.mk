@@ -24,6 +24,8 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_sockdiag.c \
 	lib/pl_text.c \
 	lib/pl_model.c \
+	lib/pl_history.c \
+	lib/pl_history_record.c \
 	lib/pl_ipc.c
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
@@ -52,6 +54,7 @@ proclabinclude_HEADERS = \
 	lib/pl_sockdiag.h \
 	lib/pl_text.h \
 	lib/pl_model.h \
+	lib/pl_history.h \
 	lib/pl_ipc.h
 
 pkgconfigdir = $(libdir)/pkgconfig

@@ -30,6 +30,8 @@
  *   pl_model.h    a watched tree of processes: states, zombies, orphans, exits,
  *                 locks, board and deadlocks, refreshed from /proc
  *   pl_ipc.h      the pipes, sockets, shared memory and queues between them
+ *   pl_history.h  a whole run kept: every process, its states, the narration,
+ *                 a summary; recorded as JSON Lines and replayed
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -58,6 +60,7 @@
 #include "pl_sockdiag.h"
 #include "pl_text.h"
 #include "pl_model.h"
+#include "pl_history.h"
 #include "pl_ipc.h"
 
 #endif /* PROCLAB_H */

@@ -152,6 +152,24 @@ START_TEST(test_model_locks_and_deadlock)
 }
 END_TEST
 
+/* A root the caller reaped has no threads left: its row is a gone row,
+ * without the threads it had when last read. */
+START_TEST(test_model_reaped_root_has_no_threads)
+{
+	struct pl_model_proc *root = pl_model_find(&m, 100);
+	char *text;
+
+	m.threads = true;
+	ck_assert_int_eq(pl_model_refresh(&m, 0.5), 0);
+	ck_assert_uint_eq(root->nthreads, 2);
+	pl_model_root_reaped(&m, 0);
+	ck_assert_uint_eq(root->nthreads, 0);
+	text = dash_text_snapshot(&m, "fake", true);
+	ck_assert_ptr_null(strstr(text, "{helper thread}"));
+	free(text);
+}
+END_TEST
+
 START_TEST(test_model_threads_behind_a_toggle)
 {
 	struct pl_model_proc *root = pl_model_find(&m, 100);
@@ -736,6 +754,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_socketpair_and_shared_memory);
 	tcase_add_test(fake, test_model_locks_and_deadlock);
 	tcase_add_test(fake, test_model_threads_behind_a_toggle);
+	tcase_add_test(fake, test_model_reaped_root_has_no_threads);
 	tcase_add_test(fake, test_model_exits_adoption_and_new_children);
 	tcase_add_test(fake, test_model_unreadable_stat_means_gone);
 	tcase_add_test(fake, test_model_timeline_samples_states);
