@@ -28,6 +28,7 @@
  *   pl_model.h    a watched tree of processes: states, zombies, orphans, exits,
  *                 locks, board and deadlocks, refreshed from /proc
  *   pl_ipc.h      the pipes, sockets, shared memory and queues between them
+ *   pl_export.h   a recorded run drawn as a Chrome trace or an SVG picture
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -55,5 +56,6 @@
 #include "pl_text.h"
 #include "pl_model.h"
 #include "pl_ipc.h"
+#include "pl_export.h"
 
 #endif /* PROCLAB_H */
