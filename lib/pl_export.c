@@ -482,6 +482,10 @@ parse_container(struct parser *p, int depth,
 			p->s++;
 			skip_ws(p);
 		}
+		if (*p->s == '\0') {
+			free(key);
+			return fail(p, "the line ends inside a JSON object");
+		}
 		r = each ? each(p, key, arg, depth) : 1;
 		free(key);
 		if (r == -1)
