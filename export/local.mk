@@ -22,3 +22,7 @@ EXPORT_RECORDINGS = \
 TESTS += tests/check_export tests/export.sh
 dist_check_SCRIPTS += tests/export.sh
 EXTRA_DIST += $(EXPORT_RECORDINGS)
+
+# What drawing costs: a synthetic 60 s, 100-process recording
+# (bench/export.sh, not a test; docs/benchmarks.md).
+EXTRA_DIST += bench/export.sh

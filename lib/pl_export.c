@@ -69,7 +69,7 @@ enum event_kind {
 	EV_NARRATION, /* a = proc or -1, text, label = kind, n = held (-1, 0, 1) */
 	EV_IPC,    /* text = id, label = kind, extra = label, holders */
 	EV_IPC_DEL, /* text = id */
-	EV_QUEUED, /* text = id, n = bytes */
+	EV_QUEUED, /* text = id, n = bytes, m = the writer's pid or -1 */
 	EV_DEADLOCK, /* holders = the cycle's processes (fd unused), text */
 	EV_END     /* text = status */
 };
@@ -98,6 +98,13 @@ struct pid_map {
 	size_t used;
 };
 
+/* The process that a pipe's "queued" counter goes on: its writer, or its
+ * first holder, as its latest "ipc" line says. */
+struct owner {
+	char *id;
+	long pid;
+};
+
 struct pl_export {
 	char *command;
 	double start, last; /* the first and the latest time seen */
@@ -106,6 +113,8 @@ struct pl_export {
 	struct event *events;
 	size_t nevents, events_room;
 	struct pid_map map;
+	struct owner *owners; /* each IPC object's writer, for its counter */
+	size_t nowners, owners_room;
 	long lines;
 	bool have_header;
 	char error[160];
@@ -233,6 +242,9 @@ pl_export_free(struct pl_export *x)
 		free(x->events[i].extra);
 		free(x->events[i].holders);
 	}
+	for (size_t i = 0; i < x->nowners; i++)
+		free(x->owners[i].id);
+	free(x->owners);
 	free(x->procs);
 	free(x->events);
 	free(x->map.pids);
@@ -829,6 +841,30 @@ copy_holders(struct pl_export *x, struct event *e, const struct holder *h, size_
 }
 
 static int
+set_owner(struct pl_export *x, const struct line *l)
+{
+	struct owner *o = NULL;
+	long pid = l->nholders ? l->holders[0].pid : -1;
+
+	for (size_t k = 0; k < l->nholders; k++)
+		if (l->holders[k].end == 'w')
+			pid = l->holders[k].pid;
+	for (size_t i = 0; i < x->nowners && o == NULL; i++)
+		if (strcmp(x->owners[i].id, l->id) == 0)
+			o = &x->owners[i];
+	if (o == NULL) {
+		if (grow((void **)&x->owners, &x->owners_room, x->nowners + 1, sizeof(*o)) == -1)
+			return -1;
+		o = &x->owners[x->nowners];
+		if ((o->id = strdup(l->id)) == NULL)
+			return -1;
+		x->nowners++;
+	}
+	o->pid = pid;
+	return 0;
+}
+
+static int
 needs(struct pl_export *x, const struct line *l, bool has, const char *key)
 {
 	if (!has)
@@ -951,6 +987,8 @@ take_line(struct pl_export *x, struct line *l)
 		e->extra = dup_or_empty(l->label != NULL ? l->label : l->id);
 		if (e->text == NULL || e->label == NULL || e->extra == NULL)
 			return -1;
+		if (add && set_owner(x, l) == -1)
+			return -1;
 		return copy_holders(x, e, l->holders, l->nholders);
 	}
 	if (strcmp(type, "queued") == 0) {
@@ -959,6 +997,10 @@ take_line(struct pl_export *x, struct line *l)
 		if ((e = new_event(x, l->t, EV_QUEUED)) == NULL)
 			return -1;
 		e->n = l->bytes;
+		e->m = -1;
+		for (size_t i = 0; i < x->nowners; i++)
+			if (strcmp(x->owners[i].id, l->id) == 0)
+				e->m = x->owners[i].pid;
 		return (e->text = dup_or_empty(l->id)) == NULL ? -1 : 0;
 	}
 	if (strcmp(type, "deadlock") == 0) {
@@ -1191,24 +1233,6 @@ main_proc(const struct pl_export *x)
 	return -1;
 }
 
-/* A pipe's counter goes on the process that writes to it (or any holder),
- * as the IPC line that came last before T said. */
-static long
-queued_owner(const struct pl_export *x, size_t upto, const char *id)
-{
-	for (size_t i = upto; i-- > 0;) {
-		const struct event *e = &x->events[i];
-
-		if (e->kind != EV_IPC || strcmp(e->text, id) != 0 || e->nholders == 0)
-			continue;
-		for (size_t k = 0; k < e->nholders; k++)
-			if (e->holders[k].end == 'w')
-				return e->holders[k].pid;
-		return e->holders[0].pid;
-	}
-	return -1;
-}
-
 int
 pl_export_trace(const struct pl_export *x_const, FILE *out)
 {
@@ -1324,7 +1348,7 @@ pl_export_trace(const struct pl_export *x_const, FILE *out)
 			fputs("}}", out);
 			break;
 		case EV_QUEUED: {
-			long owner = queued_owner(x, i, e->text);
+			long owner = e->m;
 
 			fprintf(out, ",\n{\"name\":");
 			snprintf(name, sizeof(name), "queued %s", e->text);
@@ -1495,6 +1519,8 @@ static void
 svg_rows(FILE *out, const struct pl_export *x, const struct layout *g, const int *order)
 {
 	double font = g->row - 4 < 13 ? g->row - 4 : 13;
+
+	font = font < 7 ? 7 : font; /* a tall tree: small, but still legible */
 
 	for (size_t r = 0; r < x->nprocs; r++) {
 		const struct proc *p = &x->procs[order[r]];
