@@ -4,6 +4,7 @@
  *   proclab [OPTION]... -- COMMAND [ARG]...     run any command and watch it
  *   proclab [OPTION]... -p PID                  watch a running tree
  *   proclab --list                              the demos, one line each
+ *   proclab [OPTION]... --replay FILE           play a run recorded with --record
  *
  * On a terminal it draws the tree with ncurses (view.c); with --plain, or
  * without a terminal, it prints text snapshots (text.c) whenever something
@@ -13,6 +14,12 @@
  * PR_SET_PDEATHSIG, so it dies with the dashboard, and `q`, Ctrl-C or the
  * end of the run take every watched process down. The status board
  * (lib/pl_board.h) is unlinked as soon as the demo has attached to it.
+ *
+ * The whole run is kept (lib/pl_history.h): once the command has ended,
+ * the screen shows every process that lived, with its exit status, the
+ * timeline from the start, the narration and a summary, until q. With
+ * --record the same history goes to a file as JSON Lines, and --replay
+ * plays such a file in the same screen (docs/record.md).
  */
 #include "config.h"
 
@@ -38,6 +45,7 @@
 
 #include "pl_board.h"
 #include "pl_child.h"
+#include "pl_history.h"
 #include "pl_model.h"
 #include "pl_opts.h"
 #include "pl_parse.h"
@@ -50,6 +58,8 @@
 #define RATE_MAX 50.0
 #define KILL_GRACE 2.0 /* seconds between k's SIGTERM and SIGKILL */
 #define QUIT_GRACE 1.0 /* seconds for a clean end after SIGTERM at q */
+#define SPEED_MIN 0.1
+#define SPEED_MAX 100.0
 
 static const char *program = "proclab";
 static volatile sig_atomic_t stop_signal;
@@ -69,11 +79,20 @@ static struct {
 	 * command gets it back, as it would have had it without us. */
 	struct rlimit caller_files;
 	bool files_raised;
+	double started; /* the run's clock starts here (now_seconds) */
 } run = { .output = -1 };
+
+/* The whole run, kept from the first refresh to the end (and recorded,
+ * with --record). */
+static struct pl_history history;
+static FILE *record_file;
 
 struct options {
 	bool plain, once, threads, no_ipc, no_color, list;
 	double rate;
+	double speed;       /* --replay: times real time */
+	const char *record; /* --record FILE, or NULL */
+	const char *replay; /* --replay FILE, or NULL */
 	double delay; /* --once with a command: snapshot after this */
 	pid_t attach;
 	char **command;   /* argv to run, or NULL */
@@ -87,6 +106,7 @@ usage(FILE *out)
 	        "Usage: %s [OPTION]... DEMO [DEMO-OPTION]...\n"
 	        "  or:  %s [OPTION]... -- COMMAND [ARG]...\n"
 	        "  or:  %s [OPTION]... -p PID\n"
+	        "  or:  %s [OPTION]... --replay FILE\n"
 	        "  or:  %s --list\n"
 	        "Watch processes live: their tree and states, what they wait in, the pipes,\n"
 	        "sockets, shared memory, queues and locks between them, and deadlocks.\n"
@@ -102,16 +122,22 @@ usage(FILE *out)
 	        "      --threads        show threads from the start (key t)\n"
 	        "      --no-ipc         do not read fd tables, maps and locks\n"
 	        "      --no-color       no colours (also: NO_COLOR set)\n"
+	        "      --record FILE    write the run to FILE as JSON Lines (docs/record.md)\n"
+	        "      --replay FILE    play a run recorded with --record, paused: n steps one\n"
+	        "                       refresh, space plays\n"
+	        "      --speed X        with --replay: play X times as fast (%g to %g; default 1)\n"
 	        "  -h, --help           show this help and exit\n"
 	        "  -V, --version        show the version and exit\n"
 	        "\n"
 	        "Keys: space pause (or let a --step demo go on), s stop/continue, k kill,\n"
-	        "t threads, + and - rate, ? help, q quit. See docs/dashboard.md.\n"
+	        "t threads, + and - rate, PgUp and PgDn narration, Left, Right, Home and End\n"
+	        "the timeline, ? help, q quit. See docs/dashboard.md.\n"
 	        "\n"
 	        "Exit status: the command's own when it ended by itself (128+N if a signal\n"
 	        "N killed it); 0 when proclab ended it (q, --once) or watched a PID;\n"
 	        "1 for an error, 2 for a bad command line.\n",
-	        program, program, program, program, RATE_MIN, RATE_MAX);
+	        program, program, program, program, program, RATE_MIN, RATE_MAX, SPEED_MIN,
+	        SPEED_MAX);
 }
 
 static _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -138,6 +164,22 @@ now_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* A refresh of the model at T (seconds since the run started), and of
+ * the history kept beside it: what changed goes into the history, and
+ * into the recording with --record, which is flushed once a refresh so
+ * that a dashboard killed with SIGKILL leaves a file that ends cleanly. */
+static int
+refresh_run(struct pl_model *m, double t)
+{
+	if (pl_model_refresh(m, t) == -1)
+		return -1;
+	if (pl_history_update(&history, m) == -1)
+		return -1;
+	if (record_file != NULL && fflush(record_file) == EOF && history.record_error == 0)
+		history.record_error = errno;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -281,6 +323,7 @@ parse_options(int argc, char *argv[], struct options *o)
 	memset(o, 0, sizeof(*o));
 	o->rate = 10;
 	o->delay = 0.5;
+	o->speed = 1;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i], *value = NULL;
 		char *eq;
@@ -336,6 +379,20 @@ parse_options(int argc, char *argv[], struct options *o)
 			TAKES_VALUE();
 			if (pl_parse_double(value, RATE_MIN, RATE_MAX, &o->rate) == -1)
 				die_usage("--rate: '%s' is not a number from 1 to 50", value);
+		} else if (strcmp(name, "--record") == 0) {
+			TAKES_VALUE();
+			if (value[0] == '\0')
+				die_usage("%s", "--record: the file name is empty");
+			o->record = value;
+		} else if (strcmp(name, "--replay") == 0) {
+			TAKES_VALUE();
+			if (value[0] == '\0')
+				die_usage("%s", "--replay: the file name is empty");
+			o->replay = value;
+		} else if (strcmp(name, "--speed") == 0) {
+			TAKES_VALUE();
+			if (pl_parse_double(value, SPEED_MIN, SPEED_MAX, &o->speed) == -1)
+				die_usage("--speed: '%s' is not a number from 0.1 to 100", value);
 		} else if (strcmp(name, "--delay") == 0) {
 			TAKES_VALUE();
 			if (pl_parse_double(value, 0, 60, &o->delay) == -1)
@@ -356,6 +413,11 @@ parse_options(int argc, char *argv[], struct options *o)
 		die_usage("%s", "--list takes nothing else");
 	if (o->list)
 		return;
+	if (o->replay != NULL) {
+		if (o->command || o->attach || o->record || o->once)
+			die_usage("%s", "--replay takes no command, -p, --record or --once");
+		return;
+	}
 	if (o->attach && o->command)
 		die_usage("%s", "-p PID and a command exclude each other");
 	if (!o->attach && !o->command)
@@ -561,7 +623,7 @@ end_run(struct pl_model *m)
 		struct timespec tick = { 0, 10 * 1000000L };
 
 		reap_child(m);
-		if (run.child_reaped && pl_model_refresh(m, now_seconds()) == 0 &&
+		if (run.child_reaped && refresh_run(m, now_seconds() - run.started) == 0 &&
 		    pl_model_alive(m) == 0)
 			break;
 		nanosleep(&tick, NULL);
@@ -609,19 +671,71 @@ run_over(const struct pl_model *m, const struct options *o)
 	return run.child_reaped && pl_model_alive(m) == 0;
 }
 
+/* What --plain has printed: the narration up to a line of the history,
+ * and the last snapshot, to print the next only when it differs. */
+struct plain {
+	size_t printed;
+	char *last;
+	unsigned long long snapshots;
+};
+
+/* Print what is new: the narration first (it says what the snapshot then
+ * shows), then the snapshot of M if anything but CPU, memory and seconds
+ * changed. The live run and its replay both print through here, so that
+ * a replay prints what the run printed. Returns 0, or -1 on a failed write. */
+static int
+plain_print(struct plain *out, const struct pl_model *m, const char *title)
+{
+	char *stable;
+
+	while (out->printed < history.nnarration) {
+		char line[PL_HISTORY_TEXT + 8];
+
+		dash_text_narration(&history.narration[out->printed++], line, sizeof(line));
+		dash_text_print_narration(stdout, line);
+	}
+	stable = dash_text_snapshot(m, title, true);
+	if (stable != NULL && (out->last == NULL || strcmp(stable, out->last) != 0)) {
+		char *text = dash_text_snapshot(m, title, false);
+
+		out->snapshots++;
+		printf("%s--- snapshot %llu\n", out->snapshots > 1 ? "\n" : "", out->snapshots);
+		fputs(text ? text : "", stdout);
+		free(text);
+		free(out->last);
+		out->last = stable;
+	} else {
+		free(stable);
+	}
+	return fflush(stdout) == EOF || ferror(stdout) ? -1 : 0;
+}
+
+/* The end of a --plain run, live or replayed: how the command ended and
+ * the summary of the run. */
+static void
+plain_end(void)
+{
+	char line[512];
+
+	if (history.ended && history.end_known) {
+		char how[96] = "ended";
+		pl_status_describe(history.end_status, how, sizeof(how));
+		printf("proclab: the command %s\n", how);
+	}
+	dash_text_summary(&history, line, sizeof(line));
+	printf("proclab: %s\n", line);
+}
+
 static int
 loop_plain(struct pl_model *m, const struct options *o, const char *title)
 {
-	char *last = NULL;
-	double started = now_seconds(), period = 1.0 / o->rate;
-	size_t printed = 0;
-	unsigned long long snapshots = 0;
+	struct plain out = { 0 };
+	double period = 1.0 / o->rate;
 
 	for (;;) {
 		struct timespec tick;
-		double t = now_seconds();
-		bool snapshot_due = o->once && (o->attach || t - started >= o->delay);
-		char *stable;
+		double t = now_seconds() - run.started;
+		bool snapshot_due = o->once && (o->attach || t >= o->delay);
 
 		reap_child(m);
 		drain_output(m, m->board == NULL || m->board->attached == 0);
@@ -629,7 +743,7 @@ loop_plain(struct pl_model *m, const struct options *o, const char *title)
 		 * not as they were up to a second (five, in a big tree) ago. */
 		if (snapshot_due)
 			pl_model_read_ipc_next(m);
-		if (pl_model_refresh(m, t - started) == -1) {
+		if (refresh_run(m, t) == -1) {
 			fprintf(stderr, "%s: reading %s: %s\n", program, m->proc, strerror(errno));
 			return 1;
 		}
@@ -643,35 +757,14 @@ loop_plain(struct pl_model *m, const struct options *o, const char *title)
 				return 0;
 			}
 		} else {
-			if (m->nnarration < printed)
-				printed = 0;
-			/* Narration first: it says what the snapshot then shows. */
-			while (printed < m->nnarration)
-				dash_text_print_narration(stdout, m->narration[printed++]);
-			if (m->nnarration == PL_MODEL_NARRATION) {
-				/* Keep the window sliding: forget what was printed. */
-				m->nnarration = 0;
-				printed = 0;
-			}
-			stable = dash_text_snapshot(m, title, true);
-			if (stable != NULL && (last == NULL || strcmp(stable, last) != 0)) {
-				char *text = dash_text_snapshot(m, title, false);
-				snapshots++;
-				printf("%s--- snapshot %llu\n", snapshots > 1 ? "\n" : "",
-				       snapshots);
-				fputs(text ? text : "", stdout);
-				free(text);
-				free(last);
-				last = stable;
-			} else {
-				free(stable);
-			}
-			if (fflush(stdout) == EOF || ferror(stdout)) {
-				free(last);
+			if (plain_print(&out, m, title) == -1) {
+				free(out.last);
 				return 1;
 			}
-			if (run_over(m, o))
+			if (run_over(m, o)) {
+				pl_history_end(&history, o->attach == 0, run.child_status);
 				break;
+			}
 		}
 		if (stop_signal)
 			break;
@@ -679,7 +772,7 @@ loop_plain(struct pl_model *m, const struct options *o, const char *title)
 		tick.tv_nsec = (long)(period * 1e9);
 		nanosleep(&tick, NULL);
 	}
-	free(last);
+	free(out.last);
 	return 0;
 }
 
@@ -714,26 +807,80 @@ selected_after(const struct pl_model *m, pid_t selected, int step)
 	return m->procs[m->order[at]].pid;
 }
 
+/* The keys that only move the view, live and in a replay: the
+ * selection, the narration and the timeline. M is the model on screen.
+ * Returns true if KEY was one of them. */
+static bool
+view_key(struct dash_view_state *vs, const struct pl_model *m, int key)
+{
+	double period = PL_MODEL_TIMELINE_PERIOD, cells = dash_view_timeline_cells();
+	double end = vs->timeline_end >= 0 ? vs->timeline_end : history.now;
+	double first = (cells - 1) * period; /* the right edge when the left is 0 */
+	int page = LINES / 4 > 2 ? LINES / 4 - 1 : 1;
+
+	switch (key) {
+	case KEY_UP:
+		vs->selected = selected_after(m, vs->selected, -1);
+		return true;
+	case KEY_DOWN:
+		vs->selected = selected_after(m, vs->selected, +1);
+		return true;
+	case KEY_PPAGE:
+		vs->narration_back += (size_t)page; /* the view stops it at the top */
+		return true;
+	case KEY_NPAGE:
+		vs->narration_back = vs->narration_back > (size_t)page
+		                             ? vs->narration_back - (size_t)page
+		                             : 0;
+		return true;
+	case KEY_LEFT:
+	case KEY_RIGHT:
+	case KEY_HOME:
+		if (key == KEY_HOME)
+			end = first;
+		else
+			end += (key == KEY_LEFT ? -1 : 1) * (double)(int)(cells / 2) * period;
+		if (end < first)
+			end = first;
+		/* Back at the present: follow it again. */
+		vs->timeline_end = end >= history.now ? -1 : end;
+		return true;
+	case KEY_END:
+		vs->timeline_end = -1;
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int
 loop_screen(struct pl_model *m, const struct options *o, const char *title)
 {
-	struct dash_view_state vs = { .title = title, .color = !o->no_color, .rate = o->rate };
-	double started = now_seconds(), next = 0, status_until = 0;
+	struct dash_view_state vs = { .title = title, .color = !o->no_color, .rate = o->rate,
+		                      .history = &history, .timeline_end = -1 };
+	struct pl_model ended; /* the whole run, once it is over */
+	double next = 0, status_until = 0;
 	pid_t killing = 0;
 	unsigned long long killing_start = 0;
 	double kill_at = 0;
 	char status[256] = "";
 	bool announced_end = false;
+	int result = 0;
 
+	if (pl_model_init(&ended, m->proc, m->root) == -1)
+		return 1;
 	for (;;) {
-		double t = now_seconds() - started;
+		double t = now_seconds() - run.started;
+		const struct pl_model *shown = m;
 		int key;
 
 		reap_child(m);
 		drain_output(m, m->board == NULL || m->board->attached == 0);
 		if (!vs.paused && t >= next) {
-			if (pl_model_refresh(m, t) == -1)
-				return 1;
+			if (refresh_run(m, t) == -1) {
+				result = 1;
+				break;
+			}
 			next = t + 1.0 / vs.rate;
 			if (m->board != NULL && m->board->attached != 0)
 				unlink_board();
@@ -744,17 +891,26 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 				signal_proc(killing, killing_start, SIGKILL);
 			killing = 0;
 		}
-		if (!announced_end && run_over(m, o) && !o->attach) {
+		if (!announced_end && run_over(m, o)) {
 			char how[96] = "ended";
 			pl_status_describe(run.child_status, how, sizeof(how));
-			snprintf(status, sizeof(status), "The command %s. q quits.", how);
+			if (o->attach)
+				snprintf(status, sizeof(status), "Every watched process has ended. q quits.");
+			else
+				snprintf(status, sizeof(status), "The command %s. q quits.", how);
 			status_until = 1e18;
-			announced_end = true;
+			announced_end = vs.ended = true;
+			pl_history_end(&history, o->attach == 0, run.child_status);
 		}
-		if (vs.selected == 0 || pl_model_find(m, vs.selected) == NULL)
-			vs.selected = selected_after(m, 0, 0);
+		/* Once the run is over, the screen shows all of it: every
+		 * process that lived, not only those that have not faded. */
+		if (vs.ended && pl_history_model(&history, &ended, true) == 0)
+			shown = &ended;
+		if (vs.selected == 0 ||
+		    pl_model_find((struct pl_model *)shown, vs.selected) == NULL)
+			vs.selected = selected_after(shown, 0, 0);
 		vs.status = t < status_until ? status : NULL;
-		dash_view_draw(m, &vs);
+		dash_view_draw(shown, &vs);
 
 		key = dash_view_key((int)(1000.0 / vs.rate / 2) + 1);
 		if (stop_signal)
@@ -765,9 +921,12 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 			vs.help = false;
 			continue;
 		}
+		if (view_key(&vs, shown, key))
+			continue;
 		switch (key) {
 		case 'q':
 		case 'Q':
+			pl_model_free(&ended);
 			return 0;
 		case '?':
 		case 'h':
@@ -783,12 +942,6 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 				         vs.paused ? "Paused." : "Running.");
 			}
 			status_until = t + 2;
-			break;
-		case KEY_UP:
-			vs.selected = selected_after(m, vs.selected, -1);
-			break;
-		case KEY_DOWN:
-			vs.selected = selected_after(m, vs.selected, +1);
 			break;
 		case 's': {
 			struct pl_model_proc *p = pl_model_find(m, vs.selected);
@@ -838,7 +991,275 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 			break;
 		}
 	}
+	pl_model_free(&ended);
+	return result;
+}
+
+/* ------------------------------------------------------------------ */
+/* --replay: a recorded run, played in the same screen.                */
+
+#define REPLAY_LINE_MAX 65536
+
+/* The recording, read line by line. The whole file is read once before
+ * anything is shown (replay_check), so that a bad line stops the replay
+ * with one error that names it, and then again as it plays. */
+struct replay {
+	const char *path;
+	FILE *in;
+	char *line;
+	size_t line_size;
+	unsigned long number; /* of the line last read */
+	struct pl_history_event next;
+	bool have_next; /* NEXT is read but not applied */
+	bool done;      /* no more events */
+	double last_t;
+	double end_t; /* the time of the last event */
+};
+
+/* The next event, or 0 at the end. A bad line ends the program: the
+ * file was checked, so that can only be a file changed under us. */
+static int
+replay_read(struct replay *r, struct pl_history_event *e, char *why, size_t why_size)
+{
+	ssize_t n;
+
+	while ((n = getline(&r->line, &r->line_size, r->in)) != -1) {
+		int got;
+
+		r->number++;
+		if (n > 0 && r->line[n - 1] == '\n')
+			r->line[--n] = '\0';
+		if (n >= REPLAY_LINE_MAX) {
+			snprintf(why, why_size, "a line longer than %d bytes", REPLAY_LINE_MAX);
+			return -1;
+		}
+		if ((size_t)n != strlen(r->line)) {
+			snprintf(why, why_size, "a NUL byte in the line");
+			return -1;
+		}
+		if ((got = pl_history_parse(r->line, e, why, why_size)) == -1)
+			return -1;
+		if (got == 0)
+			continue; /* a type from a later proclab */
+		if (r->number == 1 && e->type != PL_HISTORY_HEADER) {
+			snprintf(why, why_size, "not a proclab recording (no header line)");
+			return -1;
+		}
+		if (r->number > 1 && e->type == PL_HISTORY_HEADER) {
+			snprintf(why, why_size, "a second header");
+			return -1;
+		}
+		if (e->t < r->last_t) {
+			snprintf(why, why_size, "time goes back (%.3f after %.3f)", e->t, r->last_t);
+			return -1;
+		}
+		r->last_t = e->t;
+		return 1;
+	}
+	if (r->number == 0) {
+		snprintf(why, why_size, "an empty file, not a recording");
+		return -1;
+	}
 	return 0;
+}
+
+static _Noreturn void
+replay_die(const struct replay *r, const char *why)
+{
+	char path[256], reason[256];
+
+	/* The path was typed, the reason may quote the file: one clean line. */
+	snprintf(path, sizeof(path), "%s", r->path);
+	snprintf(reason, sizeof(reason), "%s", why);
+	pl_opts_printable(path);
+	pl_opts_printable(reason);
+	cleanup();
+	if (r->number > 0)
+		fprintf(stderr, "%s: %s, line %lu: %s\n", program, path, r->number, reason);
+	else
+		fprintf(stderr, "%s: %s: %s\n", program, path, reason);
+	exit(2);
+}
+
+static void
+replay_open(struct replay *r, const char *path)
+{
+	struct pl_history_event e;
+	char why[256];
+	int got;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	if ((r->in = fopen(path, "re")) == NULL) {
+		snprintf(why, sizeof(why), "%s", strerror(errno));
+		replay_die(r, why);
+	}
+	while ((got = replay_read(r, &e, why, sizeof(why))) == 1)
+		continue;
+	if (got == -1)
+		replay_die(r, why);
+	rewind(r->in);
+	r->end_t = r->last_t;
+	r->number = 0;
+	r->last_t = 0;
+}
+
+/* Apply every event up to time UNTIL, or (UNTIL < 0) the events of the
+ * next refresh: those that share its time. Returns false at the end. */
+static bool
+replay_step(struct replay *r, double until)
+{
+	char why[256];
+	double t = -1;
+
+	for (;;) {
+		if (!r->have_next) {
+			int got = replay_read(r, &r->next, why, sizeof(why));
+			if (got == -1)
+				replay_die(r, why);
+			if (got == 0) {
+				r->done = true;
+				return false;
+			}
+			r->have_next = true;
+		}
+		if (until >= 0 ? r->next.t > until : (t >= 0 && r->next.t != t))
+			return true;
+		t = r->next.t;
+		if (pl_history_apply(&history, &r->next) == -1) {
+			snprintf(why, sizeof(why), "%s", strerror(errno));
+			replay_die(r, why);
+		}
+		r->have_next = false;
+	}
+}
+
+static int
+replay_plain(struct replay *r, struct pl_model *m)
+{
+	struct plain out = { 0 };
+	int rc = 0;
+
+	/* A refresh at a time, as the live run printed them. */
+	for (;;) {
+		bool more = replay_step(r, -1);
+
+		if (pl_history_model(&history, m, false) == -1 ||
+		    plain_print(&out, m, history.command) == -1) {
+			rc = 1;
+			break;
+		}
+		if (!more)
+			break;
+	}
+	if (rc == 0)
+		plain_end();
+	free(out.last);
+	return rc;
+}
+
+static int
+replay_screen(struct replay *r, struct pl_model *m, const struct options *o)
+{
+	struct dash_view_state vs = { .color = !o->no_color, .rate = 10, .history = &history,
+		                      .timeline_end = -1 };
+	double speed = o->speed, clock = 0, last = now_seconds(), end = r->end_t;
+	bool playing = false;
+	char title[300], where[128];
+
+	/* The header: the command's name for the title. */
+	replay_step(r, 0);
+	snprintf(title, sizeof(title), "replay of %s", history.command);
+	vs.title = title;
+	for (;;) {
+		double now = now_seconds();
+		int key;
+
+		if (playing) {
+			clock += (now - last) * speed;
+			if (!replay_step(r, clock))
+				playing = false;
+		}
+		last = now;
+		vs.ended = r->done && history.ended;
+		if (pl_history_model(&history, m, vs.ended) == -1)
+			return 1;
+		snprintf(where, sizeof(where), "REPLAY %.1f s of %.1f s | x%g | %s",
+		         history.now, end, speed,
+		         r->done ? "the end" : playing ? "playing" : "paused: n steps");
+		vs.replay = where;
+		if (vs.selected == 0 || pl_model_find(m, vs.selected) == NULL)
+			vs.selected = selected_after(m, 0, 0);
+		dash_view_draw(m, &vs);
+		key = dash_view_key(playing ? 50 : 500);
+		if (stop_signal)
+			break;
+		if (key == ERR || key == KEY_RESIZE)
+			continue;
+		if (vs.help) {
+			vs.help = false;
+			continue;
+		}
+		if (view_key(&vs, m, key))
+			continue;
+		switch (key) {
+		case 'q':
+		case 'Q':
+			return 0;
+		case '?':
+		case 'h':
+			vs.help = true;
+			break;
+		case ' ':
+			playing = !playing && !r->done;
+			clock = history.now;
+			break;
+		case 'n':
+		case '.':
+			playing = false;
+			replay_step(r, -1);
+			clock = history.now;
+			break;
+		case '+':
+		case '=':
+			speed = speed * 2 > SPEED_MAX ? SPEED_MAX : speed * 2;
+			break;
+		case '-':
+			speed = speed / 2 < SPEED_MIN ? SPEED_MIN : speed / 2;
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static int
+replay(const struct options *o)
+{
+	struct replay r;
+	struct pl_model m;
+	bool plain = o->plain || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
+	int rc;
+
+	replay_open(&r, o->replay);
+	if (pl_model_init(&m, "/proc", 0) == -1) {
+		fprintf(stderr, "%s: %s\n", program, strerror(errno));
+		return 1;
+	}
+	if (!plain) {
+		if (dash_view_start(!o->no_color) == 0)
+			run.curses = true;
+		else
+			plain = true;
+	}
+	rc = plain ? replay_plain(&r, &m) : replay_screen(&r, &m, o);
+	cleanup();
+	pl_model_free(&m);
+	pl_history_free(&history);
+	fclose(r.in);
+	free(r.line);
+	return rc;
 }
 
 int
@@ -860,6 +1281,12 @@ main(int argc, char *argv[])
 		return list_demos();
 	if (no_color != NULL && no_color[0] != '\0')
 		o.no_color = true;
+	pl_history_init(&history);
+	if (o.replay != NULL) {
+		install_signals();
+		atexit(cleanup);
+		return replay(&o);
+	}
 	plain = o.plain || o.once || !isatty(STDOUT_FILENO) || !isatty(STDIN_FILENO);
 	install_signals();
 	atexit(cleanup);
@@ -872,6 +1299,18 @@ main(int argc, char *argv[])
 		run.files_raised = setrlimit(RLIMIT_NOFILE, &files) == 0;
 	}
 
+	if (o.record != NULL) {
+		/* The user's file, made as any file the user makes (umask). */
+		record_file = fopen(o.record, "we");
+		if (record_file == NULL) {
+			char path[256];
+			snprintf(path, sizeof(path), "%s", o.record);
+			pl_opts_printable(path);
+			fprintf(stderr, "%s: --record: %s: %s\n", program, path, strerror(errno));
+			return 1;
+		}
+	}
+	run.started = now_seconds();
 	if (o.command != NULL) {
 		/* A board for the demo; old ones whose dashboard died go first. */
 		pl_board_clean_stale("/dev/shm");
@@ -892,6 +1331,18 @@ main(int argc, char *argv[])
 	m.threads = o.threads;
 	m.ipc = !o.no_ipc;
 	m.board = run.board;
+	if (record_file != NULL) {
+		char started[64] = "";
+		time_t wall = time(NULL);
+		struct tm utc;
+
+		if (gmtime_r(&wall, &utc) != NULL)
+			strftime(started, sizeof(started), "%Y-%m-%dT%H:%M:%SZ", &utc);
+		if (pl_history_record(&history, record_file, title, o.rate, started) == -1) {
+			fprintf(stderr, "%s: --record: %s\n", program, strerror(errno));
+			return 1;
+		}
+	}
 	if (o.command != NULL) {
 		/* Our child is not reaped yet, so its PID is surely its own:
 		 * its start time tells the model the root from a stranger. */
@@ -912,12 +1363,22 @@ main(int argc, char *argv[])
 		run.curses = false;
 	}
 	end_run(&m);
-	if (plain && !o.once && o.command != NULL && run.child_reaped) {
-		char how[96] = "ended";
-		pl_status_describe(run.child_status, how, sizeof(how));
-		printf("proclab: the command %s\n", how);
+	pl_history_end(&history, o.command != NULL && run.child_reaped, run.child_status);
+	if (plain && !o.once)
+		plain_end();
+	if (record_file != NULL) {
+		if (fclose(record_file) == EOF && history.record_error == 0)
+			history.record_error = errno;
+		record_file = NULL;
+		if (history.record_error != 0) {
+			fprintf(stderr, "%s: --record: writing: %s\n", program,
+			        strerror(history.record_error));
+			if (rc == 0)
+				rc = 1;
+		}
 	}
 	pl_model_free(&m);
+	pl_history_free(&history);
 	cleanup();
 	if (stop_signal) {
 		signal(stop_signal, SIG_DFL);

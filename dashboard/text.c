@@ -262,3 +262,37 @@ dash_text_snapshot(const struct pl_model *m, const char *title, bool stable)
 	}
 	return text;
 }
+
+int
+dash_text_summary(const struct pl_history *h, char *buf, size_t size)
+{
+	const struct pl_history_summary *s = &h->summary;
+	char zombies[96], deadlocks[48], checks[48];
+
+	if (s->zombies == 0)
+		snprintf(zombies, sizeof(zombies), "no zombie");
+	else
+		snprintf(zombies, sizeof(zombies), "%zu zombie%s, unreaped up to %.1f s", s->zombies,
+		         s->zombies == 1 ? "" : "s", s->zombie_max);
+	if (s->deadlocks == 0)
+		snprintf(deadlocks, sizeof(deadlocks), "no deadlock");
+	else
+		snprintf(deadlocks, sizeof(deadlocks), "%zu deadlock%s", s->deadlocks,
+		         s->deadlocks == 1 ? "" : "s");
+	if (s->checks == 0)
+		snprintf(checks, sizeof(checks), "no checks");
+	else
+		snprintf(checks, sizeof(checks), "checks: %zu of %zu held", s->checks_held,
+		         s->checks);
+	return snprintf(buf, size,
+	                "Summary: %zu process%s made, at most %zu alive at once; %s; "
+	                "%zu orphan%s adopted; %s; %s",
+	                s->made, s->made == 1 ? "" : "es", s->most_alive, zombies, s->orphans,
+	                s->orphans == 1 ? "" : "s", deadlocks, checks);
+}
+
+void
+dash_text_narration(const struct pl_history_line *l, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s%s", l->kind == 's' || l->kind == 'o' ? "" : "  ", l->text);
+}

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "pl_history.h"
 #include "pl_model.h"
 
 /* Every string that a watched process chooses (its name, its role and
@@ -48,5 +49,14 @@ int dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size)
 /* A whole snapshot, as --plain prints it. TITLE names what is watched.
  * Returns a malloc'ed string (the caller frees it), or NULL. */
 char *dash_text_snapshot(const struct pl_model *m, const char *title, bool stable);
+
+/* The run in one line: "Summary: 4 processes made, at most 3 alive at
+ * once; 1 zombie, unreaped up to 2.0 s; 1 orphan adopted; no deadlock;
+ * checks: 5 of 5 held". */
+int dash_text_summary(const struct pl_history *h, char *buf, size_t size);
+
+/* A line of the history's narration as the model shows it: steps and the
+ * command's output as they are, notes and checks indented. */
+void dash_text_narration(const struct pl_history_line *l, char *buf, size_t size);
 
 #endif /* DASH_TEXT_H */

@@ -10,6 +10,7 @@
 
 #include <curses.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <term.h>
 
@@ -130,9 +131,14 @@ draw_title(const struct pl_model *m, const struct dash_view_state *vs)
 {
 	char line[512];
 
-	snprintf(line, sizeof(line), " proclab: %s | %zu procs | %.0f Hz%s%s", vs->title,
-	         pl_model_alive(m), vs->rate, vs->paused ? " | PAUSED" : "",
-	         m->step_waiting ? " | STEP: space goes on" : "");
+	if (vs->replay != NULL)
+		snprintf(line, sizeof(line), " proclab: %s | %zu procs | %s", vs->title,
+		         pl_model_alive(m), vs->replay);
+	else
+		snprintf(line, sizeof(line), " proclab: %s | %zu procs | %.0f Hz%s%s%s", vs->title,
+		         pl_model_alive(m), vs->rate, vs->ended ? " | ENDED" : "",
+		         vs->paused ? " | PAUSED" : "",
+		         m->step_waiting ? " | STEP: space goes on" : "");
 	attron(colors ? COLOR_PAIR(P_TITLE) : A_REVERSE);
 	mvhline(0, 0, ' ', COLS);
 	attroff(colors ? COLOR_PAIR(P_TITLE) : A_REVERSE);
@@ -246,51 +252,174 @@ draw_ipc(const struct pl_model *m, int y, int bottom)
 	return y;
 }
 
-static void
-draw_narration(const struct pl_model *m, int y, int x, int height, int width)
+/* The narration, wrapped to the pane and scrolled: the newest at the
+ * bottom, unless the user scrolled back. Each line of the history is
+ * cleaned, then cut into rows at a space where there is one. */
+struct wrapped {
+	char text[256];
+	bool bold;
+};
+
+static size_t
+wrap_line(const char *text, int width, bool bold, struct wrapped *rows, size_t max)
 {
-	size_t first;
+	char clean[PL_HISTORY_TEXT * 4];
+	const char *p = clean;
+	size_t n = 0;
 
-	put(y, x, A_BOLD, "Narration");
-	height--;
-	first = m->nnarration > (size_t)height ? m->nnarration - (size_t)height : 0;
-	for (size_t i = first; i < m->nnarration; i++) {
-		char line[256];
+	dash_text_clean(clean, sizeof(clean), text);
+	if (width < 8)
+		width = 8;
+	do {
+		size_t fit = pl_text_fit(p, width, NULL), cut = fit;
 
-		dash_text_clean(line, sizeof(line), m->narration[i]);
-		line[pl_text_fit(line, width - 1, NULL)] = '\0';
-		put(++y, x, strncmp(line, "Step", 4) == 0 ? A_BOLD : A_NORMAL, line);
+		if (p[fit] != '\0')
+			for (size_t i = fit; i > fit / 2; i--)
+				if (p[i] == ' ') {
+					cut = i;
+					break;
+				}
+		if (n < max) {
+			snprintf(rows[n].text, sizeof(rows[n].text), "%s%.*s", p == clean ? "" : "    ",
+			         (int)cut, p);
+			rows[n].bold = bold;
+		}
+		n++;
+		p += cut;
+		while (*p == ' ')
+			p++;
+		if (p != clean && width > 12 && n == 1)
+			width -= 4; /* the rows after the first are indented */
+	} while (*p != '\0');
+	return n < max ? n : max;
+}
+
+/* Rows of the narration pane as text: the last HEIGHT rows, BACK rows
+ * before the newest. Returns how many went into ROWS; *BACK is clamped. */
+static size_t
+narration_rows(const struct pl_history *h, int width, size_t height, size_t *back,
+               struct wrapped *rows)
+{
+	size_t want = height + *back, have = 0, total = 0;
+	struct wrapped *all = calloc(want + 8, sizeof(*all));
+	struct wrapped line[8];
+
+	if (all == NULL)
+		return 0;
+	/* From the newest back, until there are enough rows. */
+	for (size_t i = h->nnarration; i-- > 0 && total < want;) {
+		const struct pl_history_line *l = &h->narration[i];
+		char text[PL_HISTORY_TEXT + 8];
+		size_t n;
+
+		snprintf(text, sizeof(text), "%s%s", l->kind == 's' || l->kind == 'o' ? "" : "  ",
+		         l->text);
+		n = wrap_line(text, width, l->kind == 's', line, 8);
+		/* Those rows go before the ones we have. */
+		for (size_t k = n; k-- > 0 && total < want;)
+			all[total++] = line[k];
 	}
+	if (*back > 0 && total < want)
+		*back = total > height ? total - height : 0;
+	/* all[] is newest first: the pane shows all[back .. back+height). */
+	for (size_t k = *back + height; k-- > *back;)
+		if (k < total)
+			rows[have++] = all[k];
+	free(all);
+	return have;
 }
 
 static void
-draw_timeline(const struct pl_model *m, int y, int x, int height, int width)
+draw_narration(struct dash_view_state *vs, int y, int x, int height, int width)
 {
-	int cells = width - 9;
+	struct wrapped *rows;
+	size_t back = vs->narration_back, n;
 
-	put(y, x, A_BOLD, "Timeline (a cell = 0.5 s)");
-	for (size_t k = 0; k < m->norder && height > 1 && cells > 0; k++, height--) {
+	put(y, x, A_BOLD, back ? "Narration (scrolled back: PgDn)" : "Narration");
+	if (height < 2 || vs->history == NULL)
+		return;
+	if ((rows = calloc((size_t)height, sizeof(*rows))) == NULL)
+		return;
+	n = narration_rows(vs->history, width - 1, (size_t)height - 1, &back, rows);
+	vs->narration_back = back;
+	for (size_t i = 0; i < n; i++)
+		put(y + 1 + (int)i, x, rows[i].bold ? A_BOLD : A_NORMAL, rows[i].text);
+	free(rows);
+}
+
+static int timeline_cells;
+
+int
+dash_view_timeline_cells(void)
+{
+	return timeline_cells > 0 ? timeline_cells : 40;
+}
+
+/* The state timeline of each drawn process, from the history: a cell is
+ * PL_MODEL_TIMELINE_PERIOD seconds, and the pane scrolls in time. Rows
+ * follow the tree's order and its scrolling. */
+static void
+draw_timeline(const struct pl_model *m, const struct dash_view_state *vs, int y, int x,
+              int height, int width)
+{
+	const struct pl_history *h = vs->history;
+	int cells = width - 9;
+	double end, start;
+	size_t row = 0;
+	char title[96];
+
+	timeline_cells = cells;
+	if (h == NULL || cells <= 0)
+		return;
+	end = vs->timeline_end >= 0 && vs->timeline_end < h->now ? vs->timeline_end : h->now;
+	start = end - (cells - 1) * PL_MODEL_TIMELINE_PERIOD;
+	snprintf(title, sizeof(title), "Timeline %.1f-%.1f s (a cell = %.1f s)%s",
+	         start > 0 ? start : 0, end, PL_MODEL_TIMELINE_PERIOD,
+	         vs->timeline_end >= 0 ? " <- ->" : "");
+	put(y, x, A_BOLD, title);
+	for (size_t k = 0; k < m->norder && height > 1; k++) {
 		const struct pl_model_proc *p = &m->procs[m->order[k]];
-		size_t from = p->timeline_len > (size_t)cells ? p->timeline_len - (size_t)cells : 0;
+		const struct pl_history_proc *hp = NULL;
 		char label[16];
 
+		if (row < tree_top) {
+			row += 1 + p->nthreads;
+			continue;
+		}
+		for (size_t i = h->nprocs; i-- > 0 && hp == NULL;)
+			if (h->procs[i].pid == p->pid)
+				hp = &h->procs[i];
+		height--;
 		snprintf(label, sizeof(label), "%7ld ", (long)p->pid);
 		put(++y, x, A_NORMAL, label);
-		for (size_t i = from; i < p->timeline_len; i++) {
-			char c = p->timeline[i];
-			int cx = x + 8 + (int)(i - from);
+		if (hp == NULL)
+			continue;
+		for (int i = 0; i < cells && x + 8 + i < COLS; i++) {
+			double t = start + i * PL_MODEL_TIMELINE_PERIOD;
+			char c = t < 0 ? ' ' : pl_history_state_at(hp, t);
 
-			if (cx >= COLS)
-				break;
-			if (colors && c != '.') {
+			if (colors && c != '.' && c != ' ') {
 				attron(COLOR_PAIR(state_pair(c)) | A_REVERSE);
-				mvaddch(y, cx, (chtype)c);
+				mvaddch(y, x + 8 + i, (chtype)c);
 				attroff(COLOR_PAIR(state_pair(c)) | A_REVERSE);
 			} else {
-				mvaddch(y, cx, (chtype)c);
+				mvaddch(y, x + 8 + i, (chtype)c);
 			}
 		}
 	}
+}
+
+/* The run in numbers, when it is over. */
+static int
+draw_summary(const struct pl_history *h, int y, int bottom)
+{
+	char line[512];
+
+	if (h == NULL || y >= bottom)
+		return y;
+	dash_text_summary(h, line, sizeof(line));
+	put(y++, 0, A_BOLD, line);
+	return y;
 }
 
 static void
@@ -304,7 +433,10 @@ draw_help(void)
 		"s       SIGSTOP / SIGCONT the selected process",
 		"k       SIGTERM the selected process, SIGKILL later",
 		"t       show threads on/off",
-		"+ / -   faster / slower refresh",
+		"pgup/dn scroll the narration",
+		"<- ->   scroll the timeline in time; home/end",
+		"+ / -   faster / slower refresh (replay: speed)",
+		"n       replay: one refresh on (space plays)",
 		"?       this help (any key closes it)",
 		"q       quit: ends the run and cleans up",
 	};
@@ -325,7 +457,7 @@ draw_help(void)
 }
 
 void
-dash_view_draw(const struct pl_model *m, const struct dash_view_state *vs)
+dash_view_draw(const struct pl_model *m, struct dash_view_state *vs)
 {
 	int y = 1, bottom = LINES - 1, panes = 0;
 	char line[1024];
@@ -337,6 +469,8 @@ dash_view_draw(const struct pl_model *m, const struct dash_view_state *vs)
 		dash_text_deadlock(&m->cycles[i], line, sizeof(line));
 		put(y++, 0, colors ? COLOR_PAIR(P_DEADLOCK) | A_BOLD : A_REVERSE | A_BOLD, line);
 	}
+	if (vs->ended)
+		y = draw_summary(vs->history, y, bottom);
 	if (LINES >= 24)
 		panes = LINES / 4 + 1;
 	y = draw_tree(m, vs, y, bottom - panes - (LINES >= 20 ? 3 : 0));
@@ -344,12 +478,16 @@ dash_view_draw(const struct pl_model *m, const struct dash_view_state *vs)
 	if (panes > 0) {
 		int w = COLS >= 80 ? COLS / 2 : COLS;
 
-		draw_narration(m, bottom - panes, 0, panes, w);
+		draw_narration(vs, bottom - panes, 0, panes, w);
 		if (COLS >= 80)
-			draw_timeline(m, bottom - panes, w + 1, panes, COLS - w - 1);
+			draw_timeline(m, vs, bottom - panes, w + 1, panes, COLS - w - 1);
 	}
 	if (vs->status != NULL)
 		put(LINES - 1, 0, A_BOLD, vs->status);
+	else if (vs->replay != NULL)
+		put(LINES - 1, 0, A_DIM,
+		    COLS >= 78 ? "q quit  space play/pause  n next  +/- speed  <- -> time  ? help"
+		               : "q quit  space play  n next");
 	else
 		put(LINES - 1, 0, A_DIM,
 		    COLS >= 78

@@ -22,6 +22,7 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_sockdiag.c \
 	lib/pl_text.c \
 	lib/pl_model.c \
+	lib/pl_history.c \
 	lib/pl_ipc.c \
 	lib/pl_export.c
 # libm for the pictures' scales and ticks (pl_export.c).
@@ -51,6 +52,7 @@ proclabinclude_HEADERS = \
 	lib/pl_sockdiag.h \
 	lib/pl_text.h \
 	lib/pl_model.h \
+	lib/pl_history.h \
 	lib/pl_ipc.h \
 	lib/pl_export.h
 

@@ -418,15 +418,27 @@ pl_model_alive(const struct pl_model *m)
 	return n;
 }
 
-void
-pl_model_narrate(struct pl_model *m, const char *line)
+static void
+narrate(struct pl_model *m, char kind, pid_t pid, const char *line)
 {
 	if (m->nnarration == PL_MODEL_NARRATION) {
 		memmove(m->narration[0], m->narration[1],
 		        (PL_MODEL_NARRATION - 1) * sizeof(m->narration[0]));
+		memmove(m->narration_kind, m->narration_kind + 1, PL_MODEL_NARRATION - 1);
+		memmove(m->narration_pid, m->narration_pid + 1,
+		        (PL_MODEL_NARRATION - 1) * sizeof(m->narration_pid[0]));
 		m->nnarration--;
 	}
+	m->narration_kind[m->nnarration] = kind;
+	m->narration_pid[m->nnarration] = pid;
 	snprintf(m->narration[m->nnarration++], sizeof(m->narration[0]), "%s", line);
+	m->narrated++;
+}
+
+void
+pl_model_narrate(struct pl_model *m, const char *line)
+{
+	narrate(m, 'o', 0, line);
 }
 
 void
@@ -745,7 +757,7 @@ read_board(struct pl_model *m)
 			break; /* being written: next refresh */
 		m->board_seen++;
 		snprintf(line, sizeof(line), "%s%s", e.kind == 's' ? "" : "  ", e.text);
-		pl_model_narrate(m, line);
+		narrate(m, e.kind, e.pid, line);
 	}
 	m->step_waiting = __atomic_load_n(&b->step_waiting, __ATOMIC_ACQUIRE) >
 	                  __atomic_load_n(&b->step_go, __ATOMIC_ACQUIRE);
@@ -858,6 +870,13 @@ new_root_is_ours(struct pl_model *m, const struct scan *s)
 		return false;
 	m->root_seen = true;
 	return true;
+}
+
+void
+pl_model_order(struct pl_model *m)
+{
+	index_rebuild(m);
+	build_order(m);
 }
 
 int

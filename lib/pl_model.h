@@ -160,6 +160,14 @@ struct pl_model {
 	uint32_t board_seen; /* events read so far */
 	char narration[PL_MODEL_NARRATION][PL_BOARD_TEXT + 16];
 	size_t nnarration; /* lines kept (the newest last) */
+	/* Each kept line's kind ('s' step, 'n' note, 'c' check from the board,
+	 * 'o' a line the command printed) and who said it (0: the command's
+	 * output), and how many lines were ever added: a reader that keeps its
+	 * own count (pl_history.h) finds the new ones even after the caller
+	 * has emptied the window. */
+	char narration_kind[PL_MODEL_NARRATION];
+	pid_t narration_pid[PL_MODEL_NARRATION];
+	unsigned long long narrated;
 	bool step_waiting; /* a --step checkpoint waits */
 
 	int *index; /* pid -> procs index: open addressing */
@@ -198,6 +206,11 @@ size_t pl_model_alive(const struct pl_model *m);
 
 /* Add a narration line, e.g. a line the command printed. */
 void pl_model_narrate(struct pl_model *m, const char *line);
+
+/* Put m->procs[0 .. m->nprocs) in tree order again (m->order, each
+ * p->depth), for a caller that filled them itself: a replay
+ * (pl_history_model()) rebuilds a model from a recording this way. */
+void pl_model_order(struct pl_model *m);
 
 /* For pl_model.c and pl_ipc.c only. */
 ssize_t pl_model_read_file(const char *path, char *buf, size_t size);

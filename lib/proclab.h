@@ -28,6 +28,8 @@
  *   pl_model.h    a watched tree of processes: states, zombies, orphans, exits,
  *                 locks, board and deadlocks, refreshed from /proc
  *   pl_ipc.h      the pipes, sockets, shared memory and queues between them
+ *   pl_history.h  a whole run kept: every process, its states, the narration,
+ *                 a summary; recorded as JSON Lines and replayed
  *   pl_export.h   a recorded run drawn as a Chrome trace or an SVG picture
  *
  * Library functions never print and never exit: they return 0, or -1 with
@@ -55,6 +57,7 @@
 #include "pl_sockdiag.h"
 #include "pl_text.h"
 #include "pl_model.h"
+#include "pl_history.h"
 #include "pl_ipc.h"
 #include "pl_export.h"
 
