@@ -1006,16 +1006,33 @@ take_line(struct pl_export *x, struct line *l)
 	if (strcmp(type, "deadlock") == 0) {
 		struct holder h[MAX_LIST];
 
-		if (l->npids == 0)
-			return bad(x, "a \"deadlock\" line without \"pids\"");
+		size_t n = 0;
+
+		if (l->npids == 0 && (l->text == NULL || l->text[0] == '\0'))
+			return 0; /* the deadlock is over */
 		for (size_t i = 0; i < l->npids; i++)
-			h[i] = (struct holder){ .pid = l->pids[i], .fd = -1 };
+			h[n++] = (struct holder){ .pid = l->pids[i], .fd = -1 };
+		/* Without "pids", the cycle's tasks start the text and each
+		 * clause after "; ", as pl_waitfor_describe writes them:
+		 * "101 (a) wants fork 2, held by 102 (b); 102 (b) wants ..." */
+		for (const char *s = l->npids == 0 ? l->text : NULL; s != NULL && n < MAX_LIST;) {
+			char *end;
+			long pid = strtol(s, &end, 10);
+
+			if (end != s && pid > 0)
+				h[n++] = (struct holder){ .pid = pid, .fd = -1 };
+			s = strstr(s, "; ");
+			if (s != NULL)
+				s += 2;
+		}
+		if (n == 0)
+			return bad(x, "a \"deadlock\" line that names no process");
 		if ((e = new_event(x, l->t, EV_DEADLOCK)) == NULL)
 			return -1;
 		e->text = dup_or_empty(l->text);
 		if (e->text == NULL)
 			return -1;
-		return copy_holders(x, e, h, l->npids);
+		return copy_holders(x, e, h, n);
 	}
 	if (strcmp(type, "end") == 0) {
 		if ((e = new_event(x, l->t, EV_END)) == NULL)
@@ -1591,14 +1608,21 @@ previous_ipc(const struct pl_export *x, size_t i)
 }
 
 #define MAX_IPC_DRAWN 200  /* connectors; more would hide the rows */
-#define MAX_STEPS_LABELLED 60
 
-static void
+static int
 svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 {
 	double bottom = g->top + (double)x->nprocs * g->row;
-	int ipc_drawn = 0, steps = 0;
+	int ipc_drawn = 0;
+	size_t steps = 0, nsteps = 0;
+	double *step_t = malloc((x->nevents + 1) * sizeof(double));
 	char sig[32];
+
+	if (step_t == NULL)
+		return -1;
+	for (size_t i = 0; i < x->nevents; i++)
+		if (x->events[i].kind == EV_NARRATION && strcmp(x->events[i].label, "step") == 0)
+			step_t[nsteps++] = x->events[i].t;
 
 	for (size_t i = 0; i < x->nevents; i++) {
 		const struct event *e = &x->events[i];
@@ -1658,15 +1682,18 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 			break;
 		case EV_NARRATION:
 			if (strcmp(e->label, "step") == 0) {
-				/* Labels in three lanes above the rows, so that steps
-				 * close in time do not print over each other. */
+				/* Labels in three lanes above the rows, each cut short
+				 * before the next label of its lane (about 6 pixels a
+				 * character at this size), so none prints over another. */
 				double ly = 62 + (steps % 3) * 12;
+				double next = steps + 3 < nsteps ? xt(g, step_t[steps + 3]) : 1280;
+				size_t room = next - cx > 12 ? (size_t)((next - cx - 6) / 6) : 0;
 
 				fprintf(out, "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
 				             "y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>",
 				        cx, ly + 2, cx, bottom);
-				if (steps < MAX_STEPS_LABELLED)
-					svg_label(out, cx + 2, ly, "#333", e->text, 36);
+				if (room >= 4)
+					svg_label(out, cx + 2, ly, "#333", e->text, room < 40 ? room : 40);
 				fputs("</g>\n", out);
 				steps++;
 			} else if (strcmp(e->label, "check") == 0 && e->a != -1) {
@@ -1766,6 +1793,8 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 			break;
 		}
 	}
+	free(step_t);
+	return 0;
 }
 
 static void
@@ -1869,7 +1898,11 @@ pl_export_svg(const struct pl_export *x_const, FILE *out)
 	        x->nprocs, g.t1 - g.t0);
 	svg_axis(out, &g);
 	svg_rows(out, x, &g, order);
-	svg_marks(out, x, &g);
+	if (svg_marks(out, x, &g) == -1) {
+		free(g.row_of);
+		free(order);
+		return -1;
+	}
 	svg_legend(out, &g);
 	fputs("</svg>\n", out);
 	free(g.row_of);

@@ -284,6 +284,24 @@ START_TEST(test_export_svg_has_a_row_and_marks_per_process)
 }
 END_TEST
 
+/* h/history's recorder names a deadlock's processes only in its text,
+ * as pl_waitfor_describe writes it, and ends it with an empty text. */
+START_TEST(test_export_finds_a_deadlock_in_its_text)
+{
+	ck_assert_int_eq(read_text(HEADER "\n"
+	                           "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
+	                           "{\"t\":0,\"type\":\"proc\",\"pid\":6,\"ppid\":5,\"comm\":\"b\"}\n"
+	                           "{\"t\":0.3,\"type\":\"deadlock\",\"text\":\"5 (a) wants fork 2, "
+	                           "held by 6 (b); 6 (b) wants fork 1, held by 5 (a)\"}\n"
+	                           "{\"t\":0.4,\"type\":\"deadlock\",\"text\":\"\"}\n"),
+	                 0);
+	draw(pl_export_trace);
+	ck_assert_uint_eq(count(drawn, "\"pids\":[5,6]"), 1);
+	draw(pl_export_svg);
+	ck_assert_uint_eq(count(drawn, "<g class=\"deadlock\""), 1);
+}
+END_TEST
+
 static Suite *
 export_suite(void)
 {
@@ -301,6 +319,7 @@ export_suite(void)
 	tcase_add_test(reading, test_export_refuses_a_line_without_its_keys);
 	tcase_add_test(reading, test_export_skips_what_a_newer_format_adds);
 	tcase_add_test(reading, test_export_counts_a_reused_pid_twice);
+	tcase_add_test(reading, test_export_finds_a_deadlock_in_its_text);
 	suite_add_tcase(s, reading);
 	tcase_add_checked_fixture(trace, setup, teardown);
 	tcase_add_test(trace, test_export_trace_slices_meet_but_never_overlap);
