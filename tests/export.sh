@@ -8,7 +8,8 @@
 #    line per step and a fork arrow per child;
 #  - hostile names and narration stay text: no element of theirs appears;
 #  - bad usage and bad recordings: one line, the hint or the line number,
-#    and exit 2.
+#    and exit 2;
+#  - the dashboard's --trace and --svg draw a run it watched.
 . "$top_srcdir/tests/lib.sh"
 need_jq
 command -v xmllint >/dev/null 2>&1 || skip_all "xmllint not installed (apt-get install libxml2-utils)"
@@ -16,7 +17,7 @@ command -v rsvg-convert >/dev/null 2>&1 || skip_all "rsvg-convert not installed 
 
 export_bin="$top_builddir/proclab-export"
 recordings="zombie orphan pipe deadlock threads hostile"
-plan 75
+plan 80
 
 # How many lines of recording $1 match the jq filter $2.
 lines_where() { $JQ -s "map(select($2)) | length" "$1"; }
@@ -120,5 +121,28 @@ check "a line cut short is refused with its number" bad_recording "$header" \
 check "... the message names the file and line 3" grep -q "bad.jsonl:3: " "$WORK/err"
 check "a file that is not a recording is refused at line 1" bad_recording 'hello'
 check "... the message names line 1" grep -q "bad.jsonl:1: " "$WORK/err"
+
+# The dashboard's own --trace and --svg, drawn from a run it recorded to
+# a file with no name: a shell that forks a sleep and waits for it.
+dashboard_draws() {
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$top_builddir/proclab" --plain \
+		--trace "$WORK/dash.json" --svg "$WORK/dash.svg" \
+		-- sh -c 'sleep 0.3 & wait' >"$WORK/dash.out" 2>"$WORK/dash.err" </dev/null
+	[ -s "$WORK/dash.json" ] && [ -s "$WORK/dash.svg" ] && return 0
+	diag "$(cat "$WORK/dash.err")"
+	return 1
+}
+at_least() {
+	[ "$1" -ge "$2" ] && return 0
+	diag "expected at least $2, got $1"
+	return 1
+}
+check "proclab --trace --svg draws the run it watched" dashboard_draws
+check "... the trace is JSON with every field" every_event_has_the_fields "$WORK/dash.json"
+check "... the SVG is XML with the shell and its sleep as rows" at_least \
+	"$(svg_count "$WORK/dash.svg" "//*[local-name()='g'][@class='row']")" 2
+check "... and marks the exit of the sleep and of the shell" at_least \
+	"$(svg_count "$WORK/dash.svg" "//*[@class='exit']")" 2
+check "... nothing of the run is left behind" nothing_left
 
 finish
