@@ -49,7 +49,7 @@ struct thread {
 struct proc {
 	long pid, ppid;
 	int parent;   /* index of the parent process, or -1 */
-	char *comm;   /* the name it had when first seen */
+	char *comm;   /* its name: the last it exec'd, or the first seen */
 	char *role;
 	double born, died;
 	bool exited;
@@ -926,7 +926,12 @@ take_line(struct pl_export *x, struct line *l)
 		if ((e = new_event(x, l->t, EV_EXEC)) == NULL)
 			return -1;
 		e->a = pi;
-		return (e->text = dup_or_empty(l->comm)) == NULL ? -1 : 0;
+		if ((e->text = dup_or_empty(l->comm)) == NULL)
+			return -1;
+		/* A row is named for the program it ran last: the dashboard's
+		 * child is "proclab" until it execs the demo. */
+		free(x->procs[pi].comm);
+		return (x->procs[pi].comm = dup_or_empty(l->comm)) == NULL ? -1 : 0;
 	}
 	if (strcmp(type, "adopt") == 0) {
 		if (needs(x, l, l->has_pid, "pid") == -1 || needs(x, l, l->has_ppid, "ppid") == -1)
@@ -1677,7 +1682,7 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 			y = ymid(g, e->a);
 			fprintf(out, "<g class=\"exec\"><path d=\"M%.1f %.1fl4 4l-4 4l-4 -4z\" fill=\"#444\"/>",
 			        cx, y - 4);
-			svg_label(out, cx + 5, y - g->row * 0.25, "#444", e->text, 16);
+			svg_label(out, cx + 5, y + g->row * 0.5 - 1, "#444", e->text, 16);
 			fputs("</g>\n", out);
 			break;
 		case EV_NARRATION:

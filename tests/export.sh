@@ -9,7 +9,9 @@
 #  - hostile names and narration stay text: no element of theirs appears;
 #  - bad usage and bad recordings: one line, the hint or the line number,
 #    and exit 2;
-#  - the dashboard's --trace and --svg draw a run it watched.
+#  - the dashboard's --trace and --svg draw a run it watched;
+#  - each picture a lesson shows is there, well-formed, and made by the
+#    command the lesson gives.
 . "$top_srcdir/tests/lib.sh"
 need_jq
 command -v xmllint >/dev/null 2>&1 || skip_all "xmllint not installed (apt-get install libxml2-utils)"
@@ -17,7 +19,7 @@ command -v rsvg-convert >/dev/null 2>&1 || skip_all "rsvg-convert not installed 
 
 export_bin="$top_builddir/proclab-export"
 recordings="zombie orphan pipe deadlock threads hostile"
-plan 80
+plan 85
 
 # How many lines of recording $1 match the jq filter $2.
 lines_where() { $JQ -s "map(select($2)) | length" "$1"; }
@@ -144,5 +146,24 @@ check "... the SVG is XML with the shell and its sleep as rows" at_least \
 check "... and marks the exit of the sleep and of the shell" at_least \
 	"$(svg_count "$WORK/dash.svg" "//*[@class='exit']")" 2
 check "... nothing of the run is left behind" nothing_left
+
+# The lessons' pictures: each one a lesson shows exists, is well-formed
+# XML, renders, and has the command that made it beside it.
+lesson_picture_ok() {
+	lesson=$1 picture=$2
+	file="$top_srcdir/lessons/$picture"
+	[ -f "$file" ] || { diag "$lesson shows $picture, which is not there"; return 1; }
+	xmllint --noout "$file" || return 1
+	rsvg-convert -o "$WORK/lesson.png" "$file" 2>"$WORK/lesson.rsvg" && [ ! -s "$WORK/lesson.rsvg" ] ||
+		{ diag "rsvg-convert: $(cat "$WORK/lesson.rsvg")"; return 1; }
+	grep -q "proclab .*--svg lessons/$picture " "$lesson" ||
+		{ diag "$lesson does not give the command that made $picture"; return 1; }
+}
+for lesson in "$top_srcdir"/lessons/[0-9]*.md; do
+	for picture in $(sed -n 's/.*](\(pictures\/[^)]*\.svg\)).*/\1/p' "$lesson"); do
+		check "$(basename "$lesson"): its picture $picture is well-formed, renders, with its command" \
+			lesson_picture_ok "$lesson" "$picture"
+	done
+done
 
 finish
