@@ -48,8 +48,8 @@ struct thread {
 
 struct proc {
 	long pid, ppid;
-	int parent;   /* index of the parent process, or -1 */
-	char *comm;   /* its name: the last it exec'd, or the first seen */
+	int parent; /* index of the parent process, or -1 */
+	char *comm; /* its name: the last it exec'd, or the first seen */
 	char *role;
 	double born, died;
 	bool exited;
@@ -61,17 +61,17 @@ struct proc {
 };
 
 enum event_kind {
-	EV_FORK,   /* proc: a = parent index, b = child index */
-	EV_EXEC,   /* a = proc, text = new name */
-	EV_ADOPT,  /* a = proc, b = adopter index or -1, n = new ppid, text = by */
-	EV_EXIT,   /* a = proc, text = status, n = code, m = signal (-1 unknown) */
-	EV_SIGNAL, /* a = proc, n = signal, text = from */
+	EV_FORK,      /* proc: a = parent index, b = child index */
+	EV_EXEC,      /* a = proc, text = new name */
+	EV_ADOPT,     /* a = proc, b = adopter index or -1, n = new ppid, text = by */
+	EV_EXIT,      /* a = proc, text = status, n = code, m = signal (-1 unknown) */
+	EV_SIGNAL,    /* a = proc, n = signal, text = from */
 	EV_NARRATION, /* a = proc or -1, text, label = kind, n = held (-1, 0, 1) */
-	EV_IPC,    /* text = id, label = kind, extra = label, holders */
-	EV_IPC_DEL, /* text = id */
-	EV_QUEUED, /* text = id, n = bytes, m = the writer's pid or -1 */
-	EV_DEADLOCK, /* holders = the cycle's processes (fd unused), text */
-	EV_END     /* text = status */
+	EV_IPC,       /* text = id, label = kind, extra = label, holders */
+	EV_IPC_DEL,   /* text = id */
+	EV_QUEUED,    /* text = id, n = bytes, m = the writer's pid or -1 */
+	EV_DEADLOCK,  /* holders = the cycle's processes (fd unused), text */
+	EV_END        /* text = status */
 };
 
 struct holder {
@@ -392,14 +392,31 @@ parse_string(struct parser *p, char **out)
 		}
 		s++;
 		switch (*s) {
-		case '"': case '\\': case '/':
+		case '"':
+		case '\\':
+		case '/':
 			*d++ = *s++;
 			break;
-		case 'b': *d++ = '\b'; s++; break;
-		case 'f': *d++ = '\f'; s++; break;
-		case 'n': *d++ = '\n'; s++; break;
-		case 'r': *d++ = '\r'; s++; break;
-		case 't': *d++ = '\t'; s++; break;
+		case 'b':
+			*d++ = '\b';
+			s++;
+			break;
+		case 'f':
+			*d++ = '\f';
+			s++;
+			break;
+		case 'n':
+			*d++ = '\n';
+			s++;
+			break;
+		case 'r':
+			*d++ = '\r';
+			s++;
+			break;
+		case 't':
+			*d++ = '\t';
+			s++;
+			break;
 		case 'u': {
 			unsigned cp, lo;
 
@@ -694,9 +711,9 @@ each_key(struct parser *p, const char *key, void *arg, int depth)
 static void
 line_free(struct line *l)
 {
-	char **strings[] = { &l->type, &l->format, &l->command, &l->comm, &l->role, &l->state,
-		             &l->status, &l->by, &l->kind, &l->text, &l->from, &l->op, &l->id,
-		             &l->label };
+	char **strings[] = { &l->type,  &l->format, &l->command, &l->comm, &l->role,
+		             &l->state, &l->status, &l->by,      &l->kind, &l->text,
+		             &l->from,  &l->op,     &l->id,      &l->label };
 
 	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
 		free(*strings[i]);
@@ -958,7 +975,8 @@ take_line(struct pl_export *x, struct line *l)
 		               : 0;
 	}
 	if (strcmp(type, "signal") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1 || needs(x, l, l->has_signal, "signal") == -1)
+		if (needs(x, l, l->has_pid, "pid") == -1 ||
+		    needs(x, l, l->has_signal, "signal") == -1)
 			return -1;
 		if ((pi = proc_of(x, l)) == -1 || (e = new_event(x, l->t, EV_SIGNAL)) == NULL)
 			return -1;
@@ -1148,18 +1166,19 @@ clean(char *dst, size_t size, const char *text)
 	char *s;
 
 	pl_text_clean(dst, size, text != NULL ? text : "", true);
-	while ((s = strstr(dst, "\xef\xbf\xbe")) != NULL || (s = strstr(dst, "\xef\xbf\xbf")) != NULL)
+	while ((s = strstr(dst, "\xef\xbf\xbe")) != NULL ||
+	       (s = strstr(dst, "\xef\xbf\xbf")) != NULL)
 		memcpy(s, "???", 3);
 }
 
 static const char *
 signal_name(long sig, char *buf, size_t size)
 {
-	static const char *names[] = { NULL, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP",
-		                       "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL", "SIGUSR1",
-		                       "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM",
-		                       "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP", "SIGTSTP",
-		                       "SIGTTIN", "SIGTTOU" };
+	static const char *names[] = { NULL,      "SIGHUP",    "SIGINT",  "SIGQUIT", "SIGILL",
+		                       "SIGTRAP", "SIGABRT",   "SIGBUS",  "SIGFPE",  "SIGKILL",
+		                       "SIGUSR1", "SIGSEGV",   "SIGUSR2", "SIGPIPE", "SIGALRM",
+		                       "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT", "SIGSTOP",
+		                       "SIGTSTP", "SIGTTIN",   "SIGTTOU" };
 
 	if (sig > 0 && sig < (long)(sizeof(names) / sizeof(names[0])))
 		return names[sig];
@@ -1225,8 +1244,8 @@ trace_states(const struct pl_export *x, FILE *out, long pid, long tid, const str
 		fprintf(out,
 		        "%s\n{\"name\":\"%s\",\"cat\":\"state\",\"ph\":\"X\",\"ts\":%lld,"
 		        "\"dur\":%lld,\"pid\":%ld,\"tid\":%ld,\"args\":{\"state\":\"%c\"}}",
-		        *first ? "" : ",", pl_procfs_state_name(s->items[i].state), from, to - from, pid, tid,
-		        s->items[i].state);
+		        *first ? "" : ",", pl_procfs_state_name(s->items[i].state), from, to - from,
+		        pid, tid, s->items[i].state);
 		*first = false;
 	}
 }
@@ -1237,7 +1256,8 @@ trace_instant(const struct pl_export *x, FILE *out, bool *first, const char *nam
 {
 	fprintf(out, "%s\n{\"name\":", *first ? "" : ",");
 	json_string(out, name);
-	fprintf(out, ",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"%c\",\"ts\":%lld,\"pid\":%ld,\"tid\":%ld",
+	fprintf(out,
+	        ",\"cat\":\"event\",\"ph\":\"i\",\"s\":\"%c\",\"ts\":%lld,\"pid\":%ld,\"tid\":%ld",
 	        scope, usec(x, t), pid, pid);
 	*first = false;
 }
@@ -1267,23 +1287,28 @@ pl_export_trace(const struct pl_export *x_const, FILE *out)
 
 	if (order == NULL)
 		return -1;
-	fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"format\":\"proclab-record\",\"command\":", out);
+	fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"format\":\"proclab-record\",\"command\":",
+	      out);
 	json_string(out, x->command);
 	fputs("},\"traceEvents\":[", out);
 	for (size_t r = 0; r < x->nprocs; r++) {
 		const struct proc *p = &x->procs[order[r]];
 
 		clean(clean_comm, sizeof(clean_comm), p->comm);
-		snprintf(name, sizeof(name), "%s%s%s", clean_comm, p->role[0] ? " - " : "", p->role);
-		fprintf(out, "%s\n{\"name\":\"process_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,\"tid\":%ld,"
-		             "\"args\":{\"name\":",
+		snprintf(name, sizeof(name), "%s%s%s", clean_comm, p->role[0] ? " - " : "",
+		         p->role);
+		fprintf(out,
+		        "%s\n{\"name\":\"process_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,\"tid\":%ld,"
+		        "\"args\":{\"name\":",
 		        first ? "" : ",", p->pid, p->pid);
 		json_string(out, name);
-		fprintf(out, "}},\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,"
-		             "\"tid\":%ld,\"args\":{\"sort_index\":%zu}}",
+		fprintf(out,
+		        "}},\n{\"name\":\"process_sort_index\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,"
+		        "\"tid\":%ld,\"args\":{\"sort_index\":%zu}}",
 		        p->pid, p->pid, r);
-		fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,\"tid\":%ld,"
-		             "\"args\":{\"name\":",
+		fprintf(out,
+		        ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,\"tid\":%ld,"
+		        "\"args\":{\"name\":",
 		        p->pid, p->pid);
 		json_string(out, p->comm);
 		fputs("}}", out);
@@ -1292,8 +1317,9 @@ pl_export_trace(const struct pl_export *x_const, FILE *out)
 		for (size_t k = 0; k < p->nthreads; k++) {
 			const struct thread *th = &p->threads[k];
 
-			fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,"
-			             "\"tid\":%ld,\"args\":{\"name\":",
+			fprintf(out,
+			        ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":%ld,"
+			        "\"tid\":%ld,\"args\":{\"name\":",
 			        p->pid, th->tid);
 			json_string(out, th->comm);
 			fputs("}}", out);
@@ -1353,7 +1379,8 @@ pl_export_trace(const struct pl_export *x_const, FILE *out)
 			break;
 		case EV_IPC:
 		case EV_IPC_DEL:
-			snprintf(name, sizeof(name), "%s %s", e->kind == EV_IPC ? "ipc" : "ipc gone",
+			snprintf(name, sizeof(name), "%s %s",
+			         e->kind == EV_IPC ? "ipc" : "ipc gone",
 			         e->kind == EV_IPC ? e->label : "");
 			trace_instant(x, out, &first, name, e->t,
 			              e->nholders ? e->holders[0].pid : root_pid, 't');
@@ -1375,8 +1402,9 @@ pl_export_trace(const struct pl_export *x_const, FILE *out)
 			fprintf(out, ",\n{\"name\":");
 			snprintf(name, sizeof(name), "queued %s", e->text);
 			json_string(out, name);
-			fprintf(out, ",\"cat\":\"ipc\",\"ph\":\"C\",\"ts\":%lld,\"pid\":%ld,\"tid\":%ld,"
-			             "\"args\":{\"bytes\":%ld}}",
+			fprintf(out,
+			        ",\"cat\":\"ipc\",\"ph\":\"C\",\"ts\":%lld,\"pid\":%ld,\"tid\":%ld,"
+			        "\"args\":{\"bytes\":%ld}}",
 			        usec(x, e->t), owner != -1 ? owner : root_pid,
 			        owner != -1 ? owner : root_pid, e->n);
 			break;
@@ -1451,14 +1479,21 @@ static const char *
 state_colour(char state)
 {
 	switch (state) {
-	case 'R': return "#2ca02c";
-	case 'S': return "#17a2b8";
-	case 'D': return "#d4a000";
+	case 'R':
+		return "#2ca02c";
+	case 'S':
+		return "#17a2b8";
+	case 'D':
+		return "#d4a000";
 	case 'T':
-	case 't': return "#b040c0";
-	case 'Z': return "#d62728";
-	case 'I': return "#3060d0";
-	default: return "#c8c8c8";
+	case 't':
+		return "#b040c0";
+	case 'Z':
+		return "#d62728";
+	case 'I':
+		return "#3060d0";
+	default:
+		return "#c8c8c8";
 	}
 }
 
@@ -1475,23 +1510,34 @@ xml_text(FILE *out, const char *text, size_t max_chars)
 			break;
 		}
 		switch (*s) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&quot;", out); break;
-		case '\'': fputs("&apos;", out); break;
-		default: putc(*s, out);
+		case '&':
+			fputs("&amp;", out);
+			break;
+		case '<':
+			fputs("&lt;", out);
+			break;
+		case '>':
+			fputs("&gt;", out);
+			break;
+		case '"':
+			fputs("&quot;", out);
+			break;
+		case '\'':
+			fputs("&apos;", out);
+			break;
+		default:
+			putc(*s, out);
 		}
 	}
 }
 
 struct layout {
-	double x0, x1;    /* the timeline's left and right edges */
-	double t0, t1;    /* the run's start and end */
-	double top;       /* the first row's top */
-	double row;       /* a row's height */
-	double height;    /* the picture's */
-	int *row_of;      /* process index -> row */
+	double x0, x1; /* the timeline's left and right edges */
+	double t0, t1; /* the run's start and end */
+	double top;    /* the first row's top */
+	double row;    /* a row's height */
+	double height; /* the picture's */
+	int *row_of;   /* process index -> row */
 };
 
 static double
@@ -1530,8 +1576,9 @@ svg_axis(FILE *out, const struct layout *g)
 	for (double t = 0; g->t0 + t <= g->t1 + 1e-9; t += step) {
 		double x = xt(g, g->t0 + t);
 
-		fprintf(out, "<line x1=\"%.1f\" y1=\"48\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-		             "<text x=\"%.1f\" y=\"46\" text-anchor=\"middle\">%g s</text>\n",
+		fprintf(out,
+		        "<line x1=\"%.1f\" y1=\"48\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+		        "<text x=\"%.1f\" y=\"46\" text-anchor=\"middle\">%g s</text>\n",
 		        x, x, g->height - 60, x, t);
 	}
 	fputs("</g>\n", out);
@@ -1552,9 +1599,11 @@ svg_rows(FILE *out, const struct pl_export *x, const struct layout *g, const int
 
 		fprintf(out, "<g class=\"row\" data-pid=\"%ld\">\n", p->pid);
 		if (r % 2 == 1)
-			fprintf(out, "<rect x=\"0\" y=\"%.1f\" width=\"1280\" height=\"%.1f\" fill=\"#f6f6f6\"/>\n",
+			fprintf(out,
+			        "<rect x=\"0\" y=\"%.1f\" width=\"1280\" height=\"%.1f\" fill=\"#f6f6f6\"/>\n",
 			        y, g->row);
-		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\"><tspan font-weight=\"bold\">",
+		fprintf(out,
+		        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\"><tspan font-weight=\"bold\">",
 		        indent, y + g->row / 2 + font / 3, font);
 		xml_text(out, p->comm, 20);
 		fprintf(out, "</tspan> %ld", p->pid);
@@ -1570,10 +1619,12 @@ svg_rows(FILE *out, const struct pl_export *x, const struct layout *g, const int
 
 			if (to - from < 0.05)
 				continue; /* narrower than anything a screen shows */
-			fprintf(out, "<rect class=\"band\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
-			             "height=\"%.1f\" fill=\"%s\"><title>%s</title></rect>\n",
+			fprintf(out,
+			        "<rect class=\"band\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" "
+			        "height=\"%.1f\" fill=\"%s\"><title>%s</title></rect>\n",
 			        from, y + g->row * 0.28, to - from, g->row * 0.44,
-			        state_colour(p->states.items[i].state), pl_procfs_state_name(p->states.items[i].state));
+			        state_colour(p->states.items[i].state),
+			        pl_procfs_state_name(p->states.items[i].state));
 		}
 		fputs("</g>\n", out);
 	}
@@ -1606,13 +1657,14 @@ previous_ipc(const struct pl_export *x, size_t i)
 	for (size_t k = i; k-- > 0;) {
 		const struct event *e = &x->events[k];
 
-		if ((e->kind == EV_IPC || e->kind == EV_IPC_DEL) && strcmp(e->text, x->events[i].text) == 0)
+		if ((e->kind == EV_IPC || e->kind == EV_IPC_DEL) &&
+		    strcmp(e->text, x->events[i].text) == 0)
 			return e->kind == EV_IPC ? e : NULL;
 	}
 	return NULL;
 }
 
-#define MAX_IPC_DRAWN 200  /* connectors; more would hide the rows */
+#define MAX_IPC_DRAWN 200 /* connectors; more would hide the rows */
 
 static int
 svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
@@ -1637,42 +1689,48 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 		case EV_FORK:
 			y = ymid(g, e->a);
 			y2 = ymid(g, e->b);
-			fprintf(out, "<line class=\"fork\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-			             "stroke=\"#333\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>\n",
+			fprintf(out,
+			        "<line class=\"fork\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+			        "stroke=\"#333\" stroke-width=\"1.2\" marker-end=\"url(#arrow)\"/>\n",
 			        cx, y, cx, y2 + (y2 > y ? -3 : 3));
 			break;
 		case EV_ADOPT:
 			y2 = ymid(g, e->a);
 			if (e->b != -1) {
 				y = ymid(g, e->b);
-				fprintf(out, "<line class=\"adopt\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-				             "y2=\"%.1f\" stroke=\"#e07000\" stroke-width=\"1.5\" "
-				             "stroke-dasharray=\"4 3\" marker-end=\"url(#arrow-adopt)\"/>\n",
+				fprintf(out,
+				        "<line class=\"adopt\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				        "y2=\"%.1f\" stroke=\"#e07000\" stroke-width=\"1.5\" "
+				        "stroke-dasharray=\"4 3\" marker-end=\"url(#arrow-adopt)\"/>\n",
 				        cx, y, cx, y2 + (y2 > y ? -3 : 3));
 			} else {
-				fprintf(out, "<circle class=\"adopt\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
-				             "fill=\"none\" stroke=\"#e07000\" stroke-width=\"2\"/>\n",
+				fprintf(out,
+				        "<circle class=\"adopt\" cx=\"%.1f\" cy=\"%.1f\" r=\"4\" "
+				        "fill=\"none\" stroke=\"#e07000\" stroke-width=\"2\"/>\n",
 				        cx, y2);
 			}
 			{
 				char text[200], by[64];
 
 				clean(by, sizeof(by), e->text);
-				snprintf(text, sizeof(text), "adopted by %s %ld", by[0] ? by : "pid", e->n);
+				snprintf(text, sizeof(text), "adopted by %s %ld",
+				         by[0] ? by : "pid", e->n);
 				svg_label(out, cx + 5, y2 - g->row * 0.25, "#b05000", text, 40);
 			}
 			break;
 		case EV_EXIT:
 			y = ymid(g, e->a);
-			fprintf(out, "<g class=\"exit\"><path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"#000\" "
-			             "stroke-width=\"2\"/>",
+			fprintf(out,
+			        "<g class=\"exit\"><path d=\"M%.1f %.1fl6 6m0 -6l-6 6\" stroke=\"#000\" "
+			        "stroke-width=\"2\"/>",
 			        cx - 3, y - 3);
 			svg_label(out, cx + 5, y + 4, "#000", e->text, 24);
 			fputs("</g>\n", out);
 			break;
 		case EV_SIGNAL:
 			y = ymid(g, e->a);
-			fprintf(out, "<g class=\"signal\"><path d=\"M%.1f %.1fl-4 8h8z\" fill=\"#c00060\"/>",
+			fprintf(out,
+			        "<g class=\"signal\"><path d=\"M%.1f %.1fl-4 8h8z\" fill=\"#c00060\"/>",
 			        cx, y + g->row * 0.5 - 8);
 			svg_label(out, cx + 5, y + g->row * 0.5 - 1, "#c00060",
 			          signal_name(e->n, sig, sizeof(sig)), 12);
@@ -1680,7 +1738,8 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 			break;
 		case EV_EXEC:
 			y = ymid(g, e->a);
-			fprintf(out, "<g class=\"exec\"><path d=\"M%.1f %.1fl4 4l-4 4l-4 -4z\" fill=\"#444\"/>",
+			fprintf(out,
+			        "<g class=\"exec\"><path d=\"M%.1f %.1fl4 4l-4 4l-4 -4z\" fill=\"#444\"/>",
 			        cx, y - 4);
 			svg_label(out, cx + 5, y + g->row * 0.5 - 1, "#444", e->text, 16);
 			fputs("</g>\n", out);
@@ -1694,19 +1753,22 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 				double next = steps + 3 < nsteps ? xt(g, step_t[steps + 3]) : 1280;
 				size_t room = next - cx > 12 ? (size_t)((next - cx - 6) / 6) : 0;
 
-				fprintf(out, "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-				             "y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>",
+				fprintf(out,
+				        "<g class=\"step\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
+				        "y2=\"%.1f\" stroke=\"#555\" stroke-dasharray=\"2 3\"/>",
 				        cx, ly + 2, cx, bottom);
 				if (room >= 4)
-					svg_label(out, cx + 2, ly, "#333", e->text, room < 40 ? room : 40);
+					svg_label(out, cx + 2, ly, "#333", e->text,
+					          room < 40 ? room : 40);
 				fputs("</g>\n", out);
 				steps++;
 			} else if (strcmp(e->label, "check") == 0 && e->a != -1) {
 				bool held = e->n != 0;
 
 				y = ymid(g, e->a);
-				fprintf(out, "<text class=\"check\" x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
-				             "font-weight=\"bold\" fill=\"%s\">%s<title>",
+				fprintf(out,
+				        "<text class=\"check\" x=\"%.1f\" y=\"%.1f\" font-size=\"12\" "
+				        "font-weight=\"bold\" fill=\"%s\">%s<title>",
 				        cx - 4, y + 4, held ? "#108010" : "#d00000",
 				        held ? "\xe2\x9c\x93" : "\xe2\x9c\x97");
 				xml_text(out, e->text, 200);
@@ -1717,7 +1779,8 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 			const struct event *before = previous_ipc(x, i);
 			double lo = 1e18, hi = -1;
 
-			if ((before != NULL && same_holders(before, e)) || ipc_drawn >= MAX_IPC_DRAWN)
+			if ((before != NULL && same_holders(before, e)) ||
+			    ipc_drawn >= MAX_IPC_DRAWN)
 				break;
 			for (size_t k = 0; k < e->nholders; k++) {
 				if (e->holders[k].proc == -1)
@@ -1729,8 +1792,9 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 			if (hi < 0)
 				break;
 			ipc_drawn++;
-			fprintf(out, "<g class=\"ipc\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
-			             "stroke=\"#7a4a00\" stroke-width=\"2\" opacity=\"0.7\"/>",
+			fprintf(out,
+			        "<g class=\"ipc\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+			        "stroke=\"#7a4a00\" stroke-width=\"2\" opacity=\"0.7\"/>",
 			        cx, lo, cx, hi);
 			for (size_t k = 0; k < e->nholders; k++) {
 				char end[2] = { e->holders[k].end, 0 };
@@ -1738,11 +1802,13 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 				if (e->holders[k].proc == -1)
 					continue;
 				y = ymid(g, e->holders[k].proc);
-				fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#fff\" "
-				             "stroke=\"#7a4a00\" stroke-width=\"1.5\"/>",
+				fprintf(out,
+				        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3.5\" fill=\"#fff\" "
+				        "stroke=\"#7a4a00\" stroke-width=\"1.5\"/>",
 				        cx, y);
 				if (end[0])
-					fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#7a4a00\">%s</text>",
+					fprintf(out,
+					        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" fill=\"#7a4a00\">%s</text>",
 					        cx - 10, y + 3, end);
 			}
 			fputs("<title>", out);
@@ -1765,25 +1831,30 @@ svg_marks(FILE *out, const struct pl_export *x, const struct layout *g)
 				y = ymid(g, h->proc);
 				lo = y < lo ? y : lo;
 				hi = y > hi ? y : hi;
-				fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" "
-				             "stroke=\"#d00000\" stroke-width=\"2.5\"/>",
+				fprintf(out,
+				        "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"6\" fill=\"none\" "
+				        "stroke=\"#d00000\" stroke-width=\"2.5\"/>",
 				        cx, y);
 				if (next->proc != -1 && next->proc != h->proc) {
 					/* "waits for": an arc bulging right, one per edge */
 					y2 = ymid(g, next->proc);
-					fprintf(out, "<path d=\"M%.1f %.1fQ%.1f %.1f %.1f %.1f\" fill=\"none\" "
-					             "stroke=\"#d00000\" stroke-width=\"1.5\" "
-					             "marker-end=\"url(#arrow-deadlock)\"/>",
-					        cx + 6, y, cx + 30 + 8 * (double)k, (y + y2) / 2, cx + 6, y2);
+					fprintf(out,
+					        "<path d=\"M%.1f %.1fQ%.1f %.1f %.1f %.1f\" fill=\"none\" "
+					        "stroke=\"#d00000\" stroke-width=\"1.5\" "
+					        "marker-end=\"url(#arrow-deadlock)\"/>",
+					        cx + 6, y, cx + 30 + 8 * (double)k, (y + y2) / 2,
+					        cx + 6, y2);
 				}
 			}
 			if (hi >= 0) {
-				fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"48\" height=\"%.1f\" "
-				             "fill=\"none\" stroke=\"#d00000\" stroke-dasharray=\"5 3\"/>",
+				fprintf(out,
+				        "<rect x=\"%.1f\" y=\"%.1f\" width=\"48\" height=\"%.1f\" "
+				        "fill=\"none\" stroke=\"#d00000\" stroke-dasharray=\"5 3\"/>",
 				        cx - 12, lo - g->row / 2, hi - lo + g->row);
-				fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" font-weight=\"bold\" "
-				             "fill=\"#fff\" stroke=\"#d00000\" stroke-width=\"3\" "
-				             "paint-order=\"stroke\">DEADLOCK</text>",
+				fprintf(out,
+				        "<text x=\"%.1f\" y=\"%.1f\" font-size=\"12\" font-weight=\"bold\" "
+				        "fill=\"#fff\" stroke=\"#d00000\" stroke-width=\"3\" "
+				        "paint-order=\"stroke\">DEADLOCK</text>",
 				        cx + 40, lo - g->row / 2 + 12);
 				fputs("<title>", out);
 				xml_text(out, e->text, 200);
@@ -1810,50 +1881,60 @@ svg_legend(FILE *out, const struct layout *g)
 
 	fprintf(out, "<g class=\"legend\" font-size=\"12\">\n");
 	for (const char *s = states; *s; s++) {
-		fprintf(out, "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"10\" fill=\"%s\"/>"
-		             "<text x=\"%.0f\" y=\"%.0f\">%c %s</text>\n",
+		fprintf(out,
+		        "<rect x=\"%.0f\" y=\"%.0f\" width=\"14\" height=\"10\" fill=\"%s\"/>"
+		        "<text x=\"%.0f\" y=\"%.0f\">%c %s</text>\n",
 		        x, y, state_colour(*s), x + 18, y + 9, *s, pl_procfs_state_name(*s));
 		x += 112;
 	}
 	y += 22;
 	x = 16;
-	fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#333\" "
-	             "marker-end=\"url(#arrow)\"/><text x=\"%.0f\" y=\"%.0f\">fork</text>\n",
+	fprintf(out,
+	        "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#333\" "
+	        "marker-end=\"url(#arrow)\"/><text x=\"%.0f\" y=\"%.0f\">fork</text>\n",
 	        x, y - 4, x + 20, y - 4, x + 26, y);
 	x += 80;
-	fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#e07000\" "
-	             "stroke-dasharray=\"4 3\" marker-end=\"url(#arrow-adopt)\"/>"
-	             "<text x=\"%.0f\" y=\"%.0f\">adopted</text>\n",
+	fprintf(out,
+	        "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#e07000\" "
+	        "stroke-dasharray=\"4 3\" marker-end=\"url(#arrow-adopt)\"/>"
+	        "<text x=\"%.0f\" y=\"%.0f\">adopted</text>\n",
 	        x, y - 4, x + 20, y - 4, x + 26, y);
 	x += 100;
-	fprintf(out, "<path d=\"M%.0f %.0fl6 6m0 -6l-6 6\" stroke=\"#000\" stroke-width=\"2\"/>"
-	             "<text x=\"%.0f\" y=\"%.0f\">exit and status</text>\n",
+	fprintf(out,
+	        "<path d=\"M%.0f %.0fl6 6m0 -6l-6 6\" stroke=\"#000\" stroke-width=\"2\"/>"
+	        "<text x=\"%.0f\" y=\"%.0f\">exit and status</text>\n",
 	        x, y - 7, x + 12, y);
 	x += 130;
-	fprintf(out, "<path d=\"M%.0f %.0fl-4 -8h8z\" fill=\"#c00060\"/><text x=\"%.0f\" y=\"%.0f\">"
-	             "signal</text>\n",
+	fprintf(out,
+	        "<path d=\"M%.0f %.0fl-4 -8h8z\" fill=\"#c00060\"/><text x=\"%.0f\" y=\"%.0f\">"
+	        "signal</text>\n",
 	        x + 4, y, x + 12, y);
 	x += 80;
-	fprintf(out, "<path d=\"M%.0f %.0fl4 4l-4 4l-4 -4z\" fill=\"#444\"/><text x=\"%.0f\" "
-	             "y=\"%.0f\">exec</text>\n",
+	fprintf(out,
+	        "<path d=\"M%.0f %.0fl4 4l-4 4l-4 -4z\" fill=\"#444\"/><text x=\"%.0f\" "
+	        "y=\"%.0f\">exec</text>\n",
 	        x + 4, y - 8, x + 12, y);
 	x += 70;
-	fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#555\" "
-	             "stroke-dasharray=\"2 3\"/><text x=\"%.0f\" y=\"%.0f\">step</text>\n",
+	fprintf(out,
+	        "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#555\" "
+	        "stroke-dasharray=\"2 3\"/><text x=\"%.0f\" y=\"%.0f\">step</text>\n",
 	        x + 4, y - 12, x + 4, y + 2, x + 12, y);
 	x += 70;
-	fprintf(out, "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#7a4a00\" "
-	             "stroke-width=\"2\"/><circle cx=\"%.0f\" cy=\"%.0f\" r=\"3\" fill=\"#fff\" "
-	             "stroke=\"#7a4a00\"/><text x=\"%.0f\" y=\"%.0f\">IPC (pipe, socket, shm...)</text>\n",
+	fprintf(out,
+	        "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\" stroke=\"#7a4a00\" "
+	        "stroke-width=\"2\"/><circle cx=\"%.0f\" cy=\"%.0f\" r=\"3\" fill=\"#fff\" "
+	        "stroke=\"#7a4a00\"/><text x=\"%.0f\" y=\"%.0f\">IPC (pipe, socket, shm...)</text>\n",
 	        x + 4, y - 12, x + 4, y + 2, x + 4, y - 12, x + 12, y);
 	x += 200;
-	fprintf(out, "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\" fill=\"#108010\">\xe2\x9c\x93</text>"
-	             "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\" fill=\"#d00000\">\xe2\x9c\x97</text>"
-	             "<text x=\"%.0f\" y=\"%.0f\">check</text>\n",
+	fprintf(out,
+	        "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\" fill=\"#108010\">\xe2\x9c\x93</text>"
+	        "<text x=\"%.0f\" y=\"%.0f\" font-weight=\"bold\" fill=\"#d00000\">\xe2\x9c\x97</text>"
+	        "<text x=\"%.0f\" y=\"%.0f\">check</text>\n",
 	        x, y, x + 10, y, x + 24, y);
 	x += 80;
-	fprintf(out, "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"5\" fill=\"none\" stroke=\"#d00000\" "
-	             "stroke-width=\"2\"/><text x=\"%.0f\" y=\"%.0f\">deadlock cycle</text>\n",
+	fprintf(out,
+	        "<circle cx=\"%.0f\" cy=\"%.0f\" r=\"5\" fill=\"none\" stroke=\"#d00000\" "
+	        "stroke-width=\"2\"/><text x=\"%.0f\" y=\"%.0f\">deadlock cycle</text>\n",
 	        x + 5, y - 4, x + 14, y);
 	fputs("</g>\n", out);
 }
@@ -1882,9 +1963,10 @@ pl_export_svg(const struct pl_export *x_const, FILE *out)
 	g.row = g.row > 36 ? 36 : g.row < 9 ? 9 : g.row;
 	g.height = g.top + g.row * (double)n + 90;
 
-	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-	             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1280\" height=\"%.0f\" "
-	             "viewBox=\"0 0 1280 %.0f\" font-family=\"sans-serif\">\n",
+	fprintf(out,
+	        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+	        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1280\" height=\"%.0f\" "
+	        "viewBox=\"0 0 1280 %.0f\" font-family=\"sans-serif\">\n",
 	        g.height, g.height);
 	fputs("<defs>"
 	      "<marker id=\"arrow\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" "
@@ -1898,8 +1980,9 @@ pl_export_svg(const struct pl_export *x_const, FILE *out)
 	fprintf(out, "<rect width=\"1280\" height=\"%.0f\" fill=\"#fff\"/>\n", g.height);
 	fputs("<text x=\"16\" y=\"24\" font-size=\"16\" font-weight=\"bold\">", out);
 	xml_text(out, x->command[0] ? x->command : "a proclab run", 90);
-	fprintf(out, "</text>\n<text x=\"1264\" y=\"24\" font-size=\"12\" fill=\"#555\" "
-	             "text-anchor=\"end\">%zu processes, %.1f s</text>\n",
+	fprintf(out,
+	        "</text>\n<text x=\"1264\" y=\"24\" font-size=\"12\" fill=\"#555\" "
+	        "text-anchor=\"end\">%zu processes, %.1f s</text>\n",
 	        x->nprocs, g.t1 - g.t0);
 	svg_axis(out, &g);
 	svg_rows(out, x, &g, order);

@@ -11,8 +11,9 @@
 #include "check_main.h"
 #include "pl_export.h"
 
-#define HEADER "{\"t\":0,\"type\":\"header\",\"format\":\"proclab-record\",\"version\":1," \
-	       "\"command\":\"demo\"}"
+#define HEADER                                                                                     \
+	"{\"t\":0,\"type\":\"header\",\"format\":\"proclab-record\",\"version\":1,"                \
+	"\"command\":\"demo\"}"
 
 static struct pl_export *x;
 static char *drawn; /* the last picture, as text */
@@ -79,8 +80,8 @@ assert_refused_at(const char *text, long want_line, const char *want_words)
 	ck_assert_int_eq(errno, EINVAL);
 	ck_assert_str_ne(pl_export_error(x, &line), "");
 	ck_assert_int_eq(line, want_line);
-	ck_assert_msg(strstr(pl_export_error(x, NULL), want_words) != NULL, "error \"%s\" lacks \"%s\"",
-	              pl_export_error(x, NULL), want_words);
+	ck_assert_msg(strstr(pl_export_error(x, NULL), want_words) != NULL,
+	              "error \"%s\" lacks \"%s\"", pl_export_error(x, NULL), want_words);
 }
 
 START_TEST(test_export_needs_a_header_first)
@@ -97,15 +98,17 @@ END_TEST
 
 START_TEST(test_export_refuses_a_newer_version)
 {
-	assert_refused_at("{\"t\":0,\"type\":\"header\",\"format\":\"proclab-record\",\"version\":2}\n",
-	                  1, "version 2");
+	assert_refused_at(
+	        "{\"t\":0,\"type\":\"header\",\"format\":\"proclab-record\",\"version\":2}\n", 1,
+	        "version 2");
 }
 END_TEST
 
 START_TEST(test_export_names_the_bad_line)
 {
-	assert_refused_at(HEADER "\n{\"t\":0.1,\"type\":\"proc\",\"pid\":5}\n{\"t\":0.2,\"type\":\n", 3,
-	                  "JSON");
+	assert_refused_at(HEADER
+	                  "\n{\"t\":0.1,\"type\":\"proc\",\"pid\":5}\n{\"t\":0.2,\"type\":\n",
+	                  3, "JSON");
 }
 END_TEST
 
@@ -139,11 +142,13 @@ END_TEST
 
 START_TEST(test_export_skips_what_a_newer_format_adds)
 {
-	ck_assert_int_eq(read_text(HEADER "\n"
-	                           "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\","
-	                           "\"colour\":{\"r\":[1,2,{\"x\":null}]},\"ok\":true}\n"
-	                           "{\"t\":0.2,\"type\":\"teleport\",\"pid\":5,\"to\":\"mars\"}\n"
-	                           "{\"t\":0.3,\"type\":\"ipc\",\"op\":\"rename\",\"id\":\"x\"}\n"),
+	ck_assert_int_eq(read_text(
+	                         HEADER
+	                         "\n"
+	                         "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\","
+	                         "\"colour\":{\"r\":[1,2,{\"x\":null}]},\"ok\":true}\n"
+	                         "{\"t\":0.2,\"type\":\"teleport\",\"pid\":5,\"to\":\"mars\"}\n"
+	                         "{\"t\":0.3,\"type\":\"ipc\",\"op\":\"rename\",\"id\":\"x\"}\n"),
 	                 0);
 	ck_assert_uint_eq(pl_export_processes(x), 1);
 }
@@ -151,11 +156,13 @@ END_TEST
 
 START_TEST(test_export_counts_a_reused_pid_twice)
 {
-	ck_assert_int_eq(read_text(HEADER "\n"
-	                           "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
-	                           "{\"t\":0.2,\"type\":\"exit\",\"pid\":5,\"status\":\"exited\"}\n"
-	                           "{\"t\":0.3,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"b\"}\n"),
-	                 0);
+	ck_assert_int_eq(
+	        read_text(HEADER
+	                  "\n"
+	                  "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
+	                  "{\"t\":0.2,\"type\":\"exit\",\"pid\":5,\"status\":\"exited\"}\n"
+	                  "{\"t\":0.3,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"b\"}\n"),
+	        0);
 	ck_assert_uint_eq(pl_export_processes(x), 2);
 }
 END_TEST
@@ -190,14 +197,17 @@ START_TEST(test_export_trace_slices_meet_but_never_overlap)
 {
 	/* The third change comes "before" the second, as a writer with two
 	 * clocks might write it: it is held at the second's time. */
-	ck_assert_int_eq(read_text(HEADER "\n"
-	                           "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
-	                           "{\"t\":0.1,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"
-	                           "{\"t\":0.5,\"type\":\"state\",\"pid\":5,\"state\":\"S\"}\n"
-	                           "{\"t\":0.4,\"type\":\"state\",\"pid\":5,\"state\":\"Z\"}\n"
-	                           "{\"t\":0.9,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"
-	                           "{\"t\":1.0,\"type\":\"exit\",\"pid\":5,\"status\":\"exited 0\",\"code\":0}\n"),
-	                 0);
+	ck_assert_int_eq(
+	        read_text(
+	                HEADER
+	                "\n"
+	                "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
+	                "{\"t\":0.1,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"
+	                "{\"t\":0.5,\"type\":\"state\",\"pid\":5,\"state\":\"S\"}\n"
+	                "{\"t\":0.4,\"type\":\"state\",\"pid\":5,\"state\":\"Z\"}\n"
+	                "{\"t\":0.9,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"
+	                "{\"t\":1.0,\"type\":\"exit\",\"pid\":5,\"status\":\"exited 0\",\"code\":0}\n"),
+	        0);
 	draw(pl_export_trace);
 	assert_no_overlap(drawn, 5);
 	ck_assert_uint_eq(count(drawn, "\"ph\":\"X\""), 3); /* R, Z, R: the S lasted no time */
@@ -209,19 +219,23 @@ END_TEST
 
 START_TEST(test_export_trace_names_processes_and_threads)
 {
-	ck_assert_int_eq(read_text(HEADER "\n"
-	                           "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\",\"role\":\"parent\"}\n"
-	                           "{\"t\":0,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"
-	                           "{\"t\":0.1,\"type\":\"thread\",\"pid\":5,\"tid\":6,\"comm\":\"w\",\"state\":\"S\"}\n"
-	                           "{\"t\":0.1,\"type\":\"thread\",\"pid\":5,\"tid\":5,\"comm\":\"a\",\"state\":\"S\"}\n"
-	                           "{\"t\":0.2,\"type\":\"narration\",\"pid\":5,\"kind\":\"step\",\"text\":\"Step 1\"}\n"
-	                           "{\"t\":0.3,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"p\",\"kind\":\"pipe\","
-	                           "\"holders\":[{\"pid\":5,\"fd\":4,\"end\":\"w\"}]}\n"
-	                           "{\"t\":0.4,\"type\":\"queued\",\"id\":\"p\",\"bytes\":512}\n"),
-	                 0);
+	ck_assert_int_eq(
+	        read_text(
+	                HEADER
+	                "\n"
+	                "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\",\"role\":\"parent\"}\n"
+	                "{\"t\":0,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"
+	                "{\"t\":0.1,\"type\":\"thread\",\"pid\":5,\"tid\":6,\"comm\":\"w\",\"state\":\"S\"}\n"
+	                "{\"t\":0.1,\"type\":\"thread\",\"pid\":5,\"tid\":5,\"comm\":\"a\",\"state\":\"S\"}\n"
+	                "{\"t\":0.2,\"type\":\"narration\",\"pid\":5,\"kind\":\"step\",\"text\":\"Step 1\"}\n"
+	                "{\"t\":0.3,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"p\",\"kind\":\"pipe\","
+	                "\"holders\":[{\"pid\":5,\"fd\":4,\"end\":\"w\"}]}\n"
+	                "{\"t\":0.4,\"type\":\"queued\",\"id\":\"p\",\"bytes\":512}\n"),
+	        0);
 	draw(pl_export_trace);
 	ck_assert_ptr_nonnull(strstr(drawn, "\"args\":{\"name\":\"a - parent\"}"));
-	ck_assert_ptr_nonnull(strstr(drawn, "\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":5,\"tid\":6"));
+	ck_assert_ptr_nonnull(
+	        strstr(drawn, "\"thread_name\",\"ph\":\"M\",\"ts\":0,\"pid\":5,\"tid\":6"));
 	ck_assert_ptr_nonnull(strstr(drawn, "\"ph\":\"C\",\"ts\":400000,\"pid\":5"));
 	ck_assert_ptr_nonnull(strstr(drawn, "\"args\":{\"bytes\":512}"));
 	ck_assert_ptr_nonnull(strstr(drawn, "\"text\":\"Step 1\""));
@@ -232,12 +246,13 @@ END_TEST
 
 /* Names and narration that try to end the string, the element or the
  * document; a \u0000 and a lone surrogate. */
-#define HOSTILE HEADER "\n" \
-	"{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"</text><script>\\\"&\"," \
-	"\"role\":\"]]><!--\\u0000\\ud800\"}\n" \
-	"{\"t\":0,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n" \
-	"{\"t\":0.1,\"type\":\"narration\",\"pid\":5,\"kind\":\"step\",\"text\":\"a<b>&c\\u001b[2J\"}\n" \
-	"{\"t\":0.2,\"type\":\"exit\",\"pid\":5,\"status\":\"<x/>\"}\n"
+#define HOSTILE                                                                                                 \
+	HEADER "\n"                                                                                             \
+	       "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"</text><script>\\\"&\","             \
+	       "\"role\":\"]]><!--\\u0000\\ud800\"}\n"                                                          \
+	       "{\"t\":0,\"type\":\"state\",\"pid\":5,\"state\":\"R\"}\n"                                       \
+	       "{\"t\":0.1,\"type\":\"narration\",\"pid\":5,\"kind\":\"step\",\"text\":\"a<b>&c\\u001b[2J\"}\n" \
+	       "{\"t\":0.2,\"type\":\"exit\",\"pid\":5,\"status\":\"<x/>\"}\n"
 
 START_TEST(test_export_svg_escapes_what_the_recording_says)
 {
@@ -264,15 +279,18 @@ END_TEST
 
 START_TEST(test_export_svg_has_a_row_and_marks_per_process)
 {
-	ck_assert_int_eq(read_text(HEADER "\n"
-	                           "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
-	                           "{\"t\":0,\"type\":\"state\",\"pid\":5,\"state\":\"S\"}\n"
-	                           "{\"t\":0.1,\"type\":\"proc\",\"pid\":6,\"ppid\":5,\"comm\":\"b\"}\n"
-	                           "{\"t\":0.1,\"type\":\"state\",\"pid\":6,\"state\":\"Z\"}\n"
-	                           "{\"t\":0.2,\"type\":\"narration\",\"pid\":5,\"kind\":\"step\",\"text\":\"s\"}\n"
-	                           "{\"t\":0.3,\"type\":\"deadlock\",\"pids\":[5,6],\"text\":\"cycle\"}\n"
-	                           "{\"t\":0.4,\"type\":\"exit\",\"pid\":6,\"status\":\"exited 1\",\"code\":1}\n"),
-	                 0);
+	ck_assert_int_eq(
+	        read_text(
+	                HEADER
+	                "\n"
+	                "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
+	                "{\"t\":0,\"type\":\"state\",\"pid\":5,\"state\":\"S\"}\n"
+	                "{\"t\":0.1,\"type\":\"proc\",\"pid\":6,\"ppid\":5,\"comm\":\"b\"}\n"
+	                "{\"t\":0.1,\"type\":\"state\",\"pid\":6,\"state\":\"Z\"}\n"
+	                "{\"t\":0.2,\"type\":\"narration\",\"pid\":5,\"kind\":\"step\",\"text\":\"s\"}\n"
+	                "{\"t\":0.3,\"type\":\"deadlock\",\"pids\":[5,6],\"text\":\"cycle\"}\n"
+	                "{\"t\":0.4,\"type\":\"exit\",\"pid\":6,\"status\":\"exited 1\",\"code\":1}\n"),
+	        0);
 	draw(pl_export_svg);
 	ck_assert_uint_eq(count(drawn, "<g class=\"row\""), 2);
 	ck_assert_uint_eq(count(drawn, "class=\"fork\""), 1);
@@ -288,12 +306,14 @@ END_TEST
  * as pl_waitfor_describe writes it, and ends it with an empty text. */
 START_TEST(test_export_finds_a_deadlock_in_its_text)
 {
-	ck_assert_int_eq(read_text(HEADER "\n"
-	                           "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
-	                           "{\"t\":0,\"type\":\"proc\",\"pid\":6,\"ppid\":5,\"comm\":\"b\"}\n"
-	                           "{\"t\":0.3,\"type\":\"deadlock\",\"text\":\"5 (a) wants fork 2, "
-	                           "held by 6 (b); 6 (b) wants fork 1, held by 5 (a)\"}\n"
-	                           "{\"t\":0.4,\"type\":\"deadlock\",\"text\":\"\"}\n"),
+	ck_assert_int_eq(read_text(
+	                         HEADER
+	                         "\n"
+	                         "{\"t\":0,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
+	                         "{\"t\":0,\"type\":\"proc\",\"pid\":6,\"ppid\":5,\"comm\":\"b\"}\n"
+	                         "{\"t\":0.3,\"type\":\"deadlock\",\"text\":\"5 (a) wants fork 2, "
+	                         "held by 6 (b); 6 (b) wants fork 1, held by 5 (a)\"}\n"
+	                         "{\"t\":0.4,\"type\":\"deadlock\",\"text\":\"\"}\n"),
 	                 0);
 	draw(pl_export_trace);
 	ck_assert_uint_eq(count(drawn, "\"pids\":[5,6]"), 1);
