@@ -1367,9 +1367,11 @@ pl_export_trace(const struct pl_export *x_const, FILE *out)
 		case EV_NARRATION:
 			/* Steps and checks go on the main process's track, where a
 			 * reader looks for the story; the speaker is in args. */
-			snprintf(name, sizeof(name), "%s", e->label);
+			snprintf(name, sizeof(name), "%s", e->text);
 			trace_instant(x, out, &first, name, e->t, root_pid, 'p');
-			fputs(",\"args\":{\"text\":", out);
+			fputs(",\"args\":{\"kind\":", out);
+			json_string(out, e->label);
+			fputs(",\"text\":", out);
 			json_string(out, e->text);
 			if (p != NULL)
 				fprintf(out, ",\"pid\":%ld", p->pid);
