@@ -11,7 +11,7 @@
 ## (clang) with -fsanitize=fuzzer,address,undefined, from the library
 ## sources they test, whatever compiler builds the rest.
 
-FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec
+FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec export
 FUZZ_SECONDS = 60
 
 FUZZ_EXECUTABLES = \
@@ -22,7 +22,8 @@ FUZZ_EXECUTABLES = \
 	fuzz/fuzz_opts \
 	fuzz/fuzz_maps \
 	fuzz/fuzz_sockdiag \
-	fuzz/fuzz_judgespec
+	fuzz/fuzz_judgespec \
+	fuzz/fuzz_export
 
 FUZZ_HARNESSES = \
 	fuzz/fuzz.h \
@@ -33,7 +34,8 @@ FUZZ_HARNESSES = \
 	fuzz/fuzz_opts.c \
 	fuzz/fuzz_maps.c \
 	fuzz/fuzz_sockdiag.c \
-	fuzz/fuzz_judgespec.c
+	fuzz/fuzz_judgespec.c \
+	fuzz/fuzz_export.c
 
 # Seeds, real text from /proc (and command lines): fuzz/corpus/NAME/.
 FUZZ_CORPUS = \
@@ -91,7 +93,11 @@ FUZZ_CORPUS = \
 	fuzz/corpus/sockdiag/done \
 	fuzz/corpus/sockdiag/error \
 	fuzz/corpus/sockdiag/socketpairs-and-a-server \
-	fuzz/corpus/sockdiag/with-names-and-queues
+	fuzz/corpus/sockdiag/with-names-and-queues \
+	fuzz/corpus/export/zombie \
+	fuzz/corpus/export/pipe \
+	fuzz/corpus/export/deadlock \
+	fuzz/corpus/export/hostile
 
 EXTRA_DIST += $(FUZZ_HARNESSES) $(FUZZ_CORPUS) docs/fuzzing.md
 
@@ -134,6 +140,12 @@ fuzz/fuzz_judgespec: $(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c \
 	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -I$(srcdir)/judge $(INIH_CFLAGS) -o $@ \
 		$(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c $(FUZZ_LIB) $(INIH_LIBS)
 
+# A recording, read and drawn (lib/pl_export.c); it draws with libm.
+fuzz/fuzz_export: $(srcdir)/fuzz/fuzz_export.c $(srcdir)/lib/pl_export.c \
+		$(srcdir)/lib/pl_export.h $(srcdir)/lib/pl_text.c $(FUZZ_DEPS)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_export.c \
+		$(srcdir)/lib/pl_export.c $(srcdir)/lib/pl_text.c $(FUZZ_LIB) $(LIBM)
+
 if ENABLE_FUZZ
 # Each harness starts from its seeds (read-only, in the source tree) and
 # keeps what it learns in fuzz/corpus-new/NAME. An input that crashes or
@@ -168,5 +180,5 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf fuzz/found fuzz/corpus-new
 	rm -f fuzz/stat.log fuzz/status.log fuzz/fdinfo.log fuzz/locks.log fuzz/opts.log \
-		fuzz/maps.log fuzz/sockdiag.log fuzz/judgespec.log
+		fuzz/maps.log fuzz/sockdiag.log fuzz/judgespec.log fuzz/export.log
 .PHONY: clean-fuzz

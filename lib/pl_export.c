@@ -1981,7 +1981,7 @@ pl_export_svg(const struct pl_export *x_const, FILE *out)
 	      out);
 	fprintf(out, "<rect width=\"1280\" height=\"%.0f\" fill=\"#fff\"/>\n", g.height);
 	fputs("<text x=\"16\" y=\"24\" font-size=\"16\" font-weight=\"bold\">", out);
-	xml_text(out, x->command[0] ? x->command : "a proclab run", 90);
+	xml_text(out, x->command != NULL && x->command[0] ? x->command : "a proclab run", 90);
 	fprintf(out,
 	        "</text>\n<text x=\"1264\" y=\"24\" font-size=\"12\" fill=\"#555\" "
 	        "text-anchor=\"end\">%zu processes, %.1f s</text>\n",

@@ -322,6 +322,18 @@ START_TEST(test_export_finds_a_deadlock_in_its_text)
 }
 END_TEST
 
+/* Found by fuzz/fuzz_export: a recording with nothing read yet (no
+ * header) has no command, and the SVG's title used it unchecked. */
+START_TEST(test_export_draws_an_empty_recording)
+{
+	draw(pl_export_svg);
+	ck_assert_uint_eq(count(drawn, "<g class=\"row\""), 0);
+	ck_assert_ptr_nonnull(strstr(drawn, "</svg>"));
+	draw(pl_export_trace);
+	ck_assert_ptr_nonnull(strstr(drawn, "\"traceEvents\":["));
+}
+END_TEST
+
 static Suite *
 export_suite(void)
 {
@@ -349,6 +361,7 @@ export_suite(void)
 	tcase_add_checked_fixture(svg, setup, teardown);
 	tcase_add_test(svg, test_export_svg_escapes_what_the_recording_says);
 	tcase_add_test(svg, test_export_svg_has_a_row_and_marks_per_process);
+	tcase_add_test(svg, test_export_draws_an_empty_recording);
 	suite_add_tcase(s, svg);
 	return s;
 }
