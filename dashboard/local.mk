@@ -12,7 +12,8 @@ proclab_LDADD = lib/libproclab.la $(NCURSES_LIBS)
 
 # Unit tests: the board, the wait-for graph, the model on fake /proc trees,
 # and text from other processes (lib/pl_text.c) as the dashboard's rows show it.
-DASH_UNIT_TESTS = tests/check_board tests/check_waitfor tests/check_model tests/check_text
+DASH_UNIT_TESTS = tests/check_board tests/check_waitfor tests/check_model tests/check_text \
+	tests/check_history
 check_PROGRAMS += $(DASH_UNIT_TESTS) tests/lockcycle tests/sysvshm tests/narrator
 
 tests_check_board_LDADD = $(TEST_LDADD)
@@ -20,6 +21,9 @@ tests_check_waitfor_LDADD = $(TEST_LDADD)
 tests_check_model_SOURCES = tests/check_model.c $(DASH_TEXT_SOURCES)
 tests_check_model_CFLAGS = $(AM_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 tests_check_model_LDADD = $(TEST_LDADD)
+tests_check_history_SOURCES = tests/check_history.c $(DASH_TEXT_SOURCES)
+tests_check_history_CFLAGS = $(AM_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
+tests_check_history_LDADD = $(TEST_LDADD)
 tests_check_text_SOURCES = tests/check_text.c $(DASH_TEXT_SOURCES)
 tests_check_text_LDADD = $(TEST_LDADD)
 
@@ -32,7 +36,9 @@ tests_sysvshm_LDADD =
 tests_narrator_SOURCES = tests/narrator.c
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh \
-	tests/dashboard-keys.sh tests/dashboard-exec.sh
+	tests/dashboard-keys.sh tests/dashboard-exec.sh tests/dashboard-record.sh \
+	tests/dashboard-history.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
-EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md
+EXTRA_DIST += tests/fakeproc docs/dashboard.md docs/record.md bench/bench.sh bench/record.sh \
+	bench/README.md

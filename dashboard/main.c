@@ -468,6 +468,8 @@ parse_options(int argc, char *argv[], struct options *o)
 			die_usage("%s", "--replay draws no pictures: use proclab-export");
 		return;
 	}
+	if (o->speed != 1)
+		die_usage("%s", "--speed goes with --replay (a demo's own --speed goes after its name)");
 	if (o->attach && o->command)
 		die_usage("%s", "-p PID and a command exclude each other");
 	if (!o->attach && !o->command)
@@ -621,6 +623,17 @@ drain_output(struct pl_model *m, bool keep)
 	}
 }
 
+/* A signal the dashboard sent goes into the history (and the recording):
+ * a replay, or a picture of the run, shows who ended what. */
+static void
+note_signal(pid_t pid, int sig)
+{
+	struct pl_history_event e = { .t = history.now, .type = PL_HISTORY_SIGNAL, .pid = pid,
+		                      .signal = sig };
+
+	pl_history_apply(&history, &e);
+}
+
 /* Signal a process on the books, but only while its PID still names it.
  * A process that ended between two refreshes may have been reaped
  * elsewhere (an orphan, by init), and its PID given to another: with
@@ -633,7 +646,11 @@ drain_output(struct pl_model *m, bool keep)
 static int
 signal_proc(pid_t pid, unsigned long long start, int sig)
 {
-	return pl_pidfd_signal_checked(pid, start, sig);
+	int rc = pl_pidfd_signal_checked(pid, start, sig);
+
+	if (rc == 0)
+		note_signal(pid, sig);
+	return rc;
 }
 
 /* Signal the process group of the command we started: kill(2) with -PGID,
@@ -649,8 +666,8 @@ signal_proc(pid_t pid, unsigned long long start, int sig)
 static void
 signal_our_group(int sig)
 {
-	if (run.child != 0 && !run.child_reaped)
-		kill(-run.child, sig);
+	if (run.child != 0 && !run.child_reaped && kill(-run.child, sig) == 0)
+		note_signal(run.child, sig); /* the group's leader stands for it */
 }
 
 /* End every watched process we started: SIGTERM, a moment, SIGKILL. */
@@ -1181,6 +1198,8 @@ replay_step(struct replay *r, double until)
 			replay_die(r, why);
 		}
 		r->have_next = false;
+		if (r->next.type == PL_HISTORY_HEADER && until < 0)
+			return true; /* a step of its own, before the first refresh */
 	}
 }
 
@@ -1190,7 +1209,8 @@ replay_plain(struct replay *r, struct pl_model *m)
 	struct plain out = { 0 };
 	int rc = 0;
 
-	/* A refresh at a time, as the live run printed them. */
+	/* The header, then a refresh at a time, as the live run printed them. */
+	replay_step(r, -1);
 	for (;;) {
 		bool more = replay_step(r, -1);
 
@@ -1218,7 +1238,7 @@ replay_screen(struct replay *r, struct pl_model *m, const struct options *o)
 	char title[300], where[128];
 
 	/* The header: the command's name for the title. */
-	replay_step(r, 0);
+	replay_step(r, -1);
 	snprintf(title, sizeof(title), "replay of %s", history.command);
 	vs.title = title;
 	for (;;) {

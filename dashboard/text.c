@@ -101,7 +101,7 @@ dash_text_row(const struct pl_model *m, const struct pl_model_proc *p, bool stab
 	else
 		snprintf(state, sizeof(state), "%c %s", p->state, pl_procfs_state_name(p->state));
 	word = state;
-	if (stable || p->gone_at >= 0 || p->state == 'Z') {
+	if (stable || p->gone_at >= 0 || p->state == 'Z' || p->rss_kb < 0) {
 		snprintf(cpu, sizeof(cpu), "-");
 		snprintf(rss, sizeof(rss), "-");
 	} else {

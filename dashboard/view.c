@@ -312,8 +312,7 @@ narration_rows(const struct pl_history *h, int width, size_t height, size_t *bac
 		char text[PL_HISTORY_TEXT + 8];
 		size_t n;
 
-		snprintf(text, sizeof(text), "%s%s", l->kind == 's' || l->kind == 'o' ? "" : "  ",
-		         l->text);
+		dash_text_narration(l, text, sizeof(text));
 		n = wrap_line(text, width, l->kind == 's', line, 8);
 		/* Those rows go before the ones we have. */
 		for (size_t k = n; k-- > 0 && total < want;)
@@ -371,11 +370,14 @@ draw_timeline(const struct pl_model *m, const struct dash_view_state *vs, int y,
 	timeline_cells = cells;
 	if (h == NULL || cells <= 0)
 		return;
+	/* The present at the right edge, or where the user scrolled to; a
+	 * run shorter than the pane starts at its left edge. */
 	end = vs->timeline_end >= 0 && vs->timeline_end < h->now ? vs->timeline_end : h->now;
 	start = end - (cells - 1) * PL_MODEL_TIMELINE_PERIOD;
-	snprintf(title, sizeof(title), "Timeline %.1f-%.1f s (a cell = %.1f s)%s",
-	         start > 0 ? start : 0, end, PL_MODEL_TIMELINE_PERIOD,
-	         vs->timeline_end >= 0 ? " <- ->" : "");
+	if (start < 0)
+		start = 0;
+	snprintf(title, sizeof(title), "Timeline %.1f-%.1f s (a cell = %.1f s)%s", start, end,
+	         PL_MODEL_TIMELINE_PERIOD, vs->timeline_end >= 0 ? " <- ->" : "");
 	put(y, x, A_BOLD, title);
 	for (size_t k = 0; k < m->norder && height > 1; k++) {
 		const struct pl_model_proc *p = &m->procs[m->order[k]];
@@ -396,7 +398,7 @@ draw_timeline(const struct pl_model *m, const struct dash_view_state *vs, int y,
 			continue;
 		for (int i = 0; i < cells && x + 8 + i < COLS; i++) {
 			double t = start + i * PL_MODEL_TIMELINE_PERIOD;
-			char c = t < 0 ? ' ' : pl_history_state_at(hp, t);
+			char c = t > h->now + 1e-9 ? ' ' : pl_history_state_at(hp, t);
 
 			if (colors && c != '.' && c != ' ') {
 				attron(COLOR_PAIR(state_pair(c)) | A_REVERSE);
@@ -409,16 +411,20 @@ draw_timeline(const struct pl_model *m, const struct dash_view_state *vs, int y,
 	}
 }
 
-/* The run in numbers, when it is over. */
+/* The run in numbers, when it is over: wrapped, as it is long. */
 static int
 draw_summary(const struct pl_history *h, int y, int bottom)
 {
 	char line[512];
+	struct wrapped rows[4];
+	size_t n;
 
 	if (h == NULL || y >= bottom)
 		return y;
 	dash_text_summary(h, line, sizeof(line));
-	put(y++, 0, A_BOLD, line);
+	n = wrap_line(line, COLS - 1, true, rows, 4);
+	for (size_t i = 0; i < n && y < bottom; i++)
+		put(y++, 0, A_BOLD, rows[i].text);
 	return y;
 }
 

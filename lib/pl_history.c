@@ -58,21 +58,58 @@ pl_history_free(struct pl_history *h)
 	for (size_t i = 0; i < h->nprocs; i++)
 		free(h->procs[i].changes);
 	free(h->procs);
+	free(h->by_pid);
 	free(h->narration);
 	free(h->ipc);
 	free(h->locks);
 	memset(h, 0, sizeof(*h));
 }
 
+static size_t
+hash_pid(pid_t pid, size_t cap)
+{
+	return ((size_t)pid * 2654435761u) & (cap - 1);
+}
+
+/* Note procs[I] as the newest with its PID. */
+static int
+index_add(struct pl_history *h, size_t i)
+{
+	size_t at;
+
+	if (2 * (h->nprocs + 1) > h->by_pid_cap) {
+		size_t cap = h->by_pid_cap ? 2 * h->by_pid_cap : 256;
+		long *bigger = malloc(cap * sizeof(*bigger));
+
+		if (bigger == NULL)
+			return -1;
+		for (size_t k = 0; k < cap; k++)
+			bigger[k] = -1;
+		free(h->by_pid);
+		h->by_pid = bigger;
+		h->by_pid_cap = cap;
+		for (size_t k = 0; k < i; k++) /* the newest last: they win */
+			index_add(h, k);
+	}
+	for (at = hash_pid(h->procs[i].pid, h->by_pid_cap); h->by_pid[at] != -1;
+	     at = (at + 1) & (h->by_pid_cap - 1))
+		if (h->procs[h->by_pid[at]].pid == h->procs[i].pid)
+			break;
+	h->by_pid[at] = (long)i;
+	return 0;
+}
+
 /* The newest process on the books with PID (a PID may come back: the
- * newest is the one alive, if any), or NULL. A run is a few thousand
- * processes at most; from the end, the live ones are found first. */
+ * newest is the one alive, if any), or NULL. */
 static struct pl_history_proc *
 find(const struct pl_history *h, pid_t pid)
 {
-	for (size_t i = h->nprocs; i-- > 0;)
-		if (h->procs[i].pid == pid)
-			return &h->procs[i];
+	if (h->by_pid_cap == 0)
+		return NULL;
+	for (size_t at = hash_pid(pid, h->by_pid_cap); h->by_pid[at] != -1;
+	     at = (at + 1) & (h->by_pid_cap - 1))
+		if (h->procs[h->by_pid[at]].pid == pid)
+			return &h->procs[h->by_pid[at]];
 	return NULL;
 }
 
@@ -167,7 +204,7 @@ apply_proc(struct pl_history *h, const struct pl_history_event *e)
 	}
 	if (grow((void **)&h->procs, &h->cap_procs, h->nprocs, sizeof(*h->procs)) == -1)
 		return -1;
-	p = &h->procs[h->nprocs++];
+	p = &h->procs[h->nprocs];
 	memset(p, 0, sizeof(*p));
 	p->pid = e->pid;
 	p->ppid = e->ppid;
@@ -176,6 +213,9 @@ apply_proc(struct pl_history *h, const struct pl_history_event *e)
 	p->state = '?';
 	p->born = e->t;
 	p->gone_at = p->zombie_since = -1;
+	if (index_add(h, h->nprocs) == -1)
+		return -1;
+	h->nprocs++;
 	h->summary.made++;
 	if (++h->alive > h->summary.most_alive)
 		h->summary.most_alive = h->alive;
@@ -254,6 +294,38 @@ apply_lock(struct pl_history *h, const struct pl_history_event *e)
 		return -1;
 	h->locks[h->nlocks++] = e->lock;
 	return 0;
+}
+
+static bool
+same_cycle(const struct pl_waitfor_cycle *a, const struct pl_waitfor_cycle *b)
+{
+	if (a->length != b->length)
+		return false;
+	for (size_t i = 0; i < a->length; i++)
+		if (a->links[i].task != b->links[i].task ||
+		    strcmp(a->links[i].lock, b->links[i].lock) != 0 ||
+		    strcmp(a->links[i].task_name, b->links[i].task_name) != 0)
+			return false;
+	return true;
+}
+
+/* A cycle of the set found now; a cycle not in the set before is a new
+ * deadlock for the summary. */
+static void
+apply_deadlock(struct pl_history *h, const struct pl_history_event *e)
+{
+	bool known = false;
+
+	if (e->count == 0 || e->index >= PL_MODEL_CYCLES) {
+		h->ncycles = 0;
+		return;
+	}
+	for (size_t i = 0; i < h->ncycles && !known; i++)
+		known = same_cycle(&h->cycles[i], &e->cycle);
+	if (!known)
+		h->summary.deadlocks++;
+	h->cycles[e->index] = e->cycle;
+	h->ncycles = e->count < PL_MODEL_CYCLES ? e->count : PL_MODEL_CYCLES;
 }
 
 static void
@@ -362,13 +434,13 @@ pl_history_apply(struct pl_history *h, const struct pl_history_event *e)
 		rc = apply_lock(h, e);
 		break;
 	case PL_HISTORY_DEADLOCK:
-		if (e->text[0] != '\0')
-			h->summary.deadlocks++;
-		copy(h->deadlock, sizeof(h->deadlock), e->text);
+		apply_deadlock(h, e);
 		break;
 	case PL_HISTORY_STEP:
 		h->step_waiting = e->held;
 		break;
+	case PL_HISTORY_SIGNAL:
+		break; /* recorded, for the exporters; nothing to show */
 	case PL_HISTORY_END:
 		h->ended = true;
 		h->end_known = e->exit_known;
@@ -537,12 +609,37 @@ update_proc(struct pl_history *h, const struct pl_model_proc *mp)
 	return rc;
 }
 
+/* The deadlocks: the whole set again whenever it changes. */
+static int
+update_deadlocks(struct pl_history *h, const struct pl_model *m)
+{
+	struct pl_history_event e;
+	bool same = m->ncycles == h->ncycles;
+
+	for (size_t i = 0; i < m->ncycles && same; i++)
+		same = same_cycle(&m->cycles[i], &h->cycles[i]);
+	if (same)
+		return 0;
+	event(&e, h, PL_HISTORY_DEADLOCK, 0);
+	if (m->ncycles == 0)
+		return pl_history_apply(h, &e);
+	for (size_t i = 0; i < m->ncycles; i++) {
+		event(&e, h, PL_HISTORY_DEADLOCK, (pid_t)m->cycles[i].links[0].task);
+		e.index = (unsigned)i;
+		e.count = (unsigned)m->ncycles;
+		e.cycle = m->cycles[i];
+		pl_waitfor_describe(&e.cycle, e.text, sizeof(e.text));
+		if (pl_history_apply(h, &e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 pl_history_update(struct pl_history *h, const struct pl_model *m)
 {
 	struct pl_history_event e;
 	unsigned long long fresh;
-	char cycle[PL_HISTORY_TEXT] = "";
 
 	if (m->now > h->now)
 		h->now = m->now;
@@ -590,14 +687,8 @@ pl_history_update(struct pl_history *h, const struct pl_model *m)
 	h->narration_seen = m->narrated;
 	if (update_ipc(h, m) == -1 || update_locks(h, m) == -1)
 		return -1;
-	if (m->ncycles > 0)
-		pl_waitfor_describe(&m->cycles[0], cycle, sizeof(cycle));
-	if (strcmp(cycle, h->deadlock) != 0) {
-		event(&e, h, PL_HISTORY_DEADLOCK, 0);
-		copy(e.text, sizeof(e.text), cycle);
-		if (pl_history_apply(h, &e) == -1)
-			return -1;
-	}
+	if (update_deadlocks(h, m) == -1)
+		return -1;
 	if (m->step_waiting != h->step_waiting) {
 		event(&e, h, PL_HISTORY_STEP, 0);
 		e.held = m->step_waiting;
@@ -634,7 +725,8 @@ static const char *const type_names[] = {
 	[PL_HISTORY_IPC_ADD] = "ipc",       [PL_HISTORY_IPC_DEL] = "ipc",
 	[PL_HISTORY_QUEUED] = "queued",     [PL_HISTORY_LOCK_ADD] = "lock",
 	[PL_HISTORY_LOCK_DEL] = "lock",     [PL_HISTORY_DEADLOCK] = "deadlock",
-	[PL_HISTORY_STEP] = "step",         [PL_HISTORY_END] = "end",
+	[PL_HISTORY_STEP] = "step",         [PL_HISTORY_SIGNAL] = "signal",
+	[PL_HISTORY_END] = "end",
 	[PL_HISTORY_SUMMARY] = "summary",
 };
 
@@ -789,10 +881,26 @@ pl_history_format(const struct pl_history_summary *s, const struct pl_history_ev
 		put_raw(&o, ",\"inode\":%llu", e->lock.inode);
 		break;
 	case PL_HISTORY_DEADLOCK:
+		put_raw(&o, ",\"pids\":[");
+		for (size_t i = 0; i < e->cycle.length && e->count > 0; i++)
+			put_raw(&o, "%s%ld", i ? "," : "", e->cycle.links[i].task);
+		put_raw(&o, "]");
 		put_str(&o, "text", e->text);
+		put_raw(&o, ",\"index\":%u,\"of\":%u,\"links\":[", e->index, e->count);
+		for (size_t i = 0; i < e->cycle.length && e->count > 0; i++) {
+			put_raw(&o, "%s{\"pid\":%ld", i ? "," : "", e->cycle.links[i].task);
+			put_str(&o, "name", e->cycle.links[i].task_name);
+			put_str(&o, "lock", e->cycle.links[i].lock);
+			put_raw(&o, "}");
+		}
+		put_raw(&o, "]");
 		break;
 	case PL_HISTORY_STEP:
 		put_raw(&o, ",\"waiting\":%s", e->held ? "true" : "false");
+		break;
+	case PL_HISTORY_SIGNAL:
+		put_raw(&o, ",\"pid\":%ld,\"signal\":%d", (long)e->pid, e->signal);
+		put_str(&o, "from", "dashboard");
 		break;
 	case PL_HISTORY_END:
 		put_status(&o, e->exit_known, e->exit_status);
@@ -1037,13 +1145,22 @@ skip_value(struct in *in, int depth)
 	return parse_number(in, &d);
 }
 
-/* The first two "pid"s in "holders": [{"pid":N,...},...]. */
+/* One object of a list: "holders" (pid, and an fd and an end that a
+ * replay does not need) or the "links" of a deadlock (pid, name, lock). */
+struct item {
+	long pid;
+	char name[PL_WAITFOR_NAME_MAX];
+	char lock[PL_WAITFOR_NAME_MAX];
+};
+
+/* A list of objects into ITEMS (at most MAX; the rest are read and
+ * dropped); *N gets how many were kept. */
 static int
-parse_holders(struct in *in, long *pids, size_t *npids)
+parse_items(struct in *in, struct item *items, size_t max, size_t *n)
 {
 	skip_space(in);
 	if (*in->p != '[') {
-		in->why = "\"holders\" is not a list";
+		in->why = "a list expected";
 		return -1;
 	}
 	in->p++;
@@ -1053,9 +1170,12 @@ parse_holders(struct in *in, long *pids, size_t *npids)
 		return 0;
 	}
 	for (;;) {
+		struct item dropped, *it = *n < max ? &items[*n] : &dropped;
+
+		memset(it, 0, sizeof(*it));
 		skip_space(in);
 		if (*in->p != '{') {
-			in->why = "a holder is not an object";
+			in->why = "an item of a list is not an object";
 			return -1;
 		}
 		in->p++;
@@ -1078,11 +1198,16 @@ parse_holders(struct in *in, long *pids, size_t *npids)
 				if (parse_number(in, &d) == -1)
 					return -1;
 				if (d < 1 || d > INT32_MAX || d != (double)(long long)d) {
-					in->why = "a holder's pid out of range";
+					in->why = "a pid in a list out of range";
 					return -1;
 				}
-				if (*npids < 2)
-					pids[(*npids)++] = (long)d;
+				it->pid = (long)d;
+			} else if (strcmp(key, "name") == 0) {
+				if (parse_string(in, it->name, sizeof(it->name)) == -1)
+					return -1;
+			} else if (strcmp(key, "lock") == 0) {
+				if (parse_string(in, it->lock, sizeof(it->lock)) == -1)
+					return -1;
 			} else if (skip_value(in, 2) == -1) {
 				return -1;
 			}
@@ -1095,6 +1220,8 @@ parse_holders(struct in *in, long *pids, size_t *npids)
 			}
 		}
 		in->p++;
+		if (it != &dropped)
+			(*n)++;
 		skip_space(in);
 		if (*in->p == ',') {
 			in->p++;
@@ -1109,20 +1236,21 @@ parse_holders(struct in *in, long *pids, size_t *npids)
 	}
 }
 
+enum { N_CODE, N_SIGNAL, N_BYTES, N_VERSION, N_HZ, N_INODE, N_DEV, N_INDEX, N_OF, N_COUNT };
+
 /* The fields a line may have, as read. */
 struct fields {
 	bool has_t, has_pid, has_ppid, has_state;
-	double t, pid, ppid, num[8];
-	bool has_num[8];
+	double t, pid, ppid, num[N_COUNT];
+	bool has_num[N_COUNT];
 	char type[16], state[4], text[PL_HISTORY_TEXT], kind[16], op[8], id[96];
 	char comm[64], role[PL_BOARD_NAME], by[64], wchan[48], label[64], status[64];
 	char name[64], mode[8], lock[12], range[64], format[32], command[256];
 	bool held, directed, waiting, core;
-	long holders[2];
-	size_t nholders;
+	struct item holders[2], links[PL_WAITFOR_CYCLE_MAX];
+	size_t nholders, nlinks;
 };
 
-enum { N_CODE, N_SIGNAL, N_BYTES, N_VERSION, N_HZ, N_INODE, N_DEV };
 
 static int
 parse_fields(const char *line, struct fields *f, const char **why)
@@ -1140,8 +1268,8 @@ parse_fields(const char *line, struct fields *f, const char **why)
 		S("format", format), S("command", command),
 #undef S
 	};
-	static const char *const numbers[] = { "code",  "signal", "bytes", "version",
-		                               "hz",    "inode",  "dev" };
+	static const char *const numbers[] = { "code",  "signal", "bytes", "version", "hz",
+		                               "inode", "dev",    "index", "of" };
 
 	memset(f, 0, sizeof(*f));
 	skip_space(&in);
@@ -1193,7 +1321,10 @@ parse_fields(const char *line, struct fields *f, const char **why)
 					goto bad;
 				f->has_ppid = true;
 			} else if (strcmp(key, "holders") == 0) {
-				if (parse_holders(&in, f->holders, &f->nholders) == -1)
+				if (parse_items(&in, f->holders, 2, &f->nholders) == -1)
+					goto bad;
+			} else if (strcmp(key, "links") == 0) {
+				if (parse_items(&in, f->links, PL_WAITFOR_CYCLE_MAX, &f->nlinks) == -1)
 					goto bad;
 			} else if (strcmp(key, "held") == 0 || strcmp(key, "directed") == 0 ||
 			           strcmp(key, "waiting") == 0 || strcmp(key, "core") == 0) {
@@ -1396,8 +1527,8 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 			return 0; /* an object held by one: no edge to draw */
 		copy(e->ipc_kind, sizeof(e->ipc_kind), f.kind);
 		copy(e->text, sizeof(e->text), f.label);
-		e->pid = (pid_t)f.holders[0];
-		e->ppid = (pid_t)f.holders[1];
+		e->pid = (pid_t)f.holders[0].pid;
+		e->ppid = (pid_t)f.holders[1].pid;
 		e->directed = f.directed;
 		if (f.has_num[N_DEV] && f.num[N_DEV] >= 0 && f.num[N_DEV] < 1e19)
 			e->dev = (unsigned long long)f.num[N_DEV];
@@ -1429,9 +1560,34 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 		break;
 	case PL_HISTORY_DEADLOCK:
 		copy(e->text, sizeof(e->text), f.text);
+		if (!f.has_num[N_OF] || f.num[N_OF] == 0)
+			break; /* none now */
+		if (f.num[N_OF] < 0 || f.num[N_OF] > PL_MODEL_CYCLES || !f.has_num[N_INDEX] ||
+		    f.num[N_INDEX] < 0 || f.num[N_INDEX] >= f.num[N_OF] || f.nlinks < 2) {
+			why = "a deadlock needs \"index\" below \"of\" (at most 4) and two \"links\"";
+			goto bad;
+		}
+		e->index = (unsigned)f.num[N_INDEX];
+		e->count = (unsigned)f.num[N_OF];
+		e->cycle.length = f.nlinks;
+		for (size_t i = 0; i < f.nlinks; i++) {
+			e->cycle.links[i].task = f.links[i].pid;
+			copy(e->cycle.links[i].task_name, sizeof(e->cycle.links[i].task_name),
+			     f.links[i].name);
+			copy(e->cycle.links[i].lock, sizeof(e->cycle.links[i].lock), f.links[i].lock);
+		}
 		break;
 	case PL_HISTORY_STEP:
 		e->held = f.waiting;
+		break;
+	case PL_HISTORY_SIGNAL:
+		if (need_pid(&f, e, &why) == -1)
+			goto bad;
+		if (!f.has_num[N_SIGNAL] || f.num[N_SIGNAL] < 1 || f.num[N_SIGNAL] > 64) {
+			why = "\"signal\" is not a signal number";
+			goto bad;
+		}
+		e->signal = (int)f.num[N_SIGNAL];
 		break;
 	case PL_HISTORY_END:
 		to_status(&f, e);
@@ -1521,6 +1677,7 @@ pl_history_model(const struct pl_history *h, struct pl_model *m, bool all)
 		p->exit_status = hp->exit_status;
 		p->gone_at = hp->gone_at;
 		p->stat_fd = p->wchan_fd = -1;
+		p->rss_kb = -1; /* not recorded: shown as "-" */
 		/* The last cells of its timeline, sampled as the model does. */
 		cells = (size_t)((h->now - hp->born) / PL_MODEL_TIMELINE_PERIOD) + 1;
 		if (cells > PL_MODEL_TIMELINE)
@@ -1569,6 +1726,8 @@ pl_history_model(const struct pl_history *h, struct pl_model *m, bool all)
 	if (h->nlocks > 0)
 		memcpy(m->locks, h->locks, h->nlocks * sizeof(*m->locks));
 	m->step_waiting = h->step_waiting;
+	m->ncycles = h->ncycles;
+	memcpy(m->cycles, h->cycles, sizeof(m->cycles));
 
 	/* The newest narration, as the model keeps it. */
 	m->nnarration = 0;

@@ -64,8 +64,9 @@ enum pl_history_type {
 	PL_HISTORY_QUEUED,  /* id, bytes */
 	PL_HISTORY_LOCK_ADD, /* lock */
 	PL_HISTORY_LOCK_DEL, /* lock */
-	PL_HISTORY_DEADLOCK, /* text = the cycle */
+	PL_HISTORY_DEADLOCK, /* cycle number INDEX of COUNT found now (COUNT 0: none) */
 	PL_HISTORY_STEP,    /* held = a --step checkpoint waits (or no longer) */
+	PL_HISTORY_SIGNAL,  /* the dashboard sent SIGNAL to pid (k, s, the end) */
 	PL_HISTORY_END,     /* the watched command ended; status */
 	PL_HISTORY_SUMMARY
 };
@@ -81,12 +82,15 @@ struct pl_history_event {
 	bool exit_known;
 	int exit_status; /* a wait status, when exit_known */
 	long bytes;      /* queued */
+	int signal;      /* sent */
 	char id[96];     /* an IPC object or a lock */
 	char ipc_kind[16];
 	bool directed; /* an IPC edge from pid to ppid */
 	unsigned long long dev, inode; /* the IPC object's */
 	char role[PL_BOARD_NAME];
 	struct pl_ipc_lock lock;
+	struct pl_waitfor_cycle cycle;
+	unsigned index, count;
 	char text[PL_HISTORY_TEXT];
 };
 
@@ -146,6 +150,10 @@ struct pl_history {
 	pid_t root;
 	struct pl_history_proc *procs; /* in the order first seen */
 	size_t nprocs, cap_procs;
+	/* pid -> the newest of procs with it, by open addressing: a refresh
+	 * of a big tree looks up every process. */
+	long *by_pid;
+	size_t by_pid_cap;
 	struct pl_history_line *narration; /* every line, in order */
 	size_t nnarration, cap_narration;
 	struct pl_history_summary summary;
@@ -154,7 +162,8 @@ struct pl_history {
 	size_t nipc, cap_ipc;
 	struct pl_ipc_lock *locks; /* the locks held and wanted now */
 	size_t nlocks, cap_locks;
-	char deadlock[PL_HISTORY_TEXT]; /* the cycle found now, or "" */
+	struct pl_waitfor_cycle cycles[PL_MODEL_CYCLES]; /* the deadlocks now */
+	size_t ncycles;
 	bool step_waiting;
 	bool ended; /* the watched command ended */
 	bool end_known;

@@ -95,7 +95,7 @@ struct pl_model_proc {
 	char state; /* letter from /proc/PID/stat */
 	char wchan[48];
 	double cpu; /* % of one core over the last refresh */
-	long rss_kb;
+	long rss_kb; /* or -1: not known (a replayed run) */
 	char role[PL_BOARD_NAME]; /* from the board, or "" */
 	char narration[PL_BOARD_TEXT];
 	char wants[PL_BOARD_NAME];
