@@ -978,7 +978,11 @@ take_line(struct pl_export *x, struct line *l)
 		if (needs(x, l, l->has_pid, "pid") == -1 ||
 		    needs(x, l, l->has_signal, "signal") == -1)
 			return -1;
-		if ((pi = proc_of(x, l)) == -1 || (e = new_event(x, l->t, EV_SIGNAL)) == NULL)
+		/* A signal is sent to a process that was seen, or to one that
+		 * has just gone: no row for it. */
+		if ((pi = pid_lookup(&x->map, l->pid)) == -1)
+			return 0;
+		if ((e = new_event(x, l->t, EV_SIGNAL)) == NULL)
 			return -1;
 		e->a = pi;
 		e->n = l->signal;
