@@ -167,6 +167,23 @@ START_TEST(test_export_counts_a_reused_pid_twice)
 }
 END_TEST
 
+/* The dashboard signals every process it knows at the end of a run, and
+ * one may be gone by then: no row for a PID never seen. */
+START_TEST(test_export_draws_no_row_for_a_signal_to_nobody)
+{
+	ck_assert_int_eq(
+	        read_text(HEADER
+	                  "\n"
+	                  "{\"t\":0.1,\"type\":\"proc\",\"pid\":5,\"ppid\":1,\"comm\":\"a\"}\n"
+	                  "{\"t\":0.2,\"type\":\"signal\",\"pid\":5,\"signal\":15}\n"
+	                  "{\"t\":0.2,\"type\":\"signal\",\"pid\":77,\"signal\":15}\n"),
+	        0);
+	ck_assert_uint_eq(pl_export_processes(x), 1);
+	draw(pl_export_svg);
+	ck_assert_uint_eq(count(drawn, "<g class=\"signal\""), 1);
+}
+END_TEST
+
 /* Every "X" slice of pid P's main track, as [start, end) pairs in order:
  * each must start where the one before ended, or later. */
 static void
@@ -352,6 +369,7 @@ export_suite(void)
 	tcase_add_test(reading, test_export_skips_what_a_newer_format_adds);
 	tcase_add_test(reading, test_export_counts_a_reused_pid_twice);
 	tcase_add_test(reading, test_export_finds_a_deadlock_in_its_text);
+	tcase_add_test(reading, test_export_draws_no_row_for_a_signal_to_nobody);
 	suite_add_tcase(s, reading);
 	tcase_add_checked_fixture(trace, setup, teardown);
 	tcase_add_test(trace, test_export_trace_slices_meet_but_never_overlap);
