@@ -45,6 +45,7 @@
 
 #include "pl_board.h"
 #include "pl_child.h"
+#include "pl_export.h"
 #include "pl_history.h"
 #include "pl_model.h"
 #include "pl_opts.h"
@@ -93,6 +94,7 @@ struct options {
 	double speed;       /* --replay: times real time */
 	const char *record; /* --record FILE, or NULL */
 	const char *replay; /* --replay FILE, or NULL */
+	const char *trace, *svg; /* --trace FILE, --svg FILE: pictures at the end */
 	double delay; /* --once with a command: snapshot after this */
 	pid_t attach;
 	char **command;   /* argv to run, or NULL */
@@ -126,6 +128,8 @@ usage(FILE *out)
 	        "      --replay FILE    play a run recorded with --record, paused: n steps one\n"
 	        "                       refresh, space plays\n"
 	        "      --speed X        with --replay: play X times as fast (%g to %g; default 1)\n"
+	        "      --trace FILE     at the end, write the run to FILE as a Chrome trace\n"
+	        "      --svg FILE       at the end, draw the run's timeline to FILE as SVG\n"
 	        "  -h, --help           show this help and exit\n"
 	        "  -V, --version        show the version and exit\n"
 	        "\n"
@@ -180,6 +184,45 @@ refresh_run(struct pl_model *m, double t)
 	if (record_file != NULL && fflush(record_file) == EOF && history.record_error == 0)
 		history.record_error = errno;
 	return 0;
+}
+
+/* --trace and --svg: the recording, read back and drawn by the library's
+ * exporter (lib/pl_export.c, as proclab-export does). Returns 0, or -1
+ * after saying what failed. */
+static int
+draw_pictures(const struct options *o)
+{
+	struct pl_export *x = pl_export_new();
+	const char *paths[2] = { o->trace, o->svg };
+	int (*draw[2])(const struct pl_export *, FILE *) = { pl_export_trace, pl_export_svg };
+	FILE *in = o->record != NULL ? fopen(o->record, "re") : record_file;
+	int r = 0;
+
+	if (fflush(record_file) == EOF || x == NULL || in == NULL ||
+	    (in == record_file && fseek(in, 0, SEEK_SET) == -1) || pl_export_read(x, in) == -1) {
+		fprintf(stderr, "%s: reading the run back for --trace or --svg: %s\n", program,
+		        x != NULL && errno == EINVAL ? pl_export_error(x, NULL) : strerror(errno));
+		r = -1;
+	}
+	for (int i = 0; i < 2 && r == 0; i++) {
+		FILE *out;
+		char path[256];
+
+		if (paths[i] == NULL)
+			continue;
+		out = fopen(paths[i], "we");
+		if (out == NULL || draw[i](x, out) == -1 || fclose(out) == EOF) {
+			snprintf(path, sizeof(path), "%s", paths[i]);
+			pl_opts_printable(path);
+			fprintf(stderr, "%s: %s: %s: %s\n", program, i ? "--svg" : "--trace", path,
+			        strerror(errno));
+			r = -1;
+		}
+	}
+	if (in != NULL && in != record_file)
+		fclose(in);
+	pl_export_free(x);
+	return r;
 }
 
 /* ------------------------------------------------------------------ */
@@ -384,6 +427,11 @@ parse_options(int argc, char *argv[], struct options *o)
 			if (value[0] == '\0')
 				die_usage("%s", "--record: the file name is empty");
 			o->record = value;
+		} else if (strcmp(name, "--trace") == 0 || strcmp(name, "--svg") == 0) {
+			TAKES_VALUE();
+			if (value[0] == '\0')
+				die_usage("%s: the file name is empty", name);
+			*(name[2] == 't' ? &o->trace : &o->svg) = value;
 		} else if (strcmp(name, "--replay") == 0) {
 			TAKES_VALUE();
 			if (value[0] == '\0')
@@ -416,6 +464,8 @@ parse_options(int argc, char *argv[], struct options *o)
 	if (o->replay != NULL) {
 		if (o->command || o->attach || o->record || o->once)
 			die_usage("%s", "--replay takes no command, -p, --record or --once");
+		if (o->trace || o->svg)
+			die_usage("%s", "--replay draws no pictures: use proclab-export");
 		return;
 	}
 	if (o->speed != 1)
@@ -1319,6 +1369,16 @@ main(int argc, char *argv[])
 		run.files_raised = setrlimit(RLIMIT_NOFILE, &files) == 0;
 	}
 
+	if (o.record == NULL && (o.trace != NULL || o.svg != NULL)) {
+		/* Pictures without --record: the run is recorded to a file of
+		 * our own with no name (tmpfile: unlinked at once), drawn from
+		 * at the end, and gone when closed. */
+		record_file = tmpfile();
+		if (record_file == NULL) {
+			fprintf(stderr, "%s: a file for the pictures: %s\n", program, strerror(errno));
+			return 1;
+		}
+	}
 	if (o.record != NULL) {
 		/* The user's file, made as any file the user makes (umask). */
 		record_file = fopen(o.record, "we");
@@ -1386,6 +1446,9 @@ main(int argc, char *argv[])
 	pl_history_end(&history, o.command != NULL && run.child_reaped, run.child_status);
 	if (plain && !o.once)
 		plain_end();
+	if (record_file != NULL && (o.trace != NULL || o.svg != NULL) &&
+	    draw_pictures(&o) == -1 && rc == 0)
+		rc = 1;
 	if (record_file != NULL) {
 		if (fclose(record_file) == EOF && history.record_error == 0)
 			history.record_error = errno;

@@ -11,7 +11,7 @@
 ## (clang) with -fsanitize=fuzzer,address,undefined, from the library
 ## sources they test, whatever compiler builds the rest.
 
-FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec record
+FUZZ_NAMES = stat status fdinfo locks opts maps sockdiag judgespec record export
 FUZZ_SECONDS = 60
 
 FUZZ_EXECUTABLES = \
@@ -23,7 +23,8 @@ FUZZ_EXECUTABLES = \
 	fuzz/fuzz_maps \
 	fuzz/fuzz_sockdiag \
 	fuzz/fuzz_judgespec \
-	fuzz/fuzz_record
+	fuzz/fuzz_record \
+	fuzz/fuzz_export
 
 FUZZ_HARNESSES = \
 	fuzz/fuzz.h \
@@ -35,7 +36,8 @@ FUZZ_HARNESSES = \
 	fuzz/fuzz_maps.c \
 	fuzz/fuzz_sockdiag.c \
 	fuzz/fuzz_judgespec.c \
-	fuzz/fuzz_record.c
+	fuzz/fuzz_record.c \
+	fuzz/fuzz_export.c
 
 # Seeds, real text from /proc (and command lines): fuzz/corpus/NAME/.
 FUZZ_CORPUS = \
@@ -97,7 +99,11 @@ FUZZ_CORPUS = \
 	fuzz/corpus/record/deadlock \
 	fuzz/corpus/record/exit-codes \
 	fuzz/corpus/record/pipe \
-	fuzz/corpus/record/threads
+	fuzz/corpus/record/threads \
+	fuzz/corpus/export/zombie \
+	fuzz/corpus/export/pipe \
+	fuzz/corpus/export/deadlock \
+	fuzz/corpus/export/hostile
 
 EXTRA_DIST += $(FUZZ_HARNESSES) $(FUZZ_CORPUS) docs/fuzzing.md
 
@@ -161,6 +167,12 @@ fuzz/fuzz_record: $(srcdir)/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) $(FUZZ_DEPS) \
 	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_record.c \
 		$(FUZZ_RECORD_LIB) $(PTHREAD_CFLAGS)
 
+# A recording, read and drawn (lib/pl_export.c); it draws with libm.
+fuzz/fuzz_export: $(srcdir)/fuzz/fuzz_export.c $(srcdir)/lib/pl_export.c \
+		$(srcdir)/lib/pl_export.h $(srcdir)/lib/pl_text.c $(FUZZ_DEPS)
+	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_export.c \
+		$(srcdir)/lib/pl_export.c $(srcdir)/lib/pl_text.c $(FUZZ_LIB) $(LIBM)
+
 if ENABLE_FUZZ
 # Each harness starts from its seeds (read-only, in the source tree) and
 # keeps what it learns in fuzz/corpus-new/NAME. An input that crashes or
@@ -195,5 +207,5 @@ clean-local: clean-fuzz
 clean-fuzz:
 	rm -rf fuzz/found fuzz/corpus-new
 	rm -f fuzz/stat.log fuzz/status.log fuzz/fdinfo.log fuzz/locks.log fuzz/opts.log \
-		fuzz/maps.log fuzz/sockdiag.log fuzz/judgespec.log
+		fuzz/maps.log fuzz/sockdiag.log fuzz/judgespec.log fuzz/export.log
 .PHONY: clean-fuzz

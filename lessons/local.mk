@@ -54,3 +54,14 @@ dist_instructor_DATA = \
 	lessons/instructor/23-signals.md \
 	lessons/instructor/24-prio-inversion.md \
 	lessons/instructor/25-memorder.md
+
+# Pictures of real runs, made by `proclab --svg` (lib/pl_export.c); each
+# lesson gives the command that made its picture. tests/export.sh checks
+# that they are well-formed XML and that every one a lesson shows exists.
+lessonspicturesdir = $(lessonsdir)/pictures
+dist_lessonspictures_DATA = \
+	lessons/pictures/01-fork.svg \
+	lessons/pictures/04-zombie.svg \
+	lessons/pictures/05-orphan.svg \
+	lessons/pictures/06-pipe.svg \
+	lessons/pictures/14-deadlock.svg

@@ -26,7 +26,10 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_model.c \
 	lib/pl_history.c \
 	lib/pl_history_record.c \
-	lib/pl_ipc.c
+	lib/pl_ipc.c \
+	lib/pl_export.c
+# libm for the pictures' scales and ticks (pl_export.c).
+lib_libproclab_la_LIBADD = $(LIBM)
 lib_libproclab_la_LDFLAGS = -version-info $(PROCLAB_LT_VERSION) $(PTHREAD_CFLAGS)
 
 # Installed as $(includedir)/proclab/*.h; pkg-config points -I there.
@@ -55,7 +58,8 @@ proclabinclude_HEADERS = \
 	lib/pl_text.h \
 	lib/pl_model.h \
 	lib/pl_history.h \
-	lib/pl_ipc.h
+	lib/pl_ipc.h \
+	lib/pl_export.h
 
 pkgconfigdir = $(libdir)/pkgconfig
 pkgconfig_DATA = lib/proclab.pc

@@ -32,6 +32,7 @@
  *   pl_ipc.h      the pipes, sockets, shared memory and queues between them
  *   pl_history.h  a whole run kept: every process, its states, the narration,
  *                 a summary; recorded as JSON Lines and replayed
+ *   pl_export.h   a recorded run drawn as a Chrome trace or an SVG picture
  *
  * Library functions never print and never exit: they return 0, or -1 with
  * errno set. Only pl_demo.h's functions, meant for main(), may exit.
@@ -62,5 +63,6 @@
 #include "pl_model.h"
 #include "pl_history.h"
 #include "pl_ipc.h"
+#include "pl_export.h"
 
 #endif /* PROCLAB_H */

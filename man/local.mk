@@ -8,6 +8,7 @@
 dist_man1_MANS = \
 	man/proclab.1 \
 	man/proclab-judge.1 \
+	man/proclab-export.1 \
 	man/proclab-fork.1 \
 	man/proclab-exec.1 \
 	man/proclab-wait.1 \
@@ -56,7 +57,8 @@ dist_man3_MANS = \
 	man/pl_text.3 \
 	man/pl_model.3 \
 	man/pl_history.3 \
-	man/pl_ipc.3
+	man/pl_ipc.3 \
+	man/pl_export.3
 
 dist_man5_MANS = man/lab.spec.5
 dist_man7_MANS = man/proclab.7
