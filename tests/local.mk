@@ -123,6 +123,10 @@ DEMO_TESTS = \
 
 TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
 dist_check_SCRIPTS += $(DEMO_TESTS)
+
+# The bare programs of examples/, run and checked from outside.
+TESTS += tests/examples.sh
+dist_check_SCRIPTS += tests/examples.sh
 EXTRA_DIST += tests/lib.sh tests/tmux.sh tests/check_main.h
 
 # The interrupt sweep's trial (docs/sweeps.md): tests/sweep-trial runs a

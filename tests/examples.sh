@@ -1,0 +1,243 @@
+#!/bin/sh
+# examples.sh - each bare program in examples/ does what its header comment
+# says, seen from outside it: the zombie is Z in /proc under its parent,
+# the orphan's parent changes to the nearest subreaper, the pipe's reader
+# sees end of file, the unlocked race loses updates in some run and the
+# locked one in none, the deadlocked threads sleep on a futex, and so on.
+# Every run is bounded: a program that hangs is killed and fails its check.
+. "$top_srcdir/tests/lib.sh"
+plan 39
+
+ex="$top_builddir/examples"
+
+# start NAME ARG...: run examples/NAME in the background, stdin from
+# /dev/null unless $stdin names a file. Sets $pid and $out.
+start() {
+	name=$1
+	shift
+	out="$WORK/$name.$tap_count.out"
+	env PROCLAB_TEST_TOKEN="$TOKEN" "$ex/$name" "$@" <"${stdin:-/dev/null}" >"$out" 2>&1 &
+	pid=$!
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+# finish_run SECONDS: reap $pid, killing it if it has not ended by then;
+# sets $rc (124 when it had to be killed).
+finish_run() {
+	if poll "$1" gone "$pid"; then
+		wait "$pid"
+		rc=$?
+	else
+		kill -s KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		rc=124
+		diag "$name did not end in $1 s"
+	fi
+}
+# run NAME ARG...: run it to the end, at most 20 s.
+run() {
+	start "$@"
+	finish_run 20
+}
+has() { grep -q "$1" "$out" || { diag "no '$1' in: $(cat "$out")"; false; }; }
+# The state letter and the parent of a PID, from /proc/PID/stat (the
+# fields after the command name's last ')').
+state_of() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null; }
+ppid_of() { awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+printed() { grep -q "$1" "$out"; }
+# asleep_in PID PATTERN: PID sleeps (S) in a kernel function like PATTERN.
+asleep_in() {
+	is_state "$1" S && case $(cat "/proc/$1/wchan" 2>/dev/null) in $2) true ;; *) false ;; esac
+}
+
+# --- fork: two returns, two copies of memory. ---
+run fork
+check "fork: exits 0" [ "$rc" -eq 0 ]
+child=$(sed -n 's/^child  \([0-9]*\): .*/\1/p' "$out")
+check "fork: the parent is the program's PID and got the child's PID from fork()" \
+	has "^parent $pid: my child was $child, value 1$"
+check "fork: the child is another PID, and getppid() gives the program's PID" \
+	sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' - "$child" "$pid"
+check "fork: the child changed its copy of value (2); the parent's stayed 1" \
+	has "^child  $child: my parent is $pid, value 2$"
+
+# --- wait: the status word decoded. ---
+run wait exit 42
+check "wait: a child's _exit(42) is decoded as status 42" has "exited with status 42$"
+run wait exit 300
+check "wait: _exit(300) arrives as 44, only the low 8 bits" has "exited with status 44$"
+start wait pause
+poll 10 printed "waiting for a signal"
+child=$(sed -n 's/^child \([0-9]*\): waiting.*/\1/p' "$out")
+check "wait: the waiting child is the program's child, asleep" \
+	sh -c '[ -n "$1" ] && [ "$(awk "{ sub(/.*\\) /, \"\"); print \$1, \$2 }" /proc/$1/stat)" = "S $2" ]' \
+	- "$child" "$pid"
+kill -s TERM "$child"
+finish_run 10
+check "wait: our SIGTERM to the child is decoded as signal 15" \
+	has "^child $child was killed by signal 15"
+run wait
+check "wait: no arguments is a usage error, status 2" [ "$rc" -eq 2 ]
+
+# --- zombie: Z until reaped. Its stdin is a FIFO we hold open, so it
+# waits for our Enter. ---
+mkfifo "$WORK/enter"
+stdin="$WORK/enter" start zombie
+exec 3>"$WORK/enter"
+poll 10 printed "is a zombie"
+child=$(sed -n 's/^child \([0-9]*\) has exited.*/\1/p' "$out")
+check "zombie: the exited child is Z in /proc" poll 10 is_state "$child" Z
+check "zombie: its parent is the program" [ "$(ppid_of "$child")" = "$pid" ]
+echo >&3
+exec 3>&-
+finish_run 10
+check "zombie: after Enter it is reaped with its status 7, and gone from /proc" \
+	sh -c 'grep -q "^reaped child $1, exit status 7$" "$2" && [ ! -e "/proc/$1" ]' - "$child" "$out"
+
+# --- orphan: adopted by the nearest subreaper, not the grandparent. ---
+start orphan 30
+opid=$pid
+finish_run 10
+check "orphan: the parent exits 0 at once" [ "$rc" -eq 0 ]
+check "orphan: the child says it was adopted" poll 10 printed "adopted by"
+child=$(sed -n 's/^child \([0-9]*\): adopted by.*/\1/p' "$out")
+new=$(sed -n 's/^child [0-9]*: adopted by \([0-9]*\)$/\1/p' "$out")
+check "orphan: the child's first parent was the program" has "^child $child: my parent is $opid$"
+check "orphan: /proc gives the child a new parent, the one it printed" \
+	sh -c '[ -n "$1" ] && [ "$(awk "{ sub(/.*\\) /, \"\"); print \$2 }" /proc/$1/stat)" = "$2" ] &&
+		[ "$2" != "$3" ]' - "$child" "$new" "$opid"
+# make check runs us under tests/reaper, a child subreaper and our parent.
+check "orphan: the new parent is the subreaper above ($PPID), not the grandparent ($$)" \
+	[ "$new" = "$PPID" ]
+[ -n "$child" ] && kill -s TERM "$child" 2>/dev/null
+poll 10 sh -c '[ ! -e "/proc/$1" ]' - "$child"
+
+# --- pipe: end of file once every write end is closed. ---
+run pipe hello world
+check "pipe: the reader sees end of file after the 10 bytes" \
+	has "^reader: end of file after 10 bytes$"
+big=$(head -c 100000 /dev/zero | tr '\0' x)
+run pipe "$big"
+check "pipe: 100000 bytes, more than the pipe holds, all arrive, then end of file" \
+	has "^reader: end of file after 100000 bytes$"
+check "pipe: the program ends" [ "$rc" -eq 0 ]
+
+# --- shm: the child's write is seen by the parent. ---
+run shm
+check "shm: the parent reads what the child wrote in the shared mapping" \
+	has "^parent reads 42, written by the child$"
+check "shm: the name is gone from /dev/shm" [ ! -e "/dev/shm/shm-example-$pid" ]
+
+# --- queue: whole messages, in order, through a queue of 4. ---
+if [ -d /dev/mqueue ] || grep -q mqueue /proc/filesystems; then
+	run queue 50
+	check "queue: 50 messages received, all in order" has "^received 50 messages, 50 in order$"
+	check "queue: the name is gone" [ ! -e "/dev/mqueue/queue-example-$pid" ]
+else
+	check "queue: # SKIP no POSIX message queues here" true
+	check "queue: # SKIP no POSIX message queues here" true
+fi
+
+# --- filelock: lseek + write loses records; flock around them does not. ---
+# records FILE: how many well-formed records FILE has.
+records() { grep -c '^writer [0-3] record [0-9]*$' "$1"; }
+lost_some() {
+	rm -f "$WORK/records"
+	run filelock "$WORK/records"
+	[ "$rc" -eq 0 ] && [ "$(records "$WORK/records")" -lt 4000 ]
+}
+try() { # try N COMMAND...: true if COMMAND succeeds in one of N runs
+	n=$1
+	shift
+	while [ "$n" -gt 0 ]; do
+		"$@" && return 0
+		n=$((n - 1))
+	done
+	return 1
+}
+check "filelock: without the lock, some run of 5 loses records" try 5 lost_some
+lost_none() {
+	rm -f "$WORK/records"
+	run filelock "$WORK/records" lock
+	[ "$rc" -eq 0 ] && [ "$(records "$WORK/records")" -eq 4000 ] &&
+		[ "$(wc -l <"$WORK/records")" -eq 4000 ]
+}
+three_times() { "$@" && "$@" && "$@"; }
+check "filelock: with flock, 3 runs of 3 keep all 4000 records whole" three_times lost_none
+
+# --- race: counter++ unlocked loses updates; under a mutex, never. ---
+lost_updates() {
+	run race
+	[ "$rc" -eq 0 ] && ! grep -q " 0 lost$" "$out"
+}
+if [ "$(nproc)" -ge 2 ]; then
+	check "race: without the lock, some run of 10 loses updates" try 10 lost_updates
+else
+	check "race: # SKIP one CPU: two threads rarely overlap in a short run" true
+fi
+none_lost() {
+	run race lock
+	[ "$rc" -eq 0 ] && has "^counter 20000000 of 20000000: 0 lost$"
+}
+twice() { "$@" && "$@"; }
+check "race: with the mutex, 2 runs of 2 lose nothing" twice none_lost
+
+# --- prodcons: every item through a buffer of 4, none lost or doubled. ---
+run prodcons 100000
+check "prodcons: 100000 items taken, the sum is right" \
+	sh -c '[ "$1" -eq 0 ] && grep -q "^took 100000 items, sum 5000050000, expected 5000050000$" "$2"' \
+	- "$rc" "$out"
+
+# --- deadlock: opposite orders hang, both threads asleep on a futex. ---
+both_asleep() {
+	n=0
+	for t in /proc/"$pid"/task/*; do
+		[ "${t##*/}" = "$pid" ] && continue
+		asleep_in "$pid/task/${t##*/}" "*futex*" && n=$((n + 1))
+	done
+	[ "$n" -eq 2 ]
+}
+start deadlock
+check "deadlock: both worker threads asleep on a futex (a mutex)" poll 10 both_asleep
+check "deadlock: and the program has not ended" sh -c 'kill -0 "$1"' - "$pid"
+kill -s KILL "$pid"
+wait "$pid" 2>/dev/null
+run deadlock order
+check "deadlock: in the same order, both threads finish" \
+	sh -c '[ "$1" -eq 0 ] && grep -q "^both threads finished$" "$2"' - "$rc" "$out"
+
+# --- fork-threads: the child's copy of a held mutex stays held. ---
+run fork-threads
+check "fork-threads: the child finds cache_lock busy, held by a thread it does not have" \
+	sh -c '[ "$1" -eq 1 ] && grep -q "^child: cache_lock Device or resource busy$" "$2"' - "$rc" "$out"
+run fork-threads atfork
+check "fork-threads: with pthread_atfork handlers, the child takes it" \
+	sh -c '[ "$1" -eq 0 ] && grep -q "^child: cache_lock taken$" "$2"' - "$rc" "$out"
+
+# --- signals: SIGUSR1 during a blocked read(): EINTR, or a restart. ---
+# signal_during_read [restart]: start signals on a FIFO we hold open, wait
+# until it sleeps in read(), send SIGUSR1, then write a line.
+signal_during_read() {
+	rm -f "$WORK/stdin"
+	mkfifo "$WORK/stdin"
+	stdin="$WORK/stdin" start signals "$@"
+	exec 3>"$WORK/stdin"
+	poll 10 printed "reads standard input" && poll 10 asleep_in "$pid" "*pipe_read*" &&
+		kill -s USR1 "$pid"
+	[ $# -eq 1 ] || poll 10 printed "EINTR"
+	echo line >&3
+	exec 3>&-
+	finish_run 10
+}
+signal_during_read
+check "signals: without SA_RESTART, read() failed with EINTR after the handler ran" \
+	has "^read() failed with EINTR, usr1_arrived 1: calling it again$"
+check "signals: the loop called it again and got the line" \
+	has "^read() returned 5 bytes, usr1_arrived 1$"
+signal_during_read restart
+check "signals: with SA_RESTART, no EINTR" sh -c '! grep -q EINTR "$1"' - "$out"
+check "signals: the handler ran, and the restarted read() got the line" \
+	has "^read() returned 5 bytes, usr1_arrived 1$"
+
+check "nothing of ours is left running" poll 10 nothing_left
+finish
