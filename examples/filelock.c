@@ -4,9 +4,9 @@
  * records. An exclusive flock() around the two steps loses none.
  *
  * Build and run:  cc filelock.c -o filelock
- *   ./filelock FILE         4 children append 1000 records each, unlocked
+ *   ./filelock FILE         4 children append 10000 records each, unlocked
  *   ./filelock FILE lock    the same, each append under flock(LOCK_EX)
- * Then `wc -l FILE`: 4000 lines with the lock, often fewer without.
+ * Then `wc -l FILE`: 40000 lines with the lock, often fewer without.
  * See lessons/09-filelock.md; proclab-filelock is the demo.
  */
 #include <err.h>
@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #define WRITERS 4
-#define RECORDS 1000
+#define RECORDS 10000
 
 static void
 append(int fd, const char *record, size_t len, int use_lock)

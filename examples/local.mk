@@ -4,13 +4,14 @@
 ## copies one and builds it with a bare `cc file.c` (each header comment
 ## says which flags it needs).
 
-EXAMPLE_NAMES = fork wait zombie orphan pipe shm queue filelock race prodcons deadlock \
+EXAMPLE_NAMES = fork wait zombie sigchld orphan pipe shm queue filelock race prodcons deadlock \
 	fork-threads signals
 
 EXAMPLE_C_FILES = \
 	examples/fork.c \
 	examples/wait.c \
 	examples/zombie.c \
+	examples/sigchld.c \
 	examples/orphan.c \
 	examples/pipe.c \
 	examples/shm.c \
@@ -32,6 +33,7 @@ noinst_PROGRAMS += \
 	examples/fork \
 	examples/wait \
 	examples/zombie \
+	examples/sigchld \
 	examples/orphan \
 	examples/pipe \
 	examples/shm \
@@ -52,6 +54,9 @@ examples_wait_LDADD =
 examples_zombie_SOURCES = examples/zombie.c
 examples_zombie_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_zombie_LDADD =
+examples_sigchld_SOURCES = examples/sigchld.c
+examples_sigchld_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_sigchld_LDADD =
 examples_orphan_SOURCES = examples/orphan.c
 examples_orphan_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_orphan_LDADD =

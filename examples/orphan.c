@@ -20,7 +20,7 @@ int
 main(int argc, char *argv[])
 {
 	int seconds = argc > 1 ? atoi(argv[1]) : 10;
-	pid_t parent = getpid();
+	pid_t parent = getpid(), pid;
 
 	if (argc > 2 || seconds < 1) {
 		fprintf(stderr, "usage: orphan [SECONDS]\n");
@@ -28,18 +28,18 @@ main(int argc, char *argv[])
 	}
 	setbuf(stdout, NULL);
 
-	switch (fork()) {
+	switch (pid = fork()) {
 	case -1:
 		err(EXIT_FAILURE, "fork");
 	case 0: /* child */
-		printf("child %ld: my parent is %ld\n", (long)getpid(), (long)getppid());
 		while (getppid() == parent) /* until the parent has gone */
 			nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
-		printf("child %ld: adopted by %ld\n", (long)getpid(), (long)getppid());
+		printf("child %ld: parent %ld has gone, adopted by %ld\n", (long)getpid(),
+		       (long)parent, (long)getppid());
 		sleep(seconds);
 		_exit(EXIT_SUCCESS);
 	default: /* parent: exit without waiting */
-		printf("parent %ld: exiting\n", (long)parent);
+		printf("parent %ld: forked child %ld, exiting\n", (long)parent, (long)pid);
 		return EXIT_SUCCESS;
 	}
 }

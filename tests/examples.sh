@@ -6,7 +6,7 @@
 # locked one in none, the deadlocked threads sleep on a futex, and so on.
 # Every run is bounded: a program that hangs is killed and fails its check.
 . "$top_srcdir/tests/lib.sh"
-plan 39
+plan 42
 
 ex="$top_builddir/examples"
 
@@ -20,14 +20,14 @@ start() {
 	pid=$!
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
-# finish_run SECONDS: reap $pid, killing it if it has not ended by then;
-# sets $rc (124 when it had to be killed).
+# finish_run SECONDS: reap $pid, killing it if it has not ended by then,
+# and every process of ours it left; sets $rc (124 when it had to be killed).
 finish_run() {
 	if poll "$1" gone "$pid"; then
 		wait "$pid"
 		rc=$?
 	else
-		kill -s KILL "$pid" 2>/dev/null
+		kill -s KILL "$pid" $(token_pids) 2>/dev/null
 		wait "$pid" 2>/dev/null
 		rc=124
 		diag "$name did not end in $1 s"
@@ -44,7 +44,7 @@ has() { grep -q "$1" "$out" || { diag "no '$1' in: $(cat "$out")"; false; }; }
 state_of() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null; }
 ppid_of() { awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
-printed() { grep -q "$1" "$out"; }
+printed() { grep -q "$1" "$out" 2>/dev/null; }
 # asleep_in PID PATTERN: PID sleeps (S) in a kernel function like PATTERN.
 asleep_in() {
 	is_state "$1" S && case $(cat "/proc/$1/wchan" 2>/dev/null) in $2) true ;; *) false ;; esac
@@ -94,15 +94,41 @@ finish_run 10
 check "zombie: after Enter it is reaped with its status 7, and gone from /proc" \
 	sh -c 'grep -q "^reaped child $1, exit status 7$" "$2" && [ ! -e "/proc/$1" ]' - "$child" "$out"
 
+# --- sigchld: one pending SIGCHLD for many zombies; the handler's loop
+# reaps them all. Two Enters through a FIFO: before and after unblocking.
+zombies_of() { # zombies_of PID: how many zombie children PID has
+	n=0
+	for s in /proc/[0-9]*/stat; do
+		[ "$(awk '{ sub(/.*\) /, ""); print $1, $2 }' "$s" 2>/dev/null)" = "Z $1" ] && n=$((n + 1))
+	done
+	echo "$n"
+}
+rm -f "$WORK/enter"
+mkfifo "$WORK/enter"
+stdin="$WORK/enter" start sigchld 5
+exec 3>"$WORK/enter"
+poll 10 printed "5 zombies"
+check "sigchld: 5 zombie children while SIGCHLD is blocked" [ "$(zombies_of "$pid")" -eq 5 ]
+echo >&3
+poll 10 printed "handler ran"
+check "sigchld: unblocked, one pending signal: the handler ran once and reaped all 5" \
+	has "^5 children, the handler ran 1 time(s), reaped 5: press Enter to end$"
+check "sigchld: no zombie child is left, seen in /proc" [ "$(zombies_of "$pid")" -eq 0 ]
+echo >&3
+exec 3>&-
+finish_run 10
+
 # --- orphan: adopted by the nearest subreaper, not the grandparent. ---
 start orphan 30
 opid=$pid
 finish_run 10
 check "orphan: the parent exits 0 at once" [ "$rc" -eq 0 ]
 check "orphan: the child says it was adopted" poll 10 printed "adopted by"
-child=$(sed -n 's/^child \([0-9]*\): adopted by.*/\1/p' "$out")
-new=$(sed -n 's/^child [0-9]*: adopted by \([0-9]*\)$/\1/p' "$out")
-check "orphan: the child's first parent was the program" has "^child $child: my parent is $opid$"
+child=$(sed -n 's/^child \([0-9]*\): parent.*/\1/p' "$out")
+new=$(sed -n 's/^child [0-9]*: parent [0-9]* has gone, adopted by \([0-9]*\)$/\1/p' "$out")
+said_both() { has "$1" && has "$2"; }
+check "orphan: the child is the one the program forked, and saw the program go" \
+	said_both "^parent $opid: forked child $child, exiting$" "^child $child: parent $opid has gone"
 check "orphan: /proc gives the child a new parent, the one it printed" \
 	sh -c '[ -n "$1" ] && [ "$(awk "{ sub(/.*\\) /, \"\"); print \$2 }" /proc/$1/stat)" = "$2" ] &&
 		[ "$2" != "$3" ]' - "$child" "$new" "$opid"
@@ -144,7 +170,7 @@ records() { grep -c '^writer [0-3] record [0-9]*$' "$1"; }
 lost_some() {
 	rm -f "$WORK/records"
 	run filelock "$WORK/records"
-	[ "$rc" -eq 0 ] && [ "$(records "$WORK/records")" -lt 4000 ]
+	[ "$rc" -eq 0 ] && [ "$(records "$WORK/records")" -lt 40000 ]
 }
 try() { # try N COMMAND...: true if COMMAND succeeds in one of N runs
 	n=$1
@@ -155,15 +181,15 @@ try() { # try N COMMAND...: true if COMMAND succeeds in one of N runs
 	done
 	return 1
 }
-check "filelock: without the lock, some run of 5 loses records" try 5 lost_some
+check "filelock: without the lock, some run of 10 loses records" try 10 lost_some
 lost_none() {
 	rm -f "$WORK/records"
 	run filelock "$WORK/records" lock
-	[ "$rc" -eq 0 ] && [ "$(records "$WORK/records")" -eq 4000 ] &&
-		[ "$(wc -l <"$WORK/records")" -eq 4000 ]
+	[ "$rc" -eq 0 ] && [ "$(records "$WORK/records")" -eq 40000 ] &&
+		[ "$(wc -l <"$WORK/records")" -eq 40000 ]
 }
 three_times() { "$@" && "$@" && "$@"; }
-check "filelock: with flock, 3 runs of 3 keep all 4000 records whole" three_times lost_none
+check "filelock: with flock, 3 runs of 3 keep all 40000 records whole" three_times lost_none
 
 # --- race: counter++ unlocked loses updates; under a mutex, never. ---
 lost_updates() {
