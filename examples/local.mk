@@ -5,7 +5,7 @@
 ## says which flags it needs).
 
 EXAMPLE_NAMES = fork wait zombie sigchld orphan pipe shm queue filelock race prodcons deadlock \
-	fork-threads signals
+	fork-threads cloexec signals memorder
 
 EXAMPLE_C_FILES = \
 	examples/fork.c \
@@ -21,7 +21,9 @@ EXAMPLE_C_FILES = \
 	examples/prodcons.c \
 	examples/deadlock.c \
 	examples/fork-threads.c \
-	examples/signals.c
+	examples/cloexec.c \
+	examples/signals.c \
+	examples/memorder.c
 
 # Our CC adds -std=c11, which hides POSIX; a bare `cc` (gnu17) shows it.
 # The examples include no config.h, so they ask for POSIX here. They link
@@ -43,7 +45,9 @@ noinst_PROGRAMS += \
 	examples/prodcons \
 	examples/deadlock \
 	examples/fork-threads \
-	examples/signals
+	examples/cloexec \
+	examples/signals \
+	examples/memorder
 
 examples_fork_SOURCES = examples/fork.c
 examples_fork_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
@@ -87,3 +91,9 @@ examples_fork_threads_LDADD =
 examples_signals_SOURCES = examples/signals.c
 examples_signals_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_signals_LDADD =
+examples_cloexec_SOURCES = examples/cloexec.c
+examples_cloexec_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_cloexec_LDADD =
+examples_memorder_SOURCES = examples/memorder.c
+examples_memorder_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_memorder_LDADD =

@@ -1,8 +1,9 @@
 /*
- * shm.c - POSIX shared memory: shm_open() makes a named object (a file in
- * /dev/shm on Linux), mmap() with MAP_SHARED maps the same pages into
- * every process that maps it. What the child writes, the parent reads:
- * no copy, no system call.
+ * shm.c - shared memory. shm_open() makes a named object (a file in
+ * /dev/shm on Linux), and mmap() with MAP_SHARED maps the same pages into
+ * every process that maps it. For children forked afterwards, an
+ * anonymous MAP_SHARED mapping is enough. What the child writes, the
+ * parent reads: no copy, no system call.
  *
  * Build and run:  cc shm.c -o shm && ./shm     (add -lrt before glibc 2.34)
  * See lessons/07-shm.md; proclab-shm is the demo.
@@ -38,17 +39,27 @@ main(void)
 	if (shm_unlink(name) == -1) /* the name goes; the mapping stays */
 		err(EXIT_FAILURE, "shm_unlink");
 
-	*p = 1;
+	/* lesson: anonymous */
+	double *num = mmap(NULL, sizeof *num, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			   -1, 0);
+	int *arr = mmap(NULL, 10 * sizeof *arr, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			-1, 0);
+	if (num == MAP_FAILED || arr == MAP_FAILED)
+		err(EXIT_FAILURE, "mmap");
+	/* end */
+
 	switch (fork()) {
 	case -1:
 		err(EXIT_FAILURE, "fork");
-	case 0: /* child: writes through its mapping */
+	case 0: /* child: writes through its mappings */
 		*p = 42;
+		*num = 0.5;
+		arr[9] = 9;
 		_exit(EXIT_SUCCESS);
 	default: /* parent: reads after the child has ended */
 		if (wait(NULL) == -1)
 			err(EXIT_FAILURE, "wait");
-		printf("parent reads %d, written by the child\n", *p);
+		printf("parent reads %d, %.1f and %d, written by the child\n", *p, *num, arr[9]);
 	}
 	return EXIT_SUCCESS;
 }

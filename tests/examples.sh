@@ -6,7 +6,7 @@
 # locked one in none, the deadlocked threads sleep on a futex, and so on.
 # Every run is bounded: a program that hangs is killed and fails its check.
 . "$top_srcdir/tests/lib.sh"
-plan 42
+plan 45
 
 ex="$top_builddir/examples"
 
@@ -151,7 +151,7 @@ check "pipe: the program ends" [ "$rc" -eq 0 ]
 # --- shm: the child's write is seen by the parent. ---
 run shm
 check "shm: the parent reads what the child wrote in the shared mapping" \
-	has "^parent reads 42, written by the child$"
+	has "^parent reads 42, 0.5 and 9, written by the child$"
 check "shm: the name is gone from /dev/shm" [ ! -e "/dev/shm/shm-example-$pid" ]
 
 # --- queue: whole messages, in order, through a queue of 4. ---
@@ -239,6 +239,30 @@ check "fork-threads: the child finds cache_lock busy, held by a thread it does n
 run fork-threads atfork
 check "fork-threads: with pthread_atfork handlers, the child takes it" \
 	sh -c '[ "$1" -eq 0 ] && grep -q "^child: cache_lock taken$" "$2"' - "$rc" "$out"
+
+# --- cloexec: exec closes what has FD_CLOEXEC, keeps the rest. ---
+echo secret >"$WORK/file"
+run cloexec "$WORK/file"
+fds=$(sed -n 's/^fd \([0-9]*\): open then fcntl, fd \([0-9]*\): O_CLOEXEC, fd \([0-9]*\): no flag$/\1 \2 \3/p' "$out")
+holds() { grep -q " $1 -> $WORK/file\$" "$out"; }
+kept_only() {
+	set -- $fds
+	[ $# -eq 3 ] && ! holds "$1" && ! holds "$2" && holds "$3"
+}
+check "cloexec: after exec, ls holds only the descriptor without the flag" kept_only
+
+# --- memorder: both loads read 0 without a fence, never with one. ---
+both_zero() {
+	run memorder 100000 "$@"
+	sed -n 's/^.*both loads read 0 in \([0-9]*\) of 100000 tries$/\1/p' "$out"
+}
+reordered() { [ "$(both_zero)" -gt 0 ] 2>/dev/null; }
+if [ "$(nproc)" -ge 2 ]; then
+	check "memorder: without a fence, some run of 5 has both loads read 0" try 5 reordered
+else
+	check "memorder: # SKIP one CPU: the two threads never run at once" true
+fi
+check "memorder: with a seq_cst fence, 100000 tries and never" [ "$(both_zero fence)" = 0 ]
 
 # --- signals: SIGUSR1 during a blocked read(): EINTR, or a restart. ---
 # signal_during_read [restart]: start signals on a FIFO we hold open, wait
