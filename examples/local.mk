@@ -4,11 +4,12 @@
 ## copies one and builds it with a bare `cc file.c` (each header comment
 ## says which flags it needs).
 
-EXAMPLE_NAMES = fork wait zombie sigchld orphan pipe shm queue filelock race prodcons deadlock \
-	fork-threads cloexec signals memorder
+EXAMPLE_NAMES = fork exec wait zombie sigchld orphan pipe shm queue filelock race prodcons \
+	deadlock philosophers threads-vs-procs pool multitask fork-threads cloexec signals memorder
 
 EXAMPLE_C_FILES = \
 	examples/fork.c \
+	examples/exec.c \
 	examples/wait.c \
 	examples/zombie.c \
 	examples/sigchld.c \
@@ -20,6 +21,10 @@ EXAMPLE_C_FILES = \
 	examples/race.c \
 	examples/prodcons.c \
 	examples/deadlock.c \
+	examples/philosophers.c \
+	examples/threads-vs-procs.c \
+	examples/pool.c \
+	examples/multitask.c \
 	examples/fork-threads.c \
 	examples/cloexec.c \
 	examples/signals.c \
@@ -33,6 +38,7 @@ EXAMPLE_CPPFLAGS = -D_DEFAULT_SOURCE
 
 noinst_PROGRAMS += \
 	examples/fork \
+	examples/exec \
 	examples/wait \
 	examples/zombie \
 	examples/sigchld \
@@ -44,6 +50,10 @@ noinst_PROGRAMS += \
 	examples/race \
 	examples/prodcons \
 	examples/deadlock \
+	examples/philosophers \
+	examples/threads-vs-procs \
+	examples/pool \
+	examples/multitask \
 	examples/fork-threads \
 	examples/cloexec \
 	examples/signals \
@@ -97,3 +107,18 @@ examples_cloexec_LDADD =
 examples_memorder_SOURCES = examples/memorder.c
 examples_memorder_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_memorder_LDADD =
+examples_exec_SOURCES = examples/exec.c
+examples_exec_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_exec_LDADD =
+examples_philosophers_SOURCES = examples/philosophers.c
+examples_philosophers_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_philosophers_LDADD =
+examples_threads_vs_procs_SOURCES = examples/threads-vs-procs.c
+examples_threads_vs_procs_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_threads_vs_procs_LDADD =
+examples_pool_SOURCES = examples/pool.c
+examples_pool_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_pool_LDADD =
+examples_multitask_SOURCES = examples/multitask.c
+examples_multitask_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_multitask_LDADD =

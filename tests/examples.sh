@@ -3,10 +3,11 @@
 # says, seen from outside it: the zombie is Z in /proc under its parent,
 # the orphan's parent changes to the nearest subreaper, the pipe's reader
 # sees end of file, the unlocked race loses updates in some run and the
-# locked one in none, the deadlocked threads sleep on a futex, and so on.
+# locked one in none, the deadlocked threads and philosophers sleep on a
+# futex, the one-CPU children may use one CPU in /proc, and so on.
 # Every run is bounded: a program that hangs is killed and fails its check.
 . "$top_srcdir/tests/lib.sh"
-plan 45
+plan 61
 
 ex="$top_builddir/examples"
 
@@ -45,6 +46,8 @@ state_of() { awk '{ sub(/.*\) /, ""); print $1 }' "/proc/$1/stat" 2>/dev/null; }
 ppid_of() { awk '{ sub(/.*\) /, ""); print $2 }' "/proc/$1/stat" 2>/dev/null; }
 is_state() { [ "$(state_of "$1")" = "$2" ]; }
 printed() { grep -q "$1" "$out" 2>/dev/null; }
+# children_of PID: its children, as the kernel lists them.
+children_of() { cat "/proc/$1/task/$1/children" 2>/dev/null; }
 # asleep_in PID PATTERN: PID sleeps (S) in a kernel function like PATTERN.
 asleep_in() {
 	is_state "$1" S && case $(cat "/proc/$1/wchan" 2>/dev/null) in $2) true ;; *) false ;; esac
@@ -60,6 +63,16 @@ check "fork: the child is another PID, and getppid() gives the program's PID" \
 	sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' - "$child" "$pid"
 check "fork: the child changed its copy of value (2); the parent's stayed 1" \
 	has "^child  $child: my parent is $pid, value 2$"
+
+# --- exec: the same PID, a new program; 127 when there is none. ---
+run exec sh -c 'echo "sh is $$"'
+child=$(sed -n 's/^child \([0-9]*\): exec sh$/\1/p' "$out")
+check "exec: the program exec'd in the child has the child's PID" \
+	sh -c '[ -n "$1" ] && grep -q "^sh is $1$" "$2"' - "$child" "$out"
+check "exec: the parent waited and got its status" has "^parent: sh exited with status 0$"
+run exec proclab-no-such-program
+check "exec: no such program, and the child exits 127" \
+	has "^parent: proclab-no-such-program exited with status 127$"
 
 # --- wait: the status word decoded. ---
 run wait exit 42
@@ -98,8 +111,8 @@ check "zombie: after Enter it is reaped with its status 7, and gone from /proc" 
 # reaps them all. Two Enters through a FIFO: before and after unblocking.
 zombies_of() { # zombies_of PID: how many zombie children PID has
 	n=0
-	for s in /proc/[0-9]*/stat; do
-		[ "$(awk '{ sub(/.*\) /, ""); print $1, $2 }' "$s" 2>/dev/null)" = "Z $1" ] && n=$((n + 1))
+	for c in $(children_of "$1"); do
+		is_state "$c" Z && n=$((n + 1))
 	done
 	echo "$n"
 }
@@ -215,22 +228,74 @@ check "prodcons: 100000 items taken, the sum is right" \
 	- "$rc" "$out"
 
 # --- deadlock: opposite orders hang, both threads asleep on a futex. ---
-both_asleep() {
+asleep_on_futex() { # asleep_on_futex N: N threads of $pid besides main sleep on a futex
 	n=0
 	for t in /proc/"$pid"/task/*; do
 		[ "${t##*/}" = "$pid" ] && continue
 		asleep_in "$pid/task/${t##*/}" "*futex*" && n=$((n + 1))
 	done
-	[ "$n" -eq 2 ]
+	[ "$n" -eq "$1" ]
 }
 start deadlock
-check "deadlock: both worker threads asleep on a futex (a mutex)" poll 10 both_asleep
+check "deadlock: both worker threads asleep on a futex (a mutex)" poll 10 asleep_on_futex 2
 check "deadlock: and the program has not ended" sh -c 'kill -0 "$1"' - "$pid"
 kill -s KILL "$pid"
 wait "$pid" 2>/dev/null
 run deadlock order
 check "deadlock: in the same order, both threads finish" \
 	sh -c '[ "$1" -eq 0 ] && grep -q "^both threads finished$" "$2"' - "$rc" "$out"
+
+# --- philosophers: left fork first, all at once: a cycle of five. ---
+start philosophers naive
+check "philosophers: naive, all 5 philosophers asleep on a futex" poll 10 asleep_on_futex 5
+check "philosophers: and the dinner has not ended" sh -c 'kill -0 "$1"' - "$pid"
+kill -s KILL "$pid"
+wait "$pid" 2>/dev/null
+run philosophers
+check "philosophers: lower-numbered fork first, all 5000 meals are eaten" \
+	sh -c '[ "$1" -eq 0 ] && grep -q "^all 5 ate 1000 meals each$" "$2"' - "$rc" "$out"
+
+# --- threads-vs-procs: shared memory and one PID, or a copy and another. ---
+run threads-vs-procs
+check "threads-vs-procs: the thread reports main's PID, the program's" has "^thread: PID $pid, counter 1$"
+check "threads-vs-procs: main sees the thread's change" has "^main:   after the thread, counter 1$"
+check "threads-vs-procs: the child has its own PID and changed its own copy" \
+	sh -c 'grep "^child:  PID" "$1" | grep -v "PID $2," | grep -q "counter 2$"' - "$out" "$pid"
+check "threads-vs-procs: main does not see the child's change" has "^main:   after the child, counter 1$"
+
+# --- pool: every task done once, by the pool's workers. ---
+run pool 3 500
+squares() { i=1; while [ $i -le 500 ]; do echo $((i * i)); i=$((i + 1)); done; }
+every_task_once() {
+	sed -n 's/^worker [0-9]*: \([0-9]*\)$/\1/p' "$out" | sort -n >"$WORK/got" &&
+		squares | sort -n | cmp -s - "$WORK/got"
+}
+check "pool: each of the 500 squares came back once" every_task_once
+workers_are_children() {
+	ws=$(sed -n 's/^worker \([0-9]*\): .*/\1/p' "$out" | sort -u)
+	[ -n "$ws" ] && [ "$(echo "$ws" | wc -l)" -le 3 ] && ! echo "$ws" | grep -qx "$pid"
+}
+check "pool: done by at most 3 workers, none of them the parent" workers_are_children
+check "pool: the sum is right" has "^sum 41791750, expected 41791750$"
+
+# --- multitask: one CPU for all, or any. ---
+# children_cpus: the CPUs each running child of $pid may use, one a line.
+children_cpus() {
+	for c in $(children_of "$pid"); do
+		sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$c/status" 2>/dev/null
+	done
+}
+two_children_on() { [ "$(children_cpus | grep -cx "$1")" -eq 2 ]; }
+start multitask 2 one-cpu
+check "multitask: one-cpu, /proc says both children may run on one CPU only" \
+	poll 10 two_children_on "[0-9]*"
+finish_run 60
+check "multitask: one-cpu, they took turns: wall-clock time at least their CPU time" \
+	awk '/on one CPU: wall/ { ok = $7 + 0.05 >= $10 } END { exit !ok }' "$out"
+all=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
+start multitask 2
+check "multitask: otherwise both may run on every CPU we may ($all)" poll 10 two_children_on "$all"
+finish_run 60
 
 # --- fork-threads: the child's copy of a held mutex stays held. ---
 run fork-threads
