@@ -5,7 +5,8 @@
 ## says which flags it needs).
 
 EXAMPLE_NAMES = fork exec wait zombie sigchld orphan pipe shm queue filelock race prodcons \
-	deadlock philosophers threads-vs-procs pool multitask fork-threads cloexec signals memorder
+	server deadlock philosophers threads-vs-procs pool multitask fork-threads cloexec signals \
+	memorder
 
 EXAMPLE_C_FILES = \
 	examples/fork.c \
@@ -18,6 +19,7 @@ EXAMPLE_C_FILES = \
 	examples/shm.c \
 	examples/queue.c \
 	examples/filelock.c \
+	examples/server.c \
 	examples/race.c \
 	examples/prodcons.c \
 	examples/deadlock.c \
@@ -47,6 +49,7 @@ noinst_PROGRAMS += \
 	examples/shm \
 	examples/queue \
 	examples/filelock \
+	examples/server \
 	examples/race \
 	examples/prodcons \
 	examples/deadlock \
@@ -122,3 +125,6 @@ examples_pool_LDADD =
 examples_multitask_SOURCES = examples/multitask.c
 examples_multitask_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_multitask_LDADD =
+examples_server_SOURCES = examples/server.c
+examples_server_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_server_LDADD =

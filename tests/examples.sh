@@ -7,7 +7,7 @@
 # futex, the one-CPU children may use one CPU in /proc, and so on.
 # Every run is bounded: a program that hangs is killed and fails its check.
 . "$top_srcdir/tests/lib.sh"
-plan 61
+plan 62
 
 ex="$top_builddir/examples"
 
@@ -203,6 +203,11 @@ lost_none() {
 }
 three_times() { "$@" && "$@" && "$@"; }
 check "filelock: with flock, 3 runs of 3 keep all 40000 records whole" three_times lost_none
+
+# --- server: one process applies every change; none is lost. ---
+run server 8 2000
+check "server: 8 clients, 2000 adds each through the proxy, a total of 16000" \
+	sh -c '[ "$1" -eq 0 ] && grep -q "^total 16000, expected 16000$" "$2"' - "$rc" "$out"
 
 # --- race: counter++ unlocked loses updates; under a mutex, never. ---
 lost_updates() {
