@@ -54,8 +54,11 @@ main(int argc, char *argv[])
 	}
 	naive = argc == 2;
 	for (int i = 0; i < N; i++)
-		pthread_mutex_init(&fork_lock[i], NULL);
-	pthread_barrier_init(&all_hold_left, NULL, N);
+		pthread_mutex_init(&fork_lock[i], NULL); /* a default mutex: it cannot fail */
+	if ((rc = pthread_barrier_init(&all_hold_left, NULL, N)) != 0) {
+		fprintf(stderr, "philosophers: pthread_barrier_init: %s\n", strerror(rc));
+		return EXIT_FAILURE;
+	}
 	setbuf(stdout, NULL);
 	printf("process %ld: %d philosophers, %s\n", (long)getpid(), N,
 	       naive ? "left fork first" : "lower-numbered fork first");
