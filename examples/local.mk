@@ -5,8 +5,8 @@
 ## says which flags it needs).
 
 EXAMPLE_NAMES = fork exec wait zombie sigchld orphan pipe shm queue filelock race prodcons \
-	server deadlock philosophers threads-vs-procs pool multitask fork-threads cloexec signals \
-	memorder
+	server deadlock philosophers threads-vs-procs gil pool multitask fork-threads cloexec \
+	signals memorder
 
 EXAMPLE_C_FILES = \
 	examples/fork.c \
@@ -25,6 +25,7 @@ EXAMPLE_C_FILES = \
 	examples/deadlock.c \
 	examples/philosophers.c \
 	examples/threads-vs-procs.c \
+	examples/gil.c \
 	examples/pool.c \
 	examples/multitask.c \
 	examples/fork-threads.c \
@@ -55,6 +56,7 @@ noinst_PROGRAMS += \
 	examples/deadlock \
 	examples/philosophers \
 	examples/threads-vs-procs \
+	examples/gil \
 	examples/pool \
 	examples/multitask \
 	examples/fork-threads \
@@ -128,3 +130,6 @@ examples_multitask_LDADD =
 examples_server_SOURCES = examples/server.c
 examples_server_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_server_LDADD =
+examples_gil_SOURCES = examples/gil.c
+examples_gil_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_gil_LDADD =

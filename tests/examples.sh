@@ -7,7 +7,7 @@
 # futex, the one-CPU children may use one CPU in /proc, and so on.
 # Every run is bounded: a program that hangs is killed and fails its check.
 . "$top_srcdir/tests/lib.sh"
-plan 62
+plan 64
 
 ex="$top_builddir/examples"
 
@@ -267,6 +267,38 @@ check "threads-vs-procs: main sees the thread's change" has "^main:   after the 
 check "threads-vs-procs: the child has its own PID and changed its own copy" \
 	sh -c 'grep "^child:  PID" "$1" | grep -v "PID $2," | grep -q "counter 2$"' - "$out" "$pid"
 check "threads-vs-procs: main does not see the child's change" has "^main:   after the child, counter 1$"
+
+# --- gil: under the one lock, the threads sleep on it; without, never.
+# The voluntary context switches of its threads (not main, which sleeps
+# in pthread_join), from /proc while it runs. ---
+voluntary() {
+	n=0
+	for t in /proc/"$pid"/task/*; do
+		[ "${t##*/}" = "$pid" ] && continue
+		v=$(sed -n 's/^voluntary_ctxt_switches:[[:space:]]*//p' "$t/status" 2>/dev/null)
+		n=$((n + ${v:-0}))
+	done
+	echo "$n"
+}
+# most_voluntary: the most seen while it ran (at most 60 s), then reap it.
+most_voluntary() {
+	most=0
+	end=$(($(date +%s) + 60))
+	while ! gone "$pid" && [ "$(date +%s)" -lt "$end" ]; do
+		v=$(voluntary)
+		[ "$v" -gt "$most" ] && most=$v
+		sleep 0.02 # the sampling interval, not a wait for an event
+	done
+	finish_run 1
+}
+start gil 2 lock
+most_voluntary
+check "gil: under the lock, its threads sleep on it ($most voluntary switches, 10 or more)" \
+	[ "$most" -ge 10 ]
+start gil 2
+most_voluntary
+check "gil: without it, they never sleep ($most voluntary switches, fewer than 10)" \
+	[ "$most" -lt 10 ]
 
 # --- pool: every task done once, by the pool's workers. ---
 run pool 3 500
