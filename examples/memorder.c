@@ -64,9 +64,9 @@ main(int argc, char *argv[])
 	pthread_t b;
 	int rc;
 
-	if (argc < 2 || argc > 3 || (tries = atol(argv[1])) < 1 ||
+	if (argc < 2 || argc > 3 || (tries = atol(argv[1])) < 1 || tries > 100000000 ||
 	    (argc == 3 && strcmp(argv[2], "fence") != 0)) {
-		fprintf(stderr, "usage: memorder TRIES [fence]\n");
+		fprintf(stderr, "usage: memorder TRIES [fence]    (1 to 100000000 tries)\n");
 		return 2;
 	}
 	use_fence = argc == 3;

@@ -32,6 +32,7 @@ int
 main(int argc, char *argv[])
 {
 	int n = argc > 1 ? atoi(argv[1]) : 0;
+	int cpu = sched_getcpu();
 	struct rusage ru;
 	cpu_set_t one;
 
@@ -39,8 +40,10 @@ main(int argc, char *argv[])
 		fprintf(stderr, "usage: multitask N [one-cpu]\n");
 		return 2;
 	}
+	if (cpu == -1)
+		err(EXIT_FAILURE, "sched_getcpu");
 	CPU_ZERO(&one);
-	CPU_SET(sched_getcpu(), &one);
+	CPU_SET(cpu, &one);
 	if (argc == 3 && sched_setaffinity(0, sizeof one, &one) == -1) /* children inherit it */
 		err(EXIT_FAILURE, "sched_setaffinity");
 	double start = now();
