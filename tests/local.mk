@@ -130,6 +130,11 @@ DEMO_TESTS = \
 
 TESTS += $(UNIT_TESTS) $(DEMO_TESTS)
 dist_check_SCRIPTS += $(DEMO_TESTS)
+
+# The bare programs of examples/, run and checked from outside, and the
+# lessons' C blocks compared with the files they quote.
+TESTS += tests/examples.sh tests/lesson-code.sh
+dist_check_SCRIPTS += tests/examples.sh tests/lesson-code.sh
 EXTRA_DIST += tests/lib.sh tests/tmux.sh tests/check_main.h
 
 # The interrupt sweep's trial (docs/sweeps.md): tests/sweep-trial runs a
