@@ -144,23 +144,6 @@ usage(FILE *out)
 	        SPEED_MAX);
 }
 
-static _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static _Noreturn void
-die_usage(const char *fmt, ...)
-{
-	char message[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	pl_opts_printable(message); /* it quotes what was typed: keep it one line */
-	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program, message,
-	        program);
-	exit(2);
-}
-
 static double
 now_seconds(void)
 {
@@ -375,7 +358,7 @@ parse_options(int argc, char *argv[], struct options *o)
 
 		if (strcmp(a, "--") == 0) {
 			if (i + 1 >= argc)
-				die_usage("%s", "missing COMMAND after --");
+				pl_opts_die_usage(program, "%s", "missing COMMAND after --");
 			o->command = &argv[i + 1];
 			break;
 		}
@@ -394,12 +377,13 @@ parse_options(int argc, char *argv[], struct options *o)
 		used_value = true;                                                                 \
 		if (value == NULL) {                                                               \
 			if (i + 1 >= argc)                                                         \
-				die_usage("option '%s' needs a value", name);                      \
+				pl_opts_die_usage(program, "option '%s' needs a value", name);     \
 			value = argv[++i];                                                         \
 		}                                                                                  \
 	} while (0)
-		if (value != NULL && (strcmp(name, "--help") == 0 || strcmp(name, "--version") == 0))
-			die_usage("option '%s' takes no value", name);
+		if (value != NULL &&
+		    (strcmp(name, "--help") == 0 || strcmp(name, "--version") == 0))
+			pl_opts_die_usage(program, "option '%s' takes no value", name);
 		if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) {
 			usage(stdout);
 			exit(0);
@@ -421,68 +405,68 @@ parse_options(int argc, char *argv[], struct options *o)
 		} else if (strcmp(name, "-r") == 0 || strcmp(name, "--rate") == 0) {
 			TAKES_VALUE();
 			if (pl_parse_double(value, RATE_MIN, RATE_MAX, &o->rate) == -1)
-				die_usage("--rate: '%s' is not a number from 1 to 50", value);
+				pl_opts_die_usage(program, "--rate: '%s' is not a number from 1 to 50", value);
 		} else if (strcmp(name, "--record") == 0) {
 			TAKES_VALUE();
 			if (value[0] == '\0')
-				die_usage("%s", "--record: the file name is empty");
+				pl_opts_die_usage(program, "%s", "--record: the file name is empty");
 			o->record = value;
 		} else if (strcmp(name, "--trace") == 0 || strcmp(name, "--svg") == 0) {
 			TAKES_VALUE();
 			if (value[0] == '\0')
-				die_usage("%s: the file name is empty", name);
+				pl_opts_die_usage(program, "%s: the file name is empty", name);
 			*(name[2] == 't' ? &o->trace : &o->svg) = value;
 		} else if (strcmp(name, "--replay") == 0) {
 			TAKES_VALUE();
 			if (value[0] == '\0')
-				die_usage("%s", "--replay: the file name is empty");
+				pl_opts_die_usage(program, "%s", "--replay: the file name is empty");
 			o->replay = value;
 		} else if (strcmp(name, "--speed") == 0) {
 			TAKES_VALUE();
 			if (pl_parse_double(value, SPEED_MIN, SPEED_MAX, &o->speed) == -1)
-				die_usage("--speed: '%s' is not a number from 0.1 to 100", value);
+				pl_opts_die_usage(program, "--speed: '%s' is not a number from 0.1 to 100", value);
 		} else if (strcmp(name, "--delay") == 0) {
 			TAKES_VALUE();
 			if (pl_parse_double(value, 0, 60, &o->delay) == -1)
-				die_usage("--delay: '%s' is not a number from 0 to 60", value);
+				pl_opts_die_usage(program, "--delay: '%s' is not a number from 0 to 60", value);
 		} else if (strcmp(name, "-p") == 0 || strcmp(name, "--pid") == 0) {
 			long pid;
 			TAKES_VALUE();
 			if (pl_parse_long(value, 1, INT_MAX, &pid) == -1)
-				die_usage("--pid: '%s' is not a process ID", value);
+				pl_opts_die_usage(program, "--pid: '%s' is not a process ID", value);
 			o->attach = (pid_t)pid;
 		} else {
-			die_usage("unknown option '%s'", a);
+			pl_opts_die_usage(program, "unknown option '%s'", a);
 		}
 		if (value != NULL && !used_value)
-			die_usage("option '%s' takes no value", name);
+			pl_opts_die_usage(program, "option '%s' takes no value", name);
 	}
 	if (o->list && (o->command || o->attach))
-		die_usage("%s", "--list takes nothing else");
+		pl_opts_die_usage(program, "%s", "--list takes nothing else");
 	if (o->list)
 		return;
 	if (o->replay != NULL) {
 		if (o->command || o->attach || o->record || o->once)
-			die_usage("%s", "--replay takes no command, -p, --record or --once");
+			pl_opts_die_usage(program, "%s", "--replay takes no command, -p, --record or --once");
 		if (o->trace || o->svg)
-			die_usage("%s", "--replay draws no pictures: use proclab-export");
+			pl_opts_die_usage(program, "%s", "--replay draws no pictures: use proclab-export");
 		return;
 	}
 	if (o->speed != 1)
-		die_usage("%s", "--speed goes with --replay (a demo's own --speed goes after its name)");
+		pl_opts_die_usage(program, "%s", "--speed goes with --replay (a demo's own --speed goes after its name)");
 	if (o->attach && o->command)
-		die_usage("%s", "-p PID and a command exclude each other");
+		pl_opts_die_usage(program, "%s", "-p PID and a command exclude each other");
 	if (!o->attach && !o->command)
-		die_usage("%s", "missing DEMO, -- COMMAND or -p PID");
+		pl_opts_die_usage(program, "%s", "missing DEMO, -- COMMAND or -p PID");
 	if (o->demo != NULL) {
 		char path[PATH_MAX];
 		if (strchr(o->demo, '/') != NULL || !demo_path(o->demo, path, sizeof(path)))
-			die_usage("unknown demo '%s' (proclab --list shows them)", o->demo);
+			pl_opts_die_usage(program, "unknown demo '%s' (proclab --list shows them)", o->demo);
 	}
 	if (o->attach && kill(o->attach, 0) == -1 && errno == ESRCH) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%ld", (long)o->attach);
-		die_usage("--pid: no process %s is running", pid);
+		pl_opts_die_usage(program, "--pid: no process %s is running", pid);
 	}
 }
 

@@ -45,21 +45,6 @@ usage(FILE *out)
 	        program_name);
 }
 
-static _Noreturn void
-die_usage(const char *fmt, ...)
-{
-	char message[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	pl_opts_printable(message); /* it quotes what was typed: keep it one line */
-	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program_name, message,
-	        program_name);
-	exit(2);
-}
-
 /* Write one picture with DRAW to PATH; 0, or -1 after saying why. */
 static int
 write_picture(const char *path, const struct pl_export *x,
@@ -116,19 +101,19 @@ main(int argc, char *argv[])
 			printf("%s (%s) %s\n", program_name, PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
 		case ':':
-			die_usage("option '%s' needs a value", argv[optind - 1]);
+			pl_opts_die_usage(program_name, "option '%s' needs a value", argv[optind - 1]);
 		default:
-			die_usage("unknown option '%s'", argv[optind - 1]);
+			pl_opts_die_usage(program_name, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (argc != 1)
-		die_usage(argc == 0 ? "no recording given" : "one recording at a time");
+		pl_opts_die_usage(program_name, argc == 0 ? "no recording given" : "one recording at a time");
 	if (trace == NULL && svg == NULL)
-		die_usage("nothing to write: give --trace FILE, --svg FILE or both");
+		pl_opts_die_usage(program_name, "nothing to write: give --trace FILE, --svg FILE or both");
 	if ((trace != NULL && trace[0] == '\0') || (svg != NULL && svg[0] == '\0'))
-		die_usage("an empty file name");
+		pl_opts_die_usage(program_name, "an empty file name");
 
 	path = argv[0];
 	in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");

@@ -90,23 +90,6 @@ usage(FILE *out)
 	        program_name, program_name);
 }
 
-static _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static _Noreturn void
-die_usage(const char *fmt, ...)
-{
-	char message[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(message, sizeof(message), fmt, ap);
-	va_end(ap);
-	pl_opts_printable(message); /* it quotes what was typed: keep it one line */
-	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program_name, message,
-	        program_name);
-	exit(2);
-}
-
 /* The options; returns the index of the first operand. */
 static int
 parse_options(int argc, char *argv[], struct options *o)
@@ -128,39 +111,39 @@ parse_options(int argc, char *argv[], struct options *o)
 			value = eq + 1;
 			a = name;
 		}
-#define NEEDS_VALUE()                                                    \
-	do {                                                             \
-		if (value == NULL) {                                     \
-			if (i + 1 >= argc)                               \
-				die_usage("option '%s' needs a value", a); \
-			value = argv[++i];                               \
-		}                                                        \
-		if (*value == '\0')                                      \
-			die_usage("option '%s' needs a value", a);      \
+#define NEEDS_VALUE()                                                                              \
+	do {                                                                                       \
+		if (value == NULL) {                                                               \
+			if (i + 1 >= argc)                                                         \
+				pl_opts_die_usage(program_name, "option '%s' needs a value", a);   \
+			value = argv[++i];                                                         \
+		}                                                                                  \
+		if (*value == '\0')                                                                \
+			pl_opts_die_usage(program_name, "option '%s' needs a value", a);           \
 	} while (0)
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			if (value != NULL)
-				die_usage("option '%s' takes no value", a);
+				pl_opts_die_usage(program_name, "option '%s' takes no value", a);
 			usage(stdout);
 			exit(0);
 		} else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
 			if (value != NULL)
-				die_usage("option '%s' takes no value", a);
+				pl_opts_die_usage(program_name, "option '%s' takes no value", a);
 			printf("proclab-judge (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			exit(0);
 		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			if (value != NULL)
-				die_usage("option '%s' takes no value", a);
+				pl_opts_die_usage(program_name, "option '%s' takes no value", a);
 			o->quiet = true;
 		} else if (strcmp(a, "--json") == 0 || strcmp(a, "--tap") == 0) {
 			if (value != NULL)
-				die_usage("option '%s' takes no value", a);
+				pl_opts_die_usage(program_name, "option '%s' takes no value", a);
 			if (o->format != FMT_TEXT)
-				die_usage("--json and --tap exclude each other");
+				pl_opts_die_usage(program_name, "--json and --tap exclude each other");
 			o->format = a[2] == 'j' ? FMT_JSON : FMT_TAP;
 		} else if (strcmp(a, "--autolab") == 0) {
 			if (value != NULL)
-				die_usage("option '%s' takes no value", a);
+				pl_opts_die_usage(program_name, "option '%s' takes no value", a);
 			o->autolab = true;
 		} else if (strcmp(a, "-s") == 0 || strcmp(a, "--spec") == 0) {
 			NEEDS_VALUE();
@@ -174,9 +157,9 @@ parse_options(int argc, char *argv[], struct options *o)
 		} else if (strcmp(a, "--runs") == 0) {
 			NEEDS_VALUE();
 			if (pl_parse_long(value, 1, 1000, &o->runs) == -1)
-				die_usage("--runs '%s': give a whole number from 1 to 1000", value);
+				pl_opts_die_usage(program_name, "--runs '%s': give a whole number from 1 to 1000", value);
 		} else {
-			die_usage("unknown option '%s'", argv[i]);
+			pl_opts_die_usage(program_name, "unknown option '%s'", argv[i]);
 		}
 #undef NEEDS_VALUE
 	}
@@ -889,27 +872,27 @@ main(int argc, char *argv[])
 	argv += first;
 	if (o.spec != NULL) {
 		if (argc != 1)
-			die_usage(argc == 0 ? "--spec needs the PROGRAM to grade"
+			pl_opts_die_usage(program_name, argc == 0 ? "--spec needs the PROGRAM to grade"
 			                    : "--spec takes one PROGRAM, not %d", argc);
 		snprintf(spec_path, sizeof(spec_path), "%s", o.spec);
 	} else {
 		if (argc == 0)
-			die_usage("no LAB to grade");
+			pl_opts_die_usage(program_name, "no LAB to grade");
 		if (find_lab(argv[0], spec_path, sizeof(spec_path)) == -1)
-			die_usage("no lab '%s': give a lab's folder (with lab.spec) or its name", argv[0]);
+			pl_opts_die_usage(program_name, "no lab '%s': give a lab's folder (with lab.spec) or its name", argv[0]);
 	}
 	if (o.user != NULL) {
 		if (geteuid() != 0)
-			die_usage("--user needs root: only root can run code as another user");
+			pl_opts_die_usage(program_name, "--user needs root: only root can run code as another user");
 		if (getpwnam(o.user) == NULL)
-			die_usage("--user '%s': no such user", o.user);
+			pl_opts_die_usage(program_name, "--user '%s': no such user", o.user);
 	}
 	if (judge_spec_load(spec_path, &spec, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", program_name, err);
 		return 2;
 	}
 	if (o.gradescope != NULL && argc > 2)
-		die_usage("--gradescope writes one submission's results: give one DIR");
+		pl_opts_die_usage(program_name, "--gradescope writes one submission's results: give one DIR");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	signal(SIGPIPE, SIG_IGN);
 	if (judge_become_subreaper() == -1)
@@ -928,7 +911,7 @@ main(int argc, char *argv[])
 		const char *slash;
 
 		if (stat(argv[0], &sb) == -1)
-			die_usage("'%s': %s", argv[0], strerror(errno));
+			pl_opts_die_usage(program_name, "'%s': %s", argv[0], strerror(errno));
 		if (S_ISDIR(sb.st_mode)) {
 			snprintf(dir, sizeof(dir), "%s", argv[0]);
 			name[0] = '\0';

@@ -148,16 +148,12 @@ die_with(int errnum, int status, const char *fmt, va_list ap)
 	len = strlen(message);
 	if (errnum != 0)
 		snprintf(message + len, sizeof(message) - len, ": %s", strerror(errnum));
-	if (status == 2) {
-		/* A bad command line: one printable line and the hint, on stderr
-		 * only, even with --json. No run started, so there is no event
-		 * stream on stdout for an "error" event to join. */
-		pl_opts_printable(message);
-		fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program,
-		        message, program);
-	} else {
-		pl_narrate_error(program, message);
-	}
+	/* A bad command line: one printable line and the hint, on stderr
+	 * only, even with --json. No run started, so there is no event stream
+	 * on stdout for an "error" event to join. */
+	if (status == 2 && !pl_is_child())
+		pl_opts_die_usage(program, "%s", message);
+	pl_narrate_error(program, message);
 	/* A child must not run its parent's exit handlers. */
 	if (pl_is_child())
 		_exit(status);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pl_opts.h"
@@ -245,4 +246,19 @@ pl_opts_parse(int argc, char *const argv[], const struct pl_option *options,
 	if (!allow_operands && i < argc && !result->common.help && !result->common.version)
 		return fail(result, "unexpected argument '%s'", argv[i]);
 	return 0;
+}
+
+void
+pl_opts_die_usage(const char *program, const char *fmt, ...)
+{
+	char message[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(message, sizeof(message), fmt, ap);
+	va_end(ap);
+	pl_opts_printable(message); /* it quotes what was typed: keep it one line */
+	fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n", program, message,
+	        program);
+	exit(2);
 }

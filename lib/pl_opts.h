@@ -71,4 +71,12 @@ int pl_opts_parse(int argc, char *const argv[], const struct pl_option *options,
  * pl_opts_parse() does it to its own errors. */
 void pl_opts_printable(char *text);
 
+/* A bad command line: print "PROGRAM: MESSAGE" as one printable line and
+ * the hint "Try 'PROGRAM --help' for more information." on stderr, and
+ * exit with status 2. For the programs that parse their own options (the
+ * dashboard, the judge, the exporter), as pl_opts_parse() does for the
+ * demos. */
+_Noreturn void pl_opts_die_usage(const char *program, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #endif /* PL_OPTS_H */
