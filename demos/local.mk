@@ -101,3 +101,18 @@ proclab_prio_inversion_SOURCES = demos/prio-inversion.c
 
 bin_PROGRAMS += proclab-memorder
 proclab_memorder_SOURCES = demos/memorder.c
+
+# The MPI demos (lesson 21): built only when configure found Open MPI
+# (--with-mpi). Each starts mpirun on itself; mpi-launch.c is their shared
+# plumbing. They are not in DEMO_NAMES, whose demos every build has.
+MPI_DEMO_NAMES = mpi-pingpong
+MPI_DEMO_C_FILES = demos/mpi-launch.c demos/mpi-launch.h demos/mpi-pingpong.c
+MPI_DEMO_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS)
+MPI_DEMO_LDADD = $(LDADD) $(MPI_LIBS)
+EXTRA_DIST += $(MPI_DEMO_C_FILES)
+if HAVE_MPI
+bin_PROGRAMS += proclab-mpi-pingpong
+proclab_mpi_pingpong_SOURCES = demos/mpi-pingpong.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_pingpong_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
+proclab_mpi_pingpong_LDADD = $(MPI_DEMO_LDADD)
+endif
