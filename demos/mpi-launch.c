@@ -8,6 +8,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -145,7 +146,16 @@ mpi_launch_setup(const char *program)
 	char saved_tmpdir[PATH_MAX] = "";
 	ssize_t n;
 
-	if (!find_on_path("mpirun", mpirun_path, sizeof(mpirun_path))) {
+	const char *chosen = getenv("PROCLAB_MPIRUN");
+
+	if (chosen != NULL && chosen[0] != '\0') {
+		snprintf(mpirun_path, sizeof(mpirun_path), "%s", chosen);
+		if (access(mpirun_path, X_OK) != 0) {
+			pl_narrate_error(program, "$PROCLAB_MPIRUN is not a program: apt-get install "
+			                          "openmpi-bin, or unset it");
+			exit(2);
+		}
+	} else if (!find_on_path("mpirun", mpirun_path, sizeof(mpirun_path))) {
 		pl_narrate_error(program, "mpirun not found on PATH: apt-get install openmpi-bin");
 		exit(2);
 	}
@@ -403,6 +413,19 @@ mpi_job_wait(struct mpi_job *job, double timeout)
 }
 
 void
+mpi_job_ended_well(struct mpi_job *job, bool ended)
+{
+	bool ok = ended && WIFEXITED(job->status) && WEXITSTATUS(job->status) == 0;
+
+	if (!ended)
+		mpi_job_stop(job);
+	pl_check("job-ended", ok, PL_FIELDS(PL_INT("status", ended ? job->status : -1)),
+	         "mpirun exited 0 after every rank called MPI_Finalize");
+	if (!ok) /* the next steps would measure a broken machine: stop here */
+		exit(pl_demo_finish());
+}
+
+void
 mpi_job_stop(struct mpi_job *job)
 {
 	if (job->ended)
@@ -440,8 +463,12 @@ mpi_job_sweep(struct mpi_job *job)
 	/* orte/util/session_dir.c: TMPDIR/ompi.HOST.UID/pid.PID for mpirun. */
 	if (snprintf(session, sizeof(session), "%s/ompi.%s.%ld/pid.%ld",
 	             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp", host, (long)getuid(),
-	             (long)job->mpirun) < (int)sizeof(session))
+	             (long)job->mpirun) < (int)sizeof(session)) {
 		nftw(session, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+		/* and its parent, if no other mpirun of ours uses it */
+		*strrchr(session, '/') = '\0';
+		rmdir(session);
+	}
 	if ((d = opendir(shm_dir)) != NULL) {
 		while ((e = readdir(d)) != NULL)
 			if (strncmp(e->d_name, "vader_segment.", 14) == 0 &&
@@ -457,6 +484,25 @@ mpi_job_sweep(struct mpi_job *job)
 /* ------------------------------------------------------------------ */
 /* The rank.                                                              */
 
+/* The controller, as a rank sees it: its PID and start time. */
+static pid_t controller;
+static unsigned long long controller_start;
+
+/* A thread of each rank that ends the rank when the controller is gone.
+ * When a SIGKILL ends the controller, mpirun gets SIGTERM (its death
+ * signal), but a rank busy in a loop of MPI calls can keep it waiting;
+ * this makes sure the ranks go, and mpirun with them. */
+static void *
+watch_controller(void *arg)
+{
+	for (;;) {
+		usleep(50 * 1000);
+		if (pl_procfs_same_process(controller, controller_start) == 0)
+			kill(getpid(), SIGKILL);
+	}
+	return arg;
+}
+
 int
 mpi_rank_begin(int *argc, char ***argv, int *size)
 {
@@ -471,6 +517,16 @@ mpi_rank_begin(int *argc, char ***argv, int *size)
 	    (strcmp(parent.comm, "mpirun") != 0 && strcmp(parent.comm, "orterun") != 0 &&
 	     strcmp(parent.comm, "orted") != 0 && strcmp(parent.comm, "prted") != 0))
 		_exit(1);
+	/* On another machine (a hostfile) the controller is not in our /proc:
+	 * there, mpirun's daemon ends us. */
+	controller = (pid_t)atol(getenv(CONTROLLER_ENV));
+	if (pl_procfs_start(controller, &controller_start) == 0 &&
+	    pl_procfs_same_process(controller, controller_start) == 1) {
+		pthread_t t;
+
+		if (pthread_create(&t, NULL, watch_controller, NULL) == 0)
+			pthread_detach(t);
+	}
 	MPI_Init(argc, argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, size);

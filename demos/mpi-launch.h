@@ -87,6 +87,10 @@ int mpi_job_ranks(const struct mpi_job *job, pid_t *pids, int max);
  * job->status, or false. */
 bool mpi_job_wait(struct mpi_job *job, double timeout);
 
+/* Check that the job ENDED (mpi_job_wait's answer) with status 0; if it
+ * did not, stop it and end the demo here with its summary (exit 1). */
+void mpi_job_ended_well(struct mpi_job *job, bool ended);
+
 /* End the job the orderly way: SIGTERM to mpirun, which ends its ranks and
  * cleans up, then SIGKILL after a few seconds; reap it and remove anything
  * of its left in the session directory. Idempotent. */

@@ -355,9 +355,7 @@ run_transport(enum transport tr, double budget)
 	         PL_FIELDS(PL_STR("transport", transport_names[tr]), PL_INT("bad", bad),
 	                   PL_INT("cells", cells)),
 	         "every message arrived with its sequence number at both ends (%d cells)", cells);
-	pl_check("job-ended", ended && WIFEXITED(job.status) && WEXITSTATUS(job.status) == 0,
-	         PL_FIELDS(PL_INT("status", ended ? job.status : -1)),
-	         "mpirun exited 0 after both ranks called MPI_Finalize");
+	mpi_job_ended_well(&job, ended);
 }
 
 /* ------------------------------------------------------------------ */
