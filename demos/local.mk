@@ -105,8 +105,9 @@ proclab_memorder_SOURCES = demos/memorder.c
 # The MPI demos (lesson 21): built only when configure found Open MPI
 # (--with-mpi). Each starts mpirun on itself; mpi-launch.c is their shared
 # plumbing. They are not in DEMO_NAMES, whose demos every build has.
-MPI_DEMO_NAMES = mpi-pingpong
-MPI_DEMO_C_FILES = demos/mpi-launch.c demos/mpi-launch.h demos/mpi-pingpong.c
+MPI_DEMO_NAMES = mpi-pingpong mpi-exchange
+MPI_DEMO_C_FILES = demos/mpi-launch.c demos/mpi-launch.h demos/mpi-pingpong.c \
+	demos/mpi-exchange.c
 MPI_DEMO_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS)
 MPI_DEMO_LDADD = $(LDADD) $(MPI_LIBS)
 EXTRA_DIST += $(MPI_DEMO_C_FILES)
@@ -115,4 +116,8 @@ bin_PROGRAMS += proclab-mpi-pingpong
 proclab_mpi_pingpong_SOURCES = demos/mpi-pingpong.c demos/mpi-launch.c demos/mpi-launch.h
 proclab_mpi_pingpong_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_pingpong_LDADD = $(MPI_DEMO_LDADD)
+bin_PROGRAMS += proclab-mpi-exchange
+proclab_mpi_exchange_SOURCES = demos/mpi-exchange.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_exchange_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
+proclab_mpi_exchange_LDADD = $(MPI_DEMO_LDADD)
 endif

@@ -25,7 +25,7 @@
 #include "mpi-launch.h"
 
 #define CONTROLLER_ENV "PROCLAB_MPI_CONTROLLER"
-#define STOP_GRACE_S 5.0 /* mpirun ends its ranks and cleans up in about 1 s */
+#define STOP_GRACE_S 8.0 /* mpirun ends its ranks and cleans up in 1 to 3 s */
 
 static char mpirun_path[PATH_MAX];
 static char version[128];
@@ -274,6 +274,9 @@ mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const ra
 			_exit(1);
 		for (size_t i = 0; i < PL_COUNT(stop_signals); i++)
 			signal(stop_signals[i], SIG_DFL);
+		/* The mask held around the fork would pass to mpirun, and from
+		 * it to the ranks, which would then ignore its SIGTERM. */
+		sigprocmask(SIG_SETMASK, &saved, NULL);
 		dup2(out[1], STDOUT_FILENO);
 		dup2(in[0], STDIN_FILENO);
 		execv(mpirun_path, (char *const *)argv);
