@@ -105,9 +105,9 @@ proclab_memorder_SOURCES = demos/memorder.c
 # The MPI demos (lesson 21): built only when configure found Open MPI
 # (--with-mpi). Each starts mpirun on itself; mpi-launch.c is their shared
 # plumbing. They are not in DEMO_NAMES, whose demos every build has.
-MPI_DEMO_NAMES = mpi-pingpong mpi-exchange
+MPI_DEMO_NAMES = mpi-pingpong mpi-exchange mpi-ring
 MPI_DEMO_C_FILES = demos/mpi-launch.c demos/mpi-launch.h demos/mpi-pingpong.c \
-	demos/mpi-exchange.c
+	demos/mpi-exchange.c demos/mpi-ring.c
 MPI_DEMO_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS)
 MPI_DEMO_LDADD = $(LDADD) $(MPI_LIBS)
 EXTRA_DIST += $(MPI_DEMO_C_FILES)
@@ -120,4 +120,8 @@ bin_PROGRAMS += proclab-mpi-exchange
 proclab_mpi_exchange_SOURCES = demos/mpi-exchange.c demos/mpi-launch.c demos/mpi-launch.h
 proclab_mpi_exchange_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_exchange_LDADD = $(MPI_DEMO_LDADD)
+bin_PROGRAMS += proclab-mpi-ring
+proclab_mpi_ring_SOURCES = demos/mpi-ring.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_ring_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
+proclab_mpi_ring_LDADD = $(MPI_DEMO_LDADD)
 endif
