@@ -34,7 +34,6 @@
 #include "proclab.h"
 #include "mpi-launch.h"
 
-#define INPUTS_PER_RANK 256 /* the job: N x this many inputs */
 
 static long ranks_wanted = 4;
 static long laps = 3;
@@ -64,20 +63,6 @@ static const struct pl_demo demo = {
 	.noptions = PL_COUNT(options),
 };
 
-/* The job: the sum of f(x) over every input, f a few rounds of mixing. */
-static uint64_t
-f(uint64_t x, long rounds)
-{
-	uint64_t h = x * 0x9e3779b97f4a7c15u + 1;
-
-	for (long r = 0; r < rounds; r++) {
-		h ^= h >> 31;
-		h *= 0xbf58476d1ce4e5b9u;
-		h ^= h >> 27;
-	}
-	return h;
-}
-
 /* ------------------------------------------------------------------ */
 /* The ranks.                                                             */
 
@@ -106,31 +91,31 @@ rank_ring(int rank, int size, long nlaps)
 		             (MPI_Wtime() - start) * 1e6 / (double)(nlaps * size));
 }
 
+/* The job: pl_measure_crunch() over [0, N), a hash of each number
+ * summed. Rank 0 cuts the range in SIZE slices and scatters them. */
 static void
-rank_job(int rank, int size, int n, long rounds)
+rank_job(int rank, int size, uint64_t n)
 {
-	int each = n / size; /* the controller makes N a multiple of SIZE */
-	uint64_t *inputs = NULL, *mine = malloc((size_t)each * sizeof(*mine)), part = 0, total = 0;
-	uint64_t *parts = NULL;
+	uint64_t *slices = NULL, mine[2], part, total = 0, *parts = NULL;
 
 	MPI_Barrier(MPI_COMM_WORLD);
 	double start = MPI_Wtime();
 
-	if (mine == NULL)
-		MPI_Abort(MPI_COMM_WORLD, 1);
 	if (rank == 0) {
-		if ((inputs = malloc((size_t)n * sizeof(*inputs))) == NULL ||
+		if ((slices = malloc(2 * (size_t)size * sizeof(*slices))) == NULL ||
 		    (parts = malloc((size_t)size * sizeof(*parts))) == NULL)
 			MPI_Abort(MPI_COMM_WORLD, 1);
-		for (int i = 0; i < n; i++)
-			inputs[i] = (uint64_t)i;
+		for (int r = 0; r < size; r++) {
+			slices[2 * r] = n * (uint64_t)r / (uint64_t)size;
+			slices[2 * r + 1] = n * (uint64_t)(r + 1) / (uint64_t)size;
+		}
 	}
-	/* Each rank gets EACH of them, in rank order. */
-	MPI_Scatter(inputs, each, MPI_UINT64_T, mine, each, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+	/* Each rank gets its slice: two numbers, from and to. */
+	MPI_Scatter(slices, 2, MPI_UINT64_T, mine, 2, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+
 	double cpu = pl_measure_thread_cpu();
 
-	for (int i = 0; i < each; i++)
-		part += f(mine[i], rounds);
+	part = pl_measure_crunch(mine[0], mine[1]);
 	/* CPU time, unlike wall time, does not stretch on a busy machine. */
 	cpu = pl_measure_thread_cpu() - cpu;
 	mpi_rank_say("cpu %d %.6f", rank, cpu);
@@ -147,9 +132,8 @@ rank_job(int rank, int size, int n, long rounds)
 		mpi_rank_say("job %d %llu %llu %.6f", size, (unsigned long long)total,
 		             (unsigned long long)sum, took);
 	}
-	free(inputs);
+	free(slices);
 	free(parts);
-	free(mine);
 }
 
 static int
@@ -164,8 +148,8 @@ rank_main(int argc, char *argv[])
 	MPI_Barrier(MPI_COMM_WORLD);
 	if (argc >= 3 && strcmp(argv[1], "ring") == 0)
 		rank_ring(rank, size, atol(argv[2]));
-	else if (argc >= 4 && strcmp(argv[1], "job") == 0)
-		rank_job(rank, size, atoi(argv[2]), atol(argv[3]));
+	else if (argc >= 3 && strcmp(argv[1], "job") == 0)
+		rank_job(rank, size, strtoull(argv[2], NULL, 10));
 	MPI_Finalize();
 	return 0;
 }
@@ -252,15 +236,14 @@ struct job_result {
 };
 
 static void
-run_job(int n, int inputs, long rounds, struct job_result *res)
+run_job(int n, uint64_t numbers, struct job_result *res)
 {
-	char inputs_arg[32], rounds_arg[32], line[256];
-	const char *args[] = { "job", inputs_arg, rounds_arg, NULL };
+	char numbers_arg[32], line[256];
+	const char *args[] = { "job", numbers_arg, NULL };
 	struct mpi_job job;
 
 	memset(res, 0, sizeof(*res));
-	snprintf(inputs_arg, sizeof(inputs_arg), "%d", inputs);
-	snprintf(rounds_arg, sizeof(rounds_arg), "%ld", rounds);
+	snprintf(numbers_arg, sizeof(numbers_arg), "%llu", (unsigned long long)numbers);
 	start_ranks(&job, n, args);
 	while (mpi_job_line(&job, line, sizeof(line), 120) == 1) {
 		int r, size;
@@ -282,46 +265,28 @@ run_job(int n, int inputs, long rounds, struct job_result *res)
 	mpi_job_ended_well(&job, mpi_job_wait(&job, 30));
 }
 
-static long
-calibrate_rounds(int inputs, double seconds)
-{
-	double start, spent;
-	long rounds = 1 << 14;
-	uint64_t x = 0;
-
-	do {
-		rounds *= 2;
-		start = pl_measure_thread_cpu();
-		x += f(x, rounds);
-		spent = pl_measure_thread_cpu() - start;
-	} while (spent < 0.01 && rounds < (1L << 30));
-	/* SECONDS of CPU for the whole job */
-	return (long)(seconds / inputs * (double)rounds / spent) + (x == 1);
-}
-
 static void
 job_step(int n)
 {
 	double seconds = work_seconds / pl_narrate_get_config()->speed;
-	int inputs = INPUTS_PER_RANK * n;
-	long rounds = calibrate_rounds(inputs, seconds < 0.05 ? 0.05 : seconds);
+	uint64_t numbers = pl_measure_calibrate(seconds < 0.05 ? 0.05 : seconds, 0.02);
 	struct job_result one, many;
-	uint64_t expected = 0;
-	int each = inputs / n;
 
-	pl_step("collectives", PL_FIELDS(PL_INT("ranks", n), PL_INT("inputs", inputs)),
-	        "one job, %d inputs: MPI_Scatter, compute, MPI_Gather, MPI_Reduce over %d ranks, "
-	        "then the same on one rank",
-	        inputs, n);
-	run_job(n, inputs, rounds, &many);
+	pl_step("collectives", PL_FIELDS(PL_INT("ranks", n), PL_INT("numbers", (long long)numbers)),
+	        "one job, a hash of each number below %llu, summed: MPI_Scatter, compute, "
+	        "MPI_Gather, MPI_Reduce over %d ranks, then the same on one rank",
+	        (unsigned long long)numbers, n);
+	run_job(n, numbers, &many);
 	for (int r = 0; r < many.nparts; r++)
 		pl_note("part", PL_FIELDS(PL_INT("rank", r), PL_INT("part", (long long)many.parts[r])),
-		        "rank %d computed inputs %d to %d: partial sum %016llx", r, r * each,
-		        (r + 1) * each - 1, (unsigned long long)many.parts[r]);
-	run_job(1, inputs, rounds, &one);
+		        "rank %d summed numbers %llu to %llu: %016llx", r,
+		        (unsigned long long)(numbers * (uint64_t)r / (uint64_t)n),
+		        (unsigned long long)(numbers * (uint64_t)(r + 1) / (uint64_t)n - 1),
+		        (unsigned long long)many.parts[r]);
+	run_job(1, numbers, &one);
 	/* The controller's own plain loop: no MPI at all. */
-	for (int x = 0; x < inputs; x++)
-		expected += f((uint64_t)x, rounds);
+	uint64_t expected = pl_measure_crunch(0, numbers);
+
 	pl_check("reduced",
 	         many.done && many.nparts == n && many.total == many.sum_of_parts &&
 	                 many.total == expected,
