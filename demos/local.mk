@@ -105,9 +105,9 @@ proclab_memorder_SOURCES = demos/memorder.c
 # The MPI demos (lesson 21): built only when configure found Open MPI
 # (--with-mpi). Each starts mpirun on itself; mpi-launch.c is their shared
 # plumbing. They are not in DEMO_NAMES, whose demos every build has.
-MPI_DEMO_NAMES = mpi-pingpong mpi-exchange mpi-ring
+MPI_DEMO_NAMES = mpi-pingpong mpi-exchange mpi-ring mpi-die
 MPI_DEMO_C_FILES = demos/mpi-launch.c demos/mpi-launch.h demos/mpi-pingpong.c \
-	demos/mpi-exchange.c demos/mpi-ring.c
+	demos/mpi-exchange.c demos/mpi-ring.c demos/mpi-die.c
 MPI_DEMO_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS)
 MPI_DEMO_LDADD = $(LDADD) $(MPI_LIBS)
 EXTRA_DIST += $(MPI_DEMO_C_FILES)
@@ -124,4 +124,8 @@ bin_PROGRAMS += proclab-mpi-ring
 proclab_mpi_ring_SOURCES = demos/mpi-ring.c demos/mpi-launch.c demos/mpi-launch.h
 proclab_mpi_ring_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_ring_LDADD = $(MPI_DEMO_LDADD)
+bin_PROGRAMS += proclab-mpi-die
+proclab_mpi_die_SOURCES = demos/mpi-die.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_die_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
+proclab_mpi_die_LDADD = $(MPI_DEMO_LDADD)
 endif

@@ -210,7 +210,7 @@ find_limit(void)
 	        "where is the eager limit? rank 1 posts each receive %.0f ms late; rank 0 "
 	        "times its MPI_Send",
 	        PROBE_DELAY_S * 1000);
-	mpi_job_start(&job, 2, btl, args);
+	mpi_job_start(&job, 2, btl, args, 0);
 	while (mpi_job_line(&job, line, sizeof(line), 60) == 1) {
 		if (sscanf(line, "probe %ld %lf", &size, &took) == 2) {
 			probes++;
@@ -309,7 +309,7 @@ start_exchange(struct mpi_job *job, const char *how, long size, struct rank_view
 
 	snprintf(size_arg, sizeof(size_arg), "%ld", size);
 	memset(r, 0, 2 * sizeof(*r));
-	mpi_job_start(job, 2, btl, args);
+	mpi_job_start(job, 2, btl, args, 0);
 	while (!(r[0].sending && r[1].sending) &&
 	       mpi_job_line(job, line, sizeof(line), 30) == 1)
 		hear(line, r);

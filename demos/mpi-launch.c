@@ -214,7 +214,8 @@ mpi_launch_shm_dir(void)
 }
 
 void
-mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const rank_args[])
+mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const rank_args[],
+              unsigned flags)
 {
 	int out[2], in[2];
 	char nps[16];
@@ -278,6 +279,8 @@ mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const ra
 		 * it to the ranks, which would then ignore its SIGTERM. */
 		sigprocmask(SIG_SETMASK, &saved, NULL);
 		dup2(out[1], STDOUT_FILENO);
+		if (flags & MPI_JOB_STDERR)
+			dup2(out[1], STDERR_FILENO);
 		dup2(in[0], STDIN_FILENO);
 		execv(mpirun_path, (char *const *)argv);
 		_exit(127);
@@ -411,7 +414,7 @@ mpi_job_wait(struct mpi_job *job, double timeout)
 	job->from_ranks = job->to_rank0 = -1;
 	if (running == job)
 		running = NULL;
-	mpi_job_sweep(job);
+	job->swept = mpi_job_sweep(job);
 	return true;
 }
 

@@ -42,7 +42,12 @@ struct mpi_job {
 	size_t len;
 	bool ended;      /* mpirun was reaped; STATUS is its wait status */
 	int status;
+	int swept;       /* files of its the demo had to remove after it */
 };
+
+/* mpi_job_start() flags: mpirun's stderr comes through the same pipe as
+ * the ranks' stdout, for a demo that reads mpirun's own report. */
+#define MPI_JOB_STDERR 0x1
 
 /* True when this process was started by mpirun for a controller: then
  * call the demo's rank part and nothing else. A program started by a
@@ -64,8 +69,10 @@ const char *mpi_launch_version(void);
 const char *mpi_launch_shm_dir(void);
 
 /* Start NP ranks of this program over BTL ("vader,self", "tcp,self"),
- * each given RANK_ARGS (NULL-terminated) after its name. */
-void mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const rank_args[]);
+ * each given RANK_ARGS (NULL-terminated) after its name. FLAGS: 0 or
+ * MPI_JOB_STDERR. */
+void mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const rank_args[],
+                   unsigned flags);
 
 /* The next line the ranks wrote, without its newline, into BUF. Returns 1,
  * 0 at end of file (mpirun ended), or -1 when TIMEOUT seconds passed. */

@@ -284,7 +284,7 @@ run_transport(enum transport tr, double budget)
 	pl_step(transport_names[tr], PL_FIELDS(PL_STR("btl", btls[tr])),
 	        "two ranks over %s: mpirun -np 2 --mca btl %s",
 	        tr == SHM ? "shared memory" : "TCP (loopback)", btls[tr]);
-	mpi_job_start(&job, 2, btls[tr], args);
+	mpi_job_start(&job, 2, btls[tr], args, 0);
 	while (hellos < 2 && mpi_job_expect(&job, "hello ", line, sizeof(line), 30, NULL) == 1) {
 		int r;
 		long pid;

@@ -166,7 +166,7 @@ start_ranks(struct mpi_job *job, int n, const char *const args[])
 	pid_t told[MPI_LAUNCH_MAX_RANKS] = { 0 }, children[MPI_LAUNCH_MAX_RANKS];
 	int hellos = 0, nchildren, matched = 0;
 
-	mpi_job_start(job, n, "vader,self", args);
+	mpi_job_start(job, n, "vader,self", args, 0);
 	while (hellos < n && mpi_job_expect(job, "hello ", line, sizeof(line), 30, NULL) == 1) {
 		int r;
 		long pid;

@@ -97,7 +97,8 @@ AM_TESTS_ENVIRONMENT += \
 	MANDIR='$(mandir)'; export MAN_PAGES BIN_PROGRAMS PUBLIC_HEADERS MANDIR;
 
 # The MPI demos' pages, installed with the demos when Open MPI was found.
-MPI_MANS = man/proclab-mpi-pingpong.1 man/proclab-mpi-exchange.1 man/proclab-mpi-ring.1
+MPI_MANS = man/proclab-mpi-pingpong.1 man/proclab-mpi-exchange.1 man/proclab-mpi-ring.1 \
+	man/proclab-mpi-die.1
 if HAVE_MPI
 dist_man1_MANS += $(MPI_MANS)
 else

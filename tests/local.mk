@@ -148,7 +148,8 @@ sweep: $(bin_PROGRAMS) tests/sweep-trial$(EXEEXT)
 .PHONY: sweep
 
 # The MPI demos' tests (lesson 21): they skip in a build without Open MPI.
-MPI_TESTS = tests/mpi-pingpong.sh tests/mpi-exchange.sh tests/mpi-ring.sh
+MPI_TESTS = tests/mpi-pingpong.sh tests/mpi-exchange.sh tests/mpi-ring.sh \
+	tests/mpi-die.sh
 TESTS += $(MPI_TESTS)
 dist_check_SCRIPTS += $(MPI_TESTS)
 EXTRA_DIST += tests/mpi-lib.sh
