@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-exchange
-plan 16
+plan 18
 
 run_demo mpi-exchange --json --speed 5
 json=$out
@@ -47,6 +47,18 @@ wait_demo
 check "Ctrl-C during the deadlock: the demo dies of SIGINT" [ "$rc" -eq 130 ]
 check "Ctrl-C during the deadlock: no rank, no mpirun, nothing in /dev/shm or TMPDIR" \
 	poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
+
+# Under the dashboard: the ranks show their rank as their role, read
+# from OMPI_COMM_WORLD_RANK in their environment (lib/pl_model.c).
+snap="$WORK/snapshot"
+env PROCLAB_TEST_TOKEN="$TOKEN" "$top_builddir/proclab" --once --delay 4 --plain \
+	mpi-exchange --hang 10 >"$snap" 2>&1 </dev/null
+dash_demo=$(sed -n 's/^proclab: proclab-mpi-exchange (pid \([0-9]*\)).*/\1/p' "$snap")
+check "in the dashboard the ranks' role is rank 0 and rank 1" \
+	sh -c 'grep -q " rank 0 .*proclab-mpi-ex" "$1" && grep -q " rank 1 .*proclab-mpi-ex" "$1"' sh "$snap" ||
+	diag "$(cat "$snap")"
+check "the dashboard's end of the demo leaves nothing" poll 15 mpi_clean "${dash_demo:-0}" ||
+	mpi_why "${dash_demo:-0}"
 
 # TCP: the same story, and a larger limit than shared memory's.
 run_demo mpi-exchange --json --speed 5 --transport tcp
