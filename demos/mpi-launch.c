@@ -539,7 +539,6 @@ int
 mpi_rank_begin(int *argc, char ***argv, int *size)
 {
 	int rank;
-	char role[32];
 	struct pl_proc parent;
 
 	/* A rank must not outlive its mpirun, killed or not: if the parent is
@@ -562,9 +561,9 @@ mpi_rank_begin(int *argc, char ***argv, int *size)
 	MPI_Init(argc, argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, size);
-	snprintf(role, sizeof(role), "rank %d", rank);
-	pl_board_attach();
-	pl_board_set_role(role);
+	/* No board here: mpirun exec'd us, and the dashboard unlinked the
+	 * board's name when the controller attached. The dashboard reads
+	 * our rank from OMPI_COMM_WORLD_RANK in /proc/PID/environ instead. */
 	return rank;
 }
 

@@ -110,8 +110,8 @@ int mpi_job_sweep(struct mpi_job *job);
 
 /* --- The rank's side (needs mpi.h; these call MPI). --- */
 
-/* MPI_Init, then die with mpirun (PR_SET_PDEATHSIG), and put "rank N" on
- * the dashboard's board. Returns this rank; *SIZE gets the world size. */
+/* Die with mpirun (PR_SET_PDEATHSIG) or when the controller is gone, then
+ * MPI_Init. Returns this rank; *SIZE gets the world size. */
 int mpi_rank_begin(int *argc, char ***argv, int *size);
 
 /* Report one line to the controller, in one write(2). */

@@ -17,8 +17,7 @@
  * Usage:     proclab-mpi-ring [--ranks N] [--laps L] [--job-ranks J] [--work S]
  *                             [--json]
  * Dashboard: `proclab mpi-ring` shows mpirun and N ranks, each with its
- *            rank as its role and a "laps" counter; during the job every
- *            rank is busy.
+ *            rank as its role; during the job every rank is busy.
  * Lesson:    lessons/21-mpi.md
  */
 #include "config.h"
@@ -83,7 +82,6 @@ rank_ring(int rank, int size, long nlaps)
 			token += rank;
 			MPI_Send(&token, 1, MPI_LONG, next, 0, MPI_COMM_WORLD);
 		}
-		pl_board_count("laps", lap + 1);
 		mpi_rank_say("visit %d %ld %ld", rank, lap, token);
 	}
 	if (rank == 0)
