@@ -213,7 +213,7 @@ main(int argc, char *argv[])
 
 	for (int i = 0; died && i < n; i++)
 		pl_note("rounds",
-		        PL_FIELDS(PL_INT("rank", i), PL_INT("pid", r[i].pid),
+		        PL_FIELDS(PL_INT("rank", i), PL_INT("rank_pid", r[i].pid),
 		                  PL_INT("before", before[i]), PL_INT("after", after[i])),
 		        "rank %d: round counter %ld, and %ld 100 ms later%s", i, before[i], after[i],
 		        i == victim ? " (the victim: -1 is gone)"

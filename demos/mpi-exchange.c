@@ -380,7 +380,7 @@ deadlock_step(long size)
 		alive += pl_procfs_read(r[i].pid, &p[i]) == 0 && p[i].state != 'Z';
 		state[0] = p[i].state;
 		pl_note("rank-state",
-		        PL_FIELDS(PL_INT("rank", i), PL_INT("pid", r[i].pid),
+		        PL_FIELDS(PL_INT("rank", i), PL_INT("rank_pid", r[i].pid),
 		                  PL_STR("state", state),
 		                  PL_DOUBLE("cpu_s", cpu1[i] - cpu0[i]), PL_INT("bytes_before", before[i]),
 		                  PL_INT("bytes_after", after[i])),

@@ -6,13 +6,14 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-die
-plan 11
+plan 12
 
 run_demo mpi-die --json --ranks 4 --victim 2
 json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" is_event_stream "$json"
+check "no event gives a name twice" keys_unique "$json"
 check "three steps: start, death, mpirun" steps_are "$json" "start,death,mpirun"
 check "four ranks, children of mpirun" \
 	jq_is "$json" '.[] | select(.check=="ranks-are-children") | "\(.ok):\(.children)"' "true:4"

@@ -7,13 +7,14 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-exchange
-plan 18
+plan 19
 
 run_demo mpi-exchange --json --speed 5
 json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" is_event_stream "$json"
+check "no event gives a name twice" keys_unique "$json"
 check "five steps, in the lesson's order" steps_are "$json" "limit,below,above,sendrecv,nonblocking"
 check "a limit is found, and re-measured on both sides of it" \
 	jq_is "$json" '.[] | select(.check=="limit-found") | .ok and .limit > 0 and .limit < 1048576' true

@@ -42,3 +42,7 @@ has_ranks() {
 	m=$(mpirun_of "$1")
 	[ -n "$m" ] && [ "$(ranks_of "$m" | wc -l)" -ge "$2" ]
 }
+
+# keys_unique FILE: no event of a --json run gives a name twice (the
+# envelope's t, pid, role and event included): tests/json-keys.
+keys_unique() { "$top_builddir/tests/json-keys" "$1"; }

@@ -7,13 +7,14 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-pingpong
-plan 21
+plan 22
 
 run_demo mpi-pingpong --json --seconds 1
 json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" is_event_stream "$json"
+check "no event gives a name twice" keys_unique "$json"
 check "four steps: shm, tcp, ipcbench, table" steps_are "$json" "shm,tcp,ipcbench,table"
 check "the ranks are mpirun's two children, both times" \
 	jq_is "$json" '[.[] | select(.check=="ranks-are-children") | .ok] | join(",")' "true,true"

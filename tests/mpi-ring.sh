@@ -7,13 +7,14 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-ring
-plan 12
+plan 13
 
 run_demo mpi-ring --json --speed 3 --ranks 5 --laps 4 --job-ranks 2
 json=$out
 main=$($JQ -rs 'map(select(.event=="step"))[0].pid' "$json")
 check "runs to the end with status 0" [ "$rc" -eq 0 ]
 check "every line is a JSON object with t, pid, role and event" is_event_stream "$json"
+check "no event gives a name twice" keys_unique "$json"
 check "two steps: ring, collectives" steps_are "$json" "ring,collectives"
 check "the ranks are mpirun's children: 5 in the ring, 2 and 1 for the job" \
 	jq_is "$json" '[.[] | select(.check=="ranks-are-children") | "\(.ok):\(.children)"] | join(",")' \
