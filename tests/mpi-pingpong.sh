@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-pingpong
-plan 22
+plan 26
 
 run_demo mpi-pingpong --json --seconds 1
 json=$out
@@ -62,6 +62,7 @@ interrupt() {
 	poll 30 has_ranks "$demo_pid" 2 || diag "no ranks came"
 	case $1 in
 	int) kill -s INT "$demo_pid" ;;
+	mpirun-int) kill -s INT "$(mpirun_of "$demo_pid")" ;;
 	kill) kill -s KILL "$demo_pid" ;;
 	mpirun) kill -s KILL "$(mpirun_of "$demo_pid")" ;;
 	esac
@@ -78,4 +79,21 @@ interrupt mpirun
 check "SIGKILL of mpirun: the demo fails its checks and says so" [ "$rc" -eq 1 ]
 check "SIGKILL of mpirun: no rank, no /dev/shm or session directory left" \
 	poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
+interrupt mpirun-int
+check "SIGINT to mpirun alone: the demo fails its checks and says so" [ "$rc" -eq 1 ]
+check "SIGINT to mpirun alone: nothing left" poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
+
+# A terminal's Ctrl-C goes to the whole foreground process group: the
+# demo, mpirun and the ranks at once. setsid gives the demo a group of its
+# own (it execs the demo: a background job is no group leader).
+env PROCLAB_TEST_TOKEN="$TOKEN" setsid "$(demo_bin mpi-pingpong)" --seconds 60 \
+	>"$WORK/out.pg" 2>&1 </dev/null &
+demo_pid=$!
+poll 30 has_ranks "$demo_pid" 2 || diag "no ranks came"
+kill -s INT -- "-$demo_pid"
+wait "$demo_pid"
+rc=$?
+check "Ctrl-C to the process group: the demo dies of SIGINT" [ "$rc" -eq 130 ]
+check "Ctrl-C to the process group: nothing left" poll 10 mpi_clean "$demo_pid" ||
+	mpi_why "$demo_pid"
 finish
