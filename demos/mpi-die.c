@@ -178,8 +178,8 @@ main(int argc, char *argv[])
 	pl_check("ranks-are-children", hellos == n && nchildren == n,
 	         PL_FIELDS(PL_INT("ranks", n), PL_INT("children", nchildren),
 	                   PL_INT("mpirun", job.mpirun)),
-	         "%d ranks, children of mpirun (PID %ld); rank %ld is PID %ld", n,
-	         (long)job.mpirun, victim, (long)r[victim].pid);
+	         "%d ranks, children of mpirun (PID %ld); rank %ld is PID %ld", n, (long)job.mpirun,
+	         victim, (long)r[victim].pid);
 	mpi_job_tell(&job, "go");
 
 	pl_step("death", NULL, "rank %ld dies of SIGKILL in the middle of the work", victim);
@@ -215,8 +215,9 @@ main(int argc, char *argv[])
 		pl_note("rounds",
 		        PL_FIELDS(PL_INT("rank", i), PL_INT("rank_pid", r[i].pid),
 		                  PL_INT("before", before[i]), PL_INT("after", after[i])),
-		        "rank %d: round counter %ld, and %ld 100 ms later%s", i, before[i], after[i],
-		        i == victim ? " (the victim: -1 is gone)"
+		        "rank %d: round counter %ld, and %ld 100 ms later%s", i, before[i],
+		        after[i],
+		        i == victim     ? " (the victim: -1 is gone)"
 		        : before[i] < 0 ? " (already ended by mpirun)"
 		                        : " (stuck in MPI_Allreduce, no error)");
 	int stuck = 0, survivors = 0;
@@ -246,8 +247,9 @@ main(int argc, char *argv[])
 
 	for (int i = 0; i < n; i++)
 		gone += ended(r[i].pid);
-	pl_check("job-ended", mpirun_done && gone == n && finished == 0 &&
-	                              WIFEXITED(job.status) && WEXITSTATUS(job.status) != 0,
+	pl_check("job-ended",
+	         mpirun_done && gone == n && finished == 0 && WIFEXITED(job.status) &&
+	                 WEXITSTATUS(job.status) != 0,
 	         PL_FIELDS(PL_INT("status", mpirun_done ? WEXITSTATUS(job.status) : -1),
 	                   PL_DOUBLE("took_s", took), PL_INT("gone", gone),
 	                   PL_INT("finished", finished)),

@@ -38,10 +38,10 @@
 #include "proclab.h"
 #include "mpi-launch.h"
 
-#define PROBE_DELAY_S 0.04  /* the receiver posts its receive this late */
+#define PROBE_DELAY_S 0.04 /* the receiver posts its receive this late */
 #define MAX_PROBE (16 << 20)
-#define ABOVE_FACTOR 4      /* the unsafe size: this many times the limit */
-#define RECOVER_S 5.0       /* the stuck job must be gone this soon */
+#define ABOVE_FACTOR 4 /* the unsafe size: this many times the limit */
+#define RECOVER_S 5.0  /* the stuck job must be gone this soon */
 
 static const char *transport_choice = "shm";
 static double hang_seconds = 1.0;
@@ -274,7 +274,8 @@ bytes_arrived(const struct rank_view *r, long size)
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return -1;
 	for (long off = 0; off < size;) {
-		size_t chunk = (size_t)(size - off) < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+		size_t chunk =
+		        (size_t)(size - off) < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
 		ssize_t n = pread(fd, buf, chunk, (off_t)(r->buffer + (uintptr_t)off));
 
 		if (n <= 0) {
@@ -306,8 +307,7 @@ start_exchange(struct mpi_job *job, const char *how, long size, struct rank_view
 	snprintf(size_arg, sizeof(size_arg), "%ld", size);
 	memset(r, 0, 2 * sizeof(*r));
 	mpi_job_start(job, 2, btl, args, 0);
-	while (!(r[0].sending && r[1].sending) &&
-	       mpi_job_line(job, line, sizeof(line), 30) == 1)
+	while (!(r[0].sending && r[1].sending) && mpi_job_line(job, line, sizeof(line), 30) == 1)
 		hear(line, r);
 }
 
@@ -322,13 +322,12 @@ exchange_completes(const char *id, const char *how, long size, const char *what)
 	pl_step(id, PL_FIELDS(PL_STR("call", how), PL_INT("size", size)), "%s, %ld B each way",
 	        what, size);
 	start_exchange(&job, how, size, r);
-	while (!(r[0].received && r[1].received) &&
-	       mpi_job_line(&job, line, sizeof(line), 30) == 1)
+	while (!(r[0].received && r[1].received) && mpi_job_line(&job, line, sizeof(line), 30) == 1)
 		hear(line, r);
 	mpi_job_ended_well(&job, mpi_job_wait(&job, 30));
 	pl_check(id, r[0].received && r[1].received && r[0].wrong == 0 && r[1].wrong == 0,
-	         PL_FIELDS(PL_STR("call", how), PL_INT("size", size),
-	                   PL_INT("wrong0", r[0].wrong), PL_INT("wrong1", r[1].wrong)),
+	         PL_FIELDS(PL_STR("call", how), PL_INT("size", size), PL_INT("wrong0", r[0].wrong),
+	                   PL_INT("wrong1", r[1].wrong)),
 	         "both ranks got the other's %ld B, every byte right", size);
 }
 
@@ -381,12 +380,13 @@ deadlock_step(long size)
 		state[0] = p[i].state;
 		pl_note("rank-state",
 		        PL_FIELDS(PL_INT("rank", i), PL_INT("rank_pid", r[i].pid),
-		                  PL_STR("state", state),
-		                  PL_DOUBLE("cpu_s", cpu1[i] - cpu0[i]), PL_INT("bytes_before", before[i]),
+		                  PL_STR("state", state), PL_DOUBLE("cpu_s", cpu1[i] - cpu0[i]),
+		                  PL_INT("bytes_before", before[i]),
 		                  PL_INT("bytes_after", after[i])),
 		        "rank %d (PID %ld): state %c, %.2f s of CPU in %.1f s, bytes in its "
 		        "receive buffer: %ld then %ld",
-		        i, (long)r[i].pid, p[i].state, cpu1[i] - cpu0[i], waited, before[i], after[i]);
+		        i, (long)r[i].pid, p[i].state, cpu1[i] - cpu0[i], waited, before[i],
+		        after[i]);
 	}
 	bool stuck = !r[0].sent && !r[1].sent && alive == 2 && mpi_job_ranks(&job, ranks, 16) == 2;
 

@@ -151,8 +151,9 @@ mpi_launch_setup(const char *program)
 	if (chosen != NULL && chosen[0] != '\0') {
 		snprintf(mpirun_path, sizeof(mpirun_path), "%s", chosen);
 		if (access(mpirun_path, X_OK) != 0) {
-			pl_narrate_error(program, "$PROCLAB_MPIRUN is not a program: apt-get install "
-			                          "openmpi-bin, or unset it");
+			pl_narrate_error(program,
+			                 "$PROCLAB_MPIRUN is not a program: apt-get install "
+			                 "openmpi-bin, or unset it");
 			exit(2);
 		}
 	} else if (!find_on_path("mpirun", mpirun_path, sizeof(mpirun_path))) {
@@ -294,7 +295,7 @@ mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const ra
 	case -1:
 		pl_die("fork");
 	case 0: /* Child: mpirun, which dies with SIGTERM, not SIGKILL, when
-		 * the controller dies, so that it ends its ranks and cleans up. */
+	         * the controller dies, so that it ends its ranks and cleans up. */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() != (pid_t)atol(getenv(CONTROLLER_ENV)))
 			_exit(1);
@@ -346,7 +347,7 @@ mpi_job_line(struct mpi_job *job, char *buf, size_t size, double timeout)
 		if ((left = deadline - pl_measure_now()) <= 0)
 			return -1;
 		if (poll(&p, 1, left > 0.1 ? 100 : (int)(left * 1000) + 1) <= 0)
-			continue; /* a timeout, or EINTR: look at the flag again */
+			continue;                 /* a timeout, or EINTR: look at the flag again */
 		if (job->len == sizeof(job->buf)) /* a line too long: cut it */
 			job->buf[job->len - 1] = '\n';
 		n = read(job->from_ranks, job->buf + job->len, sizeof(job->buf) - job->len);

@@ -35,14 +35,14 @@
 
 /* One run of mpirun. */
 struct mpi_job {
-	pid_t mpirun;    /* our child */
-	int from_ranks;  /* read end: the ranks' stdout, through mpirun */
-	int to_rank0;    /* write end: rank 0's stdin, through mpirun */
-	char buf[8192];  /* what came and is not a whole line yet */
+	pid_t mpirun;   /* our child */
+	int from_ranks; /* read end: the ranks' stdout, through mpirun */
+	int to_rank0;   /* write end: rank 0's stdin, through mpirun */
+	char buf[8192]; /* what came and is not a whole line yet */
 	size_t len;
-	bool ended;      /* mpirun was reaped; STATUS is its wait status */
+	bool ended; /* mpirun was reaped; STATUS is its wait status */
 	int status;
-	int swept;       /* files of its the demo had to remove after it */
+	int swept; /* files of its the demo had to remove after it */
 };
 
 /* mpi_job_start() flags: mpirun's stderr comes through the same pipe as
@@ -81,8 +81,8 @@ int mpi_job_line(struct mpi_job *job, char *buf, size_t size, double timeout);
 /* Wait for a line that starts with PREFIX, for TIMEOUT seconds in all;
  * lines before it go to the callback SEEN (may be NULL). Returns 1 with the
  * line in BUF, 0 at end of file, -1 at the deadline. */
-int mpi_job_expect(struct mpi_job *job, const char *prefix, char *buf, size_t size,
-                   double timeout, void (*seen)(const char *line));
+int mpi_job_expect(struct mpi_job *job, const char *prefix, char *buf, size_t size, double timeout,
+                   void (*seen)(const char *line));
 
 /* Write LINE and a newline to rank 0's standard input. */
 void mpi_job_tell(struct mpi_job *job, const char *line);

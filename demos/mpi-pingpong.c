@@ -145,8 +145,7 @@ rank_throughput(int rank, int size, double budget, char *buf, long *bad)
 	if (rank == 0) {
 		MPI_Recv(&ack, 1, MPI_BYTE, 1, ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
 		t = MPI_Wtime() - t;
-		mpi_rank_say("throughput %d %.3f %ld", size, (double)size * (double)n / t / 1e6,
-		             n);
+		mpi_rank_say("throughput %d %.3f %ld", size, (double)size * (double)n / t / 1e6, n);
 	} else {
 		MPI_Send(&ack, 1, MPI_BYTE, 0, ACK, MPI_COMM_WORLD);
 	}
@@ -407,8 +406,10 @@ ipcbench_step(double budget)
 	if (access(path, X_OK) != 0 && access("/usr/bin/proclab-ipcbench", X_OK) == 0)
 		snprintf(path, sizeof(path), "/usr/bin/proclab-ipcbench");
 	snprintf(secs, sizeof(secs), "%.3f", budget * 5 < 0.5 ? 0.5 : budget * 5);
-	char *args[] = { "proclab-ipcbench", "--json", "--only", "pipe,unix", "--pin", "unpinned",
-		         "--repeats", "1", "--seconds", secs, NULL };
+	char *args[] = {
+		"proclab-ipcbench", "--json", "--only",    "pipe,unix", "--pin", "unpinned",
+		"--repeats",        "1",      "--seconds", secs,        NULL
+	};
 
 	pid = mpi_launch_spawn("ipcbench", path, args, &fd);
 	if ((f = fdopen(fd, "r")) == NULL)
@@ -480,8 +481,7 @@ table_step(void)
 	if (mpi_figures[SHM].measured && mpi_figures[TCP].measured) {
 		bool held = mpi_figures[SHM].latency_us < mpi_figures[TCP].latency_us;
 
-		pl_note("held",
-		        PL_FIELDS(PL_STR("claim", "shm-beats-tcp"), PL_BOOL("held", held)),
+		pl_note("held", PL_FIELDS(PL_STR("claim", "shm-beats-tcp"), PL_BOOL("held", held)),
 		        "shared memory has the shorter round trip: %.1f us against %.1f us, held: %s",
 		        mpi_figures[SHM].latency_us, mpi_figures[TCP].latency_us,
 		        held ? "yes" : "no");

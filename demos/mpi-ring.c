@@ -33,15 +33,14 @@
 #include "proclab.h"
 #include "mpi-launch.h"
 
-
 static long ranks_wanted = 4;
 static long laps = 3;
 static double work_seconds = 0.6;
 static long job_ranks; /* 0: one a core */
 
 static const struct pl_option options[] = {
-	{ "ranks", 'n', PL_OPT_INT, "N", "ranks in the ring (default 4)", 2,
-	  MPI_LAUNCH_MAX_RANKS, &ranks_wanted },
+	{ "ranks", 'n', PL_OPT_INT, "N", "ranks in the ring (default 4)", 2, MPI_LAUNCH_MAX_RANKS,
+	  &ranks_wanted },
 	{ "laps", 'l', PL_OPT_INT, "L", "laps of the token (default 3)", 1, 1000, &laps },
 	{ "job-ranks", 'j', PL_OPT_INT, "J",
 	  "ranks for the job (default 0: one a core, 2 at least)", 0, MPI_LAUNCH_MAX_RANKS,
@@ -254,7 +253,8 @@ run_job(int n, uint64_t numbers, struct job_result *res)
 		} else if (sscanf(line, "part %d %llu", &r, &a) == 2 && r >= 0 && r < n) {
 			res->parts[r] = a;
 			res->nparts++;
-		} else if (sscanf(line, "job %d %llu %llu %lf", &size, &a, &b, &res->seconds) == 4) {
+		} else if (sscanf(line, "job %d %llu %llu %lf", &size, &a, &b, &res->seconds) ==
+		           4) {
 			res->total = a;
 			res->sum_of_parts = b;
 			res->done = true;
@@ -276,7 +276,8 @@ job_step(int n)
 	        (unsigned long long)numbers, n);
 	run_job(n, numbers, &many);
 	for (int r = 0; r < many.nparts; r++)
-		pl_note("part", PL_FIELDS(PL_INT("rank", r), PL_INT("part", (long long)many.parts[r])),
+		pl_note("part",
+		        PL_FIELDS(PL_INT("rank", r), PL_INT("part", (long long)many.parts[r])),
 		        "rank %d summed numbers %llu to %llu: %016llx", r,
 		        (unsigned long long)(numbers * (uint64_t)r / (uint64_t)n),
 		        (unsigned long long)(numbers * (uint64_t)(r + 1) / (uint64_t)n - 1),
@@ -331,7 +332,9 @@ main(int argc, char *argv[])
 	if (job_ranks == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 
-		job_ranks = cores < 2 ? 2 : cores > MPI_LAUNCH_MAX_RANKS ? MPI_LAUNCH_MAX_RANKS : cores;
+		job_ranks = cores < 2                      ? 2
+		            : cores > MPI_LAUNCH_MAX_RANKS ? MPI_LAUNCH_MAX_RANKS
+		                                           : cores;
 	}
 	job_step((int)job_ranks);
 	return pl_demo_finish();
