@@ -180,9 +180,10 @@ main(int argc, char *argv[])
 	                   PL_INT("mpirun", job.mpirun)),
 	         "%d ranks, children of mpirun (PID %ld); rank %ld is PID %ld", n, (long)job.mpirun,
 	         victim, (long)r[victim].pid);
-	mpi_job_tell(&job, "go");
-
+	/* The step first: under --step it waits for Enter, and the ranks
+	 * must not start (and the victim die) before the class is ready. */
 	pl_step("death", NULL, "rank %ld dies of SIGKILL in the middle of the work", victim);
+	mpi_job_tell(&job, "go");
 	/* Everything mpirun and the ranks write, until mpirun ends. */
 	while (mpi_job_line(&job, line, sizeof(line), 60) == 1) {
 		int k;
