@@ -23,6 +23,7 @@ dist_lessons_DATA = \
 	lessons/18-pool.md \
 	lessons/19-multitask.md \
 	lessons/20-debugging.md \
+	lessons/21-mpi.md \
 	lessons/22-fork-threads.md \
 	lessons/23-signals.md \
 	lessons/24-prio-inversion.md \
@@ -50,6 +51,7 @@ dist_instructor_DATA = \
 	lessons/instructor/18-pool.md \
 	lessons/instructor/19-multitask.md \
 	lessons/instructor/20-debugging.md \
+	lessons/instructor/21-mpi.md \
 	lessons/instructor/22-fork-threads.md \
 	lessons/instructor/23-signals.md \
 	lessons/instructor/24-prio-inversion.md \

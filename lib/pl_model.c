@@ -546,6 +546,39 @@ read_threads(const struct pl_model *m, struct pl_model_proc *p)
 }
 
 /* Update a watched process from its line of the scan. */
+/* A rank of an MPI job started by Open MPI's mpirun finds its rank in its
+ * environment, OMPI_COMM_WORLD_RANK (mpirun(1)): so a program that writes
+ * nothing on the board still shows "rank N" as its role. It is read once
+ * for each program the process runs (exec changes its comm), and only the
+ * process's owner (or root) may read it; when it cannot, the role stays
+ * empty. */
+static void
+role_from_environ(const struct pl_model *m, struct pl_model_proc *p)
+{
+	static const char key[] = "OMPI_COMM_WORLD_RANK=";
+	char path[512], buf[32768], *end;
+	ssize_t n;
+	long rank;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%ld/environ", m->proc, (long)p->pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0'; /* the strings are separated by NUL bytes */
+	for (char *e = buf; e < buf + n; e += strlen(e) + 1) {
+		if (strncmp(e, key, sizeof(key) - 1) != 0)
+			continue;
+		rank = strtol(e + sizeof(key) - 1, &end, 10);
+		if (end != e + sizeof(key) - 1 && *end == '\0' && rank >= 0)
+			snprintf(p->role, sizeof(p->role), "rank %ld", rank);
+		return;
+	}
+}
+
 static void
 update_proc(struct pl_model *m, struct pl_model_proc *p, const struct scan *s, struct scan *all,
             size_t nall)
@@ -553,7 +586,11 @@ update_proc(struct pl_model *m, struct pl_model_proc *p, const struct scan *s, s
 	unsigned long long ticks = s->p.utime + s->p.stime;
 	double dt = m->now - p->ticks_at;
 
+	bool new_program = strcmp(p->comm, s->p.comm) != 0;
+
 	snprintf(p->comm, sizeof(p->comm), "%s", s->p.comm);
+	if (new_program && p->role[0] == '\0')
+		role_from_environ(m, p);
 	p->state = s->p.state;
 	p->ppid = s->p.ppid;
 	p->tasks = s->p.threads;

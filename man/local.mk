@@ -100,3 +100,12 @@ AM_TESTS_ENVIRONMENT += \
 	MAN_PAGES='$(dist_man1_MANS) $(dist_man3_MANS) $(dist_man5_MANS) $(dist_man7_MANS)'; \
 	BIN_PROGRAMS='$(bin_PROGRAMS)'; PUBLIC_HEADERS='$(proclabinclude_HEADERS)'; \
 	MANDIR='$(mandir)'; export MAN_PAGES BIN_PROGRAMS PUBLIC_HEADERS MANDIR;
+
+# The MPI demos' pages, installed with the demos when Open MPI was found.
+MPI_MANS = man/proclab-mpi-pingpong.1 man/proclab-mpi-exchange.1 man/proclab-mpi-ring.1 \
+	man/proclab-mpi-die.1
+if HAVE_MPI
+dist_man1_MANS += $(MPI_MANS)
+else
+EXTRA_DIST += $(MPI_MANS)
+endif

@@ -412,6 +412,40 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 }
 END_TEST
 
+/* An MPI rank's role comes from OMPI_COMM_WORLD_RANK in its environment
+ * when nothing is on the board for it; a value that is not a number is
+ * no role. */
+static void
+put_environ(pid_t pid, const char *vars, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%ld/environ", big, (long)pid);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	ck_assert_uint_eq(fwrite(vars, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_model_mpi_rank_role_from_environ)
+{
+	static const char rank3[] = "PATH=/bin\0OMPI_COMM_WORLD_RANK=3\0HOME=/";
+	static const char bad[] = "OMPI_COMM_WORLD_RANK=3x\0";
+	struct pl_model bm;
+
+	make_big_tree();
+	put_environ(1001, rank3, sizeof(rank3));
+	put_environ(1002, bad, sizeof(bad));
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_str_eq(pl_model_find(&bm, 1001)->role, "rank 3");
+	ck_assert_str_eq(pl_model_find(&bm, 1002)->role, "");
+	ck_assert_str_eq(pl_model_find(&bm, 1003)->role, ""); /* no environ file */
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 /* Maps are read every few seconds in a big tree (once a second in a small
  * one); a snapshot that asks for them (--once) gets them read at once. */
 START_TEST(test_model_read_ipc_next_reads_maps_now)
@@ -759,6 +793,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_unreadable_stat_means_gone);
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
+	tcase_add_test(fake, test_model_mpi_rank_role_from_environ);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_object_is_device_and_inode);
 	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);

@@ -11,7 +11,8 @@
 # and 0x... addresses as "ADDR". Lines "$ ..." (the prompt) and "..."
 # (an elision) are skipped. A demo that needs a privilege this run lacks
 # (prio-inversion: CAP_SYS_NICE) says "skipped, not a failure" and shows
-# nothing to compare: its excerpts then pass with a note.
+# nothing to compare: its excerpts then pass with a note, as do those of
+# a demo this build lacks (the MPI demos, without Open MPI).
 . "$top_srcdir/tests/lib.sh"
 
 lessons="$top_srcdir/lessons"
@@ -48,6 +49,14 @@ excerpt_holds() {
 	set -- $(cat "$base.cmd")
 	name=${1#proclab-}
 	shift
+	if [ ! -x "$(demo_bin "$name")" ]; then
+		case $name in
+		mpi-*)
+			diag "proclab-$name: built without Open MPI: excerpt not compared"
+			return 0
+			;;
+		esac
+	fi
 	env PROCLAB_TEST_TOKEN="$TOKEN" "$(demo_bin "$name")" --no-color --speed 100 "$@" \
 		</dev/null 2>&1 | normalise >"$base.out"
 	normalise <"$base.txt" >"$base.want"
@@ -68,7 +77,9 @@ has_sections() {
 	IFS=$old_ifs
 }
 
-set -- $DEMO_NAMES
+# Lesson 21, mpi, is the lesson of the four MPI demos, which a build
+# without Open MPI does not have (their excerpts then pass with a note).
+set -- $DEMO_NAMES mpi
 plan $(($# * 5 + 1))
 for demo; do
 	lesson=$(ls "$lessons"/[0-9][0-9]-"$demo".md 2>/dev/null | head -n 1)

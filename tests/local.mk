@@ -158,3 +158,10 @@ sweep: $(bin_PROGRAMS) tests/sweep-trial$(EXEEXT)
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
 	DEMO_NAMES='$(DEMO_NAMES)' $(SHELL) $(top_srcdir)/tests/sweep-interrupt.sh $(SWEEP_FLAGS)
 .PHONY: sweep
+
+# The MPI demos' tests (lesson 21): they skip in a build without Open MPI.
+MPI_TESTS = tests/mpi-pingpong.sh tests/mpi-exchange.sh tests/mpi-ring.sh \
+	tests/mpi-die.sh
+TESTS += $(MPI_TESTS)
+dist_check_SCRIPTS += $(MPI_TESTS)
+EXTRA_DIST += tests/mpi-lib.sh

@@ -1,0 +1,48 @@
+# mpi-lib.sh - what the MPI demos' tests share, sourced after lib.sh.
+#
+# The MPI demos exist only in a build configured with Open MPI; without
+# it their tests skip and say how to get it. Each test keeps the demos'
+# temporary files in its own $TMPDIR, so that Open MPI's session
+# directories ($TMPDIR/ompi.HOST.UID) of this run, and only those, are
+# looked for.
+
+# need_mpi NAME: skip the whole test unless proclab-NAME was built.
+need_mpi() {
+	[ -x "$(demo_bin "$1")" ] ||
+		skip_all "built without MPI: apt-get install openmpi-bin libopenmpi-dev, then run configure again"
+	command -v mpirun >/dev/null 2>&1 ||
+		skip_all "mpirun not on PATH: apt-get install openmpi-bin"
+}
+
+TMPDIR="$WORK/tmp"
+mkdir "$TMPDIR"
+export TMPDIR
+
+# The private directory of controller PID in /dev/shm (mpi-launch.h).
+mpi_dirs_of() { ls -d /dev/shm/proclab-mpi-"$1"-* 2>/dev/null; }
+
+# mpi_clean PID: controller PID left nothing: no process with our token
+# (a rank, mpirun, an orted), no directory in /dev/shm, no file in our
+# $TMPDIR (Open MPI's session directory). mpi_why PID says what is left.
+mpi_clean() { [ -z "$(token_pids)$(mpi_dirs_of "$1")$(ls -A "$TMPDIR")" ]; }
+mpi_why() {
+	why_left
+	diag "in /dev/shm: $(mpi_dirs_of "$1")" "in TMPDIR: $(ls -A "$TMPDIR")"
+}
+
+# The PID of the mpirun started by controller PID, and its ranks.
+mpirun_of() {
+	for p in $(token_children_of "$1"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = mpirun ] && echo "$p"
+	done
+}
+ranks_of() { token_children_of "$1"; }
+# has_ranks PID N: controller PID's mpirun has N ranks running.
+has_ranks() {
+	m=$(mpirun_of "$1")
+	[ -n "$m" ] && [ "$(ranks_of "$m" | wc -l)" -ge "$2" ]
+}
+
+# keys_unique FILE: no event of a --json run gives a name twice (the
+# envelope's t, pid, role and event included): tests/json-keys.
+keys_unique() { "$top_builddir/tests/json-keys" "$1"; }
