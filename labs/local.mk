@@ -92,7 +92,8 @@ nobase_dist_pkgdata_DATA = \
 	labs/12-signals/instructor/VERDICTS \
 	labs/12-signals/instructor/solution.c \
 	labs/12-signals/instructor/wrong-eintr.c \
-	labs/12-signals/instructor/wrong-poll.c
+	labs/12-signals/instructor/wrong-poll.c \
+	labs/12-signals/instructor/wrong-one-wait.c
 
 # Each lab is a test of its own: tests/labs.sh grades every version in
 # its instructor/VERDICTS and compares.

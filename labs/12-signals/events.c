@@ -3,10 +3,11 @@
  * Usage: ./events N
  *
  * The parent starts a ticker child, which writes "tick" down a pipe
- * every 100 ms, ten times, and N worker children: worker i works
- * 150 ms x (i + 1) and exits with status i. The parent's loop reads the
- * ticks until the ticker closes the pipe; each child must be reaped as
- * soon as it ends, while the loop waits for ticks. At the end it prints
+ * every 100 ms, ten times, and N worker children: worker i exits with
+ * status i, worker 0 150 ms in and all the others together 450 ms in.
+ * The parent's loop reads the ticks until the ticker closes the pipe;
+ * each child must be reaped as soon as it ends, while the loop waits for
+ * ticks. At the end it prints
  *
  *     10 ticks; reaped N+1 children, statuses add up to S
  *
@@ -14,7 +15,7 @@
  * workers stay zombies: run the judge to see it say so. Read
  * labs/12-signals/README.md for the task.
  */
-#define _POSIX_C_SOURCE 200809L /* sigaction, nanosleep under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* sigaction, clock_nanosleep under -std=c11 */
 
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +28,8 @@
 
 #define TICKS 10
 
+static struct timespec start; /* when the parent began, for every child */
+
 /* Sleep MS milliseconds, all of them even if a signal comes. */
 static void
 nap(long ms)
@@ -34,6 +37,23 @@ nap(long ms)
 	struct timespec t = { ms / 1000, ms % 1000 * 1000000L };
 
 	while (nanosleep(&t, &t) == -1 && errno == EINTR)
+		;
+}
+
+/* Sleep until MS milliseconds after start: children that sleep until the
+ * same moment wake at the same timer expiry, and end together. */
+static void
+sleep_until(long ms)
+{
+	struct timespec t = start;
+
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += ms % 1000 * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
 		;
 }
 
@@ -65,6 +85,7 @@ main(int argc, char *argv[])
 		perror("pipe");
 		exit(EXIT_FAILURE);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int i = -1; i < n; i++) { /* -1 is the ticker */
 		switch (fork()) {
 		case -1:
@@ -75,7 +96,7 @@ main(int argc, char *argv[])
 			if (i == -1)
 				ticker(pfd[1]);
 			close(pfd[1]);
-			nap(150 * (i + 1)); /* worker i's work */
+			sleep_until(i == 0 ? 150 : 450); /* worker i's work */
 			_exit(i);
 		default:
 			break;

@@ -16,6 +16,8 @@
 
 #define TICKS 10
 
+static struct timespec start; /* when the parent began, for every child */
+
 /* Sleep MS milliseconds, all of them even if a signal comes. */
 static void
 nap(long ms)
@@ -23,6 +25,23 @@ nap(long ms)
 	struct timespec t = { ms / 1000, ms % 1000 * 1000000L };
 
 	while (nanosleep(&t, &t) == -1 && errno == EINTR)
+		;
+}
+
+/* Sleep until MS milliseconds after start: children that sleep until the
+ * same moment wake at the same timer expiry, and end together. */
+static void
+sleep_until(long ms)
+{
+	struct timespec t = start;
+
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += ms % 1000 * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL) == EINTR)
 		;
 }
 
@@ -78,6 +97,7 @@ main(int argc, char *argv[])
 		perror("signalfd or pipe");
 		exit(EXIT_FAILURE);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (int i = -1; i < n; i++) { /* -1 is the ticker */
 		switch (fork()) {
 		case -1:
@@ -90,7 +110,7 @@ main(int argc, char *argv[])
 			if (i == -1)
 				ticker(pfd[1]);
 			close(pfd[1]);
-			nap(150 * (i + 1)); /* worker i's work */
+			sleep_until(i == 0 ? 150 : 450); /* worker i's work */
 			_exit(i);
 		default:
 			break;
