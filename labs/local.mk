@@ -84,6 +84,7 @@ nobase_dist_pkgdata_DATA = \
 	labs/11-forkthreads/spawn.c \
 	labs/11-forkthreads/instructor/VERDICTS \
 	labs/11-forkthreads/instructor/solution.c \
+	labs/11-forkthreads/instructor/solution-exec-at-once.c \
 	labs/11-forkthreads/instructor/wrong-inherit.c \
 	labs/11-forkthreads/instructor/wrong-atfork-parent.c \
 	labs/12-signals/README.md \
