@@ -550,12 +550,17 @@ look_at_fds(const struct judge_run_opts *o, const struct pl_model_proc *p, struc
 		/* Close-on-exec (fdinfo's flags, proc(5)): it was not inherited
 		 * through exec, the program opened it since. The loader and
 		 * the C library open theirs so while a program starts, and a
-		 * look may fall just then. */
+		 * look may fall just then. A descriptor with no fdinfo, or no
+		 * target, was closed since the listing: it is not held (the C
+		 * library closes a locale file and opens the next on the same
+		 * number, and its flags were once read in between). */
 		snprintf(info, sizeof(info), "fdinfo/%d", fd);
-		if (pl_procfs_number(p->pid, info, "flags", 8, &flags) == 0 && (flags & O_CLOEXEC))
+		if (pl_procfs_number(p->pid, info, "flags", 8, &flags) != 0 || (flags & O_CLOEXEC))
 			continue;
 		n = readlinkat(dirfd(d), e->d_name, target, sizeof(target) - 1);
-		target[n > 0 ? n : 0] = '\0';
+		if (n <= 0)
+			continue;
+		target[n] = '\0';
 		obs->bad_fds++;
 		note(obs->fd_note, "%ld (%s) holds fd %d -> %s", (long)p->pid, p->comm, fd, target);
 	}

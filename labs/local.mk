@@ -78,7 +78,23 @@ nobase_dist_pkgdata_DATA = \
 	labs/10-philosophers/instructor/VERDICTS \
 	labs/10-philosophers/instructor/solution.c \
 	labs/10-philosophers/instructor/wrong-shared-files.c \
-	labs/10-philosophers/instructor/wrong-spin.c
+	labs/10-philosophers/instructor/wrong-spin.c \
+	labs/11-forkthreads/README.md \
+	labs/11-forkthreads/lab.spec \
+	labs/11-forkthreads/spawn.c \
+	labs/11-forkthreads/instructor/VERDICTS \
+	labs/11-forkthreads/instructor/solution.c \
+	labs/11-forkthreads/instructor/solution-exec-at-once.c \
+	labs/11-forkthreads/instructor/wrong-inherit.c \
+	labs/11-forkthreads/instructor/wrong-atfork-parent.c \
+	labs/12-signals/README.md \
+	labs/12-signals/lab.spec \
+	labs/12-signals/events.c \
+	labs/12-signals/instructor/VERDICTS \
+	labs/12-signals/instructor/solution.c \
+	labs/12-signals/instructor/wrong-eintr.c \
+	labs/12-signals/instructor/wrong-poll.c \
+	labs/12-signals/instructor/wrong-one-wait.c
 
 # Each lab is a test of its own: tests/labs.sh grades every version in
 # its instructor/VERDICTS and compares.
@@ -92,6 +108,8 @@ LAB_SPECS = \
 	labs/07-pool/lab.spec \
 	labs/08-parallel/lab.spec \
 	labs/09-framing/lab.spec \
-	labs/10-philosophers/lab.spec
+	labs/10-philosophers/lab.spec \
+	labs/11-forkthreads/lab.spec \
+	labs/12-signals/lab.spec
 TESTS += $(LAB_SPECS)
 dist_check_SCRIPTS += tests/labs.sh

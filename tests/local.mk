@@ -148,6 +148,41 @@ tests_sweep_leaker_LDADD =
 TESTS += tests/sweep-self.sh
 dist_check_SCRIPTS += tests/sweep-self.sh
 
+# tests/truth.sh measures the facts the lessons state (issue 17), each
+# with a small probe of its own in tests/truth/: C programs built here,
+# which link nothing of ours, and Python scripts.
+TRUTH_PROBES = \
+	tests/truth/switches \
+	tests/truth/mutex-spin \
+	tests/truth/shared-offset \
+	tests/truth/orphan-thread \
+	tests/truth/wchar \
+	tests/truth/vfork-thread \
+	tests/truth/killable
+check_PROGRAMS += $(TRUTH_PROBES)
+tests_truth_switches_LDADD =
+tests_truth_mutex_spin_LDADD =
+tests_truth_shared_offset_LDADD =
+tests_truth_orphan_thread_LDADD =
+tests_truth_wchar_LDADD =
+tests_truth_vfork_thread_LDADD =
+tests_truth_killable_LDADD =
+TEST_C_FILES += \
+	tests/truth/switches.c \
+	tests/truth/mutex-spin.c \
+	tests/truth/shared-offset.c \
+	tests/truth/orphan-thread.c \
+	tests/truth/wchar.c \
+	tests/truth/vfork-thread.c \
+	tests/truth/killable.c
+EXTRA_DIST += \
+	tests/truth/mp-value.py \
+	tests/truth/dictproxy.py \
+	tests/truth/queues.py \
+	tests/truth/gil-state.py
+TESTS += tests/truth.sh
+dist_check_SCRIPTS += tests/truth.sh
+
 # `make sweep`: every demo interrupted at random moments, SIGINT then
 # SIGKILL, and what each trial left (tests/sweep-interrupt.sh). Not in
 # `make check`: it takes minutes. Options go in SWEEP_FLAGS, for example
