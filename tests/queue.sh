@@ -238,6 +238,9 @@ if [ "$mounted" = true ]; then
 	start_queue --speed 0.5
 	poll 30 listed
 	guardian=$(guardian_of "$demo_pid")
+	# Stopped first: between the two kills a busy machine may run the
+	# demo's death, and the guardian would wake and do its job.
+	[ -n "$guardian" ] && kill -s STOP $guardian
 	kill -s KILL "$demo_pid" $guardian
 	wait_demo
 	check "SIGKILL of the demo and its guardian at once: the name stays" \
