@@ -375,7 +375,8 @@ pl_model_free(struct pl_model *m)
 	free(m->slots);
 	free(m->procs);
 	free(m->order);
-	free(m->edges);
+	free(m->objects);
+	free(m->holders);
 	free(m->locks);
 	pl_waitfor_free(m->waitfor);
 	memset(m, 0, sizeof(*m));

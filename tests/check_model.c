@@ -44,13 +44,34 @@ next_snapshot(const char *tree, double now)
 	ck_assert_int_eq(pl_model_refresh(&m, now), 0);
 }
 
-static const struct pl_ipc_edge *
-find_edge(enum pl_ipc_kind kind, pid_t from, pid_t to)
+/* The object of KIND and INODE in BM, or NULL. */
+static const struct pl_ipc_object *
+find_object(const struct pl_model *bm, enum pl_ipc_kind kind, unsigned long long inode)
 {
-	for (size_t i = 0; i < m.nedges; i++)
-		if (m.edges[i].kind == kind && m.edges[i].from == from && m.edges[i].to == to)
-			return &m.edges[i];
+	for (size_t i = 0; i < bm->nobjects; i++)
+		if (bm->objects[i].kind == kind && bm->objects[i].inode == inode)
+			return &bm->objects[i];
 	return NULL;
+}
+
+/* PID's hold on O on SIDE, or NULL. */
+static const struct pl_ipc_holder *
+holder_of(const struct pl_model *bm, const struct pl_ipc_object *o, pid_t pid, int side)
+{
+	for (size_t i = o->holder; i < o->holder + o->nholders; i++)
+		if (bm->holders[i].pid == pid && bm->holders[i].side == side)
+			return &bm->holders[i];
+	return NULL;
+}
+
+/* Do A and B both hold the object of KIND and INODE (on side 0)? */
+static bool
+shares(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t a, pid_t b,
+       unsigned long long inode)
+{
+	const struct pl_ipc_object *o = find_object(bm, kind, inode);
+
+	return o != NULL && holder_of(bm, o, a, 0) != NULL && holder_of(bm, o, b, 0) != NULL;
 }
 
 START_TEST(test_model_tree_order_and_depth)
@@ -105,32 +126,47 @@ START_TEST(test_model_zombie_carries_exit_status)
 }
 END_TEST
 
-START_TEST(test_model_pipe_goes_writer_to_reader)
+START_TEST(test_model_pipe_is_one_object_with_its_ends)
 {
-	const struct pl_ipc_edge *e = find_edge(PL_IPC_PIPE, 100, 101);
+	const struct pl_ipc_object *o = find_object(&m, PL_IPC_PIPE, 5001);
 	char text[256];
 
-	ck_assert_ptr_nonnull(e);
-	ck_assert(e->directed);
-	ck_assert_uint_eq(e->inode, 5001);
-	ck_assert_ptr_null(find_edge(PL_IPC_PIPE, 101, 100));
-	dash_text_edge(&m, e, text, sizeof(text));
-	ck_assert_str_eq(text, "pipe       100 -> 101  pipe:[5001]");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o->id, "pipe:5001");
+	ck_assert_uint_eq(o->npids, 2);
+	ck_assert_int_eq(holder_of(&m, o, 100, 0)->end, 'w');
+	ck_assert_int_eq(holder_of(&m, o, 100, 0)->fd, 3);
+	ck_assert_int_eq(holder_of(&m, o, 101, 0)->end, 'r');
+	dash_text_object(&m, o, true, text, sizeof(text));
+	ck_assert_str_eq(text, "pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)");
 }
 END_TEST
 
 START_TEST(test_model_socketpair_and_shared_memory)
 {
-	const struct pl_ipc_edge *s = find_edge(PL_IPC_SOCKET, 100, 200);
-	const struct pl_ipc_edge *shm = find_edge(PL_IPC_SHM, 100, 101);
+	const struct pl_ipc_object *s = find_object(&m, PL_IPC_UNIX, 6001);
+	const struct pl_ipc_object *shm = find_object(&m, PL_IPC_SHM, 8001);
+	char text[256];
 
-	/* Two inodes, paired by the kernel's peer table. */
+	/* Two inodes, paired by the kernel's peer table: one connection,
+	 * end to end. */
 	ck_assert_ptr_nonnull(s);
-	ck_assert(!s->directed);
+	ck_assert(s->connection);
+	ck_assert(!s->outside);
+	ck_assert_uint_eq(s->peer, 6002);
+	ck_assert_ptr_nonnull(holder_of(&m, s, 100, 0));
+	ck_assert_ptr_nonnull(holder_of(&m, s, 200, 1));
+	ck_assert_ptr_null(find_object(&m, PL_IPC_UNIX, 6002));
+	dash_text_object(&m, s, true, text, sizeof(text));
+	ck_assert_str_eq(text, "unix     socket:[6001] held by 1: 100 (fd 4) <-> "
+	                       "socket:[6002] held by 1: 200 (fd 5)");
 	ck_assert_ptr_nonnull(shm);
-	ck_assert_str_eq(shm->name, "/dev/shm/proclab-demo-shm");
-	/* Mapped twice by 100, still one edge; 101's private map is none. */
-	ck_assert_uint_eq(m.nedges, 3);
+	ck_assert_str_eq(shm->label, "/dev/shm/proclab-demo-shm");
+	/* Mapped twice by 100, still one holder; 101's private map is none. */
+	ck_assert_uint_eq(shm->nholders, 2);
+	ck_assert_uint_eq(m.nobjects, 3);
+	/* 100 holds a socket: the socket tables were read, once. */
+	ck_assert_uint_eq(m.socket_reads, 1);
 }
 END_TEST
 
@@ -196,7 +232,7 @@ START_TEST(test_model_exits_adoption_and_new_children)
 	/* The edges went with 101 and the locks with the deadlock. */
 	ck_assert_uint_eq(m.ncycles, 0);
 	ck_assert_uint_eq(m.nlocks, 0);
-	ck_assert_ptr_null(find_edge(PL_IPC_PIPE, 100, 101));
+	ck_assert_ptr_null(find_object(&m, PL_IPC_PIPE, 5001));
 	/* 20 ticks in 1 s: 20 % of a core, at 100 ticks a second. */
 	p = pl_model_find(&m, 100);
 	ck_assert_double_eq_tol(p->cpu, 20.0 * 100 / (double)m.ticks_per_second, 0.01);
@@ -333,20 +369,9 @@ refresh_big(struct pl_model *bm, double now, int sleepers)
 }
 
 static bool
-has_edge(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t from, pid_t to,
-         unsigned long long inode)
-{
-	for (size_t i = 0; i < bm->nedges; i++)
-		if (bm->edges[i].kind == kind && bm->edges[i].from == from &&
-		    bm->edges[i].to == to && bm->edges[i].inode == inode)
-			return true;
-	return false;
-}
-
-static bool
 big_pipe(const struct pl_model *bm)
 {
-	return has_edge(bm, PL_IPC_PIPE, 1000, 1001, 7001);
+	return shares(bm, PL_IPC_PIPE, 1000, 1001, 7001);
 }
 
 START_TEST(test_model_big_tree_rereads_only_what_ran)
@@ -358,17 +383,20 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 	refresh_big(&bm, 0.0, 0);
 	ck_assert_uint_eq(pl_model_alive(&bm), BIG + 1);
 	ck_assert(big_pipe(&bm));
-	/* The SysV segment: one edge between its two users, both ways. */
+	/* The SysV segment: one object, held by its two users. */
 	size_t sysv = 0;
-	for (size_t i = 0; i < bm.nedges; i++)
-		if (bm.edges[i].kind == PL_IPC_SYSV_SHM) {
-			ck_assert_int_eq(bm.edges[i].from, 1002);
-			ck_assert_int_eq(bm.edges[i].to, 1003);
-			ck_assert(!bm.edges[i].directed);
-			ck_assert_uint_eq(bm.edges[i].inode, 32770);
+	for (size_t i = 0; i < bm.nobjects; i++)
+		if (bm.objects[i].kind == PL_IPC_SYSV_SHM) {
+			ck_assert_uint_eq(bm.objects[i].nholders, 2);
+			ck_assert_int_eq(bm.holders[bm.objects[i].holder].pid, 1002);
+			ck_assert_int_eq(bm.holders[bm.objects[i].holder + 1].pid, 1003);
+			ck_assert_uint_eq(bm.objects[i].inode, 32770);
 			sysv++;
 		}
 	ck_assert_uint_eq(sysv, 1);
+	/* No process of it holds a socket: the host's socket tables, every
+	 * socket of every process, were not read. */
+	ck_assert_uint_eq(bm.socket_reads, 0);
 
 	/* 1001's table "changes" while its time on a CPU stands still: it
 	 * cannot have run, and the model keeps what it read last time. */
@@ -403,7 +431,7 @@ START_TEST(test_model_read_ipc_next_reads_maps_now)
 	make_big_tree();
 	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
 
 	/* 1004 and 1005 attach a second segment, and have run since. */
 	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32771   /SYSV00000000 (deleted)\n",
@@ -413,12 +441,12 @@ START_TEST(test_model_read_ipc_next_reads_maps_now)
 	put("5000001 0 11\n", "%s/1004/schedstat", big);
 	put("5000001 0 11\n", "%s/1005/schedstat", big);
 	refresh_big(&bm, 1.0, 0);
-	ck_assert(!has_edge(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
+	ck_assert(!shares(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
 
 	pl_model_read_ipc_next(&bm);
 	refresh_big(&bm, 1.1, 0);
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771));
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
 
 	pl_model_free(&bm);
 	remove_big_tree();
@@ -445,9 +473,9 @@ START_TEST(test_model_object_is_device_and_inode)
 	    big);
 	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1006, 1007, 0));
-	ck_assert(!has_edge(&bm, PL_IPC_MAPPING, 1008, 1009, 9001));
-	ck_assert(has_edge(&bm, PL_IPC_MAPPING, 1009, 1010, 9001));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1006, 1007, 0));
+	ck_assert(!shares(&bm, PL_IPC_MAPPING, 1008, 1009, 9001));
+	ck_assert(shares(&bm, PL_IPC_MAPPING, 1009, 1010, 9001));
 	pl_model_free(&bm);
 	remove_big_tree();
 }
@@ -607,7 +635,8 @@ START_TEST(test_model_plain_snapshot)
 	ck_assert_ptr_nonnull(strstr(text, "    100      50 S sleeping   do_wait"));
 	ck_assert_ptr_nonnull(strstr(text, "`-my (odd) name)"));
 	ck_assert_ptr_nonnull(strstr(text, "Z zombie"));
-	ck_assert_ptr_nonnull(strstr(text, "  pipe       100 -> 101  pipe:[5001]\n"));
+	ck_assert_ptr_nonnull(
+	    strstr(text, "\nIPC\n  pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  FLOCK  WRITE 200 waits for inode 7001\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nDEADLOCK: 100 (proclab-fork) wants"));
 	free(text);
@@ -647,18 +676,21 @@ START_TEST(test_model_real_proc_sees_a_child)
 		/* Asleep, and in the read: just after fork() the child may
 		 * sleep elsewhere for a moment (a busy machine, a page fault). */
 		if (p != NULL && p->state == 'S' && strstr(p->wchan, "pipe") != NULL &&
-		    real.nedges > 0)
+		    real.nobjects > 0)
 			break;
 		usleep(10000);
 	}
 	ck_assert_ptr_nonnull(pl_model_find(&real, child));
 	ck_assert_int_eq(pl_model_find(&real, child)->state, 'S');
 	ck_assert_ptr_nonnull(strstr(pl_model_find(&real, child)->wchan, "pipe"));
-	ck_assert_uint_ge(real.nedges, 1);
-	ck_assert_int_eq(real.edges[0].kind, PL_IPC_PIPE);
-	ck_assert_int_eq(real.edges[0].from, getpid());
-	ck_assert_int_eq(real.edges[0].to, child);
-	ck_assert_int_eq(real.edges[0].queued, 0);
+	ck_assert_uint_ge(real.nobjects, 1);
+	struct stat sb;
+	ck_assert_int_eq(fstat(pfd[1], &sb), 0);
+	const struct pl_ipc_object *o = find_object(&real, PL_IPC_PIPE, sb.st_ino);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(holder_of(&real, o, getpid(), 0)->end, 'w');
+	ck_assert_int_eq(holder_of(&real, o, child, 0)->end, 'r');
+	ck_assert_int_eq(o->queued, 0);
 	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	close(pfd[1]);
@@ -732,7 +764,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_tree_order_and_depth);
 	tcase_add_test(fake, test_model_states_wchan_and_odd_comm);
 	tcase_add_test(fake, test_model_zombie_carries_exit_status);
-	tcase_add_test(fake, test_model_pipe_goes_writer_to_reader);
+	tcase_add_test(fake, test_model_pipe_is_one_object_with_its_ends);
 	tcase_add_test(fake, test_model_socketpair_and_shared_memory);
 	tcase_add_test(fake, test_model_locks_and_deadlock);
 	tcase_add_test(fake, test_model_threads_behind_a_toggle);
