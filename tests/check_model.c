@@ -9,6 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -481,6 +486,143 @@ START_TEST(test_model_object_is_device_and_inode)
 }
 END_TEST
 
+/* The text of the object of KIND and INODE in BM ("" if there is none). */
+static const char *
+object_text(const struct pl_model *bm, enum pl_ipc_kind kind, unsigned long long inode)
+{
+	static char text[512];
+	const struct pl_ipc_object *o = find_object(bm, kind, inode);
+
+	text[0] = '\0';
+	if (o != NULL)
+		dash_text_object(bm, o, true, text, sizeof(text));
+	return text;
+}
+
+/* Sockets from the host's tables (here the fake tree's net/tcp, net/udp
+ * and unix-peers): a pre-fork listener with every process that shares
+ * it, a connection over loopback end to end, an end to outside, a bound
+ * UDP socket, a Unix socket listening on a path. A socket only one
+ * process holds and that listens on nothing is no channel. */
+START_TEST(test_model_sockets_listening_paired_and_outside)
+{
+	struct pl_model bm;
+
+	make_big_tree();
+	for (pid_t pid = 1010; pid <= 1013; pid++)
+		put("socket:[9100]", "%s/%ld/fd/3", big, (long)pid);
+	put("socket:[9101]", "%s/1014/fd/3", big);
+	put("socket:[9102]", "%s/1012/fd/4", big);
+	put("socket:[9103]", "%s/1015/fd/3", big);
+	put("socket:[9104]", "%s/1016/fd/3", big);
+	put("socket:[9200]", "%s/1017/fd/4", big);
+	put("socket:[9201]", "%s/1018/fd/4", big);
+	char net[128];
+	snprintf(net, sizeof(net), "%s/net", big);
+	ck_assert_int_eq(mkdir(net, 0700), 0);
+	/* 127.0.0.1:8080 listening (0A); 127.0.0.1:40000 -> :8080 and its
+	 * accepted end; 10.0.0.2:5555 -> 93.184.216.34:80; one in TIME_WAIT
+	 * (06), which no process holds (inode 0). Addresses as the host
+	 * stores them, in hex. */
+	put("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode\n"
+	    "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9100 1 0000000000000000 100 0 0 10 0\n"
+	    "   1: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9101 1 0000000000000000 20 4 30 10 -1\n"
+	    "   2: 0100007F:1F90 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9102 1 0000000000000000 20 4 30 10 -1\n"
+	    "   3: 0200000A:15B3 22D8B85D:0050 01 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9103 1 0000000000000000 20 4 30 10 -1\n"
+	    "   4: 0100007F:9C41 0100007F:1F90 06 00000000:00000000 03:00001770 00000000     0 "
+	    "       0 0 3 0000000000000000\n",
+	    "%s/net/tcp", big);
+	put("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode ref pointer drops\n"
+	    "  100: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000   0 "
+	    "       0 9104 2 0000000000000000 0\n",
+	    "%s/net/udp", big);
+	put("9200 0 10 /tmp/srv.sock\n9201 0 7\n", "%s/unix-peers", big);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_TCP, 9100),
+	                 "tcp      127.0.0.1:8080 listening, held by 4: 1010 (fd 3) 1011 (fd 3) "
+	                 "1012 (fd 3) 1013 (fd 3)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_TCP, 9101),
+	                 "tcp      127.0.0.1:40000 held by 1: 1014 (fd 3) <-> 127.0.0.1:8080 held "
+	                 "by 1: 1012 (fd 4)");
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_TCP, 9102)); /* the same connection */
+	ck_assert_str_eq(object_text(&bm, PL_IPC_TCP, 9103),
+	                 "tcp      10.0.0.2:5555 held by 1: 1015 (fd 3) -> 93.184.216.34:80 outside");
+	ck_assert(find_object(&bm, PL_IPC_TCP, 9103)->outside);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_UDP, 9104),
+	                 "udp      0.0.0.0:5353 listening, held by 1: 1016 (fd 3)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_UNIX, 9200),
+	                 "unix     /tmp/srv.sock listening, held by 1: 1017 (fd 4)");
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_UNIX, 9201));
+	ck_assert_str_eq(find_object(&bm, PL_IPC_TCP, 9100)->id, "tcp:9100");
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* Names that teach: a semaphore is no "shm", an anonymous shared mapping
+ * is no file, and an eventfd two processes hold is one object (a fake
+ * tree gives each anon-inode file an "ino:" of its own; the real /proc
+ * needs kcmp, in test_model_real_proc_sockets_and_anon_fds). */
+START_TEST(test_model_labels_that_teach)
+{
+	struct pl_model bm;
+	const char *maps =
+	    "7f0000000000-7f0000001000 rw-s 00000000 00:01 9301   /dev/shm/sem.mp-abc (deleted)\n"
+	    "7f0000001000-7f0000002000 rw-s 00000000 00:01 9302   /dev/zero (deleted)\n";
+
+	make_big_tree();
+	put(maps, "%s/1020/maps", big);
+	put(maps, "%s/1021/maps", big);
+	put("anon_inode:[eventfd]", "%s/1020/fd/5", big);
+	put("pos:\t0\nflags:\t02\nino:\t9400\n", "%s/1020/fdinfo/5", big);
+	put("anon_inode:[eventfd]", "%s/1021/fd/5", big);
+	put("pos:\t0\nflags:\t02\nino:\t9400\n", "%s/1021/fdinfo/5", big);
+	put("anon_inode:[eventpoll]", "%s/1021/fd/6", big); /* its own: not shown */
+	put("pos:\t0\nflags:\t02\nino:\t9401\n", "%s/1021/fdinfo/6", big);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_SEM, 9301),
+	                 "sem      /dev/shm/sem.mp-abc (deleted) held by 2: 1020 (map) 1021 (map)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_ANON_SHM, 9302),
+	                 "anonshm  anonymous shared memory held by 2: 1020 (map) 1021 (map)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_EVENTFD, 9400),
+	                 "eventfd  eventfd held by 2: 1020 (fd 5) 1021 (fd 5)");
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_EPOLL, 9401));
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_SHM, 9301));
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* Many holders: one line, and the text gives their number and the first
+ * PIDs only. */
+START_TEST(test_model_many_holders_summarised)
+{
+	struct pl_model bm;
+
+	make_big_tree();
+	for (pid_t pid = 1030; pid < 1040; pid++) {
+		put("pipe:[7100]", "%s/%ld/fd/1", big, (long)pid);
+		put("pos:\t0\nflags:\t01\n", "%s/%ld/fdinfo/1", big, (long)pid);
+	}
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_uint_eq(find_object(&bm, PL_IPC_PIPE, 7100)->npids, 10);
+	ck_assert_uint_eq(find_object(&bm, PL_IPC_PIPE, 7100)->nholders, 10);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_PIPE, 7100),
+	                 "pipe     pipe:[7100] held by 10: 1030 1031 1032 1033 1034 1035 ...");
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 /* A PID found not to be ours is skipped, and looked at again every
  * PL_MODEL_FOREIGN_EVERY refreshes: a process adopted by a watched subreaper,
  * or a new child of ours under a PID that was someone else's, joins the
@@ -698,6 +840,80 @@ START_TEST(test_model_real_proc_sees_a_child)
 }
 END_TEST
 
+/* The real /proc, sock_diag and /proc/net/tcp: a child shares our
+ * listening TCP socket and accepts our connection on it (one object
+ * listening, held by both; one connection end to end), and shares an
+ * eventfd and an anonymous shared mapping, which only kcmp(2) and the
+ * maps tell apart from their kin. */
+START_TEST(test_model_real_proc_sockets_and_anon_fds)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	struct pl_model real;
+	int listener, client, event, status, ready[2];
+	const struct pl_ipc_object *tcp = NULL, *conn = NULL, *ev = NULL, *anon = NULL;
+	pid_t child;
+	char c;
+	void *shared;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(listener, 1), 0);
+	ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+	ck_assert_int_ne(event = eventfd(0, EFD_CLOEXEC), -1);
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(shared, MAP_FAILED);
+	ck_assert_int_eq(pipe(ready), 0);
+	child = fork();
+	if (child == 0) {
+		int fd = accept(listener, NULL, NULL);
+		close(ready[1]);
+		/* Hold everything until the parent closes its end. */
+		_exit(fd != -1 && read(ready[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(ready[0]);
+	ck_assert_int_ne(client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	ck_assert_int_eq(connect(client, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
+	for (int i = 0; i < 500; i++) {
+		ck_assert_int_eq(pl_model_refresh(&real, i * 0.01), 0);
+		tcp = conn = ev = anon = NULL;
+		for (size_t k = 0; k < real.nobjects; k++) {
+			const struct pl_ipc_object *o = &real.objects[k];
+			if (o->kind == PL_IPC_TCP && o->listening && o->npids == 2)
+				tcp = o;
+			if (o->kind == PL_IPC_TCP && o->connection && !o->outside)
+				conn = o;
+			if (o->kind == PL_IPC_EVENTFD && o->npids == 2)
+				ev = o;
+			if (o->kind == PL_IPC_ANON_SHM && o->npids == 2)
+				anon = o;
+		}
+		if (tcp != NULL && conn != NULL && ev != NULL && anon != NULL)
+			break;
+		usleep(10000);
+	}
+	ck_assert_ptr_nonnull(tcp);
+	ck_assert_ptr_nonnull(holder_of(&real, tcp, child, 0));
+	ck_assert_ptr_nonnull(conn);
+	ck_assert_ptr_nonnull(holder_of(&real, conn, getpid(), 0) ? holder_of(&real, conn, child, 1)
+	                                                           : holder_of(&real, conn, child, 0));
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(ev->label, "eventfd");
+	ck_assert_ptr_nonnull(anon);
+	ck_assert_uint_ge(real.socket_reads, 1);
+	close(ready[1]);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(client);
+	close(listener);
+	close(event);
+	munmap(shared, 4096);
+	pl_model_free(&real);
+}
+END_TEST
+
 /* Two threads of this process report a lock cycle on a real board. */
 static pthread_barrier_t reported, checked;
 
@@ -774,6 +990,9 @@ model_suite(void)
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_object_is_device_and_inode);
+	tcase_add_test(fake, test_model_sockets_listening_paired_and_outside);
+	tcase_add_test(fake, test_model_labels_that_teach);
+	tcase_add_test(fake, test_model_many_holders_summarised);
 	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);
 	tcase_add_test(fake, test_model_skipped_sleeper_is_read_before_a_child_joins);
 	tcase_add_test(fake, test_model_root_pid_reused_is_not_watched);
@@ -783,6 +1002,7 @@ model_suite(void)
 	suite_add_tcase(s, fake);
 	tcase_set_timeout(real, 30);
 	tcase_add_test(real, test_model_real_proc_sees_a_child);
+	tcase_add_test(real, test_model_real_proc_sockets_and_anon_fds);
 	tcase_add_test(real, test_model_threads_deadlock_on_the_board);
 	suite_add_tcase(s, real);
 	return s;
