@@ -32,7 +32,8 @@ tests_sysvshm_LDADD =
 tests_narrator_SOURCES = tests/narrator.c
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh \
-	tests/dashboard-keys.sh tests/dashboard-exec.sh
+	tests/dashboard-keys.sh tests/dashboard-exec.sh tests/dashboard-oracle.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
-EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md
+EXTRA_DIST += tests/fakeproc docs/dashboard.md bench/bench.sh bench/README.md \
+	tests/ipc-oracle.py
