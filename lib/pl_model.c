@@ -1,6 +1,6 @@
 /* pl_model.c - the model of a watched tree of processes: snapshot, tree,
  * adoption, exits, the board and the wait-for graph. See pl_model.h; the
- * IPC edges are in pl_ipc.c. */
+ * IPC objects are in pl_ipc.c. */
 #include "config.h"
 
 #include <ctype.h>
