@@ -260,14 +260,18 @@ read_fds(struct pl_model *m, struct ipc_state *st, pid_t pid)
 			kind = PL_IPC_SOCKET; /* which family, the socket tables say */
 		} else if (strncmp(target, "anon_inode:", 11) == 0) {
 			kind = anon_kind(target + 11);
-			/* They all share one inode. An eventfd has an id of its
-			 * own (Linux 6.8); a pidfd an inode of its own (pidfs,
-			 * 6.9). The others are told apart by kcmp(2), later; a
-			 * fake tree gives each an "ino:" of its own instead. */
+			/* They share one inode (a pidfd has its own only since
+			 * pidfs, Linux 6.9). An eventfd has an id of its own
+			 * since 6.8; the others are told apart by kcmp(2),
+			 * later. A fake tree gives each an "ino:" of its own. */
 			if (kind == PL_IPC_EVENTFD)
 				inode = fdinfo_value(m->proc, pid, e->d_name, "eventfd-id");
-			if (kind == PL_IPC_PIDFD || !real)
+			if (!real)
 				inode = fdinfo_value(m->proc, pid, e->d_name, "ino");
+			/* Which process a pidfd stands for: "Pid:" in fdinfo. */
+			if (kind == PL_IPC_PIDFD)
+				snprintf(target, sizeof(target), "pidfd of process %llu",
+				         fdinfo_value(m->proc, pid, e->d_name, "Pid"));
 			dev = inode != 0; /* 0: identity unknown yet */
 		} else if (target[0] == '/' && fstatat(dirfd(d), e->d_name, &sb, 0) == 0) {
 			struct statfs fs;
@@ -716,7 +720,6 @@ label_object(struct pl_ipc_object *o, const struct endpoint *e, const struct soc
 	case PL_IPC_EVENTFD:
 	case PL_IPC_SIGNALFD:
 	case PL_IPC_TIMERFD:
-	case PL_IPC_PIDFD:
 	case PL_IPC_EPOLL:
 		snprintf(o->label, sizeof(o->label), "%s", pl_ipc_name(o->kind));
 		break;

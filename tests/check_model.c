@@ -11,10 +11,12 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -850,8 +852,11 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 	struct sockaddr_in addr = { .sin_family = AF_INET };
 	socklen_t len = sizeof(addr);
 	struct pl_model real;
-	int listener, client, event, status, ready[2];
+	int listener, client, event, status, ready[2], poller, pidfd, own_poller;
 	const struct pl_ipc_object *tcp = NULL, *conn = NULL, *ev = NULL, *anon = NULL;
+	const struct pl_ipc_object *ep = NULL, *pf = NULL;
+	size_t epolls = 0;
+	char label[64];
 	pid_t child;
 	char c;
 	void *shared;
@@ -862,6 +867,8 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 	ck_assert_int_eq(listen(listener, 1), 0);
 	ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
 	ck_assert_int_ne(event = eventfd(0, EFD_CLOEXEC), -1);
+	ck_assert_int_ne(poller = epoll_create1(EPOLL_CLOEXEC), -1);
+	ck_assert_int_ne(pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0), -1);
 	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(shared, MAP_FAILED);
 	ck_assert_int_eq(pipe(ready), 0);
@@ -873,12 +880,14 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 		_exit(fd != -1 && read(ready[0], &c, 1) == 0 ? 0 : 1);
 	}
 	close(ready[0]);
+	ck_assert_int_ne(own_poller = epoll_create1(EPOLL_CLOEXEC), -1); /* ours alone */
 	ck_assert_int_ne(client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
 	ck_assert_int_eq(connect(client, (struct sockaddr *)&addr, sizeof(addr)), 0);
 	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
 	for (int i = 0; i < 500; i++) {
 		ck_assert_int_eq(pl_model_refresh(&real, i * 0.01), 0);
-		tcp = conn = ev = anon = NULL;
+		tcp = conn = ev = anon = ep = pf = NULL;
+		epolls = 0;
 		for (size_t k = 0; k < real.nobjects; k++) {
 			const struct pl_ipc_object *o = &real.objects[k];
 			if (o->kind == PL_IPC_TCP && o->listening && o->npids == 2)
@@ -889,8 +898,14 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 				ev = o;
 			if (o->kind == PL_IPC_ANON_SHM && o->npids == 2)
 				anon = o;
+			if (o->kind == PL_IPC_EPOLL && o->npids == 2)
+				ep = o;
+			epolls += o->kind == PL_IPC_EPOLL;
+			if (o->kind == PL_IPC_PIDFD && o->npids == 2)
+				pf = o;
 		}
-		if (tcp != NULL && conn != NULL && ev != NULL && anon != NULL)
+		if (tcp != NULL && conn != NULL && ev != NULL && anon != NULL && ep != NULL &&
+		    pf != NULL)
 			break;
 		usleep(10000);
 	}
@@ -902,6 +917,14 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_str_eq(ev->label, "eventfd");
 	ck_assert_ptr_nonnull(anon);
+	/* kcmp(2) tells the shared epoll from our own, which the child
+	 * does not hold and which is no object. */
+	ck_assert_ptr_nonnull(ep);
+	ck_assert_uint_eq(ep->nholders, 2);
+	ck_assert_uint_eq(epolls, 1);
+	ck_assert_ptr_nonnull(pf);
+	snprintf(label, sizeof(label), "pidfd of process %ld", (long)getpid());
+	ck_assert_str_eq(pf->label, label);
 	ck_assert_uint_ge(real.socket_reads, 1);
 	close(ready[1]);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
@@ -909,6 +932,9 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 	close(client);
 	close(listener);
 	close(event);
+	close(poller);
+	close(own_poller);
+	close(pidfd);
 	munmap(shared, 4096);
 	pl_model_free(&real);
 }
