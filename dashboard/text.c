@@ -197,7 +197,8 @@ holders_text(const struct pl_model *m, const struct pl_ipc_object *o, int side, 
 	size_t n = o->nholders, pids = 0, len = 0, shown = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (h[i].side == side && (i == 0 || h[i - 1].side != side || h[i - 1].pid != h[i].pid))
+		if (h[i].side == side &&
+		    (i == 0 || h[i - 1].side != side || h[i - 1].pid != h[i].pid))
 			pids++;
 	buf[0] = '\0';
 	append(buf, size, &len, "held by %zu:", pids);
@@ -229,8 +230,8 @@ holders_text(const struct pl_model *m, const struct pl_ipc_object *o, int side, 
 }
 
 int
-dash_text_object(const struct pl_model *m, const struct pl_ipc_object *o, bool stable,
-                 char *buf, size_t size)
+dash_text_object(const struct pl_model *m, const struct pl_ipc_object *o, bool stable, char *buf,
+                 size_t size)
 {
 	char label[sizeof(o->label)], ends[2][sizeof(o->ends[0])], side[2][512];
 	char queued[48] = "";
@@ -242,8 +243,8 @@ dash_text_object(const struct pl_model *m, const struct pl_ipc_object *o, bool s
 	if (o->queued >= 0 && !stable)
 		snprintf(queued, sizeof(queued), ", %ld bytes queued", o->queued);
 	if (o->outside)
-		return snprintf(buf, size, "%-8s %s %s -> %s outside", pl_ipc_name(o->kind), ends[0],
-		                side[0], ends[1]);
+		return snprintf(buf, size, "%-8s %s %s -> %s outside", pl_ipc_name(o->kind),
+		                ends[0], side[0], ends[1]);
 	if (o->connection) {
 		holders_text(m, o, 1, side[1], sizeof(side[1]));
 		/* A Unix connection to a named socket says the name once. */

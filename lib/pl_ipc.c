@@ -80,11 +80,11 @@ struct file {
 /* A socket, from sock_diag (Unix) or /proc/net (TCP, UDP). */
 struct sock {
 	unsigned long long inode;
-	enum pl_ipc_kind kind; /* PL_IPC_UNIX, _TCP or _UDP */
+	enum pl_ipc_kind kind;   /* PL_IPC_UNIX, _TCP or _UDP */
 	unsigned long long peer; /* Unix: the other end's inode */
-	bool listening;        /* listening, or (UDP) bound and unconnected */
-	char local[64];        /* Unix: its path; inet: "ADDRESS:PORT" */
-	char remote[64];       /* inet: "ADDRESS:PORT", "" if none */
+	bool listening;          /* listening, or (UDP) bound and unconnected */
+	char local[64];          /* Unix: its path; inet: "ADDRESS:PORT" */
+	char remote[64];         /* inet: "ADDRESS:PORT", "" if none */
 };
 
 /* The endpoints of one object: [from, to) of the sorted list. */
@@ -164,8 +164,7 @@ fd_end(const char *proc, pid_t pid, const char *fd)
 }
 
 static void
-add_file(struct ipc_state *st, unsigned long long dev, unsigned long long inode,
-         const char *path)
+add_file(struct ipc_state *st, unsigned long long dev, unsigned long long inode, const char *path)
 {
 	for (size_t i = 0; i < st->nfiles; i++)
 		if (st->files[i].dev == dev && st->files[i].inode == inode)
@@ -200,8 +199,8 @@ anon_kind(const char *what)
 		const char *name;
 		enum pl_ipc_kind kind;
 	} kinds[] = {
-		{ "[eventfd]", PL_IPC_EVENTFD },   { "[signalfd]", PL_IPC_SIGNALFD },
-		{ "[timerfd]", PL_IPC_TIMERFD },   { "[pidfd]", PL_IPC_PIDFD },
+		{ "[eventfd]", PL_IPC_EVENTFD }, { "[signalfd]", PL_IPC_SIGNALFD },
+		{ "[timerfd]", PL_IPC_TIMERFD }, { "[pidfd]", PL_IPC_PIDFD },
 		{ "[eventpoll]", PL_IPC_EPOLL },
 	};
 
@@ -732,7 +731,7 @@ label_object(struct pl_ipc_object *o, const struct endpoint *e, const struct soc
 			snprintf(o->ends[1], sizeof(o->ends[1]), "socket:[%llu]", o->peer);
 		/* A server's accepted socket has the name it listens on. */
 		snprintf(o->label, sizeof(o->label), "%s",
-		         s != NULL && s->local[0] ? s->local
+		         s != NULL && s->local[0]         ? s->local
 		         : peer != NULL && peer->local[0] ? peer->local
 		                                          : o->ends[0]);
 		break;
@@ -741,7 +740,8 @@ label_object(struct pl_ipc_object *o, const struct endpoint *e, const struct soc
 		if (s == NULL)
 			break;
 		snprintf(o->ends[0], sizeof(o->ends[0]), "%s", s->local);
-		snprintf(o->ends[1], sizeof(o->ends[1]), "%s", peer != NULL ? peer->local : s->remote);
+		snprintf(o->ends[1], sizeof(o->ends[1]), "%s",
+		         peer != NULL ? peer->local : s->remote);
 		snprintf(o->label, sizeof(o->label), "%s", s->local);
 		break;
 	default:
@@ -777,7 +777,8 @@ add_object(struct pl_model *m, struct ipc_state *st, struct group *g, struct gro
 	o->npids = count_pids(&st->all, g, h);
 	label_object(o, e, g->sock, h != NULL ? h->sock : NULL);
 	if (o->dev > 1)
-		snprintf(o->id, sizeof(o->id), "%s:%llu:%llu", pl_ipc_name(o->kind), o->dev, o->inode);
+		snprintf(o->id, sizeof(o->id), "%s:%llu:%llu", pl_ipc_name(o->kind), o->dev,
+		         o->inode);
 	else
 		snprintf(o->id, sizeof(o->id), "%s:%llu", pl_ipc_name(o->kind), o->inode);
 	if (o->kind == PL_IPC_PIPE)
@@ -878,7 +879,8 @@ build_objects(struct pl_model *m, struct ipc_state *st)
 		switch (all->items[g->from].kind) {
 		case PL_IPC_UNIX:
 			/* Two sockets the kernel joins: one connection. */
-			h = g->sock != NULL ? find_socket_group(st, PL_IPC_UNIX, g->sock->peer) : NULL;
+			h = g->sock != NULL ? find_socket_group(st, PL_IPC_UNIX, g->sock->peer)
+			                    : NULL;
 			if (h != NULL && !h->done)
 				add_object(m, st, g, h);
 			else if (g->sock != NULL && g->sock->listening)
@@ -1015,8 +1017,7 @@ typedef void read_fn(struct pl_model *m, struct ipc_state *st, pid_t pid);
  * process, or keep what the last reading said of those that have not run
  * since. */
 static void
-read_all(struct pl_model *m, struct ipc_state *st, struct list *list, read_fn *read_one,
-         bool maps)
+read_all(struct pl_model *m, struct ipc_state *st, struct list *list, read_fn *read_one, bool maps)
 {
 	bool skip = m->nprocs > PL_MODEL_SMALL_TREE;
 	struct list old = *list;

@@ -16,12 +16,12 @@ struct pl_model;
 enum pl_ipc_kind {
 	PL_IPC_PIPE,
 	PL_IPC_FIFO,
-	PL_IPC_UNIX,    /* a Unix socket: a connection, or one listening */
-	PL_IPC_TCP,     /* listening, a connection, or one end to outside */
+	PL_IPC_UNIX, /* a Unix socket: a connection, or one listening */
+	PL_IPC_TCP,  /* listening, a connection, or one end to outside */
 	PL_IPC_UDP,
-	PL_IPC_SOCKET,  /* a socket of another family (netlink, ...) */
-	PL_IPC_SHM,     /* a POSIX shared-memory object (/dev/shm/NAME) */
-	PL_IPC_SEM,     /* a POSIX named semaphore (/dev/shm/sem.NAME) */
+	PL_IPC_SOCKET, /* a socket of another family (netlink, ...) */
+	PL_IPC_SHM,    /* a POSIX shared-memory object (/dev/shm/NAME) */
+	PL_IPC_SEM,    /* a POSIX named semaphore (/dev/shm/sem.NAME) */
 	PL_IPC_SYSV_SHM,
 	PL_IPC_ANON_SHM, /* mmap(MAP_SHARED | MAP_ANONYMOUS): "/dev/zero (deleted)" */
 	PL_IPC_MEMFD,

@@ -42,7 +42,6 @@ int pl_sockdiag_unix_list(pl_sockdiag_unix_fn *fn, void *arg);
 
 /* Parse one reply datagram to such a request, as pl_sockdiag_parse_unix()
  * does, calling FN for every socket. Any bytes are safe to give it. */
-int pl_sockdiag_parse_unix_list(const void *buf, size_t len, pl_sockdiag_unix_fn *fn,
-                                void *arg);
+int pl_sockdiag_parse_unix_list(const void *buf, size_t len, pl_sockdiag_unix_fn *fn, void *arg);
 
 #endif /* PL_SOCKDIAG_H */

@@ -73,8 +73,7 @@ holder_of(const struct pl_model *bm, const struct pl_ipc_object *o, pid_t pid, i
 
 /* Do A and B both hold the object of KIND and INODE (on side 0)? */
 static bool
-shares(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t a, pid_t b,
-       unsigned long long inode)
+shares(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t a, pid_t b, unsigned long long inode)
 {
 	const struct pl_ipc_object *o = find_object(bm, kind, inode);
 
@@ -472,12 +471,9 @@ START_TEST(test_model_object_is_device_and_inode)
 	    "%s/1006/maps", big);
 	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 0   /SYSV00000000 (deleted)\n",
 	    "%s/1007/maps", big);
-	put("7f0000000000-7f0000001000 rw-s 00000000 08:01 9001   /srv/a\n", "%s/1008/maps",
-	    big);
-	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1009/maps",
-	    big);
-	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1010/maps",
-	    big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:01 9001   /srv/a\n", "%s/1008/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1009/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1010/maps", big);
 	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
 	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1006, 1007, 0));
@@ -554,8 +550,9 @@ START_TEST(test_model_sockets_listening_paired_and_outside)
 	                 "tcp      127.0.0.1:40000 held by 1: 1014 (fd 3) <-> 127.0.0.1:8080 held "
 	                 "by 1: 1012 (fd 4)");
 	ck_assert_ptr_null(find_object(&bm, PL_IPC_TCP, 9102)); /* the same connection */
-	ck_assert_str_eq(object_text(&bm, PL_IPC_TCP, 9103),
-	                 "tcp      10.0.0.2:5555 held by 1: 1015 (fd 3) -> 93.184.216.34:80 outside");
+	ck_assert_str_eq(
+	        object_text(&bm, PL_IPC_TCP, 9103),
+	        "tcp      10.0.0.2:5555 held by 1: 1015 (fd 3) -> 93.184.216.34:80 outside");
 	ck_assert(find_object(&bm, PL_IPC_TCP, 9103)->outside);
 	ck_assert_str_eq(object_text(&bm, PL_IPC_UDP, 9104),
 	                 "udp      0.0.0.0:5353 listening, held by 1: 1016 (fd 3)");
@@ -576,8 +573,8 @@ START_TEST(test_model_labels_that_teach)
 {
 	struct pl_model bm;
 	const char *maps =
-	    "7f0000000000-7f0000001000 rw-s 00000000 00:01 9301   /dev/shm/sem.mp-abc (deleted)\n"
-	    "7f0000001000-7f0000002000 rw-s 00000000 00:01 9302   /dev/zero (deleted)\n";
+	        "7f0000000000-7f0000001000 rw-s 00000000 00:01 9301   /dev/shm/sem.mp-abc (deleted)\n"
+	        "7f0000001000-7f0000002000 rw-s 00000000 00:01 9302   /dev/zero (deleted)\n";
 
 	make_big_tree();
 	put(maps, "%s/1020/maps", big);
@@ -780,7 +777,8 @@ START_TEST(test_model_plain_snapshot)
 	ck_assert_ptr_nonnull(strstr(text, "`-my (odd) name)"));
 	ck_assert_ptr_nonnull(strstr(text, "Z zombie"));
 	ck_assert_ptr_nonnull(
-	    strstr(text, "\nIPC\n  pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)\n"));
+	        strstr(text,
+	               "\nIPC\n  pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  FLOCK  WRITE 200 waits for inode 7001\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nDEADLOCK: 100 (proclab-fork) wants"));
 	free(text);
@@ -912,8 +910,9 @@ START_TEST(test_model_real_proc_sockets_and_anon_fds)
 	ck_assert_ptr_nonnull(tcp);
 	ck_assert_ptr_nonnull(holder_of(&real, tcp, child, 0));
 	ck_assert_ptr_nonnull(conn);
-	ck_assert_ptr_nonnull(holder_of(&real, conn, getpid(), 0) ? holder_of(&real, conn, child, 1)
-	                                                           : holder_of(&real, conn, child, 0));
+	ck_assert_ptr_nonnull(holder_of(&real, conn, getpid(), 0)
+	                              ? holder_of(&real, conn, child, 1)
+	                              : holder_of(&real, conn, child, 0));
 	ck_assert_ptr_nonnull(ev);
 	ck_assert_str_eq(ev->label, "eventfd");
 	ck_assert_ptr_nonnull(anon);
