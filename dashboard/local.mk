@@ -37,8 +37,8 @@ tests_narrator_SOURCES = tests/narrator.c
 
 DASH_SCRIPT_TESTS = tests/dashboard.sh tests/dashboard-tty.sh tests/dashboard-pidreuse.sh \
 	tests/dashboard-keys.sh tests/dashboard-exec.sh tests/dashboard-record.sh \
-	tests/dashboard-history.sh
+	tests/dashboard-history.sh tests/dashboard-oracle.sh
 TESTS += $(DASH_UNIT_TESTS) $(DASH_SCRIPT_TESTS)
 dist_check_SCRIPTS += $(DASH_SCRIPT_TESTS)
 EXTRA_DIST += tests/fakeproc docs/dashboard.md docs/record.md bench/bench.sh bench/record.sh \
-	bench/README.md
+	bench/README.md tests/ipc-oracle.py

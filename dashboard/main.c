@@ -1049,7 +1049,6 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 /* ------------------------------------------------------------------ */
 /* --replay: a recorded run, played in the same screen.                */
 
-#define REPLAY_LINE_MAX 65536
 
 /* The recording, read line by line. The whole file is read once before
  * anything is shown (replay_check), so that a bad line stops the replay
@@ -1080,8 +1079,8 @@ replay_read(struct replay *r, struct pl_history_event *e, char *why, size_t why_
 		r->number++;
 		if (n > 0 && r->line[n - 1] == '\n')
 			r->line[--n] = '\0';
-		if (n >= REPLAY_LINE_MAX) {
-			snprintf(why, why_size, "a line longer than %d bytes", REPLAY_LINE_MAX);
+		if (n >= PL_HISTORY_LINE_MAX) {
+			snprintf(why, why_size, "a line longer than %d bytes", PL_HISTORY_LINE_MAX);
 			return -1;
 		}
 		if ((size_t)n != strlen(r->line)) {

@@ -1,6 +1,7 @@
 /* text.c - the model as text. */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,17 +167,94 @@ dash_text_thread(const struct pl_model_thread *t, int depth, char *buf, size_t s
 	                "thread", state, wchan, "", "", "", 2 * depth + 2, "", comm);
 }
 
-int
-dash_text_edge(const struct pl_model *m, const struct pl_ipc_edge *e, char *buf, size_t size)
-{
-	char queued[48] = "", name[sizeof(e->name)];
+/* Past this many processes, a side of an object lists only their PIDs. */
+#define HOLDERS_IN_FULL 6
 
-	(void)m;
-	if (e->queued >= 0)
-		snprintf(queued, sizeof(queued), ", %ld bytes queued", e->queued);
-	dash_text_clean(name, sizeof(name), e->name);
-	return snprintf(buf, size, "%-10s %ld %s %ld  %s%s", pl_ipc_name(e->kind), (long)e->from,
-	                e->directed ? "->" : "<->", (long)e->to, name, queued);
+/* Append to BUF of SIZE, which holds *LEN bytes; cut at its end. */
+static void __attribute__((format(printf, 4, 5)))
+append(char *buf, size_t size, size_t *len, const char *format, ...)
+{
+	va_list ap;
+	int n;
+
+	if (*len >= size - 1)
+		return;
+	va_start(ap, format);
+	n = vsnprintf(buf + *len, size - *len, format, ap);
+	va_end(ap);
+	if (n > 0)
+		*len = *len + (size_t)n < size ? *len + (size_t)n : size - 1;
+}
+
+/* "held by 2: 100 (fd 4 w) 101 (fd 3 r, map)" for one side of O: each
+ * process once, with its fds (and the end of a pipe) and its mappings.
+ * The holders come sorted by side, PID and fd. */
+static void
+holders_text(const struct pl_model *m, const struct pl_ipc_object *o, int side, char *buf,
+             size_t size)
+{
+	const struct pl_ipc_holder *h = &m->holders[o->holder];
+	size_t n = o->nholders, pids = 0, len = 0, shown = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (h[i].side == side &&
+		    (i == 0 || h[i - 1].side != side || h[i - 1].pid != h[i].pid))
+			pids++;
+	buf[0] = '\0';
+	append(buf, size, &len, "held by %zu:", pids);
+	for (size_t i = 0, j; i < n; i = j) {
+		for (j = i; j < n && h[j].side == h[i].side && h[j].pid == h[i].pid;)
+			j++;
+		if (h[i].side != side)
+			continue;
+		if (pids > HOLDERS_IN_FULL) { /* many: their PIDs, and not all */
+			if (shown < HOLDERS_IN_FULL)
+				append(buf, size, &len, " %ld", (long)h[i].pid);
+			else if (shown == HOLDERS_IN_FULL)
+				append(buf, size, &len, " ...");
+			shown++;
+			continue;
+		}
+		append(buf, size, &len, " %ld (", (long)h[i].pid);
+		for (size_t k = i; k < j; k++) {
+			const char *comma = k > i ? ", " : "";
+			if (h[k].fd < 0)
+				append(buf, size, &len, "%smap", comma);
+			else if (h[k].end != '\0')
+				append(buf, size, &len, "%sfd %d %c", comma, h[k].fd, h[k].end);
+			else
+				append(buf, size, &len, "%sfd %d", comma, h[k].fd);
+		}
+		append(buf, size, &len, ")");
+	}
+}
+
+int
+dash_text_object(const struct pl_model *m, const struct pl_ipc_object *o, bool stable, char *buf,
+                 size_t size)
+{
+	char label[sizeof(o->label)], ends[2][sizeof(o->ends[0])], side[2][512];
+	char queued[48] = "";
+
+	dash_text_clean(label, sizeof(label), o->label);
+	dash_text_clean(ends[0], sizeof(ends[0]), o->ends[0]);
+	dash_text_clean(ends[1], sizeof(ends[1]), o->ends[1]);
+	holders_text(m, o, 0, side[0], sizeof(side[0]));
+	if (o->queued >= 0 && !stable)
+		snprintf(queued, sizeof(queued), ", %ld bytes queued", o->queued);
+	if (o->outside)
+		return snprintf(buf, size, "%-8s %s %s -> %s outside", pl_ipc_name(o->kind),
+		                ends[0], side[0], ends[1]);
+	if (o->connection) {
+		holders_text(m, o, 1, side[1], sizeof(side[1]));
+		/* A Unix connection to a named socket says the name once. */
+		return snprintf(buf, size, "%-8s %s%s%s %s <-> %s %s", pl_ipc_name(o->kind),
+		                strcmp(label, ends[0]) != 0 && o->kind == PL_IPC_UNIX ? label : "",
+		                strcmp(label, ends[0]) != 0 && o->kind == PL_IPC_UNIX ? ": " : "",
+		                ends[0], side[0], ends[1], side[1]);
+	}
+	return snprintf(buf, size, "%-8s %s%s %s%s", pl_ipc_name(o->kind), label,
+	                o->listening ? " listening," : "", side[0], queued);
 }
 
 int
@@ -233,13 +311,10 @@ dash_text_snapshot(const struct pl_model *m, const char *title, bool stable)
 			fprintf(f, "%s\n", line);
 		}
 	}
-	if (m->nedges > 0) {
+	if (m->nobjects > 0) {
 		fprintf(f, "IPC\n");
-		for (size_t i = 0; i < m->nedges; i++) {
-			struct pl_ipc_edge e = m->edges[i];
-			if (stable)
-				e.queued = -1;
-			dash_text_edge(m, &e, line, sizeof(line));
+		for (size_t i = 0; i < m->nobjects; i++) {
+			dash_text_object(m, &m->objects[i], stable, line, sizeof(line));
 			fprintf(f, "  %s\n", line);
 		}
 	}

@@ -41,8 +41,11 @@ int dash_text_thread(const struct pl_model_thread *t, int depth, char *buf, size
 int dash_text_mark(const struct pl_model *m, const struct pl_model_proc *p, bool stable, char *buf,
                    size_t size);
 
-/* An IPC edge, a lock line, a deadlock. */
-int dash_text_edge(const struct pl_model *m, const struct pl_ipc_edge *e, char *buf, size_t size);
+/* A shared object and its holders, a lock line, a deadlock. STABLE
+ * leaves out what changes from moment to moment (the bytes in a pipe).
+ * For example "pipe     pipe:[5001] held by 2: 100 (fd 4 w) 101 (fd 3 r)". */
+int dash_text_object(const struct pl_model *m, const struct pl_ipc_object *o, bool stable,
+                     char *buf, size_t size);
 int dash_text_lock(const struct pl_ipc_lock *l, char *buf, size_t size);
 int dash_text_deadlock(const struct pl_waitfor_cycle *c, char *buf, size_t size);
 

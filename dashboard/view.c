@@ -236,11 +236,11 @@ draw_ipc(const struct pl_model *m, int y, int bottom)
 {
 	char line[512], text[600];
 
-	if ((m->nedges == 0 && m->nlocks == 0) || y >= bottom)
+	if ((m->nobjects == 0 && m->nlocks == 0) || y >= bottom)
 		return y;
 	put(y++, 0, A_BOLD, "IPC and locks");
-	for (size_t i = 0; i < m->nedges && y < bottom; i++) {
-		dash_text_edge(m, &m->edges[i], line, sizeof(line));
+	for (size_t i = 0; i < m->nobjects && y < bottom; i++) {
+		dash_text_object(m, &m->objects[i], false, line, sizeof(line));
 		snprintf(text, sizeof(text), "  %s", line);
 		put(y++, 0, A_NORMAL, text);
 	}

@@ -38,14 +38,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(strlen(e.text) < sizeof(e.text) && strlen(e.id) < sizeof(e.id));
 		FUZZ_ASSERT(e.cycle.length <= PL_WAITFOR_CYCLE_MAX);
 		FUZZ_ASSERT(e.type != PL_HISTORY_DEADLOCK || e.count == 0 || e.index < e.count);
+		FUZZ_ASSERT(e.type != PL_HISTORY_IPC_ADD ||
+		            (e.object.nholders >= 1 && e.object.nholders <= PL_HISTORY_HOLDERS));
 		if (pl_history_apply(&h, &e) == -1)
 			break; /* no memory */
 	}
 	if (pl_model_init(&m, "/nonexistent", 0) == 0) {
 		if (pl_history_model(&h, &m, false) == 0)
 			FUZZ_ASSERT(m.norder == m.nprocs);
-		if (pl_history_model(&h, &m, true) == 0)
+		if (pl_history_model(&h, &m, true) == 0) {
 			FUZZ_ASSERT(m.nprocs == h.nprocs && m.ncycles <= PL_MODEL_CYCLES);
+			/* Each object's holders are within the model's. */
+			for (size_t i = 0; i < m.nobjects; i++)
+				FUZZ_ASSERT(m.objects[i].holder + m.objects[i].nholders <= m.nholders);
+		}
 		pl_model_free(&m);
 	}
 	pl_history_free(&h);

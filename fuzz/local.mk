@@ -98,6 +98,7 @@ FUZZ_CORPUS = \
 	fuzz/corpus/sockdiag/with-names-and-queues \
 	fuzz/corpus/record/deadlock \
 	fuzz/corpus/record/exit-codes \
+	fuzz/corpus/record/objects \
 	fuzz/corpus/record/pipe \
 	fuzz/corpus/record/threads \
 	fuzz/corpus/export/zombie \

@@ -59,6 +59,8 @@ pl_history_free(struct pl_history *h)
 	free(h->procs);
 	free(h->by_pid);
 	free(h->narration);
+	for (size_t i = 0; i < h->nipc; i++)
+		free(h->ipc[i].holders);
 	free(h->ipc);
 	free(h->locks);
 	memset(h, 0, sizeof(*h));
@@ -116,7 +118,7 @@ static struct pl_history_ipc *
 find_ipc(const struct pl_history *h, const char *id)
 {
 	for (size_t i = 0; i < h->nipc; i++)
-		if (strcmp(h->ipc[i].id, id) == 0)
+		if (strcmp(h->ipc[i].object.id, id) == 0)
 			return &h->ipc[i];
 	return NULL;
 }
@@ -243,36 +245,66 @@ apply_line(struct pl_history *h, const struct pl_history_event *e)
 	return 0;
 }
 
+/* How many processes are among the N HOLDERS of an object (one may hold
+ * it many times, and on both sides of a connection). */
+static size_t
+count_pids(const struct pl_ipc_holder *holders, size_t n)
+{
+	size_t pids = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+		while (j < i && holders[j].pid != holders[i].pid)
+			j++;
+		pids += j == i;
+	}
+	return pids;
+}
+
+/* An object appeared, or its holders changed: an "add" with an id we
+ * have replaces what we had (but not the bytes queued, a line of its
+ * own). */
 static int
 apply_ipc(struct pl_history *h, const struct pl_history_event *e)
 {
 	struct pl_history_ipc *o = find_ipc(h, e->id);
+	struct pl_ipc_holder *holders = NULL;
+	size_t n = e->object.nholders < PL_HISTORY_HOLDERS ? e->object.nholders
+	                                                    : PL_HISTORY_HOLDERS;
+	long queued = o != NULL ? o->object.queued : -1;
 
 	switch (e->type) {
 	case PL_HISTORY_IPC_ADD:
+		if (n > 0 && (holders = malloc(n * sizeof(*holders))) == NULL)
+			return -1;
 		if (o == NULL) {
-			if (grow((void **)&h->ipc, &h->cap_ipc, h->nipc, sizeof(*h->ipc)) == -1)
+			if (grow((void **)&h->ipc, &h->cap_ipc, h->nipc, sizeof(*h->ipc)) == -1) {
+				free(holders);
 				return -1;
+			}
 			o = &h->ipc[h->nipc++];
-			memset(o, 0, sizeof(*o));
-			o->queued = -1;
+			o->holders = NULL;
 		}
-		copy(o->id, sizeof(o->id), e->id);
-		copy(o->kind, sizeof(o->kind), e->ipc_kind);
-		copy(o->label, sizeof(o->label), e->text);
-		o->from = e->pid;
-		o->to = e->ppid;
-		o->directed = e->directed;
-		o->dev = e->dev;
-		o->inode = e->inode;
+		if (n > 0)
+			memcpy(holders, e->holders, n * sizeof(*holders));
+		free(o->holders);
+		o->holders = holders;
+		o->object = e->object;
+		copy(o->object.id, sizeof(o->object.id), e->id);
+		o->object.queued = queued;
+		o->object.holder = 0;
+		o->object.nholders = n;
+		o->object.npids = count_pids(holders, n);
 		break;
 	case PL_HISTORY_IPC_DEL:
-		if (o != NULL)
+		if (o != NULL) {
+			free(o->holders);
 			*o = h->ipc[--h->nipc];
+		}
 		break;
 	default: /* PL_HISTORY_QUEUED */
 		if (o != NULL)
-			o->queued = e->bytes;
+			o->object.queued = e->bytes;
 		break;
 	}
 	return 0;
@@ -358,21 +390,29 @@ apply_deadlock(struct pl_history *h, const struct pl_history_event *e)
 	h->ncycles = e->count < PL_MODEL_CYCLES ? e->count : PL_MODEL_CYCLES;
 }
 
+/* Write E as a line of the recording. Most lines are short; an IPC
+ * object with many holders takes up to PL_HISTORY_LINE_MAX bytes. */
 static void
 record(struct pl_history *h, const struct pl_history_event *e)
 {
-	char line[2048];
+	char small[2048], *line = small, *big = NULL;
 	int n;
 
 	if (h->record == NULL)
 		return;
-	n = pl_history_format(&h->summary, e, line, sizeof(line));
-	if (n < 0)
-		return; /* cannot be: every field has a bounded size */
-	if (fwrite(line, 1, (size_t)n, h->record) != (size_t)n) {
+	n = pl_history_format(&h->summary, e, small, sizeof(small));
+	if (n < 0 && (big = malloc(PL_HISTORY_LINE_MAX)) != NULL) {
+		line = big;
+		n = pl_history_format(&h->summary, e, big, PL_HISTORY_LINE_MAX);
+	}
+	if (n < 0) {
+		h->record_error = errno ? errno : ENOBUFS; /* no memory: every field is bounded */
+		h->record = NULL;
+	} else if (fwrite(line, 1, (size_t)n, h->record) != (size_t)n) {
 		h->record_error = errno ? errno : EIO;
 		h->record = NULL;
 	}
+	free(big);
 }
 
 int
@@ -503,9 +543,32 @@ event(struct pl_history_event *e, const struct pl_history *h, enum pl_history_ty
 	return e;
 }
 
-/* The IPC of the model, as objects with holders: today's model gives
- * pairs (pl_ipc.h), so each pair is one object with two holders. This is
- * the one place to change when the model gives objects. */
+/* Does HO, the history's object, still say what the model's MO says: the
+ * same object, held the same way by the same processes? */
+static bool
+same_object(const struct pl_history_ipc *ho, const struct pl_model *m,
+            const struct pl_ipc_object *mo)
+{
+	const struct pl_ipc_object *o = &ho->object;
+	const struct pl_ipc_holder *mh = &m->holders[mo->holder];
+	size_t n = mo->nholders < PL_HISTORY_HOLDERS ? mo->nholders : PL_HISTORY_HOLDERS;
+
+	if (o->kind != mo->kind || strcmp(o->label, mo->label) != 0 ||
+	    strcmp(o->ends[0], mo->ends[0]) != 0 || strcmp(o->ends[1], mo->ends[1]) != 0 ||
+	    o->listening != mo->listening || o->connection != mo->connection ||
+	    o->outside != mo->outside || o->dev != mo->dev || o->inode != mo->inode ||
+	    o->nholders != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (ho->holders[i].pid != mh[i].pid || ho->holders[i].fd != mh[i].fd ||
+		    ho->holders[i].end != mh[i].end || ho->holders[i].side != mh[i].side)
+			return false;
+	return true;
+}
+
+/* The model's IPC objects: each new one, or one whose holders changed,
+ * is (re)added whole, under the id the model gives it; then the bytes
+ * in a pipe; then those no longer there go. */
 static int
 update_ipc(struct pl_history *h, const struct pl_model *m)
 {
@@ -516,33 +579,29 @@ update_ipc(struct pl_history *h, const struct pl_model *m)
 
 	if (seen == NULL)
 		return -1;
-	for (size_t i = 0; i < m->nedges && rc == 0; i++) {
-		const struct pl_ipc_edge *edge = &m->edges[i];
-		const char *kind = pl_ipc_name(edge->kind);
-		char id[96];
-		struct pl_history_ipc *o;
+	for (size_t i = 0; i < m->nobjects && rc == 0; i++) {
+		const struct pl_ipc_object *mo = &m->objects[i];
+		struct pl_history_ipc *o = find_ipc(h, mo->id);
 
-		snprintf(id, sizeof(id), "%s:%llu:%llu:%ld:%ld", kind, edge->dev, edge->inode,
-		         (long)edge->from, (long)edge->to);
-		o = find_ipc(h, id);
 		if (o != NULL && (size_t)(o - h->ipc) < n)
 			seen[o - h->ipc] = true;
-		if (o == NULL || strcmp(o->label, edge->name) != 0) {
-			event(&e, h, PL_HISTORY_IPC_ADD, edge->from);
-			copy(e.id, sizeof(e.id), id);
-			copy(e.ipc_kind, sizeof(e.ipc_kind), kind);
-			copy(e.text, sizeof(e.text), edge->name);
-			e.ppid = edge->to;
-			e.directed = edge->directed;
-			e.dev = edge->dev;
-			e.inode = edge->inode;
+		if (o == NULL || !same_object(o, m, mo)) {
+			event(&e, h, PL_HISTORY_IPC_ADD, 0);
+			copy(e.id, sizeof(e.id), mo->id);
+			e.object = *mo;
+			e.object.holder = 0;
+			if (e.object.nholders > PL_HISTORY_HOLDERS)
+				e.object.nholders = PL_HISTORY_HOLDERS;
+			if (e.object.nholders > 0)
+				memcpy(e.holders, &m->holders[mo->holder],
+				       e.object.nholders * sizeof(*e.holders));
 			rc = pl_history_apply(h, &e);
-			o = find_ipc(h, id);
+			o = find_ipc(h, mo->id);
 		}
-		if (rc == 0 && o != NULL && o->queued != edge->queued) {
+		if (rc == 0 && o != NULL && o->object.queued != mo->queued) {
 			event(&e, h, PL_HISTORY_QUEUED, 0);
-			copy(e.id, sizeof(e.id), id);
-			e.bytes = edge->queued;
+			copy(e.id, sizeof(e.id), mo->id);
+			e.bytes = mo->queued;
 			rc = pl_history_apply(h, &e);
 		}
 	}
@@ -551,7 +610,7 @@ update_ipc(struct pl_history *h, const struct pl_model *m)
 	for (size_t i = n; i-- > 0 && rc == 0;)
 		if (!seen[i]) {
 			event(&e, h, PL_HISTORY_IPC_DEL, 0);
-			copy(e.id, sizeof(e.id), h->ipc[i].id);
+			copy(e.id, sizeof(e.id), h->ipc[i].object.id);
 			rc = pl_history_apply(h, &e);
 		}
 	free(seen);
@@ -792,17 +851,18 @@ pl_history_end(struct pl_history *h, bool known, int status)
 /* ------------------------------------------------------------------ */
 /* Back to a model, for the screen and the snapshots.                   */
 
-/* The order pl_ipc.c gives the model's edges (by ends, kind, object),
- * so that a replay prints them as the live run did. */
+/* The order pl_ipc.c gives the model's objects (by their first holder,
+ * kind, object), so that a replay prints them as the live run did. */
 static int
-compare_edges(const void *a, const void *b)
+compare_objects(const void *a, const void *b, void *arg)
 {
-	const struct pl_ipc_edge *x = a, *y = b;
+	const struct pl_ipc_object *x = a, *y = b;
+	const struct pl_model *m = arg;
+	pid_t px = x->nholders ? m->holders[x->holder].pid : 0;
+	pid_t py = y->nholders ? m->holders[y->holder].pid : 0;
 
-	if (x->from != y->from)
-		return x->from < y->from ? -1 : 1;
-	if (x->to != y->to)
-		return x->to < y->to ? -1 : 1;
+	if (px != py)
+		return px < py ? -1 : 1;
 	if (x->kind != y->kind)
 		return x->kind < y->kind ? -1 : 1;
 	if (x->dev != y->dev)
@@ -810,13 +870,43 @@ compare_edges(const void *a, const void *b)
 	return (x->inode > y->inode) - (x->inode < y->inode);
 }
 
-static enum pl_ipc_kind
-ipc_kind(const char *name)
+/* The IPC objects there now, into M as pl_ipc.c gives them. */
+static int
+model_objects(const struct pl_history *h, struct pl_model *m)
 {
-	for (int k = PL_IPC_PIPE; k <= PL_IPC_MQUEUE; k++)
-		if (strcmp(name, pl_ipc_name((enum pl_ipc_kind)k)) == 0)
-			return (enum pl_ipc_kind)k;
-	return PL_IPC_MAPPING;
+	size_t nholders = 0;
+
+	for (size_t i = 0; i < h->nipc; i++)
+		nholders += h->ipc[i].object.nholders;
+	if (h->nipc > m->cap_objects) {
+		struct pl_ipc_object *objects = realloc(m->objects, h->nipc * sizeof(*objects));
+		if (objects == NULL)
+			return -1;
+		m->objects = objects;
+		m->cap_objects = h->nipc;
+	}
+	if (nholders > m->cap_holders) {
+		struct pl_ipc_holder *holders = realloc(m->holders, nholders * sizeof(*holders));
+		if (holders == NULL)
+			return -1;
+		m->holders = holders;
+		m->cap_holders = nholders;
+	}
+	m->nobjects = h->nipc;
+	m->nholders = 0;
+	for (size_t i = 0; i < h->nipc; i++) {
+		const struct pl_history_ipc *hi = &h->ipc[i];
+		size_t n = hi->object.nholders;
+
+		m->objects[i] = hi->object;
+		m->objects[i].holder = m->nholders;
+		if (n > 0)
+			memcpy(&m->holders[m->nholders], hi->holders, n * sizeof(*m->holders));
+		m->nholders += n;
+	}
+	if (m->nobjects > 1)
+		qsort_r(m->objects, m->nobjects, sizeof(*m->objects), compare_objects, m);
+	return 0;
 }
 
 int
@@ -882,30 +972,9 @@ pl_history_model(const struct pl_history *h, struct pl_model *m, bool all)
 	}
 	pl_model_order(m);
 
-	/* The edges and the locks there now. */
-	if (h->nipc > m->cap_edges) {
-		struct pl_ipc_edge *edges = realloc(m->edges, h->nipc * sizeof(*edges));
-		if (edges == NULL)
-			return -1;
-		m->edges = edges;
-		m->cap_edges = h->nipc;
-	}
-	m->nedges = h->nipc;
-	for (size_t i = 0; i < h->nipc; i++) {
-		struct pl_ipc_edge *e = &m->edges[i];
-
-		memset(e, 0, sizeof(*e));
-		e->kind = ipc_kind(h->ipc[i].kind);
-		e->from = h->ipc[i].from;
-		e->to = h->ipc[i].to;
-		e->directed = h->ipc[i].directed;
-		e->queued = h->ipc[i].queued;
-		e->dev = h->ipc[i].dev;
-		e->inode = h->ipc[i].inode;
-		copy(e->name, sizeof(e->name), h->ipc[i].label);
-	}
-	if (m->nedges > 1)
-		qsort(m->edges, m->nedges, sizeof(*m->edges), compare_edges);
+	/* The IPC objects and the locks there now. */
+	if (model_objects(h, m) == -1)
+		return -1;
 	if (h->nlocks > m->cap_locks) {
 		struct pl_ipc_lock *locks = realloc(m->locks, h->nlocks * sizeof(*locks));
 		if (locks == NULL)

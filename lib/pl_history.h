@@ -47,6 +47,11 @@
 #define PL_HISTORY_FORMAT "proclab-record"
 #define PL_HISTORY_VERSION 1
 #define PL_HISTORY_TEXT (PL_BOARD_TEXT + 64)
+/* The longest line a recording has and a reader takes, and the most
+ * holders of one IPC object it keeps: a list of that many fits in a line.
+ * An object held more often is recorded with its first holders. */
+#define PL_HISTORY_LINE_MAX 65536
+#define PL_HISTORY_HOLDERS 1024
 
 enum pl_history_type {
 	PL_HISTORY_HEADER,
@@ -60,7 +65,7 @@ enum pl_history_type {
 	PL_HISTORY_EXIT,    /* left /proc; status when exit_known */
 	PL_HISTORY_FORGET,  /* the live view stopped showing it (it faded) */
 	PL_HISTORY_NARRATION, /* kind, held (checks), text */
-	PL_HISTORY_IPC_ADD, /* id, kind, text = label, pid -> ppid (holders) */
+	PL_HISTORY_IPC_ADD, /* id, the object, its holders */
 	PL_HISTORY_IPC_DEL, /* id */
 	PL_HISTORY_QUEUED,  /* id, bytes */
 	PL_HISTORY_LOCK_ADD, /* lock */
@@ -87,14 +92,15 @@ struct pl_history_event {
 	long bytes;      /* queued */
 	int signal;      /* sent */
 	char id[96];     /* an IPC object or a lock */
-	char ipc_kind[16];
-	bool directed; /* an IPC edge from pid to ppid */
-	unsigned long long dev, inode; /* the IPC object's */
 	char role[PL_BOARD_NAME];
 	struct pl_ipc_lock lock;
 	struct pl_waitfor_cycle cycle;
 	unsigned index, count;
 	char text[PL_HISTORY_TEXT];
+	/* An IPC object as the model has it (pl_ipc.h), and every hold on it:
+	 * holders[0 .. object.nholders). */
+	struct pl_ipc_object object;
+	struct pl_ipc_holder holders[PL_HISTORY_HOLDERS];
 };
 
 struct pl_history_change {
@@ -141,14 +147,11 @@ struct pl_history_summary {
 	size_t checks, checks_held;
 };
 
+/* An IPC object there now: the model's (pl_ipc.h), with its own copy of
+ * its holders, holders[0 .. object.nholders). */
 struct pl_history_ipc {
-	char id[96];
-	char kind[16];
-	char label[64];
-	pid_t from, to;
-	bool directed;
-	unsigned long long dev, inode;
-	long queued;
+	struct pl_ipc_object object;
+	struct pl_ipc_holder *holders;
 };
 
 struct pl_history {
@@ -220,7 +223,8 @@ int pl_history_parse(const char *line, struct pl_history_event *e, char *why, si
 /* The history at its present moment as a model M (initialised by the
  * caller with pl_model_init, not refreshed): the processes not yet
  * forgotten, or ALL of them (the end of a run), with their last states,
- * edges, narration and the last PL_MODEL_TIMELINE cells of timeline.
+ * IPC objects and their holders, locks, narration and the last
+ * PL_MODEL_TIMELINE cells of timeline.
  * Returns 0, or -1 with errno ENOMEM. */
 int pl_history_model(const struct pl_history *h, struct pl_model *m, bool all);
 

@@ -89,11 +89,17 @@ put_raw(struct out *o, const char *fmt, ...)
 }
 
 static void
+put_string(struct out *o, const char *value)
+{
+	if (!o->full && pl_json_put_string(o->buf, o->size, &o->len, value) == -1)
+		o->full = true;
+}
+
+static void
 put_str(struct out *o, const char *key, const char *value)
 {
 	put_raw(o, ",\"%s\":", key);
-	if (!o->full && pl_json_put_string(o->buf, o->size, &o->len, value) == -1)
-		o->full = true;
+	put_string(o, value);
 }
 
 static void
@@ -115,6 +121,7 @@ pl_history_format(const struct pl_history_summary *s, const struct pl_history_ev
                   char *buf, size_t size)
 {
 	struct out o = { buf, size, 0, false };
+	const struct pl_ipc_object *ob = &e->object;
 	char state[2] = { e->state, '\0' };
 
 	put_raw(&o, "{\"t\":%.3f,\"type\":\"%s\"", e->t, type_names[e->type]);
@@ -174,14 +181,36 @@ pl_history_format(const struct pl_history_summary *s, const struct pl_history_ev
 	case PL_HISTORY_IPC_ADD:
 		put_str(&o, "op", "add");
 		put_str(&o, "id", e->id);
-		put_str(&o, "kind", e->ipc_kind);
-		put_str(&o, "label", e->text);
-		put_raw(&o, ",\"directed\":%s,\"dev\":%llu,\"inode\":%llu",
-		        e->directed ? "true" : "false", e->dev, e->inode);
-		/* Holders: a pipe's writer, then its reader. */
-		put_raw(&o, ",\"holders\":[{\"pid\":%ld%s},{\"pid\":%ld%s}]", (long)e->pid,
-		        e->directed ? ",\"end\":\"w\"" : "", (long)e->ppid,
-		        e->directed ? ",\"end\":\"r\"" : "");
+		put_str(&o, "kind", pl_ipc_name(ob->kind));
+		put_str(&o, "label", ob->label);
+		put_raw(&o, ",\"dev\":%llu,\"inode\":%llu", ob->dev, ob->inode);
+		if (ob->listening)
+			put_raw(&o, ",\"listening\":true");
+		if (ob->connection)
+			put_raw(&o, ",\"connection\":true");
+		if (ob->outside)
+			put_raw(&o, ",\"outside\":true");
+		if (ob->ends[0][0] != '\0' || ob->ends[1][0] != '\0') {
+			put_raw(&o, ",\"ends\":[");
+			put_string(&o, ob->ends[0]);
+			put_raw(&o, ",");
+			put_string(&o, ob->ends[1]);
+			put_raw(&o, "]");
+		}
+		/* Every hold on it: an fd (-1: a mapping), a pipe's end, and
+		 * which side of a connection. */
+		put_raw(&o, ",\"holders\":[");
+		for (size_t i = 0; i < ob->nholders && i < PL_HISTORY_HOLDERS; i++) {
+			const struct pl_ipc_holder *h = &e->holders[i];
+
+			put_raw(&o, "%s{\"pid\":%ld,\"fd\":%d", i ? "," : "", (long)h->pid, h->fd);
+			if (h->end == 'r' || h->end == 'w' || h->end == 'b')
+				put_raw(&o, ",\"end\":\"%c\"", h->end);
+			if (h->side != 0)
+				put_raw(&o, ",\"side\":1");
+			put_raw(&o, "}");
+		}
+		put_raw(&o, "]");
 		break;
 	case PL_HISTORY_IPC_DEL:
 		put_str(&o, "op", "del");
@@ -268,7 +297,7 @@ pl_history_record(struct pl_history *h, FILE *out, const char *command, double h
 
 /* ------------------------------------------------------------------ */
 /* Replay: one line, one event. A flat JSON object; nested values are    */
-/* skipped except "holders", whose first two pids are the edge's ends.  */
+/* skipped except the lists "holders", "links" and "ends".              */
 
 struct in {
 	const char *p;
@@ -465,18 +494,10 @@ skip_value(struct in *in, int depth)
 	return parse_number(in, &d);
 }
 
-/* One object of a list: "holders" (pid, and an fd and an end that a
- * replay does not need) or the "links" of a deadlock (pid, name, lock). */
-struct item {
-	long pid;
-	char name[PL_WAITFOR_NAME_MAX];
-	char lock[PL_WAITFOR_NAME_MAX];
-};
-
-/* A list of objects into ITEMS (at most MAX; the rest are read and
- * dropped); *N gets how many were kept. */
+/* The '[' of a list: 1 if an item follows, 0 if it is empty ("[]"),
+ * -1 if it is no list. */
 static int
-parse_items(struct in *in, struct item *items, size_t max, size_t *n)
+list_open(struct in *in)
 {
 	skip_space(in);
 	if (*in->p != '[') {
@@ -485,14 +506,115 @@ parse_items(struct in *in, struct item *items, size_t max, size_t *n)
 	}
 	in->p++;
 	skip_space(in);
+	if (*in->p != ']')
+		return 1;
+	in->p++;
+	return 0;
+}
+
+/* After an item: 1 if another follows, 0 at the end of the list. */
+static int
+list_next(struct in *in)
+{
+	skip_space(in);
+	if (*in->p == ',') {
+		in->p++;
+		return 1;
+	}
 	if (*in->p == ']') {
 		in->p++;
 		return 0;
 	}
-	for (;;) {
-		struct item dropped, *it = *n < max ? &items[*n] : &dropped;
+	in->why = "a ',' or ']' expected";
+	return -1;
+}
 
-		memset(it, 0, sizeof(*it));
+/* A whole number in [MIN, MAX] into *OUT, or -1 with WHAT as the reason. */
+static int
+parse_whole(struct in *in, double min, double max, long *out, const char *what)
+{
+	double d;
+
+	if (parse_number(in, &d) == -1)
+		return -1;
+	if (d < min || d > max || d != (double)(long long)d) {
+		in->why = what;
+		return -1;
+	}
+	*out = (long)d;
+	return 0;
+}
+
+/* One of the "holders" of an IPC object: a pid, an fd (-1: a mapping),
+ * a pipe's end and a side of a connection. */
+static int
+holder_field(struct in *in, const char *key, void *item)
+{
+	struct pl_ipc_holder *h = item;
+	char end[4];
+	long v;
+
+	if (strcmp(key, "pid") == 0) {
+		if (parse_whole(in, 1, INT32_MAX, &v, "a holder's pid out of range") == -1)
+			return -1;
+		h->pid = (pid_t)v;
+	} else if (strcmp(key, "fd") == 0) {
+		if (parse_whole(in, -1, INT32_MAX, &v, "a holder's fd out of range") == -1)
+			return -1;
+		h->fd = (int)v;
+	} else if (strcmp(key, "side") == 0) {
+		if (parse_whole(in, 0, 1, &v, "a holder's side is neither 0 nor 1") == -1)
+			return -1;
+		h->side = (int)v;
+	} else if (strcmp(key, "end") == 0) {
+		if (parse_string(in, end, sizeof(end)) == -1)
+			return -1;
+		h->end = strlen(end) == 1 && strchr("rwb", end[0]) != NULL ? end[0] : '\0';
+	} else {
+		return skip_value(in, 2);
+	}
+	return 0;
+}
+
+/* One of the "links" of a deadlock: a pid, its name, the lock it wants. */
+struct link {
+	long pid;
+	char name[PL_WAITFOR_NAME_MAX];
+	char lock[PL_WAITFOR_NAME_MAX];
+};
+
+static int
+link_field(struct in *in, const char *key, void *item)
+{
+	struct link *l = item;
+
+	if (strcmp(key, "pid") == 0)
+		return parse_whole(in, 1, INT32_MAX, &l->pid, "a pid in a list out of range");
+	if (strcmp(key, "name") == 0)
+		return parse_string(in, l->name, sizeof(l->name));
+	if (strcmp(key, "lock") == 0)
+		return parse_string(in, l->lock, sizeof(l->lock));
+	return skip_value(in, 2);
+}
+
+/* A list of objects into ITEMS, each of SIZE bytes, starting as a copy of
+ * BLANK, its keys read by FIELD. At most MAX are kept (the rest are read
+ * and dropped: a line may be long, what it costs here is not); *N gets
+ * how many. */
+static int
+parse_items(struct in *in, void *items, size_t size, const void *blank, size_t max, size_t *n,
+            int (*field)(struct in *, const char *, void *))
+{
+	union {
+		struct pl_ipc_holder holder;
+		struct link link;
+	} dropped;
+	int more = list_open(in);
+
+	while (more == 1) {
+		void *it = *n < max ? (void *)((char *)items + *n * size) : (void *)&dropped;
+
+		memcpy(it, blank, size);
 		skip_space(in);
 		if (*in->p != '{') {
 			in->why = "an item of a list is not an object";
@@ -513,24 +635,8 @@ parse_items(struct in *in, struct item *items, size_t max, size_t *n)
 				return -1;
 			}
 			skip_space(in);
-			if (strcmp(key, "pid") == 0) {
-				double d;
-				if (parse_number(in, &d) == -1)
-					return -1;
-				if (d < 1 || d > INT32_MAX || d != (double)(long long)d) {
-					in->why = "a pid in a list out of range";
-					return -1;
-				}
-				it->pid = (long)d;
-			} else if (strcmp(key, "name") == 0) {
-				if (parse_string(in, it->name, sizeof(it->name)) == -1)
-					return -1;
-			} else if (strcmp(key, "lock") == 0) {
-				if (parse_string(in, it->lock, sizeof(it->lock)) == -1)
-					return -1;
-			} else if (skip_value(in, 2) == -1) {
+			if (field(in, key, it) == -1)
 				return -1;
-			}
 			skip_space(in);
 			if (*in->p == ',')
 				in->p++;
@@ -540,20 +646,26 @@ parse_items(struct in *in, struct item *items, size_t max, size_t *n)
 			}
 		}
 		in->p++;
-		if (it != &dropped)
+		if (it != (void *)&dropped)
 			(*n)++;
-		skip_space(in);
-		if (*in->p == ',') {
-			in->p++;
-			continue;
-		}
-		if (*in->p == ']') {
-			in->p++;
-			return 0;
-		}
-		in->why = "a ',' or ']' expected";
-		return -1;
+		more = list_next(in);
 	}
+	return more;
+}
+
+/* A list of two strings, "ends", into ENDS (what a connection joins). */
+static int
+parse_ends(struct in *in, char ends[2][sizeof(((struct pl_ipc_object *)0)->ends[0])])
+{
+	int more = list_open(in);
+
+	for (size_t i = 0; more == 1; i++) {
+		skip_space(in);
+		if (parse_string(in, i < 2 ? ends[i] : NULL, i < 2 ? sizeof(ends[i]) : 0) == -1)
+			return -1;
+		more = list_next(in);
+	}
+	return more;
 }
 
 enum { N_CODE, N_SIGNAL, N_BYTES, N_VERSION, N_HZ, N_INODE, N_DEV, N_INDEX, N_OF, N_TID, N_COUNT };
@@ -564,17 +676,24 @@ struct fields {
 	double t, pid, ppid, num[N_COUNT];
 	bool has_num[N_COUNT];
 	char type[16], state[4], text[PL_HISTORY_TEXT], kind[16], op[8], id[96];
-	char comm[64], role[PL_BOARD_NAME], by[64], wchan[48], label[64], status[64];
+	char comm[64], role[PL_BOARD_NAME], by[64], wchan[48], status[64];
+	char label[sizeof(((struct pl_ipc_object *)0)->label)];
 	char name[64], mode[8], lock[12], range[64], format[32], command[256];
-	bool held, directed, waiting, core;
-	struct item holders[2], links[PL_WAITFOR_CYCLE_MAX];
+	bool held, waiting, core, listening, connection, outside;
+	char ends[2][sizeof(((struct pl_ipc_object *)0)->ends[0])];
+	bool has_holders;
+	struct pl_ipc_holder *holders; /* the event's: PL_HISTORY_HOLDERS of them */
+	struct link links[PL_WAITFOR_CYCLE_MAX];
 	size_t nholders, nlinks;
 };
 
 
+/* The line's keys into F, and its holders into HOLDERS. */
 static int
-parse_fields(const char *line, struct fields *f, const char **why)
+parse_fields(const char *line, struct fields *f, struct pl_ipc_holder *holders, const char **why)
 {
+	static const struct pl_ipc_holder blank_holder = { .fd = -1 };
+	static const struct link blank_link;
 	struct in in = { line, NULL };
 	static const struct {
 		const char *key;
@@ -590,8 +709,17 @@ parse_fields(const char *line, struct fields *f, const char **why)
 	};
 	static const char *const numbers[] = { "code",  "signal", "bytes", "version", "hz",
 		                               "inode", "dev",    "index", "of",      "tid" };
+	static const struct {
+		const char *key;
+		size_t offset;
+	} flags[] = {
+#define B(k) { #k, offsetof(struct fields, k) }
+		B(held), B(waiting), B(core), B(listening), B(connection), B(outside),
+#undef B
+	};
 
 	memset(f, 0, sizeof(*f));
+	f->holders = holders;
 	skip_space(&in);
 	if (*in.p++ != '{') {
 		*why = "not a JSON object";
@@ -627,6 +755,22 @@ parse_fields(const char *line, struct fields *f, const char **why)
 						goto bad;
 					f->has_num[i] = done = true;
 				}
+			for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]) && !done; i++)
+				if (strcmp(key, flags[i].key) == 0) {
+					bool *flag = (bool *)((char *)f + flags[i].offset);
+
+					if (strncmp(in.p, "true", 4) == 0) {
+						*flag = true;
+						in.p += 4;
+					} else if (strncmp(in.p, "false", 5) == 0) {
+						*flag = false;
+						in.p += 5;
+					} else {
+						in.why = "true or false expected";
+						goto bad;
+					}
+					done = true;
+				}
 			if (done) {
 			} else if (strcmp(key, "t") == 0) {
 				if (parse_number(&in, &f->t) == -1)
@@ -641,32 +785,17 @@ parse_fields(const char *line, struct fields *f, const char **why)
 					goto bad;
 				f->has_ppid = true;
 			} else if (strcmp(key, "holders") == 0) {
-				if (parse_items(&in, f->holders, 2, &f->nholders) == -1)
+				if (parse_items(&in, f->holders, sizeof(*f->holders), &blank_holder,
+				                PL_HISTORY_HOLDERS, &f->nholders, holder_field) == -1)
 					goto bad;
+				f->has_holders = true;
 			} else if (strcmp(key, "links") == 0) {
-				if (parse_items(&in, f->links, PL_WAITFOR_CYCLE_MAX, &f->nlinks) == -1)
+				if (parse_items(&in, f->links, sizeof(*f->links), &blank_link,
+				                PL_WAITFOR_CYCLE_MAX, &f->nlinks, link_field) == -1)
 					goto bad;
-			} else if (strcmp(key, "held") == 0 || strcmp(key, "directed") == 0 ||
-			           strcmp(key, "waiting") == 0 || strcmp(key, "core") == 0) {
-				bool v;
-				if (strncmp(in.p, "true", 4) == 0) {
-					v = true;
-					in.p += 4;
-				} else if (strncmp(in.p, "false", 5) == 0) {
-					v = false;
-					in.p += 5;
-				} else {
-					in.why = "true or false expected";
+			} else if (strcmp(key, "ends") == 0) {
+				if (parse_ends(&in, f->ends) == -1)
 					goto bad;
-				}
-				if (key[0] == 'h')
-					f->held = v;
-				else if (key[0] == 'd')
-					f->directed = v;
-				else if (key[0] == 'w')
-					f->waiting = v;
-				else
-					f->core = v;
 			} else if (skip_value(&in, 1) == -1) {
 				goto bad;
 			}
@@ -723,6 +852,16 @@ to_status(const struct fields *f, struct pl_history_event *e)
 	}
 }
 
+/* A kind by its name; one this proclab does not know is another anon. */
+static enum pl_ipc_kind
+ipc_kind(const char *name)
+{
+	for (int k = PL_IPC_PIPE; k <= PL_IPC_ANON; k++)
+		if (strcmp(name, pl_ipc_name((enum pl_ipc_kind)k)) == 0)
+			return (enum pl_ipc_kind)k;
+	return PL_IPC_ANON;
+}
+
 int
 pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, size_t why_size)
 {
@@ -731,7 +870,7 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 	int type = -1;
 
 	memset(e, 0, sizeof(*e));
-	if (parse_fields(line, &f, &why) == -1)
+	if (parse_fields(line, &f, e->holders, &why) == -1)
 		goto bad;
 	if (!f.has_t || f.t < 0 || f.t > 1e9) {
 		why = f.has_t ? "\"t\" out of range" : "no \"t\"";
@@ -849,7 +988,7 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 			why = "no \"id\"";
 			goto bad;
 		}
-		copy(e->id, sizeof(e->id), f.id);
+		copy(e->id, sizeof(e->object.id), f.id); /* as long as the model's */
 		if (strcmp(f.op, "del") == 0) {
 			e->type = PL_HISTORY_IPC_DEL;
 			break;
@@ -859,17 +998,29 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 			goto bad;
 		}
 		e->type = PL_HISTORY_IPC_ADD;
-		if (f.nholders < 2)
-			return 0; /* an object held by one: no edge to draw */
-		copy(e->ipc_kind, sizeof(e->ipc_kind), f.kind);
-		copy(e->text, sizeof(e->text), f.label);
-		e->pid = (pid_t)f.holders[0].pid;
-		e->ppid = (pid_t)f.holders[1].pid;
-		e->directed = f.directed;
+		if (f.nholders == 0) {
+			why = "an \"ipc\" \"add\" with no \"holders\"";
+			goto bad;
+		}
+		for (size_t i = 0; i < f.nholders; i++)
+			if (e->holders[i].pid == 0) {
+				why = "a holder with no \"pid\"";
+				goto bad;
+			}
+		e->object.nholders = f.nholders; /* parse_fields put them in e->holders */
+		copy(e->object.id, sizeof(e->object.id), e->id);
+		e->object.kind = ipc_kind(f.kind);
+		copy(e->object.label, sizeof(e->object.label), f.label);
+		copy(e->object.ends[0], sizeof(e->object.ends[0]), f.ends[0]);
+		copy(e->object.ends[1], sizeof(e->object.ends[1]), f.ends[1]);
+		e->object.listening = f.listening;
+		e->object.connection = f.connection;
+		e->object.outside = f.outside;
+		e->object.queued = -1;
 		if (f.has_num[N_DEV] && f.num[N_DEV] >= 0 && f.num[N_DEV] < 1e19)
-			e->dev = (unsigned long long)f.num[N_DEV];
+			e->object.dev = (unsigned long long)f.num[N_DEV];
 		if (f.has_num[N_INODE] && f.num[N_INODE] >= 0 && f.num[N_INODE] < 1e19)
-			e->inode = (unsigned long long)f.num[N_INODE];
+			e->object.inode = (unsigned long long)f.num[N_INODE];
 		break;
 	case PL_HISTORY_QUEUED:
 		if (f.id[0] == '\0' || !f.has_num[N_BYTES] || f.num[N_BYTES] < -1 ||
@@ -877,7 +1028,7 @@ pl_history_parse(const char *line, struct pl_history_event *e, char *why_buf, si
 			why = "a \"queued\" line needs an \"id\" and \"bytes\"";
 			goto bad;
 		}
-		copy(e->id, sizeof(e->id), f.id);
+		copy(e->id, sizeof(e->object.id), f.id);
 		e->bytes = (long)f.num[N_BYTES];
 		break;
 	case PL_HISTORY_LOCK_ADD:

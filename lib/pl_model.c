@@ -1,6 +1,6 @@
 /* pl_model.c - the model of a watched tree of processes: snapshot, tree,
  * adoption, exits, the board and the wait-for graph. See pl_model.h; the
- * IPC edges are in pl_ipc.c. */
+ * IPC objects are in pl_ipc.c. */
 #include "config.h"
 
 #include <ctype.h>
@@ -375,7 +375,8 @@ pl_model_free(struct pl_model *m)
 	free(m->slots);
 	free(m->procs);
 	free(m->order);
-	free(m->edges);
+	free(m->objects);
+	free(m->holders);
 	free(m->locks);
 	pl_waitfor_free(m->waitfor);
 	memset(m, 0, sizeof(*m));

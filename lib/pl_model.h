@@ -11,8 +11,10 @@
  *    with the process that adopted them; zombies carry the time they have
  *    gone unreaped; processes that are gone keep a row with their exit
  *    status for PL_MODEL_FADE_SECONDS;
- *  - the IPC EDGES between watched processes: pipes and FIFOs (writer ->
- *    reader), Unix sockets, shared mappings, message queues (pl_ipc.h);
+ *  - the IPC OBJECTS watched processes share, one each with its holders:
+ *    pipes and FIFOs (with each holder's end), Unix socket connections
+ *    end to end, TCP and UDP sockets, shared memory and semaphores,
+ *    message queues, eventfds and their kin (pl_ipc.h);
  *  - the file LOCKS of /proc/locks, waiters included;
  *  - what demos wrote on the status board (pl_board.h);
  *  - the WAIT-FOR graph (pl_waitfor.h) and its cycles: deadlocks.
@@ -51,7 +53,7 @@
  * root itself says so with pl_model_root_reaped(), so that its exit status
  * shows. m.threads = true also reads each process's threads. Reading
  * other users' processes needs privileges: without them, their fd tables
- * and maps (and so some edges) are missing.
+ * and maps (and so some objects) are missing.
  * Like the rest of the library, it never prints and never exits.
  * The dashboard's text.c prints a model as text; its view.c draws it.
  */
@@ -145,8 +147,13 @@ struct pl_model {
 	size_t *order; /* indexes of procs in tree order */
 	size_t norder;
 
-	struct pl_ipc_edge *edges;
-	size_t nedges, cap_edges;
+	/* One entry per object two watched processes share (or a socket one
+	 * listens on or holds to outside), in a stable order; its holders
+	 * are holders[o->holder .. o->holder + o->nholders). */
+	struct pl_ipc_object *objects;
+	size_t nobjects, cap_objects;
+	struct pl_ipc_holder *holders;
+	size_t nholders, cap_holders;
 	struct pl_ipc_lock *locks;
 	size_t nlocks, cap_locks;
 
@@ -178,6 +185,9 @@ struct pl_model {
 	double last_sample, last_maps, last_fds;
 	long ticks_per_second, page_kb;
 	unsigned long long refreshes;
+	/* Times the host's socket tables (sock_diag, /proc/net/tcp, ...)
+	 * were read: only when a watched process holds a socket. */
+	unsigned long long socket_reads;
 	void *ipc_state; /* pl_ipc.c's scratch */
 };
 

@@ -223,8 +223,9 @@ START_TEST(test_history_record_and_replay_agree)
 END_TEST
 
 /* The first snapshot, rebuilt from the lines of the first refresh alone,
- * is the one the model printed then: edges, locks and the deadlock too. */
-START_TEST(test_history_rebuilds_edges_locks_and_deadlock)
+ * is the one the model printed then: IPC objects with their holders, locks
+ * and the deadlock too. */
+START_TEST(test_history_rebuilds_objects_locks_and_deadlock)
 {
 	struct pl_history replayed;
 	struct pl_model rebuilt;
@@ -243,13 +244,226 @@ START_TEST(test_history_rebuilds_edges_locks_and_deadlock)
 	ck_assert_int_eq(pl_history_model(&replayed, &rebuilt, false), 0);
 	again = dash_text_snapshot(&rebuilt, "fake", true);
 	ck_assert_ptr_nonnull(strstr(again, "DEADLOCK: 100 (proclab-fork) wants"));
-	ck_assert_ptr_nonnull(strstr(again, "  pipe       100 -> 101  pipe:[5001]\n"));
+	ck_assert_ptr_nonnull(
+	        strstr(again, "\n  pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)\n"));
+	ck_assert_ptr_nonnull(strstr(again, "\n  unix     socket:[6001] held by 1: 100 (fd 4) <-> "
+	                                    "socket:[6002] held by 1: 200 (fd 5)\n"));
 	ck_assert_str_eq(again, live);
 	free(again);
 	free(live);
 	pl_model_free(&rebuilt);
 	pl_history_free(&replayed);
 	free(text);
+}
+END_TEST
+
+/* Put into the model, in place of what it read, the N OBJECTS and the
+ * NHOLDERS HOLDERS they point into. */
+static void
+set_objects(const struct pl_ipc_object *objects, size_t n, const struct pl_ipc_holder *holders,
+            size_t nholders)
+{
+	m.objects = realloc(m.objects, (n + 1) * sizeof(*m.objects));
+	m.holders = realloc(m.holders, (nholders + 1) * sizeof(*m.holders));
+	ck_assert(m.objects != NULL && m.holders != NULL);
+	m.cap_objects = n + 1;
+	m.cap_holders = nholders + 1;
+	if (n > 0)
+		memcpy(m.objects, objects, n * sizeof(*objects));
+	if (nholders > 0)
+		memcpy(m.holders, holders, nholders * sizeof(*holders));
+	m.nobjects = n;
+	m.nholders = nholders;
+}
+
+/* The IPC lines of a snapshot of MODEL (what follows "IPC\n"). */
+static char *
+ipc_lines(const struct pl_model *model)
+{
+	char *text = dash_text_snapshot(model, "fake", true), *ipc, *copy;
+
+	ck_assert_ptr_nonnull(text);
+	ipc = strstr(text, "\nIPC\n");
+	copy = strdup(ipc != NULL ? ipc + 1 : "");
+	free(text);
+	ck_assert_ptr_nonnull(copy);
+	return copy;
+}
+
+/* Read TEXT, a recording, back, and check that the rebuilt model prints
+ * the IPC lines M prints. */
+static void
+replay_agrees(const char *text)
+{
+	struct pl_history replayed;
+	struct pl_model rebuilt;
+	char *live = ipc_lines(&m), *again, *lines = strdup(text);
+
+	ck_assert_ptr_nonnull(lines);
+	replay_text(lines, &replayed); /* which cuts LINES at each newline */
+	free(lines);
+	ck_assert_int_eq(pl_model_init(&rebuilt, BEFORE, 0), 0);
+	ck_assert_int_eq(pl_history_model(&replayed, &rebuilt, false), 0);
+	again = ipc_lines(&rebuilt);
+	ck_assert_str_eq(again, live);
+	free(again);
+	free(live);
+	pl_model_free(&rebuilt);
+	pl_history_free(&replayed);
+}
+
+/* How many lines of TEXT contain NEEDLE. */
+static int
+lines_with(const char *text, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* Each shape of object the model gives (pl_ipc.h) is recorded once with
+ * all its holders and replayed to the same line: a pipe many hold, a
+ * connection with two sides, one end to outside, a listener, a mapping;
+ * a change of holders is the same id added again, and a gone object is
+ * deleted. */
+START_TEST(test_history_objects_of_every_shape)
+{
+	struct pl_ipc_object o[5] = {
+		{ .id = "pipe:7100", .kind = PL_IPC_PIPE, .inode = 7100, .label = "pipe:[7100]",
+		  .queued = 0 },
+		{ .id = "unix:6001", .kind = PL_IPC_UNIX, .inode = 6001, .peer = 6002,
+		  .label = "/tmp/srv.sock", .ends = { "socket:[6001]", "socket:[6002]" },
+		  .connection = true, .queued = -1 },
+		{ .id = "tcp:9103", .kind = PL_IPC_TCP, .inode = 9103, .label = "10.0.0.2:5555",
+		  .ends = { "10.0.0.2:5555", "93.184.216.34:80" }, .connection = true,
+		  .outside = true, .queued = -1 },
+		{ .id = "tcp:9100", .kind = PL_IPC_TCP, .inode = 9100, .label = "127.0.0.1:8080",
+		  .ends = { "127.0.0.1:8080", "" }, .listening = true, .queued = -1 },
+		{ .id = "mapping:2049:77", .kind = PL_IPC_MAPPING, .dev = 2049, .inode = 77,
+		  .label = "/srv/data", .queued = -1 },
+	};
+	struct pl_ipc_holder hs[20];
+	size_t n = 0, mark;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	/* 100 writes the pipe, eight children (and 100, on fd 5) read it. */
+	o[0].holder = n;
+	hs[n++] = (struct pl_ipc_holder){ .pid = 100, .fd = 4, .end = 'w' };
+	hs[n++] = (struct pl_ipc_holder){ .pid = 100, .fd = 5, .end = 'r' };
+	for (pid_t pid = 101; pid <= 108; pid++)
+		hs[n++] = (struct pl_ipc_holder){ .pid = pid, .fd = 0, .end = 'r' };
+	o[0].nholders = n - o[0].holder;
+	o[1].holder = n;
+	hs[n++] = (struct pl_ipc_holder){ .pid = 100, .fd = 6 };
+	hs[n++] = (struct pl_ipc_holder){ .pid = 200, .fd = 3, .side = 1 };
+	hs[n++] = (struct pl_ipc_holder){ .pid = 300, .fd = 3, .side = 1 };
+	o[1].nholders = 3;
+	o[2].holder = n;
+	hs[n++] = (struct pl_ipc_holder){ .pid = 101, .fd = 7 };
+	o[2].nholders = 1;
+	o[3].holder = n;
+	hs[n++] = (struct pl_ipc_holder){ .pid = 102, .fd = 3 };
+	hs[n++] = (struct pl_ipc_holder){ .pid = 103, .fd = 3 };
+	o[3].nholders = 2;
+	o[4].holder = n;
+	hs[n++] = (struct pl_ipc_holder){ .pid = 104, .fd = -1 };
+	hs[n++] = (struct pl_ipc_holder){ .pid = 104, .fd = 9 };
+	hs[n++] = (struct pl_ipc_holder){ .pid = 105, .fd = -1 };
+	o[4].nholders = 3;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(pl_history_record(&h, f, "fake", 10, ""), 0);
+	m.ipc = false; /* the objects are ours, not the fake tree's */
+	snprintf(m.proc, sizeof(m.proc), "%s", BEFORE);
+	ck_assert_int_eq(pl_model_refresh(&m, 0.0), 0);
+	set_objects(o, 5, hs, n);
+	ck_assert_int_eq(pl_history_update(&h, &m), 0);
+	ck_assert_uint_eq(h.nipc, 5);
+	fflush(f);
+	/* One line each, with every holder. */
+	ck_assert_int_eq(lines_with(text, "\"type\":\"ipc\",\"op\":\"add\""), 5);
+	ck_assert_ptr_nonnull(strstr(text, "\"id\":\"pipe:7100\",\"kind\":\"pipe\",\"label\":"
+	                                   "\"pipe:[7100]\",\"dev\":0,\"inode\":7100,\"holders\":"
+	                                   "[{\"pid\":100,\"fd\":4,\"end\":\"w\"},"
+	                                   "{\"pid\":100,\"fd\":5,\"end\":\"r\"},"
+	                                   "{\"pid\":101,\"fd\":0,\"end\":\"r\"},"));
+	ck_assert_ptr_nonnull(strstr(text, "\"connection\":true,\"outside\":true,\"ends\":"
+	                                   "[\"10.0.0.2:5555\",\"93.184.216.34:80\"]"));
+	ck_assert_ptr_nonnull(strstr(text, "{\"pid\":200,\"fd\":3,\"side\":1}"));
+	ck_assert_ptr_nonnull(strstr(text, "{\"pid\":104,\"fd\":-1}"));
+	replay_agrees(text);
+
+	/* Nothing changed: nothing written. A reader left: the pipe again,
+	 * whole, under its id. The outside end closed: deleted. */
+	mark = len;
+	ck_assert_int_eq(pl_history_update(&h, &m), 0);
+	fflush(f);
+	ck_assert_uint_eq(len, mark);
+	memmove(&hs[9], &hs[10], (n - 10) * sizeof(*hs));
+	n--;
+	o[0].nholders--;
+	for (int i = 1; i < 5; i++)
+		o[i].holder--;
+	o[2] = o[3]; /* in the model's order (pl_ipc.c): by first holder */
+	o[3] = o[4];
+	set_objects(o, 4, hs, n);
+	ck_assert_int_eq(pl_history_update(&h, &m), 0);
+	fflush(f);
+	ck_assert_int_eq(lines_with(text + mark, "\"op\":\"add\",\"id\":\"pipe:7100\""), 1);
+	ck_assert_int_eq(lines_with(text + mark, "\"op\":\"add\""), 1);
+	ck_assert_int_eq(lines_with(text + mark, "\"op\":\"del\",\"id\":\"tcp:9103\""), 1);
+	ck_assert_ptr_null(strstr(text + mark, "{\"pid\":108,"));
+	ck_assert_uint_eq(h.nipc, 4);
+	ck_assert_int_eq(fclose(f), 0);
+	replay_agrees(text);
+	free(text);
+}
+END_TEST
+
+/* A pipe that thousands of processes hold: its line stays under the
+ * reader's bound with the first PL_HISTORY_HOLDERS holders, and reads back. */
+START_TEST(test_history_object_with_very_many_holders)
+{
+	struct pl_ipc_object o = { .id = "pipe:7200", .kind = PL_IPC_PIPE, .inode = 7200,
+		                   .label = "pipe:[7200]", .queued = -1 };
+	size_t n = 3 * PL_HISTORY_HOLDERS;
+	struct pl_ipc_holder *hs = calloc(n, sizeof(*hs));
+	struct pl_history replayed;
+	char *text = NULL, *line;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(hs);
+	for (size_t i = 0; i < n; i++)
+		hs[i] = (struct pl_ipc_holder){ .pid = (pid_t)(2000000000 + i), .fd = 2000000000,
+			                        .end = 'w', .side = 1 };
+	o.nholders = n;
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(pl_history_record(&h, f, "fake", 10, ""), 0);
+	m.ipc = false;
+	snprintf(m.proc, sizeof(m.proc), "%s", BEFORE);
+	ck_assert_int_eq(pl_model_refresh(&m, 0.0), 0);
+	set_objects(&o, 1, hs, n);
+	ck_assert_int_eq(pl_history_update(&h, &m), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(h.record_error, 0);
+	ck_assert_uint_eq(h.ipc[0].object.nholders, PL_HISTORY_HOLDERS);
+	line = strstr(text, "{\"t\":0.000,\"type\":\"ipc\"");
+	ck_assert_ptr_nonnull(line);
+	ck_assert_uint_lt((size_t)(strchr(line, '\n') - line), PL_HISTORY_LINE_MAX);
+	replay_text(text, &replayed);
+	ck_assert_uint_eq(replayed.nipc, 1);
+	ck_assert_uint_eq(replayed.ipc[0].object.nholders, PL_HISTORY_HOLDERS);
+	ck_assert_int_eq(replayed.ipc[0].holders[PL_HISTORY_HOLDERS - 1].pid,
+	                 2000000000 + PL_HISTORY_HOLDERS - 1);
+	ck_assert_int_eq(replayed.ipc[0].holders[0].side, 1);
+	pl_history_free(&replayed);
+	free(text);
+	free(hs);
 }
 END_TEST
 
@@ -293,6 +507,23 @@ START_TEST(test_history_parse_rejects_bad_lines)
 		"{\"t\":1,\"type\":\"proc\",\"pid\":5} trailing",
 		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\"}",          /* no id */
 		"{\"t\":1,\"type\":\"ipc\",\"op\":\"move\",\"id\":\"x\"}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\"}",  /* no holders */
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"holders\":[]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"holders\":[{\"fd\":3}]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"holders\":{\"pid\":5}}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"holders\":[5]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\","
+		"\"holders\":[{\"pid\":5,\"fd\":-2}]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\","
+		"\"holders\":[{\"pid\":5,\"fd\":1.5}]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\","
+		"\"holders\":[{\"pid\":5,\"side\":2}]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\","
+		"\"holders\":[{\"pid\":5,\"end\":7}]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"ends\":[1,2],"
+		"\"holders\":[{\"pid\":5}]}",
+		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"listening\":1,"
+		"\"holders\":[{\"pid\":5}]}",
 		"{\"t\":1,\"type\":\"header\",\"format\":\"other\",\"version\":1}",
 		"{\"t\":1,\"type\":\"header\",\"format\":\"proclab-record\",\"version\":9}",
 		"{\"t\":1,\"type\":\"deadlock\",\"index\":5,\"of\":1,\"links\":[]}",
@@ -415,7 +646,9 @@ history_suite(void)
 	tcase_add_test(fake, test_history_summary);
 	tcase_add_test(fake, test_history_narration_and_checks);
 	tcase_add_test(fake, test_history_record_and_replay_agree);
-	tcase_add_test(fake, test_history_rebuilds_edges_locks_and_deadlock);
+	tcase_add_test(fake, test_history_rebuilds_objects_locks_and_deadlock);
+	tcase_add_test(fake, test_history_objects_of_every_shape);
+	tcase_add_test(fake, test_history_object_with_very_many_holders);
 	tcase_add_test(fake, test_history_records_only_changes);
 	tcase_add_test(fake, test_history_parse_rejects_bad_lines);
 	tcase_add_test(fake, test_history_parse_strings_are_cut_and_cleaned_later);

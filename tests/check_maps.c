@@ -5,11 +5,14 @@
 #include "check_main.h"
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -144,6 +147,61 @@ START_TEST(test_sockdiag_pairs_a_socketpair)
 }
 END_TEST
 
+/* What pl_sockdiag_unix_list() said of the sockets a test looks for. */
+struct named {
+	unsigned long long listener, abstract;
+	struct pl_sockdiag_unix of_listener, of_abstract;
+};
+
+static void
+note_socket(const struct pl_sockdiag_unix *u, void *arg)
+{
+	struct named *n = arg;
+
+	if (u->inode == n->listener)
+		n->of_listener = *u;
+	if (u->inode == n->abstract)
+		n->of_abstract = *u;
+}
+
+/* The list says which socket listens and on what name: a path, or an
+ * abstract name shown as ss(8) shows it, with '@' for its NUL. */
+START_TEST(test_sockdiag_lists_names_and_listeners)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct named n = { 0 };
+	char dir[] = "/tmp/proclab-check-sockdiag-XXXXXX";
+	int listener, abstract;
+	socklen_t len;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/listener", dir);
+	ck_assert_int_ne(listener = socket(AF_UNIX, SOCK_STREAM, 0), -1);
+	ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(listener, 1), 0);
+	ck_assert_int_ne(abstract = socket(AF_UNIX, SOCK_DGRAM, 0), -1);
+	memset(addr.sun_path, 0, sizeof(addr.sun_path));
+	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "proclab-%ld", (long)getpid());
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + strlen(addr.sun_path + 1));
+	ck_assert_int_eq(bind(abstract, (struct sockaddr *)&addr, len), 0);
+	n.listener = inode_of(listener);
+	n.abstract = inode_of(abstract);
+	ck_assert_int_eq(pl_sockdiag_unix_list(note_socket, &n), 0);
+	ck_assert_int_eq(n.of_listener.state, 10); /* TCP_LISTEN */
+	ck_assert_int_eq(n.of_listener.type, SOCK_STREAM);
+	ck_assert_uint_eq(n.of_listener.peer, 0);
+	ck_assert_str_eq(n.of_listener.path + strlen(dir), "/listener");
+	ck_assert_int_eq(n.of_abstract.type, SOCK_DGRAM);
+	ck_assert_int_eq(n.of_abstract.path[0], '@');
+	ck_assert_str_eq(n.of_abstract.path + 1, addr.sun_path + 1);
+	close(listener);
+	close(abstract);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/listener", dir);
+	ck_assert_int_eq(unlink(addr.sun_path), 0);
+	ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 /* A reply as the kernel builds it: one message for socket INODE with a
  * UNIX_DIAG_PEER attribute, then NLMSG_DONE. Returns its length. */
 static size_t
@@ -228,6 +286,7 @@ maps_suite(void)
 	tcase_add_test(maps, test_maps_long_path_is_cut);
 	suite_add_tcase(s, maps);
 	tcase_add_test(diag, test_sockdiag_pairs_a_socketpair);
+	tcase_add_test(diag, test_sockdiag_lists_names_and_listeners);
 	tcase_add_test(diag, test_sockdiag_parses_a_reply);
 	tcase_add_test(diag, test_sockdiag_survives_short_and_lying_replies);
 	suite_add_tcase(s, diag);

@@ -9,7 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,13 +51,33 @@ next_snapshot(const char *tree, double now)
 	ck_assert_int_eq(pl_model_refresh(&m, now), 0);
 }
 
-static const struct pl_ipc_edge *
-find_edge(enum pl_ipc_kind kind, pid_t from, pid_t to)
+/* The object of KIND and INODE in BM, or NULL. */
+static const struct pl_ipc_object *
+find_object(const struct pl_model *bm, enum pl_ipc_kind kind, unsigned long long inode)
 {
-	for (size_t i = 0; i < m.nedges; i++)
-		if (m.edges[i].kind == kind && m.edges[i].from == from && m.edges[i].to == to)
-			return &m.edges[i];
+	for (size_t i = 0; i < bm->nobjects; i++)
+		if (bm->objects[i].kind == kind && bm->objects[i].inode == inode)
+			return &bm->objects[i];
 	return NULL;
+}
+
+/* PID's hold on O on SIDE, or NULL. */
+static const struct pl_ipc_holder *
+holder_of(const struct pl_model *bm, const struct pl_ipc_object *o, pid_t pid, int side)
+{
+	for (size_t i = o->holder; i < o->holder + o->nholders; i++)
+		if (bm->holders[i].pid == pid && bm->holders[i].side == side)
+			return &bm->holders[i];
+	return NULL;
+}
+
+/* Do A and B both hold the object of KIND and INODE (on side 0)? */
+static bool
+shares(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t a, pid_t b, unsigned long long inode)
+{
+	const struct pl_ipc_object *o = find_object(bm, kind, inode);
+
+	return o != NULL && holder_of(bm, o, a, 0) != NULL && holder_of(bm, o, b, 0) != NULL;
 }
 
 START_TEST(test_model_tree_order_and_depth)
@@ -105,32 +132,47 @@ START_TEST(test_model_zombie_carries_exit_status)
 }
 END_TEST
 
-START_TEST(test_model_pipe_goes_writer_to_reader)
+START_TEST(test_model_pipe_is_one_object_with_its_ends)
 {
-	const struct pl_ipc_edge *e = find_edge(PL_IPC_PIPE, 100, 101);
+	const struct pl_ipc_object *o = find_object(&m, PL_IPC_PIPE, 5001);
 	char text[256];
 
-	ck_assert_ptr_nonnull(e);
-	ck_assert(e->directed);
-	ck_assert_uint_eq(e->inode, 5001);
-	ck_assert_ptr_null(find_edge(PL_IPC_PIPE, 101, 100));
-	dash_text_edge(&m, e, text, sizeof(text));
-	ck_assert_str_eq(text, "pipe       100 -> 101  pipe:[5001]");
+	ck_assert_ptr_nonnull(o);
+	ck_assert_str_eq(o->id, "pipe:5001");
+	ck_assert_uint_eq(o->npids, 2);
+	ck_assert_int_eq(holder_of(&m, o, 100, 0)->end, 'w');
+	ck_assert_int_eq(holder_of(&m, o, 100, 0)->fd, 3);
+	ck_assert_int_eq(holder_of(&m, o, 101, 0)->end, 'r');
+	dash_text_object(&m, o, true, text, sizeof(text));
+	ck_assert_str_eq(text, "pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)");
 }
 END_TEST
 
 START_TEST(test_model_socketpair_and_shared_memory)
 {
-	const struct pl_ipc_edge *s = find_edge(PL_IPC_SOCKET, 100, 200);
-	const struct pl_ipc_edge *shm = find_edge(PL_IPC_SHM, 100, 101);
+	const struct pl_ipc_object *s = find_object(&m, PL_IPC_UNIX, 6001);
+	const struct pl_ipc_object *shm = find_object(&m, PL_IPC_SHM, 8001);
+	char text[256];
 
-	/* Two inodes, paired by the kernel's peer table. */
+	/* Two inodes, paired by the kernel's peer table: one connection,
+	 * end to end. */
 	ck_assert_ptr_nonnull(s);
-	ck_assert(!s->directed);
+	ck_assert(s->connection);
+	ck_assert(!s->outside);
+	ck_assert_uint_eq(s->peer, 6002);
+	ck_assert_ptr_nonnull(holder_of(&m, s, 100, 0));
+	ck_assert_ptr_nonnull(holder_of(&m, s, 200, 1));
+	ck_assert_ptr_null(find_object(&m, PL_IPC_UNIX, 6002));
+	dash_text_object(&m, s, true, text, sizeof(text));
+	ck_assert_str_eq(text, "unix     socket:[6001] held by 1: 100 (fd 4) <-> "
+	                       "socket:[6002] held by 1: 200 (fd 5)");
 	ck_assert_ptr_nonnull(shm);
-	ck_assert_str_eq(shm->name, "/dev/shm/proclab-demo-shm");
-	/* Mapped twice by 100, still one edge; 101's private map is none. */
-	ck_assert_uint_eq(m.nedges, 3);
+	ck_assert_str_eq(shm->label, "/dev/shm/proclab-demo-shm");
+	/* Mapped twice by 100, still one holder; 101's private map is none. */
+	ck_assert_uint_eq(shm->nholders, 2);
+	ck_assert_uint_eq(m.nobjects, 3);
+	/* 100 holds a socket: the socket tables were read, once. */
+	ck_assert_uint_eq(m.socket_reads, 1);
 }
 END_TEST
 
@@ -214,7 +256,7 @@ START_TEST(test_model_exits_adoption_and_new_children)
 	/* The edges went with 101 and the locks with the deadlock. */
 	ck_assert_uint_eq(m.ncycles, 0);
 	ck_assert_uint_eq(m.nlocks, 0);
-	ck_assert_ptr_null(find_edge(PL_IPC_PIPE, 100, 101));
+	ck_assert_ptr_null(find_object(&m, PL_IPC_PIPE, 5001));
 	/* 20 ticks in 1 s: 20 % of a core, at 100 ticks a second. */
 	p = pl_model_find(&m, 100);
 	ck_assert_double_eq_tol(p->cpu, 20.0 * 100 / (double)m.ticks_per_second, 0.01);
@@ -351,20 +393,9 @@ refresh_big(struct pl_model *bm, double now, int sleepers)
 }
 
 static bool
-has_edge(const struct pl_model *bm, enum pl_ipc_kind kind, pid_t from, pid_t to,
-         unsigned long long inode)
-{
-	for (size_t i = 0; i < bm->nedges; i++)
-		if (bm->edges[i].kind == kind && bm->edges[i].from == from &&
-		    bm->edges[i].to == to && bm->edges[i].inode == inode)
-			return true;
-	return false;
-}
-
-static bool
 big_pipe(const struct pl_model *bm)
 {
-	return has_edge(bm, PL_IPC_PIPE, 1000, 1001, 7001);
+	return shares(bm, PL_IPC_PIPE, 1000, 1001, 7001);
 }
 
 START_TEST(test_model_big_tree_rereads_only_what_ran)
@@ -376,17 +407,20 @@ START_TEST(test_model_big_tree_rereads_only_what_ran)
 	refresh_big(&bm, 0.0, 0);
 	ck_assert_uint_eq(pl_model_alive(&bm), BIG + 1);
 	ck_assert(big_pipe(&bm));
-	/* The SysV segment: one edge between its two users, both ways. */
+	/* The SysV segment: one object, held by its two users. */
 	size_t sysv = 0;
-	for (size_t i = 0; i < bm.nedges; i++)
-		if (bm.edges[i].kind == PL_IPC_SYSV_SHM) {
-			ck_assert_int_eq(bm.edges[i].from, 1002);
-			ck_assert_int_eq(bm.edges[i].to, 1003);
-			ck_assert(!bm.edges[i].directed);
-			ck_assert_uint_eq(bm.edges[i].inode, 32770);
+	for (size_t i = 0; i < bm.nobjects; i++)
+		if (bm.objects[i].kind == PL_IPC_SYSV_SHM) {
+			ck_assert_uint_eq(bm.objects[i].nholders, 2);
+			ck_assert_int_eq(bm.holders[bm.objects[i].holder].pid, 1002);
+			ck_assert_int_eq(bm.holders[bm.objects[i].holder + 1].pid, 1003);
+			ck_assert_uint_eq(bm.objects[i].inode, 32770);
 			sysv++;
 		}
 	ck_assert_uint_eq(sysv, 1);
+	/* No process of it holds a socket: the host's socket tables, every
+	 * socket of every process, were not read. */
+	ck_assert_uint_eq(bm.socket_reads, 0);
 
 	/* 1001's table "changes" while its time on a CPU stands still: it
 	 * cannot have run, and the model keeps what it read last time. */
@@ -455,7 +489,7 @@ START_TEST(test_model_read_ipc_next_reads_maps_now)
 	make_big_tree();
 	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
 
 	/* 1004 and 1005 attach a second segment, and have run since. */
 	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 32771   /SYSV00000000 (deleted)\n",
@@ -465,12 +499,12 @@ START_TEST(test_model_read_ipc_next_reads_maps_now)
 	put("5000001 0 11\n", "%s/1004/schedstat", big);
 	put("5000001 0 11\n", "%s/1005/schedstat", big);
 	refresh_big(&bm, 1.0, 0);
-	ck_assert(!has_edge(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
+	ck_assert(!shares(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771)); /* not due yet */
 
 	pl_model_read_ipc_next(&bm);
 	refresh_big(&bm, 1.1, 0);
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771));
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1004, 1005, 32771));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1002, 1003, 32770));
 
 	pl_model_free(&bm);
 	remove_big_tree();
@@ -489,17 +523,152 @@ START_TEST(test_model_object_is_device_and_inode)
 	    "%s/1006/maps", big);
 	put("7f0000000000-7f0000001000 rw-s 00000000 00:01 0   /SYSV00000000 (deleted)\n",
 	    "%s/1007/maps", big);
-	put("7f0000000000-7f0000001000 rw-s 00000000 08:01 9001   /srv/a\n", "%s/1008/maps",
-	    big);
-	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1009/maps",
-	    big);
-	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1010/maps",
-	    big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:01 9001   /srv/a\n", "%s/1008/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1009/maps", big);
+	put("7f0000000000-7f0000001000 rw-s 00000000 08:02 9001   /home/b\n", "%s/1010/maps", big);
 	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
 	refresh_big(&bm, 0.0, 0);
-	ck_assert(has_edge(&bm, PL_IPC_SYSV_SHM, 1006, 1007, 0));
-	ck_assert(!has_edge(&bm, PL_IPC_MAPPING, 1008, 1009, 9001));
-	ck_assert(has_edge(&bm, PL_IPC_MAPPING, 1009, 1010, 9001));
+	ck_assert(shares(&bm, PL_IPC_SYSV_SHM, 1006, 1007, 0));
+	ck_assert(!shares(&bm, PL_IPC_MAPPING, 1008, 1009, 9001));
+	ck_assert(shares(&bm, PL_IPC_MAPPING, 1009, 1010, 9001));
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* The text of the object of KIND and INODE in BM ("" if there is none). */
+static const char *
+object_text(const struct pl_model *bm, enum pl_ipc_kind kind, unsigned long long inode)
+{
+	static char text[512];
+	const struct pl_ipc_object *o = find_object(bm, kind, inode);
+
+	text[0] = '\0';
+	if (o != NULL)
+		dash_text_object(bm, o, true, text, sizeof(text));
+	return text;
+}
+
+/* Sockets from the host's tables (here the fake tree's net/tcp, net/udp
+ * and unix-peers): a pre-fork listener with every process that shares
+ * it, a connection over loopback end to end, an end to outside, a bound
+ * UDP socket, a Unix socket listening on a path. A socket only one
+ * process holds and that listens on nothing is no channel. */
+START_TEST(test_model_sockets_listening_paired_and_outside)
+{
+	struct pl_model bm;
+
+	make_big_tree();
+	for (pid_t pid = 1010; pid <= 1013; pid++)
+		put("socket:[9100]", "%s/%ld/fd/3", big, (long)pid);
+	put("socket:[9101]", "%s/1014/fd/3", big);
+	put("socket:[9102]", "%s/1012/fd/4", big);
+	put("socket:[9103]", "%s/1015/fd/3", big);
+	put("socket:[9104]", "%s/1016/fd/3", big);
+	put("socket:[9200]", "%s/1017/fd/4", big);
+	put("socket:[9201]", "%s/1018/fd/4", big);
+	char net[128];
+	snprintf(net, sizeof(net), "%s/net", big);
+	ck_assert_int_eq(mkdir(net, 0700), 0);
+	/* 127.0.0.1:8080 listening (0A); 127.0.0.1:40000 -> :8080 and its
+	 * accepted end; 10.0.0.2:5555 -> 93.184.216.34:80; one in TIME_WAIT
+	 * (06), which no process holds (inode 0). Addresses as the host
+	 * stores them, in hex. */
+	put("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode\n"
+	    "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9100 1 0000000000000000 100 0 0 10 0\n"
+	    "   1: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9101 1 0000000000000000 20 4 30 10 -1\n"
+	    "   2: 0100007F:1F90 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9102 1 0000000000000000 20 4 30 10 -1\n"
+	    "   3: 0200000A:15B3 22D8B85D:0050 01 00000000:00000000 00:00000000 00000000     0 "
+	    "       0 9103 1 0000000000000000 20 4 30 10 -1\n"
+	    "   4: 0100007F:9C41 0100007F:1F90 06 00000000:00000000 03:00001770 00000000     0 "
+	    "       0 0 3 0000000000000000\n",
+	    "%s/net/tcp", big);
+	put("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+	    "timeout inode ref pointer drops\n"
+	    "  100: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000   0 "
+	    "       0 9104 2 0000000000000000 0\n",
+	    "%s/net/udp", big);
+	put("9200 0 10 /tmp/srv.sock\n9201 0 7\n", "%s/unix-peers", big);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_TCP, 9100),
+	                 "tcp      127.0.0.1:8080 listening, held by 4: 1010 (fd 3) 1011 (fd 3) "
+	                 "1012 (fd 3) 1013 (fd 3)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_TCP, 9101),
+	                 "tcp      127.0.0.1:40000 held by 1: 1014 (fd 3) <-> 127.0.0.1:8080 held "
+	                 "by 1: 1012 (fd 4)");
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_TCP, 9102)); /* the same connection */
+	ck_assert_str_eq(
+	        object_text(&bm, PL_IPC_TCP, 9103),
+	        "tcp      10.0.0.2:5555 held by 1: 1015 (fd 3) -> 93.184.216.34:80 outside");
+	ck_assert(find_object(&bm, PL_IPC_TCP, 9103)->outside);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_UDP, 9104),
+	                 "udp      0.0.0.0:5353 listening, held by 1: 1016 (fd 3)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_UNIX, 9200),
+	                 "unix     /tmp/srv.sock listening, held by 1: 1017 (fd 4)");
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_UNIX, 9201));
+	ck_assert_str_eq(find_object(&bm, PL_IPC_TCP, 9100)->id, "tcp:9100");
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* Names that teach: a semaphore is no "shm", an anonymous shared mapping
+ * is no file, and an eventfd two processes hold is one object (a fake
+ * tree gives each anon-inode file an "ino:" of its own; the real /proc
+ * needs kcmp, in test_model_real_proc_sockets_and_anon_fds). */
+START_TEST(test_model_labels_that_teach)
+{
+	struct pl_model bm;
+	const char *maps =
+	        "7f0000000000-7f0000001000 rw-s 00000000 00:01 9301   /dev/shm/sem.mp-abc (deleted)\n"
+	        "7f0000001000-7f0000002000 rw-s 00000000 00:01 9302   /dev/zero (deleted)\n";
+
+	make_big_tree();
+	put(maps, "%s/1020/maps", big);
+	put(maps, "%s/1021/maps", big);
+	put("anon_inode:[eventfd]", "%s/1020/fd/5", big);
+	put("pos:\t0\nflags:\t02\nino:\t9400\n", "%s/1020/fdinfo/5", big);
+	put("anon_inode:[eventfd]", "%s/1021/fd/5", big);
+	put("pos:\t0\nflags:\t02\nino:\t9400\n", "%s/1021/fdinfo/5", big);
+	put("anon_inode:[eventpoll]", "%s/1021/fd/6", big); /* its own: not shown */
+	put("pos:\t0\nflags:\t02\nino:\t9401\n", "%s/1021/fdinfo/6", big);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_SEM, 9301),
+	                 "sem      /dev/shm/sem.mp-abc (deleted) held by 2: 1020 (map) 1021 (map)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_ANON_SHM, 9302),
+	                 "anonshm  anonymous shared memory held by 2: 1020 (map) 1021 (map)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_EVENTFD, 9400),
+	                 "eventfd  eventfd held by 2: 1020 (fd 5) 1021 (fd 5)");
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_EPOLL, 9401));
+	ck_assert_ptr_null(find_object(&bm, PL_IPC_SHM, 9301));
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
+/* Many holders: one line, and the text gives their number and the first
+ * PIDs only. */
+START_TEST(test_model_many_holders_summarised)
+{
+	struct pl_model bm;
+
+	make_big_tree();
+	for (pid_t pid = 1030; pid < 1040; pid++) {
+		put("pipe:[7100]", "%s/%ld/fd/1", big, (long)pid);
+		put("pos:\t0\nflags:\t01\n", "%s/%ld/fdinfo/1", big, (long)pid);
+	}
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_uint_eq(find_object(&bm, PL_IPC_PIPE, 7100)->npids, 10);
+	ck_assert_uint_eq(find_object(&bm, PL_IPC_PIPE, 7100)->nholders, 10);
+	ck_assert_str_eq(object_text(&bm, PL_IPC_PIPE, 7100),
+	                 "pipe     pipe:[7100] held by 10: 1030 1031 1032 1033 1034 1035 ...");
 	pl_model_free(&bm);
 	remove_big_tree();
 }
@@ -659,7 +828,9 @@ START_TEST(test_model_plain_snapshot)
 	ck_assert_ptr_nonnull(strstr(text, "    100      50 S sleeping   do_wait"));
 	ck_assert_ptr_nonnull(strstr(text, "`-my (odd) name)"));
 	ck_assert_ptr_nonnull(strstr(text, "Z zombie"));
-	ck_assert_ptr_nonnull(strstr(text, "  pipe       100 -> 101  pipe:[5001]\n"));
+	ck_assert_ptr_nonnull(
+	        strstr(text,
+	               "\nIPC\n  pipe     pipe:[5001] held by 2: 100 (fd 3 w) 101 (fd 0 r)\n"));
 	ck_assert_ptr_nonnull(strstr(text, "  FLOCK  WRITE 200 waits for inode 7001\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nDEADLOCK: 100 (proclab-fork) wants"));
 	free(text);
@@ -699,21 +870,123 @@ START_TEST(test_model_real_proc_sees_a_child)
 		/* Asleep, and in the read: just after fork() the child may
 		 * sleep elsewhere for a moment (a busy machine, a page fault). */
 		if (p != NULL && p->state == 'S' && strstr(p->wchan, "pipe") != NULL &&
-		    real.nedges > 0)
+		    real.nobjects > 0)
 			break;
 		usleep(10000);
 	}
 	ck_assert_ptr_nonnull(pl_model_find(&real, child));
 	ck_assert_int_eq(pl_model_find(&real, child)->state, 'S');
 	ck_assert_ptr_nonnull(strstr(pl_model_find(&real, child)->wchan, "pipe"));
-	ck_assert_uint_ge(real.nedges, 1);
-	ck_assert_int_eq(real.edges[0].kind, PL_IPC_PIPE);
-	ck_assert_int_eq(real.edges[0].from, getpid());
-	ck_assert_int_eq(real.edges[0].to, child);
-	ck_assert_int_eq(real.edges[0].queued, 0);
+	ck_assert_uint_ge(real.nobjects, 1);
+	struct stat sb;
+	ck_assert_int_eq(fstat(pfd[1], &sb), 0);
+	const struct pl_ipc_object *o = find_object(&real, PL_IPC_PIPE, sb.st_ino);
+	ck_assert_ptr_nonnull(o);
+	ck_assert_int_eq(holder_of(&real, o, getpid(), 0)->end, 'w');
+	ck_assert_int_eq(holder_of(&real, o, child, 0)->end, 'r');
+	ck_assert_int_eq(o->queued, 0);
 	ck_assert_int_eq(write(pfd[1], "x", 1), 1);
 	ck_assert_int_eq(waitpid(child, &status, 0), child);
 	close(pfd[1]);
+	pl_model_free(&real);
+}
+END_TEST
+
+/* The real /proc, sock_diag and /proc/net/tcp: a child shares our
+ * listening TCP socket and accepts our connection on it (one object
+ * listening, held by both; one connection end to end), and shares an
+ * eventfd and an anonymous shared mapping, which only kcmp(2) and the
+ * maps tell apart from their kin. */
+START_TEST(test_model_real_proc_sockets_and_anon_fds)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof(addr);
+	struct pl_model real;
+	int listener, client, event, status, ready[2], poller, pidfd, own_poller;
+	const struct pl_ipc_object *tcp = NULL, *conn = NULL, *ev = NULL, *anon = NULL;
+	const struct pl_ipc_object *ep = NULL, *pf = NULL;
+	size_t epolls = 0;
+	char label[64];
+	pid_t child;
+	char c;
+	void *shared;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ne(listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	ck_assert_int_eq(bind(listener, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(listener, 1), 0);
+	ck_assert_int_eq(getsockname(listener, (struct sockaddr *)&addr, &len), 0);
+	ck_assert_int_ne(event = eventfd(0, EFD_CLOEXEC), -1);
+	ck_assert_int_ne(poller = epoll_create1(EPOLL_CLOEXEC), -1);
+	ck_assert_int_ne(pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0), -1);
+	shared = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(shared, MAP_FAILED);
+	ck_assert_int_eq(pipe(ready), 0);
+	child = fork();
+	if (child == 0) {
+		int fd = accept(listener, NULL, NULL);
+		close(ready[1]);
+		/* Hold everything until the parent closes its end. */
+		_exit(fd != -1 && read(ready[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(ready[0]);
+	ck_assert_int_ne(own_poller = epoll_create1(EPOLL_CLOEXEC), -1); /* ours alone */
+	ck_assert_int_ne(client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), -1);
+	ck_assert_int_eq(connect(client, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
+	for (int i = 0; i < 500; i++) {
+		ck_assert_int_eq(pl_model_refresh(&real, i * 0.01), 0);
+		tcp = conn = ev = anon = ep = pf = NULL;
+		epolls = 0;
+		for (size_t k = 0; k < real.nobjects; k++) {
+			const struct pl_ipc_object *o = &real.objects[k];
+			if (o->kind == PL_IPC_TCP && o->listening && o->npids == 2)
+				tcp = o;
+			if (o->kind == PL_IPC_TCP && o->connection && !o->outside)
+				conn = o;
+			if (o->kind == PL_IPC_EVENTFD && o->npids == 2)
+				ev = o;
+			if (o->kind == PL_IPC_ANON_SHM && o->npids == 2)
+				anon = o;
+			if (o->kind == PL_IPC_EPOLL && o->npids == 2)
+				ep = o;
+			epolls += o->kind == PL_IPC_EPOLL;
+			if (o->kind == PL_IPC_PIDFD && o->npids == 2)
+				pf = o;
+		}
+		if (tcp != NULL && conn != NULL && ev != NULL && anon != NULL && ep != NULL &&
+		    pf != NULL)
+			break;
+		usleep(10000);
+	}
+	ck_assert_ptr_nonnull(tcp);
+	ck_assert_ptr_nonnull(holder_of(&real, tcp, child, 0));
+	ck_assert_ptr_nonnull(conn);
+	ck_assert_ptr_nonnull(holder_of(&real, conn, getpid(), 0)
+	                              ? holder_of(&real, conn, child, 1)
+	                              : holder_of(&real, conn, child, 0));
+	ck_assert_ptr_nonnull(ev);
+	ck_assert_str_eq(ev->label, "eventfd");
+	ck_assert_ptr_nonnull(anon);
+	/* kcmp(2) tells the shared epoll from our own, which the child
+	 * does not hold and which is no object. */
+	ck_assert_ptr_nonnull(ep);
+	ck_assert_uint_eq(ep->nholders, 2);
+	ck_assert_uint_eq(epolls, 1);
+	ck_assert_ptr_nonnull(pf);
+	snprintf(label, sizeof(label), "pidfd of process %ld", (long)getpid());
+	ck_assert_str_eq(pf->label, label);
+	ck_assert_uint_ge(real.socket_reads, 1);
+	close(ready[1]);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(client);
+	close(listener);
+	close(event);
+	close(poller);
+	close(own_poller);
+	close(pidfd);
+	munmap(shared, 4096);
 	pl_model_free(&real);
 }
 END_TEST
@@ -784,7 +1057,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_tree_order_and_depth);
 	tcase_add_test(fake, test_model_states_wchan_and_odd_comm);
 	tcase_add_test(fake, test_model_zombie_carries_exit_status);
-	tcase_add_test(fake, test_model_pipe_goes_writer_to_reader);
+	tcase_add_test(fake, test_model_pipe_is_one_object_with_its_ends);
 	tcase_add_test(fake, test_model_socketpair_and_shared_memory);
 	tcase_add_test(fake, test_model_locks_and_deadlock);
 	tcase_add_test(fake, test_model_threads_behind_a_toggle);
@@ -796,6 +1069,9 @@ model_suite(void)
 	tcase_add_test(fake, test_model_mpi_rank_role_from_environ);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_object_is_device_and_inode);
+	tcase_add_test(fake, test_model_sockets_listening_paired_and_outside);
+	tcase_add_test(fake, test_model_labels_that_teach);
+	tcase_add_test(fake, test_model_many_holders_summarised);
 	tcase_add_test(fake, test_model_foreign_pids_are_looked_at_again);
 	tcase_add_test(fake, test_model_skipped_sleeper_is_read_before_a_child_joins);
 	tcase_add_test(fake, test_model_root_pid_reused_is_not_watched);
@@ -805,6 +1081,7 @@ model_suite(void)
 	suite_add_tcase(s, fake);
 	tcase_set_timeout(real, 30);
 	tcase_add_test(real, test_model_real_proc_sees_a_child);
+	tcase_add_test(real, test_model_real_proc_sockets_and_anon_fds);
 	tcase_add_test(real, test_model_threads_deadlock_on_the_board);
 	suite_add_tcase(s, real);
 	return s;

@@ -4,7 +4,7 @@
 # the summary; bad recordings are refused with one line naming the line,
 # and exit 2; what a recording says reaches the terminal cleaned.
 . "$top_srcdir/tests/lib.sh"
-plan 22
+plan 30
 
 bin="$top_builddir/proclab"
 
@@ -32,8 +32,10 @@ same_as_live() {
 		{ diag "live (<) and replay (>) differ:"; sed 's/^/#   /' "$WORK/diff" | head -n 30; return 1; }
 }
 
-# 1. A run recorded, and replayed: the same snapshots, narration and end.
-for demo in "zombie --speed 4" "deadlock --speed 4" "fork-threads --speed 4"; do
+# 1. A run recorded, and replayed: the same snapshots, narration, IPC
+#    objects with their holders, and end.
+for demo in "zombie --speed 4" "deadlock --speed 4" "fork-threads --speed 4" \
+	"pipe --speed 4" "server --speed 4"; do
 	name=${demo%% *}
 	threads=
 	[ "$name" = fork-threads ] && threads=--threads
@@ -43,11 +45,26 @@ for demo in "zombie --speed 4" "deadlock --speed 4" "fork-threads --speed 4"; do
 	check "$name: recorded, the run ends as before" \
 		eval '[ "$rc" -eq 0 ] && has "proclab: the command exited with status 0"'
 	dash --plain --replay "$WORK/$name.jsonl"
+	cp "$out" "$WORK/$name.replay"
 	check "$name: the replay prints the snapshots of the live run" \
 		eval '[ "$rc" -eq 0 ] && same_as_live "$WORK/$name.live" "$out"'
 done
 check "fork-threads: the threads are recorded and replayed" \
-	eval 'grep -q "^ *[0-9]*  thread S sleeping .*{worker-1}" "$out"'
+	eval 'grep -q "^ *[0-9]*  thread S sleeping .*{worker-1}" "$WORK/fork-threads.replay"'
+check "pipe: the replay shows a pipe with its holders and their ends" \
+	eval 'grep -q "^  pipe  *pipe:\[[0-9]*\] held by [2-9]: [0-9]* (fd [0-9]* w.*(fd [0-9]* r" "$WORK/pipe.replay"'
+readded() {
+	# One "add" line per object, with every holder; a holder change is
+	# the same id added again (docs/record.md).
+	grep '"type":"ipc","op":"add"' "$WORK/pipe.jsonl" | grep -v '"holders":\[{"pid":[0-9]*,"fd":-\{0,1\}[0-9]*' &&
+		{ diag "an ipc line without holders"; return 1; }
+	n=$(grep -o '"op":"add","id":"[^"]*"' "$WORK/pipe.jsonl" | sort | uniq -d | wc -l)
+	[ "$n" -ge 1 ] || { diag "no object added twice"; return 1; }
+}
+check "pipe: each object is one line with its holders, added again when they change" readded
+check "server: the replay shows the listener and the connections with both sides" \
+	eval 'grep -q "^  unix  *.*/server.sock listening, held by 1: " "$WORK/server.replay" &&
+		grep -q "^  unix  *.*/server.sock: socket:\[[0-9]*\] held by 1: [0-9]* (fd [0-9]*) <-> socket:\[[0-9]*\] held by 1: " "$WORK/server.replay"'
 dash --plain --replay "$WORK/deadlock.jsonl"
 check "deadlock: the replay flags the DEADLOCK, as the live run did" \
 	eval 'grep -q "^DEADLOCK: " "$out" && grep -Eq "; [1-9][0-9]* deadlocks?;" "$out"'
@@ -64,6 +81,9 @@ only_changes() {
 check "zombie: the recording holds changes, not a snapshot each refresh" only_changes
 check "the recording starts with its header" \
 	eval 'head -n 1 "$WORK/zombie.jsonl" | grep -q "^{\"t\":0.000,\"type\":\"header\",\"format\":\"proclab-record\",\"version\":1,"'
+check "proclab-export reads a recording of objects with both sides of a connection" \
+	eval '"$top_builddir/proclab-export" --trace "$WORK/server.trace" "$WORK/server.jsonl" &&
+		grep -q "\"name\":\"ipc unix\".*\"holders\":\[[0-9]*,[0-9]*\]" "$WORK/server.trace"'
 
 # 2. Bad recordings: one line naming the file and the line, exit 2.
 refused() {

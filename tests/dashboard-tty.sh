@@ -1,6 +1,6 @@
 #!/bin/sh
 # dashboard-tty.sh - `proclab` on a real terminal, in tmux (120x40): it draws
-# states, zombies, the adoption mark, a pipe edge and the DEADLOCK flag as
+# states, zombies, the adoption mark, a pipe and the DEADLOCK flag as
 # they happen; its keys work (help, pause, stop/continue, rate, --step, q);
 # it copes with TERM=dumb, a 40x12 terminal, a storm of resizes and
 # NO_COLOR; and q leaves no process, no board and no tmux server behind.
@@ -33,8 +33,8 @@ check "orphan: q ends the orphan too" quit
 
 # 3. A pipe with a blocked writer; keys on the selected process (the root).
 open "$bin -- sh -c 'yes | sleep 30'"
-check "pipe: the edge writer -> reader, with the bytes queued" \
-	eval 'poll 20 shows "pipe  *[0-9]* -> [0-9]*  pipe:\[[0-9]*\], 65536 bytes queued" || why'
+check "pipe: one line, its writer and reader, with the bytes queued" \
+	eval 'poll 20 shows "pipe  *pipe:\[[0-9]*\] held by 2: [0-9]* (fd [01] [rw]) [0-9]* (fd [01] [rw]), 65536 bytes queued" || why'
 keys s
 check "s: SIGSTOP shows the selected process stopped" eval 'poll 10 shows "T stopped" || why'
 keys s

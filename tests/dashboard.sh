@@ -96,11 +96,12 @@ pipe_ok() {
 	sleep_pid=$(awk '$NF == "`-sleep" { print $1 }' "$out")
 	[ -n "$yes_pid" ] && [ -n "$sleep_pid" ] &&
 		grep -q "^ *$yes_pid .* S sleeping  *[a-z_]*pipe_write" "$out" &&
-		grep -qF "pipe       $yes_pid -> $sleep_pid  pipe:[" "$out" &&
-		grep -qF "65536 bytes queued" "$out"
+		grep "^  pipe  *pipe:\[[0-9]*\] held by 2: " "$out" |
+		grep -F "$yes_pid (fd 1 w)" | grep -F "$sleep_pid (fd 0 r)" |
+		grep -qF ", 65536 bytes queued"
 }
 watch INT pipe_ok -- sh -c 'yes | sleep 20'
-check "pipeline: yes -> sleep, yes blocked in pipe_write, 64 KiB queued" holds pipe_ok
+check "pipeline: one pipe, yes its writer and sleep its reader, yes blocked in pipe_write, 64 KiB queued" holds pipe_ok
 check "pipeline: Ctrl-C ends the run and leaves nothing" poll 5 nothing_left
 
 # --- A FIFO: a path in the file system, writer -> reader like a pipe. ---
@@ -108,17 +109,18 @@ fifo_ok() {
 	sleep_pid=$(awk '$NF == "sleep" { print $1 }' "$out")
 	cat_pid=$(awk '$NF == "`-cat" { print $1 }' "$out")
 	[ -n "$sleep_pid" ] && [ -n "$cat_pid" ] &&
-		grep -qF "FIFO       $sleep_pid -> $cat_pid  $WORK/fifo" "$out"
+		grep -F "  fifo     $WORK/fifo held by 2: " "$out" | grep -F "$sleep_pid (fd 1 w)" |
+		grep -q "$cat_pid (fd [0-9]* r)"
 }
 watch INT fifo_ok -- sh -c 'mkfifo "$0/fifo"; cat "$0/fifo" >/dev/null & exec sleep 20 >"$0/fifo"' "$WORK"
-check "FIFO: the writer -> the reader, named by its path" holds fifo_ok
+check "FIFO: one object named by its path, with its writer and its reader" holds fifo_ok
 check "FIFO: Ctrl-C ends the run and leaves nothing" poll 5 nothing_left
 
 # --- A POSIX message queue: every producer and consumer holds it. ---
 dash --plain queue --speed 5
-check "mqueue: the queue demo's processes share /proclab-queue-PID, both ways" \
-	eval '[ "$rc" -eq 0 ] && grep -q "^  mqueue  *[0-9]* <-> [0-9]*  /proclab-queue-[0-9]*" "$out" ||
-		{ diag "$(grep -c . "$out") lines, no mqueue edge"; false; }'
+check "mqueue: the queue demo's processes share /proclab-queue-PID, one line" \
+	eval '[ "$rc" -eq 0 ] && grep -q "^  mqueue  */proclab-queue-[0-9-]*\( (deleted)\)\{0,1\} held by [2-9]: " "$out" ||
+		{ diag "$(grep -c . "$out") lines, no mqueue object"; false; }'
 
 # --- A deadlock of two flock()s, found in /proc/locks. ---
 mkdir "$WORK/locks"
@@ -137,13 +139,14 @@ segments_before=$(segments)
 sysv_ok() {
 	parent=$(awk '$NF == "sysvshm" { print $1 }' "$out")
 	child=$(awk '$NF == "`-sysvshm" { print $1 }' "$out")
-	[ -n "$parent" ] && [ -n "$child" ] && grep -q "^  SysV shm  *$parent <-> $child  /SYSV" "$out"
+	[ -n "$parent" ] && [ -n "$child" ] &&
+		grep -q "^  sysvshm  *key 0x[0-9a-f]*, id [0-9]* held by 2: $parent (map) $child (map)$" "$out"
 }
 watch INT sysv_ok -- "$top_builddir/tests/sysvshm" 20
 if [ "$rc" -eq 77 ]; then
 	tap_count=$((tap_count + 1)); echo "ok $tap_count # SKIP no System V shared memory here"
 else
-	check "SysV shm: one edge between the two processes that attached the segment" holds sysv_ok
+	check "SysV shm: one object, held by the two processes that attached the segment" holds sysv_ok
 fi
 no_segment_left() { [ "$(segments)" -eq "$segments_before" ]; }
 check "SysV shm: Ctrl-C leaves nothing, not even the segment" \
@@ -215,9 +218,10 @@ if __name__ == "__main__":
     for w in workers:
         w.join()
 PY
-	py_ok() { [ "$(grep -c 'pipe_read' "$out")" -ge 2 ] && grep -q "^  pipe  .* -> " "$out"; }
+	py_ok() { [ "$(grep -c 'pipe_read' "$out")" -ge 2 ] &&
+		grep -q "^  pipe  *pipe:\[[0-9]*\] held by [2-9]: .* r[,)]" "$out"; }
 	watch INT py_ok -- python3 "$WORK/mp.py"
-	check "python multiprocessing: two workers in pipe_read, and the pipe edges" holds py_ok
+	check "python multiprocessing: two workers in pipe_read, and their pipes" holds py_ok
 else
 	check "python multiprocessing # SKIP no python3" true
 fi
