@@ -7,13 +7,14 @@
 #    socket and one end of a Unix socket pair, as a pre-fork server's
 #    workers do: each refresh that reads the fd tables also reads the
 #    host's socket tables and groups 1,000 holders into one object.
-#    `proclab -p ROOT` (IPC objects on,
+#    `proclab -p ROOT --record FILE` (IPC objects on, the run recorded,
 #    10 refreshes a second, drawing in a 120x40 tmux terminal) and
 #    `htop -d 1` (a refresh every tenth of a second, same size) watch it at
 #    the same time. Each one's CPU is read from its own /proc/PID/stat
 #    (utime + stime) over SECONDS, and printed as % of one core.
-# 2. One frame's cost for 100, 1,000 and 5,000 processes: proclab --plain
-#    at 10 Hz on each tree, CPU divided by the frames it drew.
+# 2. One frame's cost for 100, 1,000, 5,000 and 10,000 processes:
+#    proclab --plain --record FILE at 10 Hz on each tree, CPU divided by
+#    the frames it drew, and per process, to show that it stays linear.
 #
 # Not a test: the numbers depend on the machine and its load. Needs cc,
 # tmux and htop (apt-get install htop). Leaves nothing behind.
@@ -106,7 +107,7 @@ echo "htop: $(htop --version | head -n 1)"
 
 # 1. 1,000 sleeping processes, proclab and htop at 10 Hz, side by side.
 start_tree 1000
-p=$(run_in_tmux dash "$proclab -p $tree")
+p=$(run_in_tmux dash "$proclab -p $tree --record $tmp/run.jsonl")
 h=$(run_in_tmux htop "htop -d 1")
 sleep 2   # both have started and drawn their first frames
 p0=$(cpu_ticks "$p")
@@ -120,16 +121,16 @@ tmux -L "$sock" kill-server
 stop_tree
 echo
 echo "1,000 sleeping processes, 10 refreshes a second, ${secs} s, 120x40:"
-echo "  proclab -p ROOT (IPC on, a shared listener): $pp % of a core"
+echo "  proclab -p ROOT (IPC on, a shared listener, --record): $pp % of a core"
 echo "  htop -d 1:                $hp % of a core"
 awk -v p="$pp" -v h="$hp" 'BEGIN { if (h > 0) printf "  ratio proclab/htop:       %.2f (goal: at most 0.25)\n", p / h }'
 
-# 2. One frame, for 100, 1,000 and 5,000 processes.
+# 2. One frame, for 100, 1,000, 5,000 and 10,000 processes.
 echo
-echo "One frame of proclab --plain -p ROOT at 10 Hz (IPC on), ${secs} s each:"
-for n in 100 1000 5000; do
+echo "One frame of proclab --plain -p ROOT --record at 10 Hz (IPC on), ${secs} s each:"
+for n in 100 1000 5000 10000; do
 	start_tree "$n"
-	"$proclab" --plain --rate 10 -p "$tree" >/dev/null &
+	"$proclab" --plain --rate 10 -p "$tree" --record "$tmp/frames.jsonl" >/dev/null &
 	d=$!
 	sleep 1
 	d0=$(cpu_ticks "$d")
