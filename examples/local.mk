@@ -6,7 +6,7 @@
 
 EXAMPLE_NAMES = fork exec wait zombie sigchld orphan pipe shm queue filelock race prodcons \
 	server deadlock philosophers threads-vs-procs gil pool multitask fork-threads cloexec \
-	signals memorder
+	signals memorder ipcbench prio-inversion debugging
 
 EXAMPLE_C_FILES = \
 	examples/fork.c \
@@ -31,7 +31,10 @@ EXAMPLE_C_FILES = \
 	examples/fork-threads.c \
 	examples/cloexec.c \
 	examples/signals.c \
-	examples/memorder.c
+	examples/memorder.c \
+	examples/ipcbench.c \
+	examples/prio-inversion.c \
+	examples/debugging.c
 
 # Our CC adds -std=c11, which hides POSIX; a bare `cc` (gnu17) shows it.
 # The examples include no config.h, so they ask for POSIX here. They link
@@ -62,7 +65,10 @@ noinst_PROGRAMS += \
 	examples/fork-threads \
 	examples/cloexec \
 	examples/signals \
-	examples/memorder
+	examples/memorder \
+	examples/ipcbench \
+	examples/prio-inversion \
+	examples/debugging
 
 examples_fork_SOURCES = examples/fork.c
 examples_fork_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
@@ -133,3 +139,12 @@ examples_server_LDADD =
 examples_gil_SOURCES = examples/gil.c
 examples_gil_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
 examples_gil_LDADD =
+examples_ipcbench_SOURCES = examples/ipcbench.c
+examples_ipcbench_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_ipcbench_LDADD =
+examples_prio_inversion_SOURCES = examples/prio-inversion.c
+examples_prio_inversion_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_prio_inversion_LDADD =
+examples_debugging_SOURCES = examples/debugging.c
+examples_debugging_CPPFLAGS = $(EXAMPLE_CPPFLAGS)
+examples_debugging_LDADD =
