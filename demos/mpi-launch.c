@@ -378,6 +378,32 @@ mpi_job_expect(struct mpi_job *job, const char *prefix, char *buf, size_t size, 
 	return rc;
 }
 
+/* Write to a pipe whose reader may be gone. A write(2) to a pipe no
+ * process reads gives SIGPIPE, whose default action kills the writer:
+ * after a SIGKILL of mpirun the demo would die of it (status 141) instead
+ * of reporting the broken job. Block SIGPIPE for the write, so that it
+ * fails with EPIPE, and take the pending signal back (sigtimedwait(2)
+ * with a zero timeout) before unblocking it. */
+static int
+write_no_sigpipe(int fd, const void *buf, size_t len)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t pipe_set, saved;
+	int rc, saved_errno;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
+	rc = pl_write_all(fd, buf, len);
+	saved_errno = errno;
+	if (rc == -1 && errno == EPIPE && !sigismember(&saved, SIGPIPE))
+		while (sigtimedwait(&pipe_set, NULL, &now) == -1 && errno == EINTR)
+			continue;
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	errno = saved_errno;
+	return rc;
+}
+
 void
 mpi_job_tell(struct mpi_job *job, const char *line)
 {
@@ -386,7 +412,7 @@ mpi_job_tell(struct mpi_job *job, const char *line)
 
 	/* mpirun forwards its stdin to rank 0 (mpirun(1), --stdin). A job
 	 * that is gone gets EPIPE, which the caller notices at its next line. */
-	if (job->to_rank0 >= 0 && pl_write_all(job->to_rank0, buf, (size_t)n) == -1) {
+	if (job->to_rank0 >= 0 && write_no_sigpipe(job->to_rank0, buf, (size_t)n) == -1) {
 		close(job->to_rank0);
 		job->to_rank0 = -1;
 	}
