@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-pingpong
-plan 28
+plan 29
 
 run_demo mpi-pingpong --json --seconds 1
 json=$out
@@ -75,7 +75,11 @@ interrupt() {
 	int) kill -s INT "$demo_pid" ;;
 	mpirun-int) kill -s INT "$(mpirun_of "$demo_pid")" ;;
 	kill) kill -s KILL "$demo_pid" ;;
-	mpirun) kill -s KILL "$(mpirun_of "$demo_pid")" ;;
+	mpirun)
+		m=$(mpirun_of "$demo_pid")
+		r=$(ranks_of "$m")
+		kill -s KILL "$m"
+		;;
 	esac
 	wait_demo
 }
@@ -89,6 +93,11 @@ check "SIGKILL of the demo: no rank, no mpirun, no /dev/shm or session directory
 interrupt mpirun
 check "SIGKILL of mpirun: the demo fails its checks and says so" [ "$rc" -eq 1 ] ||
 	diag "status $rc"
+# The ranks are orphaned by mpirun's death; the demo is their subreaper and
+# waits for them before it sweeps what they wrote: they are gone, not
+# dying, when it exits.
+check "SIGKILL of mpirun: every rank was gone before the demo exited" all_gone $r ||
+	why_left
 check "SIGKILL of mpirun: no rank, no /dev/shm or session directory left" \
 	poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
 # mpirun and its ranks killed together (the OOM killer, a kill of the
