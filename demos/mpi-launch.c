@@ -26,6 +26,7 @@
 
 #define CONTROLLER_ENV "PROCLAB_MPI_CONTROLLER"
 #define STOP_GRACE_S 8.0 /* mpirun ends its ranks and cleans up in 1 to 3 s */
+#define ORPHAN_GRACE_S 10.0 /* a rank's death signal is on its way: a bound, not a wait */
 
 static char mpirun_path[PATH_MAX];
 static char version[128];
@@ -176,6 +177,10 @@ mpi_launch_setup(const char *program)
 	}
 	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
 	setenv(CONTROLLER_ENV, pid, 1);
+	/* The ranks a killed mpirun leaves behind become our children, not
+	 * init's, so that we can wait for them (wait_orphans()). */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
+		pl_die("prctl(PR_SET_CHILD_SUBREAPER)");
 
 	/* The private directory for the ranks' segments, in /dev/shm like
 	 * Open MPI's own, guarded from the moment it exists. */
@@ -378,6 +383,32 @@ mpi_job_expect(struct mpi_job *job, const char *prefix, char *buf, size_t size, 
 	return rc;
 }
 
+/* Write to a pipe whose reader may be gone. A write(2) to a pipe no
+ * process reads gives SIGPIPE, whose default action kills the writer:
+ * after a SIGKILL of mpirun the demo would die of it (status 141) instead
+ * of reporting the broken job. Block SIGPIPE for the write, so that it
+ * fails with EPIPE, and take the pending signal back (sigtimedwait(2)
+ * with a zero timeout) before unblocking it. */
+static int
+write_no_sigpipe(int fd, const void *buf, size_t len)
+{
+	static const struct timespec now = { 0, 0 };
+	sigset_t pipe_set, saved;
+	int rc, saved_errno;
+
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &saved);
+	rc = pl_write_all(fd, buf, len);
+	saved_errno = errno;
+	if (rc == -1 && errno == EPIPE && !sigismember(&saved, SIGPIPE))
+		while (sigtimedwait(&pipe_set, NULL, &now) == -1 && errno == EINTR)
+			continue;
+	pthread_sigmask(SIG_SETMASK, &saved, NULL);
+	errno = saved_errno;
+	return rc;
+}
+
 void
 mpi_job_tell(struct mpi_job *job, const char *line)
 {
@@ -386,7 +417,7 @@ mpi_job_tell(struct mpi_job *job, const char *line)
 
 	/* mpirun forwards its stdin to rank 0 (mpirun(1), --stdin). A job
 	 * that is gone gets EPIPE, which the caller notices at its next line. */
-	if (job->to_rank0 >= 0 && pl_write_all(job->to_rank0, buf, (size_t)n) == -1) {
+	if (job->to_rank0 >= 0 && write_no_sigpipe(job->to_rank0, buf, (size_t)n) == -1) {
 		close(job->to_rank0);
 		job->to_rank0 = -1;
 	}
@@ -398,6 +429,39 @@ mpi_job_ranks(const struct mpi_job *job, pid_t *pids, int max)
 	int n = pl_procfs_children(job->mpirun, pids, (size_t)max);
 
 	return n < 0 ? 0 : n > max ? max : n;
+}
+
+/* A rank whose mpirun died without ending it (SIGKILL) is an orphan, and
+ * the demo is its subreaper (PR_SET_CHILD_SUBREAPER, mpi_launch_setup()):
+ * the kernel makes it our child, not init's. Its death signal (SIGKILL,
+ * mpi_rank_begin()) is on its way, but on a loaded machine it may still
+ * run - in MPI_Init, making its session directory - for a while. Reap
+ * every such child, and wait for those still running, until DEADLINE.
+ * Our own children (pl_child.h) and the guardian are not orphans. Returns
+ * true when none is left. */
+static bool
+wait_orphans(double deadline)
+{
+	for (;;) {
+		pid_t pids[4 * MPI_LAUNCH_MAX_RANKS];
+		int n = pl_procfs_children(getpid(), pids, PL_COUNT(pids));
+		int running_orphans = 0;
+
+		for (int i = 0; i < n && i < (int)PL_COUNT(pids); i++) {
+			struct pl_proc p;
+
+			if (pl_child_role(pids[i]) != NULL || pl_procfs_read(pids[i], &p) != 0 ||
+			    strcmp(p.comm, "proclab-guard") == 0)
+				continue;
+			if (waitpid(pids[i], NULL, WNOHANG) == 0)
+				running_orphans++;
+		}
+		if (running_orphans == 0 && n <= (int)PL_COUNT(pids))
+			return true;
+		if (pl_measure_now() >= deadline)
+			return false;
+		usleep(10000);
+	}
 }
 
 bool
@@ -441,6 +505,9 @@ mpi_job_wait(struct mpi_job *job, double timeout)
 	job->from_ranks = job->to_rank0 = -1;
 	if (running == job)
 		running = NULL;
+	/* mpirun is gone; its ranks may not be yet. What they still write
+	 * would come back after the sweep, so wait for them first. */
+	wait_orphans(pl_measure_now() + ORPHAN_GRACE_S);
 	job->swept = mpi_job_sweep(job);
 	return true;
 }

@@ -20,7 +20,10 @@
  * with SIGTERM when the controller dies, which makes it end its ranks and
  * remove its session directory; a rank dies with SIGKILL when mpirun does
  * (PR_SET_PDEATHSIG). Ctrl-C and SIGTERM of the controller end the job the
- * same orderly way before the controller dies of the signal.
+ * same orderly way before the controller dies of the signal. When mpirun
+ * alone is killed, the controller, the subreaper of the ranks it orphans
+ * (PR_SET_CHILD_SUBREAPER), reaps them and only then removes what mpirun
+ * could not (mpi_job_sweep()).
  */
 #ifndef MPI_LAUNCH_H
 #define MPI_LAUNCH_H
@@ -91,7 +94,8 @@ void mpi_job_tell(struct mpi_job *job, const char *line);
 int mpi_job_ranks(const struct mpi_job *job, pid_t *pids, int max);
 
 /* Wait for mpirun to end, TIMEOUT seconds at most: returns true and sets
- * job->status, or false. */
+ * job->status, or false. Once it has ended, reap the ranks it orphaned
+ * (10 s at most) and sweep after the job (mpi_job_sweep()). */
 bool mpi_job_wait(struct mpi_job *job, double timeout);
 
 /* Check that the job ENDED (mpi_job_wait's answer) with status 0; if it

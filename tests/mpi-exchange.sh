@@ -40,6 +40,7 @@ check "--transport bogus is rejected" rejects mpi-exchange --transport bogus
 check "--hang 0 is rejected" rejects mpi-exchange --hang 0
 
 # Ctrl-C while the ranks are deadlocked.
+mpi_tmpdir int
 start_demo mpi-exchange --json --hang 30
 stuck() { grep -q '"event":"step","text":"above' "$out" && has_ranks "$demo_pid" 2; }
 poll 30 stuck || diag "the deadlock never came"
@@ -52,6 +53,7 @@ check "Ctrl-C during the deadlock: no rank, no mpirun, nothing in /dev/shm or TM
 # Under the dashboard: the ranks show their rank as their role, read
 # from OMPI_COMM_WORLD_RANK in their environment (lib/pl_model.c).
 snap="$WORK/snapshot"
+mpi_tmpdir dashboard
 env PROCLAB_TEST_TOKEN="$TOKEN" "$top_builddir/proclab" --once --delay 4 --plain \
 	mpi-exchange --hang 10 >"$snap" 2>&1 </dev/null
 dash_demo=$(sed -n 's/^proclab: proclab-mpi-exchange (pid \([0-9]*\)).*/\1/p' "$snap")
@@ -62,6 +64,7 @@ check "the dashboard's end of the demo leaves nothing" poll 15 mpi_clean "${dash
 	mpi_why "${dash_demo:-0}"
 
 # TCP: the same story, and a larger limit than shared memory's.
+mpi_tmpdir tcp
 run_demo mpi-exchange --json --speed 5 --transport tcp
 shm_limit=$($JQ -rs '.[] | select(.check=="limit-found") | .limit' "$json")
 check "over TCP: every check held, and the limit is larger than over shared memory" \

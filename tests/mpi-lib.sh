@@ -14,9 +14,15 @@ need_mpi() {
 		skip_all "mpirun not on PATH: apt-get install openmpi-bin"
 }
 
-TMPDIR="$WORK/tmp"
-mkdir "$TMPDIR"
-export TMPDIR
+# mpi_tmpdir NAME: a fresh $TMPDIR for the next case, so that each case
+# judges its own leftovers: a session directory one case leaves fails
+# that case, not every case after it too.
+mpi_tmpdir() {
+	TMPDIR="$WORK/tmp.$1"
+	mkdir "$TMPDIR"
+	export TMPDIR
+}
+mpi_tmpdir main
 
 # The private directory of controller PID in /dev/shm (mpi-launch.h).
 mpi_dirs_of() { ls -d /dev/shm/proclab-mpi-"$1"-* 2>/dev/null; }

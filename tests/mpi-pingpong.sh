@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-pingpong
-plan 26
+plan 29
 
 run_demo mpi-pingpong --json --seconds 1
 json=$out
@@ -56,15 +56,30 @@ check "started by someone else's mpirun: one line, exit 2" \
 	sh -c '[ "$1" -eq 2 ] && [ "$(wc -l <"$2")" -eq 1 ]' sh "$rc" "$err"
 
 # --- Ctrl-C, SIGKILL of the demo, SIGKILL of mpirun: nothing left. ---
+# all_gone PID...: each of ours has exited (a zombie has no environment
+# left, and a PID used again has not our token).
+all_gone() {
+	for p; do
+		grep -qzxF "PROCLAB_TEST_TOKEN=$TOKEN" "/proc/$p/environ" 2>/dev/null && return 1
+	done
+	return 0
+}
+
 # interrupt HOW: start a long run, wait for its two ranks, end it HOW.
+# Each case has a $TMPDIR of its own, and judges only its own leftovers.
 interrupt() {
+	mpi_tmpdir "$1"
 	start_demo mpi-pingpong --seconds 60
 	poll 30 has_ranks "$demo_pid" 2 || diag "no ranks came"
 	case $1 in
 	int) kill -s INT "$demo_pid" ;;
 	mpirun-int) kill -s INT "$(mpirun_of "$demo_pid")" ;;
 	kill) kill -s KILL "$demo_pid" ;;
-	mpirun) kill -s KILL "$(mpirun_of "$demo_pid")" ;;
+	mpirun)
+		m=$(mpirun_of "$demo_pid")
+		r=$(ranks_of "$m")
+		kill -s KILL "$m"
+		;;
 	esac
 	wait_demo
 }
@@ -76,9 +91,34 @@ interrupt kill
 check "SIGKILL of the demo: no rank, no mpirun, no /dev/shm or session directory left" \
 	poll 15 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
 interrupt mpirun
-check "SIGKILL of mpirun: the demo fails its checks and says so" [ "$rc" -eq 1 ]
+check "SIGKILL of mpirun: the demo fails its checks and says so" [ "$rc" -eq 1 ] ||
+	diag "status $rc"
+# The ranks are orphaned by mpirun's death; the demo is their subreaper and
+# waits for them before it sweeps what they wrote: they are gone, not
+# dying, when it exits.
+check "SIGKILL of mpirun: every rank was gone before the demo exited" all_gone $r ||
+	why_left
 check "SIGKILL of mpirun: no rank, no /dev/shm or session directory left" \
 	poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
+# mpirun and its ranks killed together (the OOM killer, a kill of the
+# group), gone before the demo looks: its next word to rank 0 goes into a
+# pipe nobody reads, which must give EPIPE, not a SIGPIPE that kills the
+# demo (status 141). On a loaded machine the demo is that late by itself;
+# here it is stopped (SIGSTOP) while they die, before the ranks say hello.
+mpi_tmpdir job
+start_demo mpi-pingpong --seconds 60
+poll 30 has_ranks "$demo_pid" 0 || diag "no mpirun came" # mpirun, 0 ranks or more
+kill -s STOP "$demo_pid" # so that they are surely gone when it runs on
+m=$(mpirun_of "$demo_pid")
+r=$(ranks_of "$m")
+kill -s KILL "$m" $r
+poll 10 all_gone "$m" $r || diag "mpirun or a rank outlived SIGKILL"
+kill -s CONT "$demo_pid"
+wait_demo
+check "SIGKILL of mpirun and its ranks at once: the demo fails its checks and says so" \
+	[ "$rc" -eq 1 ] || diag "status $rc"
+check "SIGKILL of mpirun and its ranks at once: nothing left" poll 10 mpi_clean "$demo_pid" ||
+	mpi_why "$demo_pid"
 interrupt mpirun-int
 check "SIGINT to mpirun alone: the demo fails its checks and says so" [ "$rc" -eq 1 ]
 check "SIGINT to mpirun alone: nothing left" poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
@@ -86,6 +126,7 @@ check "SIGINT to mpirun alone: nothing left" poll 10 mpi_clean "$demo_pid" || mp
 # A terminal's Ctrl-C goes to the whole foreground process group: the
 # demo, mpirun and the ranks at once. setsid gives the demo a group of its
 # own (it execs the demo: a background job is no group leader).
+mpi_tmpdir group
 env PROCLAB_TEST_TOKEN="$TOKEN" setsid "$(demo_bin mpi-pingpong)" --seconds 60 \
 	>"$WORK/out.pg" 2>&1 </dev/null &
 demo_pid=$!
