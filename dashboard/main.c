@@ -58,7 +58,7 @@
 #define RATE_MIN 1.0
 #define RATE_MAX 50.0
 #define KILL_GRACE 2.0 /* seconds between k's SIGTERM and SIGKILL */
-#define QUIT_GRACE 1.0 /* seconds for a clean end after SIGTERM at q */
+#define QUIT_GRACE 3.0 /* seconds for a clean end after SIGTERM at q: mpirun needs 1 to 3 */
 #define SPEED_MIN 0.1
 #define SPEED_MAX 100.0
 

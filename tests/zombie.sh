@@ -9,7 +9,9 @@ plan 41
 # --- One run in JSON, and what its events must say. ---
 run_demo zombie --json --speed 100 --children 4
 json=$out
-check "runs to the end with status 0" [ "$rc" -eq 0 ]
+check "runs to the end with status 0" [ "$rc" -eq 0 ] ||
+	diag "status $rc; the checks that failed, and step 8's events:" \
+		"$(grep -e '"ok":false' -e '"group":"orphaned"' -e orphans-reaped "$json")" "$(cat "$err")"
 check "every line is a JSON object with t, pid, role and event" \
 	is_event_stream "$json"
 check "eight steps, in the lesson's order" \
