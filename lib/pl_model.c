@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "pl_model.h"
@@ -234,7 +235,7 @@ scan_find(struct scan *s, size_t n, pid_t pid)
 	return bsearch(&key, s, n, sizeof(*s), compare_scan);
 }
 
-static int open_proc_file(const struct pl_model *m, pid_t pid, const char *name);
+static int open_proc_file(struct pl_model *m, pid_t pid, const char *name);
 
 /* The stat of PID: through the descriptor kept for P, a watched process,
  * or by its path. */
@@ -322,26 +323,45 @@ scan_proc(struct pl_model *m, size_t *count)
 	return all;
 }
 
+/* A descriptor to keep on a watched process's file, or -1: then the
+ * readers open it by its path each time. */
 static int
-open_proc_file(const struct pl_model *m, pid_t pid, const char *name)
+open_proc_file(struct pl_model *m, pid_t pid, const char *name)
 {
 	char path[512];
+	int fd;
 
 	/* Only the real /proc regenerates a file on each read; a fake tree's
 	 * files are opened afresh each time (its tests switch trees). */
 	if (strcmp(m->proc, "/proc") != 0)
 		return -1;
+	if (m->max_kept_fds == 0) {
+		struct rlimit files;
+
+		m->max_kept_fds = 256;
+		if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+		    files.rlim_cur / 4 > 0)
+			m->max_kept_fds = files.rlim_cur / 4;
+	}
+	if (m->kept_fds >= m->max_kept_fds)
+		return -1;
 	snprintf(path, sizeof(path), "%s/%ld/%s", m->proc, (long)pid, name);
-	return open(path, O_RDONLY | O_CLOEXEC);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) != -1)
+		m->kept_fds++;
+	return fd;
 }
 
 static void
-close_proc_files(struct pl_model_proc *p)
+close_proc_files(struct pl_model *m, struct pl_model_proc *p)
 {
-	if (p->stat_fd != -1)
+	if (p->stat_fd != -1) {
 		close(p->stat_fd);
-	if (p->wchan_fd != -1)
+		m->kept_fds--;
+	}
+	if (p->wchan_fd != -1) {
 		close(p->wchan_fd);
+		m->kept_fds--;
+	}
 	p->stat_fd = p->wchan_fd = -1;
 }
 
@@ -369,7 +389,7 @@ pl_model_free(struct pl_model *m)
 {
 	pl_ipc_free(m);
 	for (size_t i = 0; i < m->nprocs; i++)
-		close_proc_files(&m->procs[i]);
+		close_proc_files(m, &m->procs[i]);
 	free(m->index);
 	free(m->foreign);
 	free(m->slots);
@@ -874,7 +894,7 @@ mark_gone(struct pl_model *m, struct pl_model_proc *p)
 	p->cpu = 0;
 	p->wchan[0] = '\0';
 	p->nthreads = 0;
-	close_proc_files(p);
+	close_proc_files(m, p);
 }
 
 /* A watched process whose stat this refresh skipped: read it now. It is
@@ -989,7 +1009,7 @@ pl_model_refresh(struct pl_model *m, double now)
 		if (m->procs[i].gone_at < 0 || now - m->procs[i].gone_at < PL_MODEL_FADE_SECONDS)
 			m->procs[kept++] = m->procs[i];
 		else
-			close_proc_files(&m->procs[i]);
+			close_proc_files(m, &m->procs[i]);
 	if (kept != m->nprocs) {
 		m->nprocs = kept;
 		index_rebuild(m);

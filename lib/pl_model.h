@@ -185,6 +185,10 @@ struct pl_model {
 	double last_sample, last_maps, last_fds;
 	long ticks_per_second, page_kb;
 	unsigned long long refreshes;
+	/* Descriptors kept open on watched processes' stat and wchan files,
+	 * and how many may be: a quarter of RLIMIT_NOFILE, so that a tree of
+	 * 10,000 processes reads the rest by path, not fails with EMFILE. */
+	size_t kept_fds, max_kept_fds;
 	/* Times the host's socket tables (sock_diag, /proc/net/tcp, ...)
 	 * were read: only when a watched process holds a socket. */
 	unsigned long long socket_reads;

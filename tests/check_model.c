@@ -892,6 +892,48 @@ START_TEST(test_model_real_proc_sees_a_child)
 }
 END_TEST
 
+/* More watched processes than descriptors it may keep: the rest are read
+ * by path, every one is seen, and the model keeps no more than it may (at
+ * 10,000 processes it failed with EMFILE when it kept two for each). */
+START_TEST(test_model_real_proc_keeps_few_descriptors)
+{
+	struct pl_model real;
+	pid_t kids[6];
+	int pfd[2], seen = 0;
+	char c;
+
+	ck_assert_int_eq(pipe(pfd), 0);
+	for (int i = 0; i < 6; i++) {
+		kids[i] = fork();
+		if (kids[i] == 0) {
+			close(pfd[1]);
+			_exit(read(pfd[0], &c, 1) >= 0 ? 0 : 1);
+		}
+		ck_assert_int_ne(kids[i], -1);
+	}
+	close(pfd[0]);
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
+	real.max_kept_fds = 3;
+	for (int t = 0; t < 500 && seen < 6; t++) {
+		ck_assert_int_eq(pl_model_refresh(&real, t * 0.01), 0);
+		ck_assert_uint_le(real.kept_fds, 3);
+		seen = 0;
+		for (int i = 0; i < 6; i++) {
+			struct pl_model_proc *p = pl_model_find(&real, kids[i]);
+
+			seen += p != NULL && p->state == 'S';
+		}
+		usleep(10000);
+	}
+	ck_assert_int_eq(seen, 6);
+	close(pfd[1]); /* end of file: each child exits */
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(waitpid(kids[i], NULL, 0), kids[i]);
+	pl_model_free(&real);
+	ck_assert_uint_eq(real.kept_fds, 0);
+}
+END_TEST
+
 /* The real /proc, sock_diag and /proc/net/tcp: a child shares our
  * listening TCP socket and accepts our connection on it (one object
  * listening, held by both; one connection end to end), and shares an
@@ -1081,6 +1123,7 @@ model_suite(void)
 	suite_add_tcase(s, fake);
 	tcase_set_timeout(real, 30);
 	tcase_add_test(real, test_model_real_proc_sees_a_child);
+	tcase_add_test(real, test_model_real_proc_keeps_few_descriptors);
 	tcase_add_test(real, test_model_real_proc_sockets_and_anon_fds);
 	tcase_add_test(real, test_model_threads_deadlock_on_the_board);
 	suite_add_tcase(s, real);
