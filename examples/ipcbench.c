@@ -11,7 +11,6 @@
  * order can too. See lessons/11-ipcbench.md; proclab-ipcbench is the demo.
  */
 #include <err.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,95 +19,67 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHUNK 65536
+#define CHUNK 65536 /* bytes, so a MiB is 16 chunks */
 
 static char buf[CHUNK], want[CHUNK], *shared;
-
-static double
-now(void)
-{
-	struct timespec t;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
-		err(EXIT_FAILURE, "clock_gettime");
-	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-/* transfer: CHUNKS chunks from a child, through the pipe or the shared
- * buffer. Adds the bytes that arrived as sent to *intact; returns seconds. */
-static double
-transfer(int use_shared, long chunks, long *intact)
-{
-	int data[2], full[2], empty[2];
-	double t0 = now();
-	char token = 0;
-
-	if (pipe(data) == -1 || pipe(full) == -1 || pipe(empty) == -1)
-		err(EXIT_FAILURE, "pipe");
-	switch (fork()) {
-	case -1:
-		err(EXIT_FAILURE, "fork");
-	case 0: /* child: the sender; it stops if the parent has gone */
-		close(data[0]), close(full[0]), close(empty[1]);
-		for (long k = 0; k < chunks; k++) {
-			/* lesson: send */
-			if (!use_shared) { /* a message: write() copies it into the kernel */
-				memset(buf, (int)k, CHUNK);
-				if (write(data[1], buf, CHUNK) != CHUNK)
-					_exit(EXIT_FAILURE);
-			} else { /* written in place; the tokens say "full", "checked" */
-				memset(shared, (int)k, CHUNK);
-				if (write(full[1], &token, 1) != 1 ||
-				    read(empty[0], &token, 1) != 1)
-					_exit(EXIT_FAILURE);
-			}
-			/* end */
-		}
-		_exit(EXIT_SUCCESS);
-	default: /* parent: the receiver; a pipe's read() copies out again */
-		close(data[1]), close(full[1]), close(empty[0]); /* to see the child end */
-		for (long k = 0; k < chunks; k++) {
-			ssize_t n = 1, have = 0;
-
-			memset(want, (int)k, CHUNK);
-			while (!use_shared && have < CHUNK &&
-			       (n = read(data[0], buf + have, CHUNK - have)) > 0)
-				have += n;
-			if (n <= 0 || (use_shared && read(full[0], &token, 1) != 1))
-				break; /* the sender has gone */
-			*intact += memcmp(use_shared ? shared : buf, want, CHUNK) ? 0 : CHUNK;
-			if (use_shared && write(empty[1], &token, 1) != 1)
-				break;
-		}
-		close(data[0]), close(full[0]), close(empty[1]); /* a stuck child ends */
-		if (wait(NULL) == -1)
-			err(EXIT_FAILURE, "wait");
-	}
-	return now() - t0;
-}
 
 int
 main(int argc, char *argv[])
 {
-	long mib = argc == 2 ? atol(argv[1]) : 64, bytes = mib << 20;
-	const char *name[] = { "pipe", "shared memory" };
+	long mib = argc == 2 ? atol(argv[1]) : 64;
+	struct timespec t0, t1;
 
 	if (argc > 2 || mib < 1 || mib > 4096) {
 		fprintf(stderr, "usage: ipcbench [MIB]\n");
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN); /* a write to a gone reader fails with EPIPE */
 	shared = mmap(NULL, CHUNK, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (shared == MAP_FAILED)
 		err(EXIT_FAILURE, "mmap");
-	setbuf(stdout, NULL);
 	for (int use_shared = 0; use_shared < 2; use_shared++) {
-		long intact = 0;
-		double s = transfer(use_shared, bytes / CHUNK, &intact);
-		printf("%s: %ld of %ld bytes arrived intact in %.3f s: %.1f MB/s\n",
-		       name[use_shared], intact, bytes, s, intact / s / 1e6);
-		if (intact != bytes)
-			return EXIT_FAILURE;
+		char *out = use_shared ? shared : buf;         /* where the child writes */
+		ssize_t n, have, len = use_shared ? 1 : CHUNK; /* what a pipe carries */
+		int up[2], down[2];                            /* child to parent, and back */
+
+		clock_gettime(CLOCK_MONOTONIC, &t0); /* fails only if misused */
+		if (pipe(up) == -1 || pipe(down) == -1)
+			err(EXIT_FAILURE, "pipe");
+		switch (fork()) {
+		case -1:
+			err(EXIT_FAILURE, "fork");
+		case 0: /* child: the sender; SIGPIPE ends it if the parent has gone */
+			if (close(up[0]) == -1 || close(down[1]) == -1)
+				_exit(EXIT_FAILURE);
+			for (long k = 0; k < mib * 16; k++) {
+				/* lesson: send */
+				/* out: buf, or the shared chunk; len: CHUNK, or 1 for a token */
+				memset(out, (int)k, CHUNK);
+				if (write(up[1], out, len) != len ||
+				    (use_shared && read(down[0], buf, 1) != 1)) /* the token back */
+					_exit(EXIT_FAILURE);
+				/* end */
+			}
+			_exit(EXIT_SUCCESS); /* not exit(), which would flush stdout's copy */
+		default: /* parent: the receiver; read() copies a chunk, or a token, out */
+			if (close(up[1]) == -1 || close(down[0]) == -1) /* to see the child end */
+				err(EXIT_FAILURE, "close");
+			for (long k = 0; k < mib * 16; k++) {
+				for (have = 0; have < len; have += n)
+					if ((n = read(up[0], buf + have, len - have)) <= 0)
+						errx(EXIT_FAILURE, "the sender has gone");
+				memset(want, (int)k, CHUNK);
+				if (memcmp(out, want, CHUNK) != 0)
+					errx(EXIT_FAILURE, "chunk %ld did not arrive as sent", k);
+				if (use_shared && write(down[1], "", 1) != 1) /* "checked" */
+					err(EXIT_FAILURE, "write");
+			}
+			if (close(up[0]) == -1 || close(down[1]) == -1 || wait(NULL) == -1)
+				err(EXIT_FAILURE, "close or wait");
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		double s = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+		printf("%s: %ld MiB arrived intact in %.3f s: %.1f MB/s\n",
+		       use_shared ? "shared memory" : "pipe", mib, s, (mib << 20) / s / 1e6);
 	}
 	return EXIT_SUCCESS;
 }
