@@ -741,7 +741,10 @@ double_fork_adopted(void)
 	                   "{seconds:.2f} s, though we never waited for it"
 	                 : "the grandchild exited; {comm} (pid {adopter}) has not reaped it after "
 	                   "{seconds:.2f} s: it stays a zombie until that parent waits");
-	pl_check("no-zombie-left", theirs && zombies_of(getpid()) == 0, NULL,
+	int ours = zombies_of(getpid());
+	pl_check("no-zombie-left", theirs && ours == 0,
+	         PL_FIELDS(PL_BOOL("theirs", theirs), PL_INT("ended", ended),
+	                   PL_INT("our_zombies", ours)),
 	         "it ended as the child of %s (pid %ld), not ours: we have no zombie to reap",
 	         adopter.comm, (long)proc.ppid);
 }
@@ -795,9 +798,11 @@ parent_exits(void)
 	for (int i = 0; i < ORPHANED; i++) {
 		int r = pl_procfs_read(kids[i], &proc);
 
-		/* Reaped by its new parent, its PID may be someone else's by
-		 * now: another start time means ours is gone. */
-		if (r == 0 && proc.start != started[i])
+		/* Being reaped by its new parent right now, it shows state X
+		 * (EXIT_DEAD) for a moment before it leaves /proc; reaped, its
+		 * PID may even be someone else's (another start time). Either
+		 * way ours is gone. */
+		if (r == 0 && (proc.state == 'X' || proc.start != started[i]))
 			r = PL_PROCFS_GONE;
 		left_proc[i] = r == PL_PROCFS_GONE;
 		if (r == PL_PROCFS_GONE ||
