@@ -851,25 +851,6 @@ pl_history_end(struct pl_history *h, bool known, int status)
 /* ------------------------------------------------------------------ */
 /* Back to a model, for the screen and the snapshots.                   */
 
-/* The order pl_ipc.c gives the model's objects (by their first holder,
- * kind, object), so that a replay prints them as the live run did. */
-static int
-compare_objects(const void *a, const void *b, void *arg)
-{
-	const struct pl_ipc_object *x = a, *y = b;
-	const struct pl_model *m = arg;
-	pid_t px = x->nholders ? m->holders[x->holder].pid : 0;
-	pid_t py = y->nholders ? m->holders[y->holder].pid : 0;
-
-	if (px != py)
-		return px < py ? -1 : 1;
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (x->dev != y->dev)
-		return x->dev < y->dev ? -1 : 1;
-	return (x->inode > y->inode) - (x->inode < y->inode);
-}
-
 /* The IPC objects there now, into M as pl_ipc.c gives them. */
 static int
 model_objects(const struct pl_history *h, struct pl_model *m)
@@ -904,8 +885,7 @@ model_objects(const struct pl_history *h, struct pl_model *m)
 			memcpy(&m->holders[m->nholders], hi->holders, n * sizeof(*m->holders));
 		m->nholders += n;
 	}
-	if (m->nobjects > 1)
-		qsort_r(m->objects, m->nobjects, sizeof(*m->objects), compare_objects, m);
+	pl_ipc_sort_objects(m); /* in the order the live run printed them */
 	return 0;
 }
 

@@ -813,7 +813,8 @@ compare_objects(const void *a, const void *b, void *arg)
 {
 	const struct pl_ipc_object *x = a, *y = b;
 	const struct pl_model *m = arg;
-	pid_t px = m->holders[x->holder].pid, py = m->holders[y->holder].pid;
+	pid_t px = x->nholders ? m->holders[x->holder].pid : 0;
+	pid_t py = y->nholders ? m->holders[y->holder].pid : 0;
 
 	if (px != py)
 		return px < py ? -1 : 1;
@@ -822,6 +823,13 @@ compare_objects(const void *a, const void *b, void *arg)
 	if (x->dev != y->dev)
 		return x->dev < y->dev ? -1 : 1;
 	return (x->inode > y->inode) - (x->inode < y->inode);
+}
+
+void
+pl_ipc_sort_objects(struct pl_model *m)
+{
+	if (m->nobjects > 1)
+		qsort_r(m->objects, m->nobjects, sizeof(*m->objects), compare_objects, m);
 }
 
 /* Group the endpoints of live processes, one object each: an object two
@@ -901,8 +909,7 @@ build_objects(struct pl_model *m, struct ipc_state *st)
 			break;
 		}
 	}
-	if (m->nobjects > 1)
-		qsort_r(m->objects, m->nobjects, sizeof(*m->objects), compare_objects, m);
+	pl_ipc_sort_objects(m);
 }
 
 static void

@@ -86,4 +86,10 @@ const char *pl_ipc_name(enum pl_ipc_kind kind);
 void pl_ipc_refresh(struct pl_model *m, bool fds, bool maps);
 void pl_ipc_free(struct pl_model *m);
 
+/* Put m->objects in the order the views print them: by the PID of the
+ * first holder, then kind, device and inode. pl_ipc_refresh() does it; so
+ * does a model rebuilt from a recording (pl_history.h), so that a replay
+ * prints the lines as the live run did. */
+void pl_ipc_sort_objects(struct pl_model *m);
+
 #endif /* PL_IPC_H */
