@@ -8,13 +8,6 @@ plan 30
 
 bin="$top_builddir/proclab"
 
-dash() {
-	out="$WORK/dash.out.$tap_count"
-	err="$WORK/dash.err.$tap_count"
-	env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'echo $$ >>"$0"; exec "$@"' "$dashboards" \
-		"$bin" "$@" >"$out" 2>"$err" </dev/null
-	rc=$?
-}
 has() { grep -qF -- "$1" "$out" || { diag "no '$1' in the output:"; sed 's/^/#   /' "$out" | tail -n 20; return 1; }; }
 
 # The snapshots without what a recording does not keep: the seconds in

@@ -8,14 +8,6 @@ plan 42
 
 bin="$top_builddir/proclab"
 
-# dash ARG...: run proclab to the end with the test token; $out $err $rc.
-dash() {
-	out="$WORK/dash.out.$tap_count"
-	err="$WORK/dash.err.$tap_count"
-	env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'echo $$ >>"$0"; exec "$@"' "$dashboards" \
-		"$bin" "$@" >"$out" 2>"$err" </dev/null
-	rc=$?
-}
 has() { grep -qF -- "$1" "$out" || { diag "no '$1' in the output:"; sed 's/^/#   /' "$out" | tail -n 30; return 1; }; }
 # dash_rejects ARG...: exit 2, nothing on stdout, an error line and the hint.
 dash_rejects() {

@@ -153,6 +153,15 @@ boards_of() { board_names_of "$1" | wc -l; }
 # on purpose.
 dashboards="$WORK/dashboards"
 dashboard_started() { echo "$1" >>"$dashboards"; }
+# dash ARG...: run the dashboard to the end with the test token, noting
+# its PID in $dashboards; $out, $err and $rc as run_demo gives them.
+dash() {
+	out="$WORK/dash.out.$tap_count"
+	err="$WORK/dash.err.$tap_count"
+	env PROCLAB_TEST_TOKEN="$TOKEN" sh -c 'echo $$ >>"$0"; exec "$@"' "$dashboards" \
+		"$top_builddir/proclab" "$@" >"$out" 2>"$err" </dev/null
+	rc=$?
+}
 # boards: the boards, still in /dev/shm, of this test's dashboards that
 # have ended. Each of those is a board left behind.
 boards() {
