@@ -555,6 +555,11 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 		ro.gid = pw->pw_gid;
 	}
 	ro.stuck_after = stuck != NULL ? stuck->after : spec->limits.wall + 1;
+	/* A stuck verdict names each thread's wait channel and the wait-for
+	 * cycle; parallel counts the threads that run. Other checks need
+	 * neither, and each look is cheaper without them. */
+	ro.threads = stuck != NULL || find_check(spec, JUDGE_PARALLEL) != NULL;
+	ro.locks = stuck != NULL;
 	ro.zombie_ms = zombies != NULL ? (double)zombies->max_ms : 200;
 	if (fds != NULL) {
 		ro.check_fds = true;

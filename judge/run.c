@@ -804,8 +804,8 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 
 	if (pl_model_init(&m, "/proc", root) == 0) {
 		model = true;
-		m.threads = true;
-		m.ipc = true;
+		m.threads = opts->threads;
+		m.ipc = opts->locks;
 	}
 	last_progress = start;
 	for (;;) {

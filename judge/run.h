@@ -75,6 +75,12 @@ struct judge_run_opts {
 	const int *allow_fds;  /* descriptors every process may hold */
 	size_t nallow;
 	bool check_fds;
+	/* What each look reads beyond the tree, only for the checks that use
+	 * it: each process's threads (their wait channels for stuck, their
+	 * states for parallel), and fd tables and /proc/locks (the wait-for
+	 * cycle of a stuck verdict). */
+	bool threads;
+	bool locks;
 };
 
 /* Run it once. Returns 0 with *OBS filled (even when the program failed:
