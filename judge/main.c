@@ -454,9 +454,20 @@ holds(const struct judge_spec *spec, const struct judge_check *c, const struct j
 			         spec->limits.processes);
 			return false;
 		}
+		/* Why it was stopped: the judge stops a run before its wall
+		 * time for too much output, or once every task is stuck. */
+		if (!obs->ended && (obs->out_over || obs->err_over)) {
+			snprintf(why, size, "it was stopped after %.2f s: it wrote more than %llu bytes",
+			         obs->wall, spec->limits.output);
+			return false;
+		}
+		if (!obs->ended && obs->stuck) {
+			snprintf(why, size, "it was stopped after %.2f s: stuck, every task blocked (see stuck)",
+			         obs->wall);
+			return false;
+		}
 		if (!obs->ended) {
-			snprintf(why, size, "it ran out its %.0f s %s", spec->limits.wall,
-			         obs->stuck ? "stuck (see stuck)" : "busy, still running");
+			snprintf(why, size, "it ran out its %.0f s busy, still running", spec->limits.wall);
 			return false;
 		}
 		snprintf(why, size, "it ended in %.2f s", obs->wall);
@@ -754,15 +765,18 @@ print_evidence(const char *evidence, const char *first, const char *rest)
 	} while (p != NULL && *p != '\0');
 }
 
+/* The report of one submission. In TAP, its checks are numbered from
+ * TAP_FIRST; with MANY submissions, main() gave one plan for them all (a
+ * TAP stream has one), and each check is named after its submission. */
 static void
 report(const struct judge_spec *spec, const struct options *o, const char *dir,
-       const struct verdict *v, double score)
+       const struct verdict *v, double score, size_t tap_first, bool many)
 {
 	bool all = true;
 
 	for (size_t i = 0; i < spec->nchecks; i++)
 		all &= v[i].failed_runs == 0;
-	if (o->format == FMT_TAP)
+	if (o->format == FMT_TAP && !many)
 		printf("1..%zu\n", spec->nchecks);
 	else if (o->format == FMT_TEXT && !o->quiet)
 		printf("== %s: %s\n", spec->name, dir);
@@ -780,7 +794,8 @@ report(const struct judge_spec *spec, const struct options *o, const char *dir,
 			print_evidence(x->evidence, "", "       ");
 			break;
 		case FMT_TAP:
-			printf("%s %zu - %s\n", ok ? "ok" : "not ok", i + 1, x->check->label);
+			printf("%s %zu - %s%s%s\n", ok ? "ok" : "not ok", tap_first + i,
+			       many ? dir : "", many ? ": " : "", x->check->label);
 			if (x->evidence[0] != '\0')
 				print_evidence(x->evidence, "# ", "# ");
 			break;
@@ -927,12 +942,12 @@ main(int argc, char *argv[])
 			snprintf(name, sizeof(name), "./%s", slash ? slash + 1 : argv[0]);
 		}
 		double score = grade(&spec, &o, dir, name[0] ? name : NULL, v);
-		report(&spec, &o, argv[0], v, score);
+		report(&spec, &o, argv[0], v, score, 1, false);
 		for (size_t i = 0; i < spec.nchecks; i++)
 			all &= v[i].failed_runs == 0;
 	} else if (argc == 1) {
 		double score = grade(&spec, &o, spec.dir, NULL, v);
-		report(&spec, &o, spec.dir, v, score);
+		report(&spec, &o, spec.dir, v, score, 1, false);
 		for (size_t i = 0; i < spec.nchecks; i++)
 			all &= v[i].failed_runs == 0;
 	} else {
@@ -940,7 +955,10 @@ main(int argc, char *argv[])
 		double *scores = calloc((size_t)argc, sizeof(double));
 		char **failed = calloc((size_t)argc, sizeof(char *));
 
+		if (o.format == FMT_TAP)
+			printf("1..%zu\n", spec.nchecks * (size_t)(argc - 1));
 		for (int d = 1; d < argc; d++) {
+			size_t tap_first = 1 + spec.nchecks * (size_t)(d - 1);
 			char list[512] = "";
 			struct stat sb;
 
@@ -948,10 +966,14 @@ main(int argc, char *argv[])
 				fprintf(stderr, "%s: '%s' is not a folder: skipped\n", program_name, argv[d]);
 				all = false;
 				failed[d] = strdup("(not a folder)");
+				/* Its checks are in the plan: each fails. */
+				for (size_t i = 0; o.format == FMT_TAP && i < spec.nchecks; i++)
+					printf("not ok %zu - %s: %s\n# not a folder\n", tap_first + i,
+					       argv[d], spec.checks[i].label);
 				continue;
 			}
 			scores[d] = grade(&spec, &o, argv[d], NULL, v);
-			report(&spec, &o, argv[d], v, scores[d]);
+			report(&spec, &o, argv[d], v, scores[d], tap_first, true);
 			for (size_t i = 0; i < spec.nchecks; i++)
 				if (v[i].failed_runs > 0) {
 					all = false;

@@ -896,6 +896,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 					struct pl_proc p;
 					if (pl_procfs_read(kids[i], &p) == 0 && p.state != 'Z') {
 						alive++;
+						threads += p.threads > 0 ? p.threads : 1;
+						/* Below the main process: 2 deep at least. */
+						if (obs->max_depth < 2)
+							obs->max_depth = 2;
 						add_pid(obs, kids[i]);
 					}
 				}

@@ -5,7 +5,7 @@
 . "$top_srcdir/tests/lib.sh"
 need_jq
 
-plan 48
+plan 52
 bin="$top_builddir/proclab-judge"
 spec="$top_srcdir/tests/judge/all.spec"
 
@@ -46,6 +46,8 @@ check "10,000 forks: no process left" poll 5 nothing_left
 
 judge noterm
 check "ignores SIGTERM: stopped, and named stuck" eval 'fails exit "stopped" && fails stuck "pause\|sigsuspend\|do_sys_pause\|sleeping"'
+check "ignores SIGTERM: busy says it was stopped, stuck, before its wall time" \
+	fails busy "stopped after [0-9.]* s: stuck"
 check "ignores SIGTERM: no process left" poll 5 nothing_left
 
 judge closeout
@@ -54,6 +56,9 @@ check "closes its stdout: the run ends and is graded" eval '[ "$rc" -eq 1 ] && h
 judge flood
 check "floods 1 GB: stopped at the output limit" fails stdout "more than 1048576 bytes"
 check "floods 1 GB: the judge ended in seconds ($secs s)" [ "$secs" -le 30 ]
+check "floods 1 GB: busy says it was stopped for its output, not that it ran out its time" \
+	eval 'fails busy "stopped after [0-9.]* s: it wrote more than 1048576 bytes" &&
+		! evidence busy | grep -q "ran out"'
 
 judge segv
 check "segfaults: the exit check names SIGSEGV" fails exit "SIGSEGV"
@@ -70,6 +75,11 @@ check "spins: not called stuck" holds stuck
 judge grandchild
 check "a double-forked grandchild: an orphan, named" fails orphans "still ran after the main process ended"
 check "a double-forked grandchild: killed, none left" poll 5 nothing_left
+check "a double-forked grandchild: the shape counts a thread for each process seen" \
+	eval 'evidence shape | grep -q "^\([0-9]*\) processes, \([1-9]\)[0-9]* threads at most, [1-9][0-9]* deep" &&
+		p=$(evidence shape | sed "s/ processes.*//") &&
+		t=$(evidence shape | sed "s/.*processes, //; s/ threads.*//") &&
+		[ "$t" -ge "$p" ] || { diag "$(evidence shape)"; false; }'
 
 judge leak
 check "leaves shm, a queue and a temp file: each named" \
@@ -155,6 +165,15 @@ rc=$?
 check "many submissions: a table, one row each, exit 1 as one failed" \
 	eval '[ "$rc" -eq 1 ] && grep -q "subs/a  *1/1 *-" "$WORK/table" && grep -q "subs/b  *0/1 *exit" "$WORK/table" ||
 		{ sed "s/^/#   /" "$WORK/table"; false; }'
+# TAP for many submissions: one stream, with one plan, each check named
+# after its submission (a folder that is none fails its checks).
+env PROCLAB_TEST_TOKEN="$TOKEN" timeout 60 "$bin" --tap "$WORK/subs" "$WORK/subs/a" "$WORK/subs/b" \
+	"$WORK/subs/none" >"$WORK/table.tap" 2>/dev/null
+check "many submissions in TAP: one plan, the checks numbered 1 to 3" \
+	eval '[ "$(grep -c "^1\.\." "$WORK/table.tap")" -eq 1 ] && [ "$(head -n 1 "$WORK/table.tap")" = "1..3" ] &&
+		[ "$(grep "^\(not \)\{0,1\}ok " "$WORK/table.tap" | sed "s/^not //" | cut -d" " -f2 | tr "\n" " ")" = "1 2 3 " ] &&
+		grep -q "^ok 1 - .*subs/a: exit$" "$WORK/table.tap" && grep -q "^not ok 2 - .*subs/b: exit$" "$WORK/table.tap" &&
+		grep -q "^not ok 3 - .*subs/none: exit$" "$WORK/table.tap" || { sed "s/^/#   /" "$WORK/table.tap"; false; }'
 
 # --- bad labs ---
 bad_spec() {
