@@ -647,9 +647,10 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 					snprintf(v[i].evidence, sizeof(v[i].evidence),
 					         "first failing run: %ld%s", r + 1,
 					         ro.pin ? " (pinned to one CPU)" : "");
-				if (ro.pin)
-					pinned_failed++;
 			}
+		/* Once a run, however many races checks count it. */
+		if (run_failed && ro.pin)
+			pinned_failed++;
 		judge_obs_free(&obs);
 	}
 	for (size_t i = 0; i < spec->nchecks; i++) {
