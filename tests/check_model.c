@@ -892,6 +892,48 @@ START_TEST(test_model_real_proc_sees_a_child)
 }
 END_TEST
 
+/* /proc is listed again only when a task was born or reaped since the
+ * last listing (or once a second): a child forked between two refreshes
+ * is seen at the next one, and so is its reaping, while refreshes with
+ * nothing born in between read only the watched PIDs. */
+START_TEST(test_model_real_proc_lists_again_after_a_birth)
+{
+	struct pl_model real;
+	unsigned long long before, skipped = 0;
+	int pfd[2];
+	pid_t child;
+	char c;
+
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
+	ck_assert(real.loadavg_usable);
+	ck_assert_int_eq(pl_model_refresh(&real, 0), 0);
+	/* The time floor of one listing a second is not reached: t < 1. */
+	for (int i = 1; i < 2000 && skipped == 0; i++) {
+		before = real.listings;
+		ck_assert_int_eq(pl_model_refresh(&real, i * 1e-4), 0);
+		skipped += real.listings == before;
+	}
+	ck_assert_uint_ge(skipped, 1);
+	for (int round = 0; round < 20; round++) {
+		ck_assert_int_eq(pipe(pfd), 0);
+		child = fork();
+		ck_assert_int_ne(child, -1);
+		if (child == 0) {
+			close(pfd[1]);
+			_exit(read(pfd[0], &c, 1) >= 0 ? 0 : 1);
+		}
+		close(pfd[0]);
+		ck_assert_int_eq(pl_model_refresh(&real, 0.2 + round * 1e-3), 0);
+		ck_assert_ptr_nonnull(pl_model_find(&real, child));
+		close(pfd[1]);
+		ck_assert_int_eq(waitpid(child, NULL, 0), child);
+		ck_assert_int_eq(pl_model_refresh(&real, 0.2 + round * 1e-3 + 5e-4), 0);
+		ck_assert(pl_model_find(&real, child)->gone_at >= 0);
+	}
+	pl_model_free(&real);
+}
+END_TEST
+
 /* More watched processes than descriptors it may keep: the rest are read
  * by path, every one is seen, and the model keeps no more than it may (at
  * 10,000 processes it failed with EMFILE when it kept two for each). */
@@ -1123,6 +1165,7 @@ model_suite(void)
 	suite_add_tcase(s, fake);
 	tcase_set_timeout(real, 30);
 	tcase_add_test(real, test_model_real_proc_sees_a_child);
+	tcase_add_test(real, test_model_real_proc_lists_again_after_a_birth);
 	tcase_add_test(real, test_model_real_proc_keeps_few_descriptors);
 	tcase_add_test(real, test_model_real_proc_sockets_and_anon_fds);
 	tcase_add_test(real, test_model_threads_deadlock_on_the_board);
