@@ -617,6 +617,73 @@ START_TEST(test_model_sockets_listening_paired_and_outside)
 }
 END_TEST
 
+/* In a big tree the host's socket tables are read again only when the
+ * watched processes hold other sockets than at the last reading, when
+ * one of those was not settled (not in the tables, or neither listening
+ * nor connected), or after SOCKETS_PERIOD_BIG (10 s). The fd tables are
+ * read every 2 s, and each process's again only if it ran. */
+static void
+ran(pid_t pid, int times)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%d 0 %d\n", 5000000 + times, 10 + times);
+	put(text, "%s/%ld/schedstat", big, (long)pid);
+}
+
+START_TEST(test_model_big_tree_reads_socket_tables_when_due)
+{
+	static const char head[] = "  sl  local_address rem_address   st tx_queue rx_queue tr "
+	                           "tm->when retrnsmt   uid  timeout inode\n";
+	static const char listener[] = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	                               "00:00000000 00000000     0        0 9100 1 0 100 0 0 10 0\n";
+	static const char client[] = "   1: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 "
+	                             "00:00000000 00000000     0        0 9101 1 0 20 4 30 10 -1\n";
+	struct pl_model bm;
+	char net[128], tcp[512];
+
+	make_big_tree();
+	snprintf(net, sizeof(net), "%s/net", big);
+	ck_assert_int_eq(mkdir(net, 0700), 0);
+	put("socket:[9100]", "%s/1010/fd/3", big);
+	put("socket:[9100]", "%s/1011/fd/3", big);
+	snprintf(tcp, sizeof(tcp), "%s%s", head, listener);
+	put(tcp, "%s/net/tcp", big);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_uint_eq(bm.socket_reads, 1);
+	ck_assert_ptr_nonnull(find_object(&bm, PL_IPC_TCP, 9100));
+	/* The same sockets, one listening: not read again. */
+	ran(1010, 1);
+	refresh_big(&bm, 2.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 1);
+	ck_assert_ptr_nonnull(find_object(&bm, PL_IPC_TCP, 9100));
+	/* A new socket, connected: read. */
+	put("socket:[9101]", "%s/1012/fd/3", big);
+	ran(1012, 1);
+	snprintf(tcp, sizeof(tcp), "%s%s%s", head, listener, client);
+	put(tcp, "%s/net/tcp", big);
+	refresh_big(&bm, 5.0, 0);
+	ck_assert_uint_eq(bm.socket_reads, 2);
+	ck_assert_ptr_nonnull(find_object(&bm, PL_IPC_TCP, 9101));
+	refresh_big(&bm, 7.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 2);
+	/* Ten seconds on, read anyway. */
+	refresh_big(&bm, 15.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 3);
+	/* A socket in no table (made, not yet bound or connected): read at
+	 * each reading of the fd tables until it settles. */
+	put("socket:[9150]", "%s/1013/fd/3", big);
+	ran(1013, 1);
+	refresh_big(&bm, 18.0, 0);
+	ck_assert_uint_eq(bm.socket_reads, 4);
+	refresh_big(&bm, 20.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 5);
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 /* Names that teach: a semaphore is no "shm", an anonymous shared mapping
  * is no file, and an eventfd two processes hold is one object (a fake
  * tree gives each anon-inode file an "ino:" of its own; the real /proc
@@ -1150,6 +1217,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_unreadable_stat_means_gone);
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
+	tcase_add_test(fake, test_model_big_tree_reads_socket_tables_when_due);
 	tcase_add_test(fake, test_model_mpi_rank_role_from_environ);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_object_is_device_and_inode);
