@@ -915,15 +915,16 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 	unsigned long long killing_start = 0;
 	double kill_at = 0;
 	char status[256] = "";
-	bool announced_end = false;
+	bool announced_end = false, draw = true;
+	const struct pl_model *shown = m;
 	int result = 0;
 
 	if (pl_model_init(&ended, m->proc, m->root) == -1)
 		return 1;
 	for (;;) {
 		double t = now_seconds() - run.started;
-		const struct pl_model *shown = m;
-		int key;
+		const char *status_was = vs.status;
+		int key, wait_ms;
 
 		reap_child(m);
 		drain_output(m, m->board == NULL || m->board->attached == 0);
@@ -935,6 +936,7 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 			next = t + 1.0 / vs.rate;
 			if (m->board != NULL && m->board->attached != 0)
 				unlink_board();
+			draw = true;
 		}
 		if (killing && t >= kill_at) {
 			struct pl_model_proc *p = pl_model_find(m, killing);
@@ -952,21 +954,41 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 			status_until = 1e18;
 			announced_end = vs.ended = true;
 			pl_history_end(&history, o->attach == 0, run.child_status);
+			draw = true;
 		}
-		/* Once the run is over, the screen shows all of it: every
-		 * process that lived, not only those that have not faded. */
-		if (vs.ended && pl_history_model(&history, &ended, true) == 0)
-			shown = &ended;
-		if (vs.selected == 0 ||
-		    pl_model_find((struct pl_model *)shown, vs.selected) == NULL)
-			vs.selected = selected_after(shown, 0, 0);
 		vs.status = t < status_until ? status : NULL;
-		dash_view_draw(shown, &vs);
+		/* The screen changes with a refresh, a key or the status line,
+		 * and is drawn only then: a tree of 1,000 processes costs as
+		 * much to draw as to read. */
+		if (draw || vs.status != status_was) {
+			/* Once the run is over, the screen shows all of it:
+			 * every process that lived, not only those that have
+			 * not faded. */
+			shown = m;
+			if (vs.ended && pl_history_model(&history, &ended, true) == 0)
+				shown = &ended;
+			if (vs.selected == 0 ||
+			    pl_model_find((struct pl_model *)shown, vs.selected) == NULL)
+				vs.selected = selected_after(shown, 0, 0);
+			dash_view_draw(shown, &vs);
+			draw = false;
+		}
 
-		key = dash_view_key((int)(1000.0 / vs.rate / 2) + 1);
+		/* Wait for a key until the next refresh is due. */
+		wait_ms = 100;
+		if (!vs.paused) {
+			double left = next - (now_seconds() - run.started);
+			wait_ms = left <= 0 ? 1 : (int)(left * 1000) + 1;
+			if (wait_ms > (int)(1000.0 / vs.rate) + 1)
+				wait_ms = (int)(1000.0 / vs.rate) + 1;
+		}
+		key = dash_view_key(wait_ms);
 		if (stop_signal)
 			break;
-		if (key == ERR || key == KEY_RESIZE)
+		if (key == ERR)
+			continue;
+		draw = true;
+		if (key == KEY_RESIZE)
 			continue;
 		if (vs.help) {
 			vs.help = false;

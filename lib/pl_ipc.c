@@ -51,6 +51,7 @@
 #include "pl_sockdiag.h"
 
 #define MQUEUE_MAGIC 0x19800202 /* linux/magic.h */
+#define SOCKETS_PERIOD_BIG 10.0 /* s: the socket tables of a big tree, at the least */
 
 enum end { END_READ, END_WRITE, END_BOTH, END_NONE };
 
@@ -104,6 +105,11 @@ struct ipc_state {
 	size_t nsocks, cap_socks;
 	struct group *groups;
 	size_t ngroups, cap_groups;
+	/* When the socket tables were last read, and what the fd tables held
+	 * then: the count and a digest of their sockets' inodes. */
+	double socks_at;
+	size_t socks_held;
+	unsigned long long socks_digest;
 };
 
 /* Copy SRC into DST of SIZE bytes, cut if need be. */
@@ -526,6 +532,51 @@ find_sock(const struct ipc_state *st, unsigned long long inode)
 	if (st->nsocks == 0)
 		return NULL;
 	return bsearch(&key, st->socks, st->nsocks, sizeof(*st->socks), compare_socks);
+}
+
+/* Is it time to read the host's socket tables? They list every socket of
+ * the host, and /proc/net/tcp walks the whole hash of connections to say
+ * so: in a tree of 1,000 that was a twentieth of the dashboard's time.
+ * Not when no watched process holds a socket. In a small tree, at each
+ * reading of the fd tables. In a big one, only when the watched processes
+ * hold other sockets than at the last reading, when one of them was not
+ * settled then (a TCP socket neither listening nor connected, a Unix one
+ * with no peer that does not listen: either may connect at any moment),
+ * or every SOCKETS_PERIOD_BIG seconds, for what can change in place (a
+ * bound UDP socket that connects). */
+static bool
+sockets_due(const struct pl_model *m, struct ipc_state *st)
+{
+	unsigned long long digest = 0;
+	size_t held = 0;
+	bool settled = true;
+
+	for (size_t i = 0; i < st->fds.n; i++) {
+		const struct endpoint *e = &st->fds.items[i];
+		const struct sock *s;
+
+		if (e->kind != PL_IPC_SOCKET)
+			continue;
+		held++;
+		/* A sum of mixed inodes: the same for the same sockets in any
+		 * order, and all but never for other sockets. */
+		digest += (e->inode + 1) * 0x9e3779b97f4a7c15ULL ^ e->inode >> 29;
+		s = find_sock(st, e->inode);
+		if (s == NULL || (!s->listening && s->peer == 0 && s->remote[0] == '\0'))
+			settled = false;
+	}
+	if (held == 0) {
+		st->nsocks = 0;
+		return false;
+	}
+	if (m->nprocs <= PL_MODEL_SMALL_TREE || !settled || held != st->socks_held ||
+	    digest != st->socks_digest || m->now - st->socks_at >= SOCKETS_PERIOD_BIG) {
+		st->socks_held = held;
+		st->socks_digest = digest;
+		st->socks_at = m->now;
+		return true;
+	}
+	return false;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1079,13 +1130,8 @@ pl_ipc_refresh(struct pl_model *m, bool fds, bool maps)
 		read_all(m, st, &st->fds, read_fds, false);
 		/* The kernel lists every socket of the host: ask only when a
 		 * watched process holds one. */
-		bool sockets = false;
-		for (size_t i = 0; i < st->fds.n && !sockets; i++)
-			sockets = st->fds.items[i].kind == PL_IPC_SOCKET;
-		if (sockets)
+		if (sockets_due(m, st))
 			read_sockets(m, st);
-		else
-			st->nsocks = 0;
 	}
 	if (maps)
 		read_all(m, st, &st->maps, read_maps, true);

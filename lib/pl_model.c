@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,29 @@ foreign_add(struct pl_model *m, pid_t pid)
 	m->nforeign++;
 }
 
+/* A decimal number of stat at P into *V; the end of it, or NULL if there
+ * is none. tty_nr, tpgid and others may be -1, kept as its two's
+ * complement, as strtoull() would. By hand, as strtoull() and its locale
+ * were a twentieth of the dashboard's time in a tree of 1,000. */
+static const char *
+stat_number(const char *p, unsigned long long *v)
+{
+	bool negative = *p == '-';
+	unsigned long long x = 0;
+
+	if (negative)
+		p++;
+	if (*p < '0' || *p > '9')
+		return NULL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : x * 10 + d;
+	}
+	*v = negative ? 0 - x : x;
+	return p;
+}
+
 /* Parse a stat line into OUT and *EXIT_CODE, like pl_procfs_parse_stat()
  * (comm ends at the LAST ')'; field numbers as in proc(5)) but in one walk
  * without sscanf: a refresh parses a line per process, and the bench
@@ -177,12 +201,8 @@ parse_stat(const char *text, struct pl_proc *out, int *exit_code)
 			p++;
 			continue;
 		}
-		v = strtoull(p, &end, 10);
-		if (end == p && *p != '-')
+		if ((p = stat_number(p, &v)) == NULL)
 			return -1;
-		if (*p == '-') /* tty_nr, tpgid and others may be -1 */
-			v = (unsigned long long)strtoll(p, &end, 10);
-		p = end;
 		switch (field) {
 		case 4:
 			out->ppid = (pid_t)v;
@@ -251,70 +271,107 @@ read_stat(const struct pl_model *m, const struct pl_model_proc *p, pid_t pid, ch
 	return pl_model_read_file(path, text, size);
 }
 
-/* The processes of the /proc tree that matter: every watched one (read
- * through its kept descriptor), and every PID not seen before. PIDs known
- * to be someone else's are skipped, but for every FOREIGN_EVERY-th scan.
- * One that vanishes between readdir and reading its stat (or whose stat is
- * cut short) is simply not there: a watched one is then gone, even if its
- * PID is still listed. Its kept descriptor fails with ESRCH once the
- * process is reaped, and the PID may name someone else already. */
+/* Add PID's stat to the scan ALL (N of CAP), if it is to be read: every
+ * watched one, and every PID not seen before. PIDs known to be someone
+ * else's are skipped. One that vanishes before its stat is read (or whose
+ * stat is cut short) is simply not there: a watched one is then gone, even
+ * if its PID is still listed. Its kept descriptor fails with ESRCH once
+ * the process is reaped, and the PID may name someone else already. */
+static void
+scan_pid(struct pl_model *m, pid_t pid, struct scan **all, size_t *n, size_t *cap)
+{
+	char text[1024];
+	struct pl_model_proc *p = pl_model_find(m, pid);
+
+	if (p != NULL && p->gone_at >= 0)
+		p = NULL;
+	if (p == NULL && foreign_has(m, pid))
+		return;
+	/* In a big tree, one that slept at its last reading is read again
+	 * only every few refreshes (spread by PID). An exit still shows at
+	 * once: its parent's reaping is a change that lists /proc again. */
+	if (p != NULL && m->nprocs > PL_MODEL_SMALL_TREE && p->state == 'S' &&
+	    (m->refreshes + (unsigned)pid) % SLEEPER_EVERY_BIG != 0) {
+		p->skipped = true;
+		return;
+	}
+	if (read_stat(m, p, pid, text, sizeof(text)) <= 0)
+		return;
+	if (*n == *cap) {
+		size_t more = *cap ? *cap * 2 : 256;
+		struct scan *bigger = realloc(*all, more * sizeof(**all));
+
+		if (bigger == NULL)
+			return;
+		*all = bigger;
+		*cap = more;
+	}
+	if (parse_stat(text, &(*all)[*n].p, &(*all)[*n].exit_code) == -1)
+		return;
+	(*all)[*n].watched = false;
+	(*n)++;
+}
+
+/* Has no task been born or reaped on the machine since the last listing
+ * of /proc? /proc/loadavg ends with "running/threads last-PID" (proc(5)):
+ * a fork or clone takes a new PID, and a reaping lowers the count of
+ * threads. Then the PIDs of the last listing are still all there is, and
+ * listing /proc again, which costs a lookup for each of the machine's
+ * PIDs, can be skipped. Only where /proc is our PID namespace's, so that
+ * its last PID counts the forks of every process it shows. */
+static bool
+nothing_born_or_reaped(struct pl_model *m)
+{
+	char text[128];
+	unsigned long threads;
+	long last;
+	bool same;
+
+	if (!m->loadavg_usable || pl_model_read_file("/proc/loadavg", text, sizeof(text)) <= 0 ||
+	    sscanf(text, "%*s %*s %*s %*u/%lu %ld", &threads, &last) != 2)
+		return false;
+	same = m->listed_threads == threads && m->listed_last_pid == last;
+	m->listed_threads = threads;
+	m->listed_last_pid = last;
+	return same;
+}
+
+/* The processes of the /proc tree that matter, by scan_pid() above. PIDs
+ * known to be someone else's are forgotten every FOREIGN_EVERY-th scan,
+ * and /proc is listed then, at least once a second, and whenever a task
+ * was born or reaped since the last listing. Otherwise the watched PIDs
+ * are all the PIDs to read. */
 static struct scan *
 scan_proc(struct pl_model *m, size_t *count)
 {
 	struct scan *all = NULL;
 	size_t n = 0, cap = 0;
-	struct dirent *e;
-	DIR *d = opendir(m->proc);
 	bool full = m->refreshes % PL_MODEL_FOREIGN_EVERY == 0;
+	bool quiet = nothing_born_or_reaped(m);
 
-	if (d == NULL)
-		return NULL;
 	if (full) {
 		/* memset(NULL, 0, 0) is undefined: the table may not exist yet. */
 		if (m->foreign != NULL)
 			memset(m->foreign, 0, m->foreign_cap * sizeof(*m->foreign));
 		m->nforeign = 0;
 	}
-	for (size_t i = 0; i < m->nprocs; i++)
-		m->procs[i].skipped = false;
-	while ((e = readdir(d)) != NULL) {
-		char text[1024];
-		struct pl_model_proc *p;
-		ssize_t got;
-		pid_t pid;
+	if (full || !quiet || !m->root_seen || m->now - m->listed_at >= 1.0) {
+		struct dirent *e;
+		DIR *d = opendir(m->proc);
 
-		if (!isdigit((unsigned char)e->d_name[0]))
-			continue;
-		pid = (pid_t)atol(e->d_name);
-		p = pl_model_find(m, pid);
-		if (p != NULL && p->gone_at >= 0)
-			p = NULL;
-		if (p == NULL && foreign_has(m, pid))
-			continue;
-		/* In a big tree, one that slept at its last reading is read
-		 * again only every few refreshes (spread by PID). An exit
-		 * still shows at once: the PID leaves the listing. */
-		if (p != NULL && m->nprocs > PL_MODEL_SMALL_TREE && p->state == 'S' &&
-		    (m->refreshes + (unsigned)pid) % SLEEPER_EVERY_BIG != 0) {
-			p->skipped = true;
-			continue;
-		}
-		got = read_stat(m, p, pid, text, sizeof(text));
-		if (got <= 0)
-			continue;
-		if (n == cap) {
-			struct scan *bigger = realloc(all, (cap ? cap * 2 : 256) * sizeof(*all));
-			if (bigger == NULL)
-				break;
-			all = bigger;
-			cap = cap ? cap * 2 : 256;
-		}
-		if (parse_stat(text, &all[n].p, &all[n].exit_code) == -1)
-			continue;
-		all[n].watched = false;
-		n++;
+		if (d == NULL)
+			return NULL;
+		while ((e = readdir(d)) != NULL)
+			if (isdigit((unsigned char)e->d_name[0]))
+				scan_pid(m, (pid_t)atol(e->d_name), &all, &n, &cap);
+		closedir(d);
+		m->listed_at = m->now;
+		m->listings++;
+	} else {
+		for (size_t i = 0; i < m->nprocs; i++)
+			if (m->procs[i].gone_at < 0)
+				scan_pid(m, m->procs[i].pid, &all, &n, &cap);
 	}
-	closedir(d);
 	if (all == NULL)
 		all = malloc(sizeof(*all)); /* an empty scan is not an error */
 	if (all != NULL)
@@ -365,6 +422,20 @@ close_proc_files(struct pl_model *m, struct pl_model_proc *p)
 	p->stat_fd = p->wchan_fd = -1;
 }
 
+/* Does /proc/self name us? Not when /proc was mounted by another PID
+ * namespace than ours. */
+static bool
+proc_is_our_namespace(void)
+{
+	char self[32];
+	ssize_t n = readlink("/proc/self", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return false;
+	self[n] = '\0';
+	return atol(self) == (long)getpid();
+}
+
 int
 pl_model_init(struct pl_model *m, const char *proc, pid_t root)
 {
@@ -379,6 +450,7 @@ pl_model_init(struct pl_model *m, const char *proc, pid_t root)
 	if (m->page_kb <= 0)
 		m->page_kb = 4;
 	m->last_sample = -1e9;
+	m->loadavg_usable = strcmp(proc, "/proc") == 0 && proc_is_our_namespace();
 	pl_model_read_ipc_next(m); /* none read yet */
 	m->waitfor = pl_waitfor_new();
 	return m->waitfor == NULL ? -1 : 0;
@@ -947,8 +1019,11 @@ pl_model_refresh(struct pl_model *m, double now)
 
 	m->now = now;
 	all = scan_proc(m, &nall);
-	if (all == NULL)
+	if (all == NULL) {
+		for (size_t i = 0; i < m->nprocs; i++)
+			m->procs[i].skipped = false;
 		return -1;
+	}
 	m->refreshes++;
 
 	/* 1. The processes on the books: still there (same PID, same start
@@ -1003,13 +1078,20 @@ pl_model_refresh(struct pl_model *m, double now)
 			foreign_add(m, all[i].p.pid);
 	free(all);
 
-	/* 3. Forget the gone once they have faded. */
+	/* 3. Forget the gone once they have faded. What this scan skipped
+	 *    has been read or judged by now: the next scan decides anew. */
 	kept = 0;
-	for (size_t i = 0; i < m->nprocs; i++)
-		if (m->procs[i].gone_at < 0 || now - m->procs[i].gone_at < PL_MODEL_FADE_SECONDS)
-			m->procs[kept++] = m->procs[i];
-		else
+	for (size_t i = 0; i < m->nprocs; i++) {
+		m->procs[i].skipped = false;
+		if (m->procs[i].gone_at < 0 || now - m->procs[i].gone_at < PL_MODEL_FADE_SECONDS) {
+			/* A process is several kB (its timeline): move only when one
+			 * before it was forgotten, not onto itself every refresh. */
+			if (kept != i)
+				m->procs[kept] = m->procs[i];
+			kept++;
+		} else
 			close_proc_files(m, &m->procs[i]);
+	}
 	if (kept != m->nprocs) {
 		m->nprocs = kept;
 		index_rebuild(m);

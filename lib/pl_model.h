@@ -192,6 +192,15 @@ struct pl_model {
 	/* Times the host's socket tables (sock_diag, /proc/net/tcp, ...)
 	 * were read: only when a watched process holds a socket. */
 	unsigned long long socket_reads;
+	/* The last listing of /proc: when, and the machine's thread count and
+	 * last PID then (/proc/loadavg). Until a task is born or reaped, the
+	 * watched PIDs are all there is to read (loadavg_usable: /proc is our
+	 * PID namespace's). listings counts them. */
+	bool loadavg_usable;
+	unsigned long listed_threads;
+	long listed_last_pid;
+	double listed_at;
+	unsigned long long listings;
 	void *ipc_state; /* pl_ipc.c's scratch */
 };
 

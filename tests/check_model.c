@@ -617,6 +617,73 @@ START_TEST(test_model_sockets_listening_paired_and_outside)
 }
 END_TEST
 
+/* In a big tree the host's socket tables are read again only when the
+ * watched processes hold other sockets than at the last reading, when
+ * one of those was not settled (not in the tables, or neither listening
+ * nor connected), or after SOCKETS_PERIOD_BIG (10 s). The fd tables are
+ * read every 2 s, and each process's again only if it ran. */
+static void
+ran(pid_t pid, int times)
+{
+	char text[64];
+
+	snprintf(text, sizeof(text), "%d 0 %d\n", 5000000 + times, 10 + times);
+	put(text, "%s/%ld/schedstat", big, (long)pid);
+}
+
+START_TEST(test_model_big_tree_reads_socket_tables_when_due)
+{
+	static const char head[] = "  sl  local_address rem_address   st tx_queue rx_queue tr "
+	                           "tm->when retrnsmt   uid  timeout inode\n";
+	static const char listener[] = "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 "
+	                               "00:00000000 00000000     0        0 9100 1 0 100 0 0 10 0\n";
+	static const char client[] = "   1: 0100007F:9C40 0100007F:1F90 01 00000000:00000000 "
+	                             "00:00000000 00000000     0        0 9101 1 0 20 4 30 10 -1\n";
+	struct pl_model bm;
+	char net[128], tcp[512];
+
+	make_big_tree();
+	snprintf(net, sizeof(net), "%s/net", big);
+	ck_assert_int_eq(mkdir(net, 0700), 0);
+	put("socket:[9100]", "%s/1010/fd/3", big);
+	put("socket:[9100]", "%s/1011/fd/3", big);
+	snprintf(tcp, sizeof(tcp), "%s%s", head, listener);
+	put(tcp, "%s/net/tcp", big);
+	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
+	refresh_big(&bm, 0.0, 0);
+	ck_assert_uint_eq(bm.socket_reads, 1);
+	ck_assert_ptr_nonnull(find_object(&bm, PL_IPC_TCP, 9100));
+	/* The same sockets, one listening: not read again. */
+	ran(1010, 1);
+	refresh_big(&bm, 2.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 1);
+	ck_assert_ptr_nonnull(find_object(&bm, PL_IPC_TCP, 9100));
+	/* A new socket, connected: read. */
+	put("socket:[9101]", "%s/1012/fd/3", big);
+	ran(1012, 1);
+	snprintf(tcp, sizeof(tcp), "%s%s%s", head, listener, client);
+	put(tcp, "%s/net/tcp", big);
+	refresh_big(&bm, 5.0, 0);
+	ck_assert_uint_eq(bm.socket_reads, 2);
+	ck_assert_ptr_nonnull(find_object(&bm, PL_IPC_TCP, 9101));
+	refresh_big(&bm, 7.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 2);
+	/* Ten seconds on, read anyway. */
+	refresh_big(&bm, 15.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 3);
+	/* A socket in no table (made, not yet bound or connected): read at
+	 * each reading of the fd tables until it settles. */
+	put("socket:[9150]", "%s/1013/fd/3", big);
+	ran(1013, 1);
+	refresh_big(&bm, 18.0, 0);
+	ck_assert_uint_eq(bm.socket_reads, 4);
+	refresh_big(&bm, 20.5, 0);
+	ck_assert_uint_eq(bm.socket_reads, 5);
+	pl_model_free(&bm);
+	remove_big_tree();
+}
+END_TEST
+
 /* Names that teach: a semaphore is no "shm", an anonymous shared mapping
  * is no file, and an eventfd two processes hold is one object (a fake
  * tree gives each anon-inode file an "ino:" of its own; the real /proc
@@ -892,6 +959,48 @@ START_TEST(test_model_real_proc_sees_a_child)
 }
 END_TEST
 
+/* /proc is listed again only when a task was born or reaped since the
+ * last listing (or once a second): a child forked between two refreshes
+ * is seen at the next one, and so is its reaping, while refreshes with
+ * nothing born in between read only the watched PIDs. */
+START_TEST(test_model_real_proc_lists_again_after_a_birth)
+{
+	struct pl_model real;
+	unsigned long long before, skipped = 0;
+	int pfd[2];
+	pid_t child;
+	char c;
+
+	ck_assert_int_eq(pl_model_init(&real, "/proc", getpid()), 0);
+	ck_assert(real.loadavg_usable);
+	ck_assert_int_eq(pl_model_refresh(&real, 0), 0);
+	/* The time floor of one listing a second is not reached: t < 1. */
+	for (int i = 1; i < 2000 && skipped == 0; i++) {
+		before = real.listings;
+		ck_assert_int_eq(pl_model_refresh(&real, i * 1e-4), 0);
+		skipped += real.listings == before;
+	}
+	ck_assert_uint_ge(skipped, 1);
+	for (int round = 0; round < 20; round++) {
+		ck_assert_int_eq(pipe(pfd), 0);
+		child = fork();
+		ck_assert_int_ne(child, -1);
+		if (child == 0) {
+			close(pfd[1]);
+			_exit(read(pfd[0], &c, 1) >= 0 ? 0 : 1);
+		}
+		close(pfd[0]);
+		ck_assert_int_eq(pl_model_refresh(&real, 0.2 + round * 1e-3), 0);
+		ck_assert_ptr_nonnull(pl_model_find(&real, child));
+		close(pfd[1]);
+		ck_assert_int_eq(waitpid(child, NULL, 0), child);
+		ck_assert_int_eq(pl_model_refresh(&real, 0.2 + round * 1e-3 + 5e-4), 0);
+		ck_assert(pl_model_find(&real, child)->gone_at >= 0);
+	}
+	pl_model_free(&real);
+}
+END_TEST
+
 /* More watched processes than descriptors it may keep: the rest are read
  * by path, every one is seen, and the model keeps no more than it may (at
  * 10,000 processes it failed with EMFILE when it kept two for each). */
@@ -1108,6 +1217,7 @@ model_suite(void)
 	tcase_add_test(fake, test_model_unreadable_stat_means_gone);
 	tcase_add_test(fake, test_model_timeline_samples_states);
 	tcase_add_test(fake, test_model_big_tree_rereads_only_what_ran);
+	tcase_add_test(fake, test_model_big_tree_reads_socket_tables_when_due);
 	tcase_add_test(fake, test_model_mpi_rank_role_from_environ);
 	tcase_add_test(fake, test_model_read_ipc_next_reads_maps_now);
 	tcase_add_test(fake, test_model_object_is_device_and_inode);
@@ -1123,6 +1233,7 @@ model_suite(void)
 	suite_add_tcase(s, fake);
 	tcase_set_timeout(real, 30);
 	tcase_add_test(real, test_model_real_proc_sees_a_child);
+	tcase_add_test(real, test_model_real_proc_lists_again_after_a_birth);
 	tcase_add_test(real, test_model_real_proc_keeps_few_descriptors);
 	tcase_add_test(real, test_model_real_proc_sockets_and_anon_fds);
 	tcase_add_test(real, test_model_threads_deadlock_on_the_board);
