@@ -301,11 +301,19 @@ demo_summary(const char *path, char *buf, size_t size)
 		continue;
 }
 
+/* The programs beside the demos that are tools, not concepts. */
+static bool
+is_tool(const char *name)
+{
+	return strcmp(name, "judge") == 0 || strcmp(name, "export") == 0;
+}
+
 static int
 list_demos(void)
 {
 	char dir[PATH_MAX], *names[256];
 	size_t n = 0;
+	int width = 0;
 	struct dirent *e;
 	DIR *d;
 
@@ -319,7 +327,7 @@ list_demos(void)
 		const char *name = e->d_name + 8;
 
 		if (strncmp(e->d_name, "proclab-", 8) != 0 || name[0] == '\0' ||
-		    strpbrk(name, ".~") != NULL)
+		    strpbrk(name, ".~") != NULL || is_tool(name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (access(path, X_OK) == 0)
@@ -327,12 +335,18 @@ list_demos(void)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), compare_names);
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(names[i]) > width)
+			width = (int)strlen(names[i]);
 	for (size_t i = 0; i < n; i++) {
-		char path[PATH_MAX + 300], summary[512];
+		char path[PATH_MAX + 300], summary[512], clean[512];
 
 		snprintf(path, sizeof(path), "%s/proclab-%s", dir, names[i]);
 		demo_summary(path, summary, sizeof(summary));
-		printf("%-10s %s\n", names[i], summary);
+		/* A program in PROCLAB_DEMO_DIR may be anyone's: its words
+		 * are data, and no escape byte of theirs reaches the terminal. */
+		dash_text_clean(clean, sizeof(clean), summary);
+		printf("%-*s  %s\n", width, names[i], clean);
 		free(names[i]);
 	}
 	return 0;

@@ -5,7 +5,7 @@
 # has students read /proc/PID/fd. A demo directory's name is data: quotes
 # and $( ) in it are never read as shell code.
 . "$top_srcdir/tests/lib.sh"
-plan 4
+plan 7
 
 bin="$top_builddir/proclab"
 # What the command sees, written to the directory $0: its descriptors (ls
@@ -45,5 +45,23 @@ chmod +x "$dir/proclab-odd"
 check "--list: a demo in a directory with quotes and \$( ) in its name" \
 	eval 'grep -q "^odd  *a demo in an odd place\$" "$WORK/list" || { diag "$(cat "$WORK/list")"; false; }'
 check "--list: nothing in the name ran" [ ! -e "$WORK/pwned" ]
+
+# The tools beside the demos are not listed; a long name widens the
+# column for all; an escape byte in a summary does not reach the terminal.
+for tool in judge export; do
+	printf '#!/bin/sh\necho "Usage: proclab-%s"\necho "  or:  a tool"\n' "$tool" >"$dir/proclab-$tool"
+	chmod +x "$dir/proclab-$tool"
+done
+printf '#!/bin/sh\necho "Usage: proclab-a-much-longer-name"\nprintf "long \\033[2Jname\\n"\n' \
+	>"$dir/proclab-a-much-longer-name"
+chmod +x "$dir/proclab-a-much-longer-name"
+(cd "$WORK" && PROCLAB_DEMO_DIR=$dir "$bin" --list >"$WORK/list" 2>&1)
+check "--list: the judge and export are tools, not demos" \
+	eval '! grep -q "^judge\|^export\|a tool" "$WORK/list" || { diag "$(cat "$WORK/list")"; false; }'
+check "--list: the summaries line up after the longest name" \
+	eval 'grep -Eq "^odd {17}a demo in an odd place\$" "$WORK/list" &&
+	      grep -q "^a-much-longer-name  long" "$WORK/list" || { diag "$(cat -A "$WORK/list")"; false; }'
+check "--list: no escape byte of a summary reaches the terminal" \
+	eval '! grep -q "$(printf "\\033")" "$WORK/list"'
 
 finish
