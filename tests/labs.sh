@@ -41,11 +41,32 @@ for lab in $labs; do
 		env PROCLAB_TEST_TOKEN="$TOKEN" timeout 300 "$bin" --json "$lab" "$sub" \
 			>"$sub.json" 2>"$sub.err"
 		rc=$?
-		failed=$($JQ -r 'select(.event == "check" and (.ok | not)) | .check' "$sub.json" |
+		# A check the judge could not time on a busy machine (a speedup:
+		# "inconclusive") says nothing of this version: it is left out
+		# of both lists, and the assertion is a skip if the rest holds.
+		busy=$($JQ -r 'select(.event == "check" and .inconclusive) | .check' "$sub.json" |
 			sort | tr '\n' ' ' | sed 's/ $//')
+		failed=$($JQ -r 'select(.event == "check" and (.ok | not) and (.inconclusive | not)) | .check' \
+			"$sub.json" | sort | tr '\n' ' ' | sed 's/ $//')
 		want=$(echo "$expected" | tr ' ' '\n' | grep -v '^-$' | sort | tr '\n' ' ' | sed 's/ $//')
 		[ -n "$want" ] && want_rc=1 || want_rc=0
-		if ! check "$name: $version fails ${want:-nothing}" eval \
+		desc="$name: $version fails ${want:-nothing}"
+		if [ -n "$busy" ]; then
+			for b in $busy; do
+				want=$(echo "$want" | tr ' ' '\n' | grep -vxF "$b" | tr '\n' ' ' | sed 's/ $//')
+			done
+			want_rc=1 # a check that gave no verdict still failed
+		fi
+		if [ -n "$busy" ] && [ "$rc" -eq 1 ] && [ "$failed" = "$want" ] &&
+			! grep -q "the build failed" "$sub.json"; then
+			tap_count=$((tap_count + 1))
+			echo "ok $tap_count - $desc # SKIP $busy: no verdict, the machine was busy;" \
+				"the other checks are as written"
+			$JQ -r 'select(.event == "check" and .inconclusive) | "\(.check): \(.evidence)"' \
+				"$sub.json" | sed 's/.*no verdict on the speedup: /#   /'
+			continue
+		fi
+		if ! check "$desc" eval \
 			'[ "$rc" -eq "$want_rc" ] && [ "$failed" = "$want" ] &&
 			! grep -q "the build failed" "$sub.json"'; then
 			diag "exit $rc; failed: ${failed:-nothing}"
