@@ -36,9 +36,10 @@ JUDGE_CASES = \
 	tests/judge/hog.c \
 	tests/judge/chain.c
 TESTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh tests/judge-report.sh \
-	tests/judge-spec.sh tests/judge-fds.sh tests/judge-checks.sh
+	tests/judge-spec.sh tests/judge-fds.sh tests/judge-checks.sh tests/judge-speedup.sh
 dist_check_SCRIPTS += tests/judge.sh tests/judge-cost.sh tests/judge-user.sh \
-	tests/judge-report.sh tests/judge-spec.sh tests/judge-fds.sh tests/judge-checks.sh
+	tests/judge-report.sh tests/judge-spec.sh tests/judge-fds.sh tests/judge-checks.sh \
+	tests/judge-speedup.sh
 EXTRA_DIST += $(JUDGE_CASES) tests/judge/all.spec
 # reuse-pid: gives the PID of a reaped process to a stranger, to see that
 # the judge's clean-up leaves the stranger alone.

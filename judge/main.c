@@ -54,6 +54,9 @@ struct verdict {
 	const struct judge_check *check;
 	int failed_runs;
 	double score;
+	/* It failed with no verdict on the program: the machine was too busy
+	 * to time it (parallel's speedup). Grade again on a quiet machine. */
+	bool inconclusive;
 	char evidence[JUDGE_NOTE];
 };
 
@@ -541,6 +544,117 @@ compare_doubles(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The speedup of the run line over C's one-worker line, timed where the
+ * rest of the machine leaves the CPUs alone. A wall time on a shared
+ * machine measures the others' load as much as the program, so each run
+ * also measures what the others used meanwhile (struct judge_obs,
+ * others), and a pair (one run of each, taken in turns so that both meet
+ * the same conditions) counts only when both runs were quiet: others
+ * used at most max_other_load CPUs. The speedup is the median over the
+ * quiet pairs, up to C->pairs of them in C->tries. With no quiet pair it
+ * says so, and V is inconclusive: no verdict on the program. The
+ * evidence goes to E. */
+static void
+speedup(const struct judge_spec *spec, const struct judge_check *c, struct judge_run_opts *ro,
+        const char *program, struct verdict *v, char *e, size_t size)
+{
+	char one_line[JUDGE_TEXT], run_line[JUDGE_TEXT];
+	double ratios[100], quiet_walls[2][100], others_sum = 0, others_max = 0, quiet_max = 0;
+	long tries = 0, quiet = 0, unknown = 0;
+	size_t n;
+
+	snprintf(run_line, sizeof(run_line), "%s", ro->run);
+	expand(c->one, program, one_line, sizeof(one_line));
+	ro->pin = false;
+	while (tries < c->tries && quiet < c->pairs) {
+		struct judge_obs obs[2]; /* [0] the run line, [1] one worker */
+		bool ran[2], ended = true, calm = true;
+		int run_errno[2] = { 0, 0 };
+		double busiest = 0;
+
+		/* One first, then the run line, then the other way round:
+		 * a load that grows or fades weighs on both alike. */
+		for (int k = 0; k < 2; k++) {
+			int which = tries % 2 == 0 ? 1 - k : k;
+
+			ro->run = which == 0 ? run_line : one_line;
+			ran[which] = judge_run(spec, ro, &obs[which]) == 0;
+			run_errno[which] = errno;
+		}
+		tries++;
+		for (int w = 0; w < 2; w++) {
+			if (!ran[w] || !obs[w].ended || obs[w].wall <= 0) {
+				if (ended)
+					snprintf(e, size, "; the %s (%s) did not end well: %s",
+					         w == 0 ? "timed run" : "one-worker run",
+					         w == 0 ? run_line : one_line,
+					         !ran[w]             ? strerror(run_errno[w])
+					         : !obs[w].started   ? obs[w].start_error
+					         : obs[w].forkbomb   ? "stopped: too many processes"
+					         : obs[w].stuck      ? "stopped: stuck, every task blocked"
+					                             : "stopped at the end of its time");
+				ended = false;
+				continue;
+			}
+			if (!obs[w].others_known)
+				unknown++;
+			else if (obs[w].others > c->max_other_load)
+				calm = false;
+			if (obs[w].others > busiest)
+				busiest = obs[w].others;
+		}
+		if (ended) {
+			others_sum += busiest;
+			if (busiest > others_max)
+				others_max = busiest;
+			if (calm) {
+				if (busiest > quiet_max)
+					quiet_max = busiest;
+				ratios[quiet] = obs[1].wall / obs[0].wall;
+				quiet_walls[0][quiet] = obs[0].wall;
+				quiet_walls[1][quiet] = obs[1].wall;
+				quiet++;
+			}
+		}
+		for (int w = 0; w < 2; w++)
+			if (ran[w])
+				judge_obs_free(&obs[w]);
+		if (!ended) {
+			v->failed_runs = 1;
+			return;
+		}
+	}
+	if (unknown > 0) {
+		/* No /proc/stat: time it as it comes, and say so. */
+		n = strlen(e);
+		snprintf(e + n, size - n, "; the others' load could not be read (/proc/stat)");
+	}
+	if (quiet == 0) {
+		/* A verdict already given (min_runnable) stands. */
+		v->inconclusive = v->failed_runs == 0;
+		v->failed_runs = 1;
+		n = strlen(e);
+		snprintf(e + n, size - n,
+		         "; no verdict on the speedup: the machine was busy, others used %.2f CPUs on "
+		         "average (%.2f at most) in each of %ld tries, more than the %.2f allowed; "
+		         "grade again on a quiet machine",
+		         others_sum / (double)tries, others_max, tries, c->max_other_load);
+		return;
+	}
+	qsort(ratios, (size_t)quiet, sizeof(double), compare_doubles);
+	qsort(quiet_walls[0], (size_t)quiet, sizeof(double), compare_doubles);
+	qsort(quiet_walls[1], (size_t)quiet, sizeof(double), compare_doubles);
+	if (ratios[quiet / 2] < c->min_speedup)
+		v->failed_runs = 1;
+	n = strlen(e);
+	snprintf(e + n, size - n,
+	         "; speedup %.2fx over one worker (%s%ld quiet pair%s of %ld tried: %.2f s against "
+	         "%.2f s), wanted %.2fx; others used at most %.2f CPUs then",
+	         ratios[quiet / 2], quiet > 1 ? "the median of " : "", quiet, quiet > 1 ? "s" : "",
+	         tries, quiet_walls[0][quiet / 2], quiet_walls[1][quiet / 2], c->min_speedup,
+	         quiet_max);
+}
+
 /* Grade the submission in DIR. Fills V (one per check); returns the score. */
 static double
 grade(const struct judge_spec *spec, const struct options *o, const char *dir,
@@ -692,29 +806,8 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 			snprintf(e + n, size - n, "; CPU %.2f s in %.2f s of wall time (run 1)", cpu_first,
 			         wall_first);
 			if (c->min_speedup > 0) {
-				struct judge_obs one;
-				char line[JUDGE_TEXT];
-				double median;
-
-				qsort(walls, (size_t)runs, sizeof(double), compare_doubles);
-				median = walls[runs / 2];
-				expand(c->one, program, line, sizeof(line));
-				ro.run = line;
-				ro.pin = false;
 				n = strlen(e);
-				if (judge_run(spec, &ro, &one) == -1 || !one.ended || median <= 0) {
-					v[i].failed_runs = 1;
-					snprintf(e + n, size - n, "; the one-worker run (%s) did not end", line);
-				} else {
-					double speedup = one.wall / median;
-					if (speedup < c->min_speedup)
-						v[i].failed_runs = 1;
-					snprintf(e + n, size - n,
-					         "; speedup %.2fx over one worker (%.2f s against %.2f s), "
-					         "wanted %.2fx",
-					         speedup, median, one.wall, c->min_speedup);
-				}
-				judge_obs_free(&one);
+				speedup(spec, c, &ro, program, &v[i], e + n, size - n);
 				ro.run = run_line;
 			}
 		}
@@ -789,14 +882,16 @@ report(const struct judge_spec *spec, const struct options *o, const char *dir,
 		case FMT_TEXT:
 			if (o->quiet && ok)
 				break;
-			printf("[%s] %s (%g/%g): ", ok ? "ok" : "FAIL", x->check->label, x->score,
-			       x->check->points);
+			/* BUSY is a failure too, but not the program's. */
+			printf("[%s] %s (%g/%g): ", ok ? "ok" : x->inconclusive ? "BUSY" : "FAIL",
+			       x->check->label, x->score, x->check->points);
 			/* Evidence over several lines is indented under the check. */
 			print_evidence(x->evidence, "", "       ");
 			break;
 		case FMT_TAP:
-			printf("%s %zu - %s%s%s\n", ok ? "ok" : "not ok", tap_first + i,
-			       many ? dir : "", many ? ": " : "", x->check->label);
+			printf("%s %zu - %s%s%s%s\n", ok ? "ok" : "not ok", tap_first + i,
+			       many ? dir : "", many ? ": " : "", x->check->label,
+			       x->inconclusive ? " (no verdict: the machine was busy)" : "");
 			if (x->evidence[0] != '\0')
 				print_evidence(x->evidence, "# ", "# ");
 			break;
@@ -807,10 +902,11 @@ report(const struct judge_spec *spec, const struct options *o, const char *dir,
 			json_string(stdout, dir);
 			printf(",\"check\":");
 			json_string(stdout, x->check->label);
-			printf(",\"kind\":\"%s\",\"ok\":%s,\"score\":%g,\"max_score\":%g,\"failed_runs\":%d,"
-			       "\"evidence\":",
-			       judge_kind_name(x->check->kind), ok ? "true" : "false", x->score,
-			       x->check->points, x->failed_runs);
+			printf(",\"kind\":\"%s\",\"ok\":%s,\"inconclusive\":%s,\"score\":%g,"
+			       "\"max_score\":%g,\"failed_runs\":%d,\"evidence\":",
+			       judge_kind_name(x->check->kind), ok ? "true" : "false",
+			       x->inconclusive ? "true" : "false", x->score, x->check->points,
+			       x->failed_runs);
 			json_string(stdout, x->evidence);
 			printf("}\n");
 			break;
@@ -978,8 +1074,9 @@ main(int argc, char *argv[])
 			for (size_t i = 0; i < spec.nchecks; i++)
 				if (v[i].failed_runs > 0) {
 					all = false;
-					snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
-					         list[0] ? ", " : "", v[i].check->label);
+					snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s%s",
+					         list[0] ? ", " : "", v[i].check->label,
+					         v[i].inconclusive ? " (machine busy)" : "");
 				}
 			failed[d] = strdup(list[0] ? list : "-");
 		}

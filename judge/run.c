@@ -715,6 +715,54 @@ kill_everything(pid_t root_group)
 	}
 }
 
+/* Seconds the CPUs this judge may run on (its affinity, which the run
+ * inherits) have spent busy since boot, from the "cpuN" lines of
+ * /proc/stat (proc(5)): user, nice, system, irq, softirq and steal, in
+ * USER_HZ ticks. Guest time is not added: the kernel already counts it in
+ * user (and guest_nice in nice). iowait is idle time: the CPU had nothing
+ * to run. Steal is time a hypervisor gave the CPU to another machine:
+ * lost to us as surely as a busy neighbour. Returns 0, or -1 if there is
+ * no /proc/stat to read. */
+static int
+cpus_busy(double *seconds)
+{
+	cpu_set_t mine;
+	char line[512];
+	unsigned long long busy = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	bool any = false;
+	FILE *f;
+
+	if (sched_getaffinity(0, sizeof(mine), &mine) == -1)
+		memset(&mine, 0xff, sizeof(mine)); /* every CPU */
+	if (hz <= 0 || (f = fopen("/proc/stat", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		unsigned long long user, nice, system, idle, iowait, irq, softirq, steal = 0;
+		unsigned cpu;
+		/* "cpu  ..." (every CPU) does not match: it has no number. */
+		int n = sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &user,
+		               &nice, &system, &idle, &iowait, &irq, &softirq, &steal);
+
+		if (n < 8 || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &mine))
+			continue;
+		busy += user + nice + system + irq + softirq + steal;
+		any = true;
+	}
+	fclose(f);
+	if (!any)
+		return -1;
+	*seconds = (double)busy / (double)hz;
+	return 0;
+}
+
+static double
+rusage_seconds(const struct rusage *r)
+{
+	return (double)r->ru_utime.tv_sec + (double)r->ru_stime.tv_sec +
+	       (double)(r->ru_utime.tv_usec + r->ru_stime.tv_usec) / 1e6;
+}
+
 int
 judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, struct judge_obs *obs)
 {
@@ -723,7 +771,8 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	int ipc_ns = -1, shm_fd = -1, mq_fd = -1, exec_errno = 0;
 	struct world before = { 0 }, after = { 0 };
 	struct pl_model m;
-	struct rusage r0, r1;
+	struct rusage r0, r1, self0, self1;
+	double busy0 = 0, busy1 = 0;
 	bool out_open = true, err_open = true, model = false;
 	double start, last_progress, root_end = -1, last_look = -1;
 	unsigned long long last_runtime = 0;
@@ -751,6 +800,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	fcntl(out[1], F_SETFL, 0);
 	fcntl(err[1], F_SETFL, 0);
 	world_take(&before);
+	/* What the machine's CPUs, the run and the judge have used so far:
+	 * at the end, the rest is what others used meanwhile (parallel). */
+	obs->others_known = cpus_busy(&busy0) == 0;
+	getrusage(RUSAGE_SELF, &self0);
 	getrusage(RUSAGE_CHILDREN, &r0);
 	start = pl_measure_now();
 	switch (root = fork()) {
@@ -977,11 +1030,23 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 		drain(out[0], &obs->out, &obs->nout, spec->limits.output, &obs->out_over);
 	if (err_open)
 		drain(err[0], &obs->err, &obs->nerr, spec->limits.output, &obs->err_over);
+	/* Every process of the run is reaped by now (kill_everything), so
+	 * its CPU time is in the judge's children's, its children's in
+	 * theirs (getrusage(2)). */
 	getrusage(RUSAGE_CHILDREN, &r1);
-	obs->cpu = (double)(r1.ru_utime.tv_sec - r0.ru_utime.tv_sec) +
-	           (double)(r1.ru_stime.tv_sec - r0.ru_stime.tv_sec) +
-	           (double)(r1.ru_utime.tv_usec - r0.ru_utime.tv_usec) / 1e6 +
-	           (double)(r1.ru_stime.tv_usec - r0.ru_stime.tv_usec) / 1e6;
+	getrusage(RUSAGE_SELF, &self1);
+	obs->cpu = rusage_seconds(&r1) - rusage_seconds(&r0);
+	if (obs->others_known && cpus_busy(&busy1) == 0) {
+		double window = pl_measure_now() - start;
+		double others = (busy1 - busy0) - obs->cpu -
+		                (rusage_seconds(&self1) - rusage_seconds(&self0));
+
+		/* The ticks of /proc/stat are sampled, rusage is not: a short
+		 * run can come out a little below zero. */
+		obs->others = window > 0 && others > 0 ? others / window : 0;
+	} else {
+		obs->others_known = false;
+	}
 	if (model)
 		pl_model_free(&m);
 

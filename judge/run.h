@@ -50,6 +50,12 @@ struct judge_obs {
 	 * which other load on the machine does not lower (parallel). */
 	double runnable;
 	long runnable_looks;
+	/* CPUs the rest of the machine used during the run, on average: the
+	 * busy time of the CPUs the run could use (/proc/stat), less the
+	 * run's and the judge's own CPU time, over the wall time. A speedup
+	 * is timed only where it is low (parallel). */
+	double others;
+	bool others_known; /* /proc/stat could be read */
 	long bad_fds;
 	char fd_note[JUDGE_NOTE];
 	pid_t fd_pids[32]; /* the processes noted: each once */

@@ -95,6 +95,9 @@ static const struct key keys[] = {
 	{ "min_runnable", SEC_CHECK, K(JUDGE_PARALLEL), T_SECONDS, CHK(min_runnable), 0.1, 1024 },
 	{ "min_speedup", SEC_CHECK, K(JUDGE_PARALLEL), T_SECONDS, CHK(min_speedup), 1, 1024 },
 	{ "one", SEC_CHECK, K(JUDGE_PARALLEL), T_STRING, CHK(one), 1, 0 },
+	{ "max_other_load", SEC_CHECK, K(JUDGE_PARALLEL), T_SECONDS, CHK(max_other_load), 0, 1024 },
+	{ "pairs", SEC_CHECK, K(JUDGE_PARALLEL), T_LONG, CHK(pairs), 1, 100 },
+	{ "tries", SEC_CHECK, K(JUDGE_PARALLEL), T_LONG, CHK(tries), 1, 100 },
 	{ "max_processes", SEC_CHECK, K(JUDGE_SHAPE), T_LONG, CHK(max_processes), 1, 100000 },
 	{ "max_threads", SEC_CHECK, K(JUDGE_SHAPE), T_LONG, CHK(max_threads), 1, 100000 },
 	{ "max_depth", SEC_CHECK, K(JUDGE_SHAPE), T_LONG, CHK(max_depth), 1, 1000 },
@@ -219,6 +222,9 @@ begin_section(struct reading *r, char *head)
 	c->shm = c->mqueue = c->sysv = c->tmp = true;
 	c->max_ms = 200;
 	c->after = 2;
+	c->max_other_load = 0.3;
+	c->pairs = 3;
+	c->tries = 5;
 	c->max_processes = c->max_threads = c->max_depth = c->min_processes = -1;
 	c->allow[0] = 0, c->allow[1] = 1, c->allow[2] = 2, c->nallow = 3;
 	snprintf(c->label, sizeof(c->label), "%s", *label ? label : kind);
@@ -526,6 +532,9 @@ check_whole(struct reading *r)
 			if ((c->min_speedup == 0) != (c->one[0] == '\0') ||
 			    (c->min_speedup == 0 && c->min_runnable == 0))
 				fail(r, NULL, "[check parallel] needs min_runnable, or min_speedup and one (the run line with one worker), or both");
+			else if (c->pairs > c->tries)
+				fail(r, "pairs", "wants %ld quiet pairs in at most %ld tries", c->pairs,
+				     c->tries);
 			break;
 		default:
 			break;

@@ -61,6 +61,8 @@ struct judge_check {
 	double min_runnable; /* tasks running or waiting for a CPU at once, on average */
 	double min_speedup;
 	char one[JUDGE_TEXT];
+	double max_other_load; /* CPUs the rest of the machine may use during a timed run */
+	long pairs, tries;     /* quiet pairs of runs wanted, in at most this many tries */
 	/* shape: -1 where not given */
 	long max_processes, max_threads, max_depth, min_processes;
 };

@@ -94,7 +94,14 @@ nobase_dist_pkgdata_DATA = \
 	labs/12-signals/instructor/solution.c \
 	labs/12-signals/instructor/wrong-eintr.c \
 	labs/12-signals/instructor/wrong-poll.c \
-	labs/12-signals/instructor/wrong-one-wait.c
+	labs/12-signals/instructor/wrong-one-wait.c \
+	labs/13-reduce/README.md \
+	labs/13-reduce/lab.spec \
+	labs/13-reduce/reduce.c \
+	labs/13-reduce/instructor/VERDICTS \
+	labs/13-reduce/instructor/solution.c \
+	labs/13-reduce/instructor/wrong-serial.c \
+	labs/13-reduce/instructor/wrong-twice.c
 
 # Each lab is a test of its own: tests/labs.sh grades every version in
 # its instructor/VERDICTS and compares.
@@ -110,6 +117,7 @@ LAB_SPECS = \
 	labs/09-framing/lab.spec \
 	labs/10-philosophers/lab.spec \
 	labs/11-forkthreads/lab.spec \
-	labs/12-signals/lab.spec
+	labs/12-signals/lab.spec \
+	labs/13-reduce/lab.spec
 TESTS += $(LAB_SPECS)
 dist_check_SCRIPTS += tests/labs.sh

@@ -65,13 +65,20 @@ END_TEST
 
 START_TEST(test_spec_defaults)
 {
-	ck_assert_int_eq(parse("[lab]\nrun = ./x\n[check zombies]\n[check fds]\n"), 0);
+	ck_assert_int_eq(parse("[lab]\nrun = ./x\n[check zombies]\n[check fds]\n"
+	                       "[check parallel]\nmin_speedup = 1.5\none = ./x 1\n"),
+	                 0);
 	ck_assert_str_eq(spec.name, "07-x"); /* the lab's folder */
 	ck_assert_int_eq(spec.runs, 1);
 	ck_assert(spec.limits.wall == 10);
 	ck_assert_int_eq(spec.limits.processes, 256);
 	ck_assert_int_eq(spec.checks[0].max_ms, 200);
 	ck_assert_uint_eq(spec.checks[1].nallow, 3);
+	/* A speedup is timed while others use at most 0.3 CPUs: 3 quiet
+	 * pairs of runs, in at most 5 tries. */
+	ck_assert(spec.checks[2].max_other_load == 0.3);
+	ck_assert_int_eq(spec.checks[2].pairs, 3);
+	ck_assert_int_eq(spec.checks[2].tries, 5);
 	judge_spec_free(&spec);
 }
 END_TEST
@@ -104,6 +111,10 @@ static const struct {
 	{ "[lab]\nrun = x\n[check fds]\nallow = 0 1 x\n", "t.spec:4: key 'allow'" },
 	{ "[lab]\nrun = x\n[check leaks]\nshm = maybe\n", "t.spec:4: key 'shm': 'maybe': say yes or no" },
 	{ "[lab]\nrun = x\npin = 3\n[check exit]\nstatus = 0\n", "t.spec:1: key 'pin': pins 3 runs of only 1" },
+	{ "[lab]\nrun = x\n[check parallel]\nmin_speedup = 2\none = y\npairs = 4\ntries = 3\n",
+	  "t.spec:3: key 'pairs': wants 4 quiet pairs in at most 3 tries" },
+	{ "[lab]\nrun = x\n[check parallel]\nmin_runnable = 1\nmax_other_load = -1\n",
+	  "t.spec:5: key 'max_other_load'" },
 	{ "[lab]\nrun = x\nnot a key\n", "t.spec:3: not a section, a comment or 'key = value'" },
 	{ "[lab\nrun = x\n", "t.spec:1: a section header without ']'" },
 	{ "[lab]\nrun = a\0b\n", "t.spec:2: a NUL byte" },
