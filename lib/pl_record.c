@@ -458,20 +458,23 @@ enum { N_CODE, N_SIGNAL, N_BYTES, N_VERSION, N_HZ, N_INODE, N_DEV, N_INDEX, N_OF
 
 /* The fields a line may have, as read. */
 struct fields {
-	bool has_t, has_pid, has_ppid, has_state;
-	double t, pid, ppid, num[N_COUNT];
+	/* What says whether a key was there, and how many items a list had:
+	 * zeroed for each line. */
+	bool has_t, has_pid, has_ppid, has_text, has_holders, has_links, has_pids;
 	bool has_num[N_COUNT];
+	bool held, waiting, core, listening, connection, outside;
+	size_t nholders, nlinks, npids;
+	/* The values: a string absent is "", the rest are read only when
+	 * their key or count says they are there. */
+	double t, pid, ppid, num[N_COUNT];
 	char type[16], state[4], text[PL_HISTORY_TEXT], kind[16], op[8], id[96];
 	char comm[64], role[PL_BOARD_NAME], by[64], wchan[48], status[64], from[64];
 	char label[sizeof(((struct pl_ipc_object *)0)->label)];
 	char name[64], mode[8], lock[12], range[64], format[32], command[256];
-	bool held, waiting, core, listening, connection, outside;
 	char ends[2][sizeof(((struct pl_ipc_object *)0)->ends[0])];
-	bool has_text, has_holders, has_links, has_pids;
 	struct pl_ipc_holder *holders; /* the event's: PL_HISTORY_HOLDERS of them */
 	struct link links[PL_WAITFOR_CYCLE_MAX];
 	long pids[PL_WAITFOR_CYCLE_MAX];
-	size_t nholders, nlinks, npids;
 };
 
 /* The line's keys into F, and its holders into HOLDERS. */
@@ -504,7 +507,11 @@ parse_fields(const char *line, struct fields *f, struct pl_ipc_holder *holders, 
 #undef B
 	};
 
-	memset(f, 0, sizeof(*f));
+	/* Not the whole of F: it is read for every line of a recording. */
+	memset(f, 0, offsetof(struct fields, t));
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		((char *)f + strings[i].offset)[0] = '\0';
+	f->ends[0][0] = f->ends[1][0] = '\0';
 	f->holders = holders;
 	skip_space(&in);
 	if (*in.p++ != '{') {
@@ -531,6 +538,16 @@ parse_fields(const char *line, struct fields *f, struct pl_ipc_holder *holders, 
 			if (*in.p == '\0') {
 				in.why = "the line ends inside the JSON object";
 				goto bad;
+			}
+			/* The keys of every line first. */
+			if (strcmp(key, "t") == 0) {
+				if (parse_number(&in, &f->t) == -1)
+					goto bad;
+				f->has_t = done = true;
+			} else if (strcmp(key, "pid") == 0) {
+				if (parse_number(&in, &f->pid) == -1)
+					goto bad;
+				f->has_pid = done = true;
 			}
 			for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]) && !done; i++)
 				if (strcmp(key, strings[i].key) == 0) {
@@ -564,14 +581,6 @@ parse_fields(const char *line, struct fields *f, struct pl_ipc_holder *holders, 
 					done = true;
 				}
 			if (done) {
-			} else if (strcmp(key, "t") == 0) {
-				if (parse_number(&in, &f->t) == -1)
-					goto bad;
-				f->has_t = true;
-			} else if (strcmp(key, "pid") == 0) {
-				if (parse_number(&in, &f->pid) == -1)
-					goto bad;
-				f->has_pid = true;
 			} else if (strcmp(key, "ppid") == 0) {
 				if (parse_number(&in, &f->ppid) == -1)
 					goto bad;
@@ -716,7 +725,7 @@ pl_record_parse(const char *line, struct pl_history_event *e, char *why_buf, siz
 		why = "\"ppid\" is not a process ID";
 		goto bad;
 	}
-	e->ppid = (pid_t)f.ppid;
+	e->ppid = f.has_ppid ? (pid_t)f.ppid : 0;
 	switch (e->type) {
 	case PL_HISTORY_HEADER:
 		if (strcmp(f.format, PL_HISTORY_FORMAT) != 0) {
@@ -805,7 +814,7 @@ pl_record_parse(const char *line, struct pl_history_event *e, char *why_buf, siz
 			why = "\"pid\" is not a process ID";
 			goto bad;
 		}
-		e->pid = (pid_t)f.pid;
+		e->pid = f.has_pid ? (pid_t)f.pid : 0;
 		e->kind = strcmp(f.kind, "step") == 0    ? 's'
 		          : strcmp(f.kind, "note") == 0  ? 'n'
 		          : strcmp(f.kind, "check") == 0 ? 'c'
