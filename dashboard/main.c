@@ -52,6 +52,7 @@
 #include "pl_parse.h"
 #include "pl_pidfd.h"
 #include "pl_procfs.h"
+#include "pl_record.h"
 #include "text.h"
 #include "view.h"
 
@@ -1086,19 +1087,18 @@ loop_screen(struct pl_model *m, const struct options *o, const char *title)
 /* --replay: a recorded run, played in the same screen.                */
 
 
-/* The recording, read line by line. The whole file is read once before
- * anything is shown (replay_check), so that a bad line stops the replay
- * with one error that names it, and then again as it plays. */
+/* The recording, read line by line by the library's reader (pl_record.h,
+ * which proclab-export uses too): a time that goes back is refused. The
+ * whole file is read once before anything is shown (replay_open), so
+ * that a bad line stops the replay with one error that names it, and then
+ * again as it plays. */
 struct replay {
 	const char *path;
 	FILE *in;
-	char *line;
-	size_t line_size;
-	unsigned long number; /* of the line last read */
+	struct pl_record_reader reader;
 	struct pl_history_event next;
 	bool have_next; /* NEXT is read but not applied */
 	bool done;      /* no more events */
-	double last_t;
 	double end_t; /* the time of the last event */
 };
 
@@ -1107,46 +1107,12 @@ struct replay {
 static int
 replay_read(struct replay *r, struct pl_history_event *e, char *why, size_t why_size)
 {
-	ssize_t n;
+	int got = pl_record_read(&r->reader, r->in, e);
 
-	while ((n = getline(&r->line, &r->line_size, r->in)) != -1) {
-		int got;
-
-		r->number++;
-		if (n > 0 && r->line[n - 1] == '\n')
-			r->line[--n] = '\0';
-		if (n >= PL_HISTORY_LINE_MAX) {
-			snprintf(why, why_size, "a line longer than %d bytes", PL_HISTORY_LINE_MAX);
-			return -1;
-		}
-		if ((size_t)n != strlen(r->line)) {
-			snprintf(why, why_size, "a NUL byte in the line");
-			return -1;
-		}
-		if ((got = pl_history_parse(r->line, e, why, why_size)) == -1)
-			return -1;
-		if (got == 0)
-			continue; /* a type from a later proclab */
-		if (r->number == 1 && e->type != PL_HISTORY_HEADER) {
-			snprintf(why, why_size, "not a proclab recording (no header line)");
-			return -1;
-		}
-		if (r->number > 1 && e->type == PL_HISTORY_HEADER) {
-			snprintf(why, why_size, "a second header");
-			return -1;
-		}
-		if (e->t < r->last_t) {
-			snprintf(why, why_size, "time goes back (%.3f after %.3f)", e->t, r->last_t);
-			return -1;
-		}
-		r->last_t = e->t;
-		return 1;
-	}
-	if (r->number == 0) {
-		snprintf(why, why_size, "an empty file, not a recording");
-		return -1;
-	}
-	return 0;
+	if (got == -1)
+		snprintf(why, why_size, "%s",
+		         errno == EINVAL ? pl_record_error(&r->reader, NULL) : strerror(errno));
+	return got;
 }
 
 static _Noreturn void
@@ -1160,8 +1126,8 @@ replay_die(const struct replay *r, const char *why)
 	pl_opts_printable(path);
 	pl_opts_printable(reason);
 	cleanup();
-	if (r->number > 0)
-		fprintf(stderr, "%s: %s, line %lu: %s\n", program, path, r->number, reason);
+	if (r->reader.line > 0)
+		fprintf(stderr, "%s: %s, line %lu: %s\n", program, path, r->reader.line, reason);
 	else
 		fprintf(stderr, "%s: %s: %s\n", program, path, reason);
 	exit(2);
@@ -1176,6 +1142,7 @@ replay_open(struct replay *r, const char *path)
 
 	memset(r, 0, sizeof(*r));
 	r->path = path;
+	pl_record_init(&r->reader, false);
 	if ((r->in = fopen(path, "re")) == NULL) {
 		snprintf(why, sizeof(why), "%s", strerror(errno));
 		replay_die(r, why);
@@ -1185,9 +1152,9 @@ replay_open(struct replay *r, const char *path)
 	if (got == -1)
 		replay_die(r, why);
 	rewind(r->in);
-	r->end_t = r->last_t;
-	r->number = 0;
-	r->last_t = 0;
+	r->end_t = r->reader.last_t;
+	pl_record_free(&r->reader);
+	pl_record_init(&r->reader, false);
 }
 
 /* Apply every event up to time UNTIL, or (UNTIL < 0) the events of the
@@ -1347,7 +1314,7 @@ replay(const struct options *o)
 	pl_model_free(&m);
 	pl_history_free(&history);
 	fclose(r.in);
-	free(r.line);
+	pl_record_free(&r.reader);
 	return rc;
 }
 

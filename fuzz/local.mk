@@ -147,9 +147,10 @@ fuzz/fuzz_judgespec: $(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c \
 	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -I$(srcdir)/judge $(INIH_CFLAGS) -o $@ \
 		$(srcdir)/fuzz/fuzz_judgespec.c $(srcdir)/judge/spec.c $(FUZZ_LIB) $(INIH_LIBS)
 
-# A recording, as --replay reads it: the history and the model it is
-# rebuilt into need most of the library.
+# A recording, as --replay reads it: the reader, and the history and the
+# model it is rebuilt into, need most of the library.
 FUZZ_RECORD_LIB = $(FUZZ_LIB) \
+	$(srcdir)/lib/pl_record.c \
 	$(srcdir)/lib/pl_history.c \
 	$(srcdir)/lib/pl_history_record.c \
 	$(srcdir)/lib/pl_json.c \
@@ -164,15 +165,18 @@ FUZZ_RECORD_LIB = $(FUZZ_LIB) \
 	$(srcdir)/lib/pl_cleanup.c \
 	$(srcdir)/lib/pl_io.c
 fuzz/fuzz_record: $(srcdir)/fuzz/fuzz_record.c $(FUZZ_RECORD_LIB) $(FUZZ_DEPS) \
-		$(srcdir)/lib/pl_history.h $(srcdir)/lib/pl_model.h
+		$(srcdir)/lib/pl_record.h $(srcdir)/lib/pl_history.h $(srcdir)/lib/pl_model.h
 	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_record.c \
 		$(FUZZ_RECORD_LIB) $(PTHREAD_CFLAGS)
 
-# A recording, read and drawn (lib/pl_export.c); it draws with libm.
+# A recording, read by the same reader and drawn (lib/pl_export.c); it
+# draws with libm.
 fuzz/fuzz_export: $(srcdir)/fuzz/fuzz_export.c $(srcdir)/lib/pl_export.c \
-		$(srcdir)/lib/pl_export.h $(srcdir)/lib/pl_text.c $(FUZZ_DEPS)
+		$(srcdir)/lib/pl_export.h $(srcdir)/lib/pl_text.c $(FUZZ_RECORD_LIB) $(FUZZ_DEPS) \
+		$(srcdir)/lib/pl_record.h $(srcdir)/lib/pl_history.h
 	$(fuzz_verbose)$(MKDIR_P) fuzz && $(FUZZ_LINK) -o $@ $(srcdir)/fuzz/fuzz_export.c \
-		$(srcdir)/lib/pl_export.c $(srcdir)/lib/pl_text.c $(FUZZ_LIB) $(LIBM)
+		$(srcdir)/lib/pl_export.c $(srcdir)/lib/pl_text.c $(FUZZ_RECORD_LIB) \
+		$(PTHREAD_CFLAGS) $(LIBM)
 
 if ENABLE_FUZZ
 # Each harness starts from its seeds (read-only, in the source tree) and

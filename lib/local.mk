@@ -26,6 +26,7 @@ lib_libproclab_la_SOURCES = \
 	lib/pl_model.c \
 	lib/pl_history.c \
 	lib/pl_history_record.c \
+	lib/pl_record.c \
 	lib/pl_ipc.c \
 	lib/pl_export.c
 # libm for the pictures' scales and ticks (pl_export.c).
@@ -58,6 +59,7 @@ proclabinclude_HEADERS = \
 	lib/pl_text.h \
 	lib/pl_model.h \
 	lib/pl_history.h \
+	lib/pl_record.h \
 	lib/pl_ipc.h \
 	lib/pl_export.h
 

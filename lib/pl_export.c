@@ -1,9 +1,9 @@
 /* pl_export.c - a recorded run read into memory, and drawn as a Chrome
  * trace or an SVG picture (pl_export.h, man/pl_export.3).
  *
- * Reading: each line is one flat JSON object; a small parser below takes
- * the keys the format defines and skips the rest, so a newer recorder's
- * extra keys and line types do no harm. What it keeps:
+ * Reading: the recording's reader, pl_record.h, the one the replay uses
+ * too, turns each line into an event of the history (pl_history.h), and
+ * skips what a newer recorder adds. Of those events this keeps:
  *   - the processes, in the order they appeared, each with its parent
  *     (the process that had the parent's PID at that moment: PIDs are
  *     reused), its state changes and its threads' state changes;
@@ -16,14 +16,15 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 #include "pl_export.h"
+#include "pl_ipc.h"
 #include "pl_procfs.h"
+#include "pl_record.h"
 #include "pl_text.h"
 
 /* ---------------------------------------------------------------------
@@ -53,6 +54,7 @@ struct proc {
 	char *role;
 	double born, died;
 	bool exited;
+	const char *status; /* its exit event's text, once it exited */
 	struct states states;
 	struct thread *threads;
 	size_t nthreads;
@@ -115,8 +117,8 @@ struct pl_export {
 	struct pid_map map;
 	struct owner *owners; /* each IPC object's writer, for its counter */
 	size_t nowners, owners_room;
-	long lines;
-	bool have_header;
+	struct pl_record_reader reader;
+	struct pl_history_event *event; /* the line last read */
 	char error[160];
 	long error_line;
 };
@@ -214,8 +216,13 @@ pl_export_new(void)
 {
 	struct pl_export *x = calloc(1, sizeof(*x));
 
-	if (x == NULL)
+	/* An event is big (up to PL_HISTORY_HOLDERS holders): one, reused. */
+	if (x == NULL || (x->event = malloc(sizeof(*x->event))) == NULL) {
+		free(x);
 		errno = ENOMEM;
+		return NULL;
+	}
+	pl_record_init(&x->reader, true);
 	return x;
 }
 
@@ -250,6 +257,8 @@ pl_export_free(struct pl_export *x)
 	free(x->map.pids);
 	free(x->map.procs);
 	free(x->command);
+	pl_record_free(&x->reader);
+	free(x->event);
 	free(x);
 }
 
@@ -267,476 +276,92 @@ pl_export_processes(const struct pl_export *x)
 	return x->nprocs;
 }
 
-/* ---------------------------------------------------------------------
- * One line of JSON: a flat object whose known keys land in struct line.
- * Strings are decoded (\uXXXX included) to UTF-8; they are cleaned only
- * when written out.
- */
-
-#define MAX_LIST 64 /* holders or PIDs kept from one line; the rest skipped */
-
-struct line {
-	double t;
-	bool has_t;
-	char *type, *format, *command, *comm, *role, *state, *status, *by;
-	char *kind, *text, *from, *op, *id, *label;
-	long version, pid, ppid, tid, code, signal, bytes;
-	bool has_version, has_pid, has_ppid, has_tid, has_code, has_signal, has_bytes;
-	int held; /* -1 if absent */
-	long pids[MAX_LIST];
-	size_t npids;
-	struct holder holders[MAX_LIST];
-	size_t nholders;
-};
-
-struct parser {
-	const char *s;
-	char *error; /* a buffer of ERROR_SIZE, for the first error */
-};
-
-#define ERROR_SIZE 160
-
-static int
-fail(struct parser *p, const char *fmt, ...)
+int
+pl_export_process(const struct pl_export *x, size_t i, struct pl_export_process *out)
 {
-	va_list ap;
+	const struct proc *p;
 
-	va_start(ap, fmt);
-	vsnprintf(p->error, ERROR_SIZE, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-static void
-skip_ws(struct parser *p)
-{
-	while (*p->s == ' ' || *p->s == '\t' || *p->s == '\n' || *p->s == '\r')
-		p->s++;
-}
-
-static int
-hex4(const char *s, unsigned *out)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = s[i];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static size_t
-put_utf8(char *d, unsigned cp)
-{
-	if (cp < 0x80) {
-		d[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		d[0] = (char)(0xc0 | cp >> 6);
-		d[1] = (char)(0x80 | (cp & 0x3f));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		d[0] = (char)(0xe0 | cp >> 12);
-		d[1] = (char)(0x80 | (cp >> 6 & 0x3f));
-		d[2] = (char)(0x80 | (cp & 0x3f));
-		return 3;
-	}
-	d[0] = (char)(0xf0 | cp >> 18);
-	d[1] = (char)(0x80 | (cp >> 12 & 0x3f));
-	d[2] = (char)(0x80 | (cp >> 6 & 0x3f));
-	d[3] = (char)(0x80 | (cp & 0x3f));
-	return 4;
-}
-
-/* A JSON string at p->s; *OUT gets it decoded (malloc'd), unless OUT is
- * NULL. A \u0000 becomes '?': our strings end at NUL. A lone surrogate
- * becomes '?' too. */
-static int
-parse_string(struct parser *p, char **out)
-{
-	const char *s = p->s + 1;
-	char *d, *buf;
-
-	if (*p->s != '"')
-		return fail(p, "expected a string");
-	/* The decoded string is never longer than the escaped one. */
-	const char *end = s;
-	while (*end != '"') {
-		if (*end == '\0')
-			return fail(p, "a string is not closed");
-		if ((unsigned char)*end < 0x20)
-			return fail(p, "a control character inside a string");
-		if (*end == '\\' && end[1] != '\0')
-			end++;
-		end++;
-	}
-	buf = d = malloc((size_t)(end - s) + 1);
-	if (buf == NULL)
-		return fail(p, "out of memory");
-	while (s < end) {
-		if (*s != '\\') {
-			*d++ = *s++;
-			continue;
-		}
-		s++;
-		switch (*s) {
-		case '"':
-		case '\\':
-		case '/':
-			*d++ = *s++;
-			break;
-		case 'b':
-			*d++ = '\b';
-			s++;
-			break;
-		case 'f':
-			*d++ = '\f';
-			s++;
-			break;
-		case 'n':
-			*d++ = '\n';
-			s++;
-			break;
-		case 'r':
-			*d++ = '\r';
-			s++;
-			break;
-		case 't':
-			*d++ = '\t';
-			s++;
-			break;
-		case 'u': {
-			unsigned cp, lo;
-
-			if (hex4(s + 1, &cp) == -1) {
-				free(buf);
-				return fail(p, "a bad \\u escape");
-			}
-			s += 5;
-			if (cp >= 0xd800 && cp <= 0xdbff && s[0] == '\\' && s[1] == 'u' &&
-			    hex4(s + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
-				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-				s += 6;
-			} else if (cp == 0 || (cp >= 0xd800 && cp <= 0xdfff)) {
-				cp = '?';
-			}
-			d += put_utf8(d, cp);
-			break;
-		}
-		default:
-			free(buf);
-			return fail(p, "a bad escape in a string");
-		}
-	}
-	*d = '\0';
-	p->s = end + 1;
-	if (out != NULL)
-		*out = buf;
-	else
-		free(buf);
-	return 0;
-}
-
-static int
-parse_number(struct parser *p, double *out)
-{
-	char *end;
-
-	if (!(*p->s == '-' || (*p->s >= '0' && *p->s <= '9')))
-		return fail(p, "expected a number");
-	errno = 0;
-	*out = strtod(p->s, &end);
-	if (end == p->s || errno == ERANGE || !isfinite(*out))
-		return fail(p, "a bad number");
-	p->s = end;
-	return 0;
-}
-
-static int
-parse_literal(struct parser *p, const char *word)
-{
-	size_t n = strlen(word);
-
-	if (strncmp(p->s, word, n) != 0)
-		return fail(p, "expected a JSON value");
-	p->s += n;
-	return 0;
-}
-
-static int skip_value(struct parser *p, int depth);
-
-/* [ v, v, ... ] or { "k": v, ... }, with EACH called on every element
- * (KEY is NULL in an array); EACH may parse the value or leave it to
- * skip_value by returning 1. */
-static int
-parse_container(struct parser *p, int depth,
-                int (*each)(struct parser *, const char *key, void *arg, int depth), void *arg)
-{
-	char close = *p->s == '{' ? '}' : ']';
-	bool object = close == '}';
-
-	if (depth > 32)
-		return fail(p, "nested too deeply");
-	p->s++;
-	skip_ws(p);
-	if (*p->s == close) {
-		p->s++;
-		return 0;
-	}
-	for (;;) {
-		char *key = NULL;
-		int r;
-
-		skip_ws(p);
-		if (object) {
-			if (parse_string(p, &key) == -1)
-				return fail(p, "expected a key in quotes");
-			skip_ws(p);
-			if (*p->s != ':') {
-				free(key);
-				return fail(p, "expected ':' after a key");
-			}
-			p->s++;
-			skip_ws(p);
-		}
-		if (*p->s == '\0') {
-			free(key);
-			return fail(p, "the line ends inside a JSON object");
-		}
-		r = each ? each(p, key, arg, depth) : 1;
-		free(key);
-		if (r == -1)
-			return -1;
-		if (r == 1 && skip_value(p, depth + 1) == -1)
-			return -1;
-		skip_ws(p);
-		if (*p->s == ',') {
-			p->s++;
-			continue;
-		}
-		if (*p->s == close) {
-			p->s++;
-			return 0;
-		}
-		return fail(p, object ? "expected ',' or '}'" : "expected ',' or ']'");
-	}
-}
-
-static int
-skip_value(struct parser *p, int depth)
-{
-	double d;
-
-	switch (*p->s) {
-	case '"':
-		return parse_string(p, NULL);
-	case '{':
-	case '[':
-		return parse_container(p, depth, NULL, NULL);
-	case 't':
-		return parse_literal(p, "true");
-	case 'f':
-		return parse_literal(p, "false");
-	case 'n':
-		return parse_literal(p, "null");
-	default:
-		return parse_number(p, &d);
-	}
-}
-
-/* A number that must be a whole one that fits a long (a PID, a code). */
-static int
-parse_integer(struct parser *p, const char *key, long *out, bool *has)
-{
-	double d;
-
-	if (parse_number(p, &d) == -1)
-		return fail(p, "\"%s\" must be a number", key);
-	if (d != floor(d) || d < -2147483648.0 || d > 9007199254740992.0)
-		return fail(p, "\"%s\" must be a whole number", key);
-	*out = (long)d;
-	if (has != NULL)
-		*has = true;
-	return 0;
-}
-
-/* One element of "pids": a number. */
-static int
-each_pid(struct parser *p, const char *key, void *arg, int depth)
-{
-	struct line *l = arg;
-	long pid;
-
-	(void)key;
-	(void)depth;
-	if (parse_integer(p, "pids", &pid, NULL) == -1)
+	if (i >= x->nprocs) {
+		errno = EINVAL;
 		return -1;
-	if (l->npids < MAX_LIST)
-		l->pids[l->npids++] = pid;
+	}
+	p = &x->procs[i];
+	out->pid = p->pid;
+	out->ppid = p->ppid;
+	out->parent = p->parent;
+	out->comm = p->comm;
+	out->role = p->role;
+	out->born = p->born;
+	out->died = p->exited ? p->died : -1;
+	out->status = p->exited ? p->status : NULL;
+	out->nstates = p->states.count;
 	return 0;
 }
 
-/* One key of one holder: {"pid":100,"fd":4,"end":"w"}. */
-static int
-each_holder_key(struct parser *p, const char *key, void *arg, int depth)
+char
+pl_export_state_at(const struct pl_export *x, size_t i, double t)
 {
-	struct holder *h = arg;
-	char *end = NULL;
+	const struct proc *p;
+	char state = ' ';
 
-	(void)depth;
-	if (strcmp(key, "pid") == 0)
-		return parse_integer(p, "pid", &h->pid, NULL);
-	if (strcmp(key, "fd") == 0)
-		return parse_integer(p, "fd", &h->fd, NULL);
-	if (strcmp(key, "end") == 0 && *p->s == '"') {
-		if (parse_string(p, &end) == -1)
-			return -1;
-		h->end = (end[0] == 'r' || end[0] == 'w') && end[1] == '\0' ? end[0] : 0;
-		free(end);
-		return 0;
+	if (i >= x->nprocs)
+		return ' ';
+	p = &x->procs[i];
+	if (t < p->born)
+		return ' ';
+	if (p->exited && t >= p->died)
+		return '.';
+	/* The last change at or before T, or its first state. */
+	for (size_t lo = 0, hi = p->states.count; lo < hi;) {
+		size_t mid = (lo + hi) / 2;
+
+		if (p->states.items[mid].t <= t) {
+			state = p->states.items[mid].state;
+			lo = mid + 1;
+		} else {
+			hi = mid;
+		}
 	}
-	return 1;
+	if (state == ' ' && p->states.count > 0)
+		state = p->states.items[0].state;
+	return state;
 }
 
-/* One element of "holders": an object. */
-static int
-each_holder(struct parser *p, const char *key, void *arg, int depth)
+size_t
+pl_export_events(const struct pl_export *x)
 {
-	struct line *l = arg;
-	struct holder h = { .proc = -1, .pid = -1, .fd = -1 };
+	return x->nevents;
+}
 
-	(void)key;
-	if (*p->s != '{')
-		return fail(p, "each of \"holders\" must be an object");
-	if (parse_container(p, depth + 1, each_holder_key, &h) == -1)
+int
+pl_export_event(const struct pl_export *x, size_t i, struct pl_export_event *out)
+{
+	static const char *const names[] = {
+		[EV_FORK] = "fork",         [EV_EXEC] = "exec",       [EV_ADOPT] = "adopt",
+		[EV_EXIT] = "exit",         [EV_SIGNAL] = "signal",   [EV_NARRATION] = "narration",
+		[EV_IPC] = "ipc",           [EV_IPC_DEL] = "ipc-del", [EV_QUEUED] = "queued",
+		[EV_DEADLOCK] = "deadlock", [EV_END] = "end",
+	};
+	const struct event *e;
+
+	if (i >= x->nevents) {
+		errno = EINVAL;
 		return -1;
-	if (h.pid == -1)
-		return fail(p, "a holder has no \"pid\"");
-	if (l->nholders < MAX_LIST)
-		l->holders[l->nholders++] = h;
+	}
+	e = &x->events[i];
+	out->t = e->t;
+	out->what = names[e->kind];
+	/* A fork is about its child; the others about the process in A. */
+	out->pid = e->kind == EV_FORK ? x->procs[e->b].pid : e->a >= 0 ? x->procs[e->a].pid : 0;
+	out->text = e->text != NULL ? e->text : "";
+	out->kind = e->label != NULL ? e->label : "";
+	out->nholders = e->nholders;
 	return 0;
-}
-
-static int
-take_string(struct parser *p, const char *key, char **field)
-{
-	if (*p->s != '"')
-		return fail(p, "\"%s\" must be a string", key);
-	free(*field);
-	*field = NULL;
-	return parse_string(p, field);
-}
-
-/* One key of a line's object. */
-static int
-each_key(struct parser *p, const char *key, void *arg, int depth)
-{
-	struct line *l = arg;
-	static const struct {
-		const char *key;
-		size_t offset;
-	} strings[] = {
-		{ "type", offsetof(struct line, type) },
-		{ "format", offsetof(struct line, format) },
-		{ "command", offsetof(struct line, command) },
-		{ "comm", offsetof(struct line, comm) },
-		{ "role", offsetof(struct line, role) },
-		{ "state", offsetof(struct line, state) },
-		{ "status", offsetof(struct line, status) },
-		{ "by", offsetof(struct line, by) },
-		{ "kind", offsetof(struct line, kind) },
-		{ "text", offsetof(struct line, text) },
-		{ "from", offsetof(struct line, from) },
-		{ "op", offsetof(struct line, op) },
-		{ "id", offsetof(struct line, id) },
-		{ "label", offsetof(struct line, label) },
-	};
-	static const struct {
-		const char *key;
-		size_t value, has;
-	} integers[] = {
-		{ "version", offsetof(struct line, version), offsetof(struct line, has_version) },
-		{ "pid", offsetof(struct line, pid), offsetof(struct line, has_pid) },
-		{ "ppid", offsetof(struct line, ppid), offsetof(struct line, has_ppid) },
-		{ "tid", offsetof(struct line, tid), offsetof(struct line, has_tid) },
-		{ "code", offsetof(struct line, code), offsetof(struct line, has_code) },
-		{ "signal", offsetof(struct line, signal), offsetof(struct line, has_signal) },
-		{ "bytes", offsetof(struct line, bytes), offsetof(struct line, has_bytes) },
-	};
-
-	if (strcmp(key, "t") == 0) {
-		if (parse_number(p, &l->t) == -1)
-			return fail(p, "\"t\" must be a number");
-		l->has_t = true;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
-		if (strcmp(key, strings[i].key) == 0)
-			return take_string(p, key, (char **)((char *)l + strings[i].offset));
-	for (size_t i = 0; i < sizeof(integers) / sizeof(integers[0]); i++)
-		if (strcmp(key, integers[i].key) == 0)
-			return parse_integer(p, key, (long *)((char *)l + integers[i].value),
-			                     (bool *)((char *)l + integers[i].has));
-	if (strcmp(key, "held") == 0) {
-		if (parse_literal(p, "true") == 0) {
-			l->held = 1;
-			return 0;
-		}
-		if (parse_literal(p, "false") == 0) {
-			l->held = 0;
-			return 0;
-		}
-		return fail(p, "\"held\" must be true or false");
-	}
-	if (strcmp(key, "pids") == 0 || strcmp(key, "holders") == 0) {
-		if (*p->s != '[')
-			return fail(p, "\"%s\" must be an array", key);
-		return parse_container(p, depth + 1, key[0] == 'p' ? each_pid : each_holder, l);
-	}
-	return 1; /* a key of a newer format: skipped */
-}
-
-static void
-line_free(struct line *l)
-{
-	char **strings[] = { &l->type,  &l->format, &l->command, &l->comm, &l->role,
-		             &l->state, &l->status, &l->by,      &l->kind, &l->text,
-		             &l->from,  &l->op,     &l->id,      &l->label };
-
-	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
-		free(*strings[i]);
-		*strings[i] = NULL;
-	}
 }
 
 /* ---------------------------------------------------------------------
- * A parsed line into the recording
+ * An event of the recording (read by pl_record.c) into the run
  */
-
-static int
-bad(struct pl_export *x, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(x->error, sizeof(x->error), fmt, ap);
-	va_end(ap);
-	x->error_line = x->lines;
-	errno = EINVAL;
-	return -1;
-}
 
 static char *
 dup_or_empty(const char *s)
@@ -797,32 +422,27 @@ new_proc(struct pl_export *x, double t, long pid, long ppid, const char *comm, c
 	return index;
 }
 
-/* The process a line is about: the newest with its PID, or a new one if
- * it was never seen (a recorder that missed its "proc" line). */
+/* The process an event is about: the newest with its PID, or a new one
+ * named COMM if it was never seen (a recorder that missed its "proc"
+ * line). */
 static int
-proc_of(struct pl_export *x, const struct line *l)
+proc_of(struct pl_export *x, const struct pl_history_event *e, const char *comm)
 {
-	int i = pid_lookup(&x->map, l->pid);
+	int i = pid_lookup(&x->map, e->pid);
 
 	if (i != -1)
 		return i;
-	return new_proc(x, l->t, l->pid, 0, l->comm != NULL ? l->comm : "?", "");
-}
-
-static bool
-valid_state(const char *s)
-{
-	return s != NULL && s[0] != '\0' && s[1] == '\0' && strchr("RSDTtZXIWPKxw", s[0]) != NULL;
+	return new_proc(x, e->t, e->pid, 0, comm, "");
 }
 
 static int
-add_thread_state(struct pl_export *x, int pi, const struct line *l)
+add_thread_state(struct pl_export *x, int pi, const struct pl_history_event *e)
 {
 	struct proc *p = &x->procs[pi];
 	struct thread *th = NULL;
 
 	for (size_t k = 0; k < p->nthreads; k++)
-		if (p->threads[k].tid == l->tid)
+		if (p->threads[k].tid == e->tid)
 			th = &p->threads[k];
 	if (th == NULL) {
 		struct thread *more = realloc(p->threads, (p->nthreads + 1) * sizeof(*more));
@@ -832,15 +452,15 @@ add_thread_state(struct pl_export *x, int pi, const struct line *l)
 		p->threads = more;
 		th = &p->threads[p->nthreads++];
 		memset(th, 0, sizeof(*th));
-		th->tid = l->tid;
-		th->comm = dup_or_empty(l->comm);
+		th->tid = e->tid;
+		th->comm = dup_or_empty(e->text);
 		if (th->comm == NULL)
 			return -1;
 	}
-	return states_add(&th->states, l->t, l->state[0]);
+	return states_add(&th->states, e->t, e->state);
 }
 
-/* Copy a line's holders into E, each with the process it names. */
+/* Copy N holders into E, each with the process it names. */
 static int
 copy_holders(struct pl_export *x, struct event *e, const struct holder *h, size_t n)
 {
@@ -857,23 +477,59 @@ copy_holders(struct pl_export *x, struct event *e, const struct holder *h, size_
 	return 0;
 }
 
+/* The holders of an IPC object: a process, its fd, and a pipe's end. */
 static int
-set_owner(struct pl_export *x, const struct line *l)
+ipc_holders(struct pl_export *x, struct event *ev, const struct pl_history_event *e)
+{
+	size_t n = e->object.nholders;
+
+	if (n == 0)
+		return 0;
+	if ((ev->holders = malloc(n * sizeof(*ev->holders))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct pl_ipc_holder *h = &e->holders[i];
+
+		ev->holders[i] =
+		        (struct holder){ .proc = pid_lookup(&x->map, h->pid),
+			                 .pid = h->pid,
+			                 .fd = h->fd,
+			                 .end = h->end == 'r' || h->end == 'w' ? h->end : 0 };
+	}
+	ev->nholders = n;
+	return 0;
+}
+
+/* The processes of a deadlock's cycle, as holders (their fd unused). */
+static int
+cycle_holders(struct pl_export *x, struct event *ev, const struct pl_waitfor_cycle *c)
+{
+	struct holder h[PL_WAITFOR_CYCLE_MAX];
+
+	for (size_t i = 0; i < c->length; i++)
+		h[i] = (struct holder){ .pid = c->links[i].task, .fd = -1 };
+	return copy_holders(x, ev, h, c->length);
+}
+
+/* The process that a pipe's "queued" counter goes on: its writer, or its
+ * first holder. */
+static int
+set_owner(struct pl_export *x, const struct pl_history_event *e)
 {
 	struct owner *o = NULL;
-	long pid = l->nholders ? l->holders[0].pid : -1;
+	long pid = e->object.nholders ? e->holders[0].pid : -1;
 
-	for (size_t k = 0; k < l->nholders; k++)
-		if (l->holders[k].end == 'w')
-			pid = l->holders[k].pid;
+	for (size_t k = 0; k < e->object.nholders; k++)
+		if (e->holders[k].end == 'w')
+			pid = e->holders[k].pid;
 	for (size_t i = 0; i < x->nowners && o == NULL; i++)
-		if (strcmp(x->owners[i].id, l->id) == 0)
+		if (strcmp(x->owners[i].id, e->id) == 0)
 			o = &x->owners[i];
 	if (o == NULL) {
 		if (grow((void **)&x->owners, &x->owners_room, x->nowners + 1, sizeof(*o)) == -1)
 			return -1;
 		o = &x->owners[x->nowners];
-		if ((o->id = strdup(l->id)) == NULL)
+		if ((o->id = strdup(e->id)) == NULL)
 			return -1;
 		x->nowners++;
 	}
@@ -881,281 +537,186 @@ set_owner(struct pl_export *x, const struct line *l)
 	return 0;
 }
 
+/* One event of the recording into the run. Returns 0, or -1 if memory
+ * ran out. */
 static int
-needs(struct pl_export *x, const struct line *l, bool has, const char *key)
+take_event(struct pl_export *x, const struct pl_history_event *e)
 {
-	if (!has)
-		return bad(x, "a \"%s\" line without \"%s\"", l->type, key);
-	return 0;
-}
-
-static int
-take_line(struct pl_export *x, struct line *l)
-{
-	const char *type = l->type;
-	struct event *e;
+	struct event *ev;
 	int pi;
 
-	if (!x->have_header) {
-		if (strcmp(type, "header") != 0 || l->format == NULL ||
-		    strcmp(l->format, "proclab-record") != 0)
-			return bad(x, "not a proclab recording: the first line must be its header");
-		if (l->has_version && l->version > 1)
-			return bad(x, "a recording of version %ld: this reader knows version 1",
-			           l->version);
-		x->have_header = true;
-		x->start = x->last = l->t;
-		x->command = dup_or_empty(l->command);
-		return x->command == NULL ? -1 : 0;
-	}
-	if (strcmp(type, "proc") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1)
+	switch (e->type) {
+	case PL_HISTORY_HEADER:
+		x->start = x->last = e->t;
+		free(x->command);
+		return (x->command = dup_or_empty(e->text)) == NULL ? -1 : 0;
+	case PL_HISTORY_PROC:
+		return new_proc(x, e->t, e->pid, e->ppid, e->text, e->role) == -1 ? -1 : 0;
+	case PL_HISTORY_STATE:
+		if ((pi = proc_of(x, e, "?")) == -1)
 			return -1;
-		return new_proc(x, l->t, l->pid, l->has_ppid ? l->ppid : 0, l->comm, l->role) == -1
-		               ? -1
-		               : 0;
-	}
-	if (strcmp(type, "state") == 0 || strcmp(type, "thread") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1)
+		return states_add(&x->procs[pi].states, e->t, e->state);
+	case PL_HISTORY_THREAD:
+		if ((pi = proc_of(x, e, e->text)) == -1)
 			return -1;
-		if (!valid_state(l->state))
-			return bad(x, "a \"%s\" line whose \"state\" is not a state letter", type);
-		if ((pi = proc_of(x, l)) == -1)
+		/* The main thread's states are the process's own. */
+		return e->tid != e->pid ? add_thread_state(x, pi, e) : 0;
+	case PL_HISTORY_ROLE:
+		if ((pi = proc_of(x, e, "?")) == -1)
 			return -1;
-		if (type[0] == 't') {
-			if (needs(x, l, l->has_tid, "tid") == -1)
-				return -1;
-			if (l->tid != l->pid) /* the main thread's states are the process's */
-				return add_thread_state(x, pi, l);
-			return 0;
-		}
-		return states_add(&x->procs[pi].states, l->t, l->state[0]);
-	}
-	if (strcmp(type, "exec") == 0 || strcmp(type, "role") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1)
+		free(x->procs[pi].role);
+		return (x->procs[pi].role = dup_or_empty(e->role)) == NULL ? -1 : 0;
+	case PL_HISTORY_EXEC:
+		if ((pi = proc_of(x, e, e->text)) == -1 ||
+		    (ev = new_event(x, e->t, EV_EXEC)) == NULL)
 			return -1;
-		if ((pi = proc_of(x, l)) == -1)
-			return -1;
-		if (type[0] == 'r') {
-			free(x->procs[pi].role);
-			return (x->procs[pi].role = dup_or_empty(l->role)) == NULL ? -1 : 0;
-		}
-		if ((e = new_event(x, l->t, EV_EXEC)) == NULL)
-			return -1;
-		e->a = pi;
-		if ((e->text = dup_or_empty(l->comm)) == NULL)
+		ev->a = pi;
+		if ((ev->text = dup_or_empty(e->text)) == NULL)
 			return -1;
 		/* A row is named for the program it ran last: the dashboard's
 		 * child is "proclab" until it execs the demo. */
 		free(x->procs[pi].comm);
-		return (x->procs[pi].comm = dup_or_empty(l->comm)) == NULL ? -1 : 0;
-	}
-	if (strcmp(type, "adopt") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1 || needs(x, l, l->has_ppid, "ppid") == -1)
+		return (x->procs[pi].comm = dup_or_empty(e->text)) == NULL ? -1 : 0;
+	case PL_HISTORY_ADOPT:
+		if ((pi = proc_of(x, e, "?")) == -1 || (ev = new_event(x, e->t, EV_ADOPT)) == NULL)
 			return -1;
-		if ((pi = proc_of(x, l)) == -1 || (e = new_event(x, l->t, EV_ADOPT)) == NULL)
-			return -1;
-		e->a = pi;
-		e->b = pid_lookup(&x->map, l->ppid);
-		e->n = l->ppid;
-		return (e->text = dup_or_empty(l->by)) == NULL ? -1 : 0;
-	}
-	if (strcmp(type, "exit") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1)
-			return -1;
-		if ((pi = proc_of(x, l)) == -1 || (e = new_event(x, l->t, EV_EXIT)) == NULL)
+		ev->a = pi;
+		ev->b = pid_lookup(&x->map, e->ppid);
+		ev->n = e->ppid;
+		return (ev->text = dup_or_empty(e->text)) == NULL ? -1 : 0;
+	case PL_HISTORY_EXIT:
+		if ((pi = proc_of(x, e, "?")) == -1 || (ev = new_event(x, e->t, EV_EXIT)) == NULL)
 			return -1;
 		x->procs[pi].exited = true;
-		x->procs[pi].died = l->t;
-		e->a = pi;
-		e->n = l->has_code ? l->code : -1;
-		e->m = l->has_signal ? l->signal : -1;
-		return (e->text = dup_or_empty(l->status != NULL ? l->status : "exited")) == NULL
-		               ? -1
-		               : 0;
-	}
-	if (strcmp(type, "signal") == 0) {
-		if (needs(x, l, l->has_pid, "pid") == -1 ||
-		    needs(x, l, l->has_signal, "signal") == -1)
+		x->procs[pi].died = e->t;
+		ev->a = pi;
+		ev->n = e->exit_known && WIFEXITED(e->exit_status) ? WEXITSTATUS(e->exit_status)
+		                                                   : -1;
+		ev->m = e->exit_known && WIFSIGNALED(e->exit_status) ? WTERMSIG(e->exit_status)
+		                                                     : -1;
+		if ((ev->text = dup_or_empty(e->text[0] ? e->text : "exited")) == NULL)
 			return -1;
+		x->procs[pi].status = ev->text;
+		return 0;
+	case PL_HISTORY_SIGNAL:
 		/* A signal is sent to a process that was seen, or to one that
 		 * has just gone: no row for it. */
-		if ((pi = pid_lookup(&x->map, l->pid)) == -1)
+		if ((pi = pid_lookup(&x->map, e->pid)) == -1)
 			return 0;
-		if ((e = new_event(x, l->t, EV_SIGNAL)) == NULL)
+		if ((ev = new_event(x, e->t, EV_SIGNAL)) == NULL)
 			return -1;
-		e->a = pi;
-		e->n = l->signal;
-		return (e->text = dup_or_empty(l->from)) == NULL ? -1 : 0;
-	}
-	if (strcmp(type, "narration") == 0) {
-		if (l->text == NULL)
-			return bad(x, "a \"narration\" line without \"text\"");
-		if ((e = new_event(x, l->t, EV_NARRATION)) == NULL)
+		ev->a = pi;
+		ev->n = e->signal;
+		return (ev->text = dup_or_empty(e->text)) == NULL ? -1 : 0;
+	case PL_HISTORY_NARRATION:
+		if ((ev = new_event(x, e->t, EV_NARRATION)) == NULL)
 			return -1;
-		e->a = l->has_pid ? pid_lookup(&x->map, l->pid) : -1;
-		e->n = l->held;
-		e->text = dup_or_empty(l->text);
-		e->label = dup_or_empty(l->kind != NULL ? l->kind : "note");
-		return e->text == NULL || e->label == NULL ? -1 : 0;
-	}
-	if (strcmp(type, "ipc") == 0) {
-		bool add;
+		ev->a = pid_lookup(&x->map, e->pid);
+		ev->n = e->kind == 'c' ? e->held : -1; /* only a check holds or not */
+		ev->text = dup_or_empty(e->text);
+		ev->label = dup_or_empty(pl_history_kind_name(e->kind));
+		return ev->text == NULL || ev->label == NULL ? -1 : 0;
+	case PL_HISTORY_IPC_ADD:
+	case PL_HISTORY_IPC_DEL: {
+		bool add = e->type == PL_HISTORY_IPC_ADD;
 
-		if (l->op == NULL || l->id == NULL)
-			return bad(x, "an \"ipc\" line without \"op\" or \"id\"");
-		add = strcmp(l->op, "add") == 0;
-		if (!add && strcmp(l->op, "del") != 0)
-			return 0; /* an operation of a newer format */
-		if ((e = new_event(x, l->t, add ? EV_IPC : EV_IPC_DEL)) == NULL)
+		if ((ev = new_event(x, e->t, add ? EV_IPC : EV_IPC_DEL)) == NULL)
 			return -1;
-		e->text = dup_or_empty(l->id);
-		e->label = dup_or_empty(l->kind != NULL ? l->kind : "ipc");
-		e->extra = dup_or_empty(l->label != NULL ? l->label : l->id);
-		if (e->text == NULL || e->label == NULL || e->extra == NULL)
+		ev->text = dup_or_empty(e->id);
+		ev->label = dup_or_empty(add ? pl_ipc_name(e->object.kind) : "ipc");
+		ev->extra = dup_or_empty(add && e->object.label[0] ? e->object.label : e->id);
+		if (ev->text == NULL || ev->label == NULL || ev->extra == NULL)
 			return -1;
-		if (add && set_owner(x, l) == -1)
-			return -1;
-		return copy_holders(x, e, l->holders, l->nholders);
+		if (!add)
+			return 0;
+		return set_owner(x, e) == -1 ? -1 : ipc_holders(x, ev, e);
 	}
-	if (strcmp(type, "queued") == 0) {
-		if (l->id == NULL || !l->has_bytes)
-			return bad(x, "a \"queued\" line without \"id\" or \"bytes\"");
-		if ((e = new_event(x, l->t, EV_QUEUED)) == NULL)
+	case PL_HISTORY_QUEUED:
+		if ((ev = new_event(x, e->t, EV_QUEUED)) == NULL)
 			return -1;
-		e->n = l->bytes;
-		e->m = -1;
+		ev->n = e->bytes;
+		ev->m = -1;
 		for (size_t i = 0; i < x->nowners; i++)
-			if (strcmp(x->owners[i].id, l->id) == 0)
-				e->m = x->owners[i].pid;
-		return (e->text = dup_or_empty(l->id)) == NULL ? -1 : 0;
-	}
-	if (strcmp(type, "deadlock") == 0) {
-		struct holder h[MAX_LIST];
-
-		size_t n = 0;
-
-		if (l->npids == 0 && (l->text == NULL || l->text[0] == '\0'))
+			if (strcmp(x->owners[i].id, e->id) == 0)
+				ev->m = x->owners[i].pid;
+		return (ev->text = dup_or_empty(e->id)) == NULL ? -1 : 0;
+	case PL_HISTORY_DEADLOCK:
+		if (e->cycle.length == 0)
 			return 0; /* the deadlock is over */
-		for (size_t i = 0; i < l->npids; i++)
-			h[n++] = (struct holder){ .pid = l->pids[i], .fd = -1 };
-		/* Without "pids", the cycle's tasks start the text and each
-		 * clause after "; ", as pl_waitfor_describe writes them:
-		 * "101 (a) wants fork 2, held by 102 (b); 102 (b) wants ..." */
-		for (const char *s = l->npids == 0 ? l->text : NULL; s != NULL && n < MAX_LIST;) {
-			char *end;
-			long pid = strtol(s, &end, 10);
+		if ((ev = new_event(x, e->t, EV_DEADLOCK)) == NULL)
+			return -1;
+		if ((ev->text = dup_or_empty(e->text)) == NULL)
+			return -1;
+		return cycle_holders(x, ev, &e->cycle);
+	case PL_HISTORY_END:
+		if ((ev = new_event(x, e->t, EV_END)) == NULL)
+			return -1;
+		return (ev->text = dup_or_empty(e->text)) == NULL ? -1 : 0;
+	case PL_HISTORY_WCHAN:
+	case PL_HISTORY_FORGET:
+	case PL_HISTORY_LOCK_ADD:
+	case PL_HISTORY_LOCK_DEL:
+	case PL_HISTORY_STEP:
+	case PL_HISTORY_SUMMARY:
+		break; /* nothing a picture shows */
+	}
+	return 0;
+}
 
-			if (end != s && pid > 0)
-				h[n++] = (struct holder){ .pid = pid, .fd = -1 };
-			s = strstr(s, "; ");
-			if (s != NULL)
-				s += 2;
-		}
-		if (n == 0)
-			return bad(x, "a \"deadlock\" line that names no process");
-		if ((e = new_event(x, l->t, EV_DEADLOCK)) == NULL)
-			return -1;
-		e->text = dup_or_empty(l->text);
-		if (e->text == NULL)
-			return -1;
-		return copy_holders(x, e, h, n);
+/* The reader refused a line: say why, where. */
+static int
+refused(struct pl_export *x)
+{
+	unsigned long line;
+	int saved = errno;
+
+	if (saved == EINVAL)
+		snprintf(x->error, sizeof(x->error), "%s", pl_record_error(&x->reader, &line));
+	else
+		snprintf(x->error, sizeof(x->error), "%s", strerror(saved));
+	x->error_line = saved == EINVAL ? (long)line : 0;
+	errno = saved;
+	return -1;
+}
+
+/* The event just read into the run. */
+static int
+take(struct pl_export *x)
+{
+	if (take_event(x, x->event) == -1) {
+		snprintf(x->error, sizeof(x->error), "out of memory");
+		x->error_line = (long)x->reader.line;
+		errno = ENOMEM;
+		return -1;
 	}
-	if (strcmp(type, "end") == 0) {
-		if ((e = new_event(x, l->t, EV_END)) == NULL)
-			return -1;
-		return (e->text = dup_or_empty(l->status)) == NULL ? -1 : 0;
-	}
-	return 0; /* header again, lock, summary, or a type of a newer format */
+	if (x->event->t > x->last)
+		x->last = x->event->t;
+	return 0;
 }
 
 int
-pl_export_add_line(struct pl_export *x, const char *text)
+pl_export_add_line(struct pl_export *x, const char *line)
 {
-	char error[ERROR_SIZE] = "";
-	struct parser p = { .s = text, .error = error };
-	struct line l;
-	int r = -1;
+	int got;
 
-	x->lines++;
 	x->error[0] = '\0';
 	x->error_line = 0;
-	memset(&l, 0, sizeof(l));
-	l.held = -1;
-	skip_ws(&p);
-	if (*p.s != '{')
-		return bad(x, "not a JSON object");
-	if (parse_container(&p, 0, each_key, &l) == -1) {
-		bad(x, "%s", error);
-		goto out;
-	}
-	skip_ws(&p);
-	if (*p.s != '\0') {
-		bad(x, "text after the JSON object");
-		goto out;
-	}
-	if (!l.has_t || l.type == NULL) {
-		bad(x, "a line without \"t\" or \"type\"");
-		goto out;
-	}
-	if (l.t < 0 || l.t > 1e7) {
-		bad(x, "\"t\" is out of range");
-		goto out;
-	}
-	/* Lines come in time order; a writer's clocks may still disagree by a
-	 * little. Hold time still rather than let it go back, so that slices
-	 * of one process never overlap. */
-	if (x->have_header && l.t < x->last)
-		l.t = x->last;
-	if (take_line(x, &l) == 0) {
-		if (l.t > x->last)
-			x->last = l.t;
-		r = 0;
-	} else if (x->error[0] == '\0') {
-		bad(x, "out of memory");
-		errno = ENOMEM;
-	}
-out:
-	line_free(&l);
-	return r;
+	if ((got = pl_record_line(&x->reader, line, x->event)) == -1)
+		return refused(x);
+	return got == 1 ? take(x) : 0;
 }
 
 int
 pl_export_read(struct pl_export *x, FILE *in)
 {
-	char *line = NULL;
-	size_t room = 0;
-	ssize_t n;
+	int got;
 
-	while ((n = getline(&line, &room, in)) != -1) {
-		if (n > 0 && line[n - 1] == '\n')
-			line[--n] = '\0';
-		if (memchr(line, '\0', (size_t)n) != NULL) {
-			x->lines++;
-			free(line);
-			return bad(x, "a NUL byte in the line");
-		}
-		if (n == 0 || (n == 1 && line[0] == '\r')) {
-			x->lines++; /* a blank line: allowed at the end */
-			continue;
-		}
-		if (pl_export_add_line(x, line) == -1) {
-			int saved = errno;
-			free(line);
-			errno = saved;
+	x->error[0] = '\0';
+	x->error_line = 0;
+	while ((got = pl_record_read(&x->reader, in, x->event)) == 1)
+		if (take(x) == -1)
 			return -1;
-		}
-	}
-	free(line);
-	if (ferror(in)) {
-		errno = EIO;
-		return -1;
-	}
-	if (!x->have_header) {
-		x->lines = x->lines ? x->lines : 1;
-		return bad(x, "an empty recording (no header line)");
-	}
-	return 0;
+	return got == -1 ? refused(x) : 0;
 }
 
 /* ---------------------------------------------------------------------

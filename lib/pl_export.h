@@ -48,6 +48,47 @@ const char *pl_export_error(const struct pl_export *x, long *line);
 /* How many processes the recording has (one a "proc" line). */
 size_t pl_export_processes(const struct pl_export *x);
 
+/* What the export keeps of process I (from 0, in the order they
+ * appeared), for a caller that checks it or draws it its own way. The
+ * strings are the export's, until pl_export_free. */
+struct pl_export_process {
+	long pid, ppid;   /* the parent it had at birth */
+	int parent;       /* the parent's index, or -1 if it was not recorded */
+	const char *comm; /* the name it ran last */
+	const char *role;
+	double born;        /* seconds since the run started, as recorded */
+	double died;        /* when it exited, or -1 */
+	const char *status; /* its exit in words ("exited 3"), or NULL */
+	size_t nstates;     /* how many state changes it had */
+};
+
+/* Process I into *P. Returns 0, or -1 with errno EINVAL if there is no
+ * process I. */
+int pl_export_process(const struct pl_export *x, size_t i, struct pl_export_process *p);
+
+/* Process I's state at time T: its letter, '.' once it has exited, or
+ * ' ' before it was born (or if there is no process I). */
+char pl_export_state_at(const struct pl_export *x, size_t i, double t);
+
+/* The events kept, in time order: forks, execs, exits, narration... */
+struct pl_export_event {
+	double t;
+	const char *what; /* "fork", "exec", "adopt", "exit", "signal", "narration",
+	                     "ipc", "ipc-del", "queued", "deadlock" or "end" */
+	long pid;         /* the process it is about (a fork's child), or 0 */
+	const char *text; /* the new name, the exit status, the narration, the
+	                     object's id, the deadlock's words; or "" */
+	const char *kind; /* a narration's ("step", "note", "check", "output")
+	                     or an object's ("pipe", ...); or "" */
+	size_t nholders;  /* an object's holders, a deadlock's processes */
+};
+
+size_t pl_export_events(const struct pl_export *x);
+
+/* Event I into *E. Returns 0, or -1 with errno EINVAL if there is no
+ * event I. */
+int pl_export_event(const struct pl_export *x, size_t i, struct pl_export_event *e);
+
 /* Write the run as a Chrome trace (one JSON object) to OUT.
  * Returns 0, or -1 with errno set if writing failed. */
 int pl_export_trace(const struct pl_export *x, FILE *out);

@@ -10,8 +10,9 @@
  *    changed state, exec'd, was adopted, exited, said something...);
  *  - each event is applied to the history (pl_history_apply) and, if a
  *    recording is open, written as one line of JSON (docs/record.md);
- *  - a replay reads the lines back (pl_history_parse) and applies the same
- *    events, so a recorded run and a live one build the same history;
+ *  - a replay reads the lines back (pl_record.h, the reader the exporter
+ *    uses too) and applies the same events, so a recorded run and a live
+ *    one build the same history;
  *  - pl_history_model() turns the history at its present moment back into
  *    a model that the dashboard draws like a live one.
  *
@@ -62,7 +63,7 @@ enum pl_history_type {
 	PL_HISTORY_EXEC,    /* text = its new command name */
 	PL_HISTORY_ROLE,    /* role = its role on the board */
 	PL_HISTORY_ADOPT,   /* ppid = the adopter, text = the adopter's name */
-	PL_HISTORY_EXIT,    /* left /proc; status when exit_known */
+	PL_HISTORY_EXIT,    /* left /proc; status when exit_known (read back: text = the words) */
 	PL_HISTORY_FORGET,  /* the live view stopped showing it (it faded) */
 	PL_HISTORY_NARRATION, /* kind, held (checks), text */
 	PL_HISTORY_IPC_ADD, /* id, the object, its holders */
@@ -70,10 +71,11 @@ enum pl_history_type {
 	PL_HISTORY_QUEUED,  /* id, bytes */
 	PL_HISTORY_LOCK_ADD, /* lock */
 	PL_HISTORY_LOCK_DEL, /* lock */
-	PL_HISTORY_DEADLOCK, /* cycle number INDEX of COUNT found now (COUNT 0: none) */
+	PL_HISTORY_DEADLOCK, /* cycle number INDEX of COUNT found now (COUNT 0: none;
+	                        an older recorder's line: its cycle's tasks only) */
 	PL_HISTORY_STEP,    /* held = a --step checkpoint waits (or no longer) */
-	PL_HISTORY_SIGNAL,  /* the dashboard sent SIGNAL to pid (k, s, the end) */
-	PL_HISTORY_END,     /* the watched command ended; status */
+	PL_HISTORY_SIGNAL,  /* the dashboard sent SIGNAL to pid (k, s, the end); text = from */
+	PL_HISTORY_END,     /* the watched command ended; status (read back: text) */
 	PL_HISTORY_SUMMARY
 };
 
@@ -213,12 +215,14 @@ int pl_history_apply(struct pl_history *h, const struct pl_history_event *e);
 int pl_history_format(const struct pl_history_summary *s, const struct pl_history_event *e,
                       char *buf, size_t size);
 
-/* Parse one line of a recording into *E. Returns 1 for an event, 0 for a
- * line of a type or version this reader skips (so the format can grow),
- * or -1 with a reason in WHY (for the user: "no \"pid\"", ...). Nothing
- * in the line is trusted: strings are cut to their fields' sizes, numbers
- * must be in range, and times must not go back. */
-int pl_history_parse(const char *line, struct pl_history_event *e, char *why, size_t why_size);
+/* The name of an event's TYPE in a recording's "type" key ("proc",
+ * "state", ...; "ipc" for both IPC types, "lock" for both lock types), or
+ * NULL for no type. */
+const char *pl_history_type_name(enum pl_history_type type);
+
+/* A narration KIND's word in a recording: "step" ('s'), "note" ('n'),
+ * "check" ('c') or "output" (any other). */
+const char *pl_history_kind_name(char kind);
 
 /* The history at its present moment as a model M (initialised by the
  * caller with pl_model_init, not refreshed): the processes not yet

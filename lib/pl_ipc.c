@@ -859,6 +859,22 @@ inet_peer(struct ipc_state *st, const struct group *g)
 	return NULL;
 }
 
+/* The socket a connected UDP socket G sends to, if a watched process
+ * holds it bound and unconnected, as a server that takes datagrams from
+ * anyone does: G's remote address is its local one. */
+static struct group *
+udp_receiver(struct ipc_state *st, const struct group *g)
+{
+	for (size_t k = 0; k < st->ngroups; k++) {
+		struct group *h = &st->groups[k];
+
+		if (h != g && h->sock != NULL && h->sock->kind == PL_IPC_UDP &&
+		    h->sock->listening && strcmp(h->sock->local, g->sock->remote) == 0)
+			return h;
+	}
+	return NULL;
+}
+
 static int
 compare_objects(const void *a, const void *b, void *arg)
 {
@@ -952,6 +968,17 @@ build_objects(struct pl_model *m, struct ipc_state *st)
 			/* Listening, one end of a connection between two
 			 * watched processes, or one end to outside. */
 			h = g->sock->listening ? NULL : inet_peer(st, g);
+			if (h == NULL && g->sock->kind == PL_IPC_UDP && !g->sock->listening &&
+			    (h = udp_receiver(st, g)) != NULL) {
+				/* No connection to outside: its datagrams go to
+				 * a watched socket, which also has its own line,
+				 * listening, for every other sender. */
+				bool done = h->done;
+
+				add_object(m, st, g, h);
+				h->done = done;
+				break;
+			}
 			add_object(m, st, g, h);
 			break;
 		default:

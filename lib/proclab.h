@@ -32,6 +32,7 @@
  *   pl_ipc.h      the pipes, sockets, shared memory and queues between them
  *   pl_history.h  a whole run kept: every process, its states, the narration,
  *                 a summary; recorded as JSON Lines and replayed
+ *   pl_record.h   the one reader of a recording, for the replay and the export
  *   pl_export.h   a recorded run drawn as a Chrome trace or an SVG picture
  *
  * Library functions never print and never exit: they return 0, or -1 with
@@ -62,6 +63,7 @@
 #include "pl_text.h"
 #include "pl_model.h"
 #include "pl_history.h"
+#include "pl_record.h"
 #include "pl_ipc.h"
 #include "pl_export.h"
 

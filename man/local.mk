@@ -57,6 +57,7 @@ dist_man3_MANS = \
 	man/pl_text.3 \
 	man/pl_model.3 \
 	man/pl_history.3 \
+	man/pl_record.3 \
 	man/pl_ipc.3 \
 	man/pl_export.3
 

@@ -11,6 +11,7 @@
 
 #include "check_main.h"
 #include "pl_history.h"
+#include "pl_record.h"
 #include "../dashboard/text.h"
 
 #define BEFORE PL_TEST_SRCDIR "/fakeproc/before"
@@ -164,7 +165,7 @@ replay_text(char *text, struct pl_history *out)
 	for (line = strtok_r(text, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
 		struct pl_history_event e;
 
-		ck_assert_int_eq(pl_history_parse(line, &e, why, sizeof(why)), 1);
+		ck_assert_int_eq(pl_record_parse(line, &e, why, sizeof(why)), 1);
 		ck_assert_int_eq(pl_history_apply(out, &e), 0);
 	}
 }
@@ -506,7 +507,6 @@ START_TEST(test_history_parse_rejects_bad_lines)
 		"{\"t\":1,\"type\":\"proc\",\"pid\":5,\"comm\":\"bad \\q escape\"}",
 		"{\"t\":1,\"type\":\"proc\",\"pid\":5} trailing",
 		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\"}",          /* no id */
-		"{\"t\":1,\"type\":\"ipc\",\"op\":\"move\",\"id\":\"x\"}",
 		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\"}",  /* no holders */
 		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"holders\":[]}",
 		"{\"t\":1,\"type\":\"ipc\",\"op\":\"add\",\"id\":\"x\",\"holders\":[{\"fd\":3}]}",
@@ -535,13 +535,16 @@ START_TEST(test_history_parse_rejects_bad_lines)
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why[0] = '\0';
-		ck_assert_msg(pl_history_parse(bad[i], &e, why, sizeof(why)) == -1, "accepted: %s",
+		ck_assert_msg(pl_record_parse(bad[i], &e, why, sizeof(why)) == -1, "accepted: %s",
 		              bad[i]);
 		ck_assert_msg(why[0] != '\0', "no reason for: %s", bad[i]);
 	}
-	/* A type of a later version is skipped, not an error. */
-	ck_assert_int_eq(pl_history_parse("{\"t\":1,\"type\":\"hologram\",\"pid\":5}", &e, why,
-	                                  sizeof(why)),
+	/* A type or an operation of a later version is skipped, not an error. */
+	ck_assert_int_eq(pl_record_parse("{\"t\":1,\"type\":\"hologram\",\"pid\":5}", &e, why,
+	                                 sizeof(why)),
+	                 0);
+	ck_assert_int_eq(pl_record_parse("{\"t\":1,\"type\":\"ipc\",\"op\":\"move\",\"id\":\"x\"}",
+	                                 &e, why, sizeof(why)),
 	                 0);
 }
 END_TEST
@@ -555,11 +558,11 @@ START_TEST(test_history_parse_strings_are_cut_and_cleaned_later)
 
 	snprintf(line, sizeof(line), "{\"t\":1,\"type\":\"proc\",\"pid\":5,\"comm\":\"%0300d\"}",
 	         0);
-	ck_assert_int_eq(pl_history_parse(line, &e, why, sizeof(why)), 1);
+	ck_assert_int_eq(pl_record_parse(line, &e, why, sizeof(why)), 1);
 	ck_assert_uint_eq(strlen(e.text), sizeof(((struct pl_history_proc *)0)->comm) - 1);
-	ck_assert_int_eq(pl_history_parse("{\"t\":1,\"type\":\"proc\",\"pid\":5,"
-	                                  "\"comm\":\"a\\u001b[2Jb\\u0000c\"}",
-	                                  &e, why, sizeof(why)),
+	ck_assert_int_eq(pl_record_parse("{\"t\":1,\"type\":\"proc\",\"pid\":5,"
+	                                 "\"comm\":\"a\\u001b[2Jb\\u0000c\"}",
+	                                 &e, why, sizeof(why)),
 	                 1);
 	ck_assert_str_eq(e.text, "a\033[2Jb?c");
 	dash_text_clean(clean, sizeof(clean), e.text);
@@ -627,7 +630,7 @@ START_TEST(test_history_signal_line)
 	ck_assert_str_eq(line,
 	                 "{\"t\":1.500,\"type\":\"signal\",\"pid\":42,\"signal\":15,\"from\":\"dashboard\"}\n");
 	memset(&e, 0, sizeof(e));
-	ck_assert_int_eq(pl_history_parse(line, &e, why, sizeof(why)), 1);
+	ck_assert_int_eq(pl_record_parse(line, &e, why, sizeof(why)), 1);
 	ck_assert_int_eq(e.type, PL_HISTORY_SIGNAL);
 	ck_assert_int_eq(e.pid, 42);
 	ck_assert_int_eq(e.signal, SIGTERM);

@@ -552,8 +552,11 @@ object_text(const struct pl_model *bm, enum pl_ipc_kind kind, unsigned long long
 /* Sockets from the host's tables (here the fake tree's net/tcp, net/udp
  * and unix-peers): a pre-fork listener with every process that shares
  * it, a connection over loopback end to end, an end to outside, a bound
- * UDP socket, a Unix socket listening on a path. A socket only one
- * process holds and that listens on nothing is no channel. */
+ * UDP socket, a UDP socket connected to another that a watched process
+ * has bound (no connection to outside: tests/dashboard-oracle.sh found
+ * it said so, where ss shows a watched process's socket), a Unix socket
+ * listening on a path. A socket only one process holds and that listens
+ * on nothing is no channel. */
 START_TEST(test_model_sockets_listening_paired_and_outside)
 {
 	struct pl_model bm;
@@ -565,6 +568,8 @@ START_TEST(test_model_sockets_listening_paired_and_outside)
 	put("socket:[9102]", "%s/1012/fd/4", big);
 	put("socket:[9103]", "%s/1015/fd/3", big);
 	put("socket:[9104]", "%s/1016/fd/3", big);
+	put("socket:[9105]", "%s/1016/fd/4", big);
+	put("socket:[9106]", "%s/1019/fd/3", big);
 	put("socket:[9200]", "%s/1017/fd/4", big);
 	put("socket:[9201]", "%s/1018/fd/4", big);
 	char net[128];
@@ -590,7 +595,11 @@ START_TEST(test_model_sockets_listening_paired_and_outside)
 	put("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
 	    "timeout inode ref pointer drops\n"
 	    "  100: 00000000:14E9 00000000:0000 07 00000000:00000000 00:00000000 00000000   0 "
-	    "       0 9104 2 0000000000000000 0\n",
+	    "       0 9104 2 0000000000000000 0\n"
+	    "  101: 0100007F:14EA 00000000:0000 07 00000000:00000000 00:00000000 00000000   0 "
+	    "       0 9105 2 0000000000000000 0\n"
+	    "  102: 0100007F:9C42 0100007F:14EA 01 00000000:00000000 00:00000000 00000000   0 "
+	    "       0 9106 2 0000000000000000 0\n",
 	    "%s/net/udp", big);
 	put("9200 0 10 /tmp/srv.sock\n9201 0 7\n", "%s/unix-peers", big);
 	ck_assert_int_eq(pl_model_init(&bm, big, 1000), 0);
@@ -608,6 +617,12 @@ START_TEST(test_model_sockets_listening_paired_and_outside)
 	ck_assert(find_object(&bm, PL_IPC_TCP, 9103)->outside);
 	ck_assert_str_eq(object_text(&bm, PL_IPC_UDP, 9104),
 	                 "udp      0.0.0.0:5353 listening, held by 1: 1016 (fd 3)");
+	ck_assert_str_eq(
+	        object_text(&bm, PL_IPC_UDP, 9106),
+	        "udp      127.0.0.1:40002 held by 1: 1019 (fd 3) <-> 127.0.0.1:5354 held by 1: "
+	        "1016 (fd 4)");
+	ck_assert_str_eq(object_text(&bm, PL_IPC_UDP, 9105), /* and its own line */
+	                 "udp      127.0.0.1:5354 listening, held by 1: 1016 (fd 4)");
 	ck_assert_str_eq(object_text(&bm, PL_IPC_UNIX, 9200),
 	                 "unix     /tmp/srv.sock listening, held by 1: 1017 (fd 4)");
 	ck_assert_ptr_null(find_object(&bm, PL_IPC_UNIX, 9201));

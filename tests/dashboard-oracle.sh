@@ -2,8 +2,10 @@
 # dashboard-oracle.sh - the dashboard's IPC agrees with ss(8) and lsof(8)
 # on real programs that no one here wrote: a Python multiprocessing
 # script (Pool, Queue, Pipe, Manager, shared_memory), a shell pipeline,
-# nginx (a master and three workers sharing one listening socket, and a
-# client keeping a connection open), and `make -j` with a sub-make.
+# Python's UDP sockets (a bound one two processes share, two connected
+# to each other, one connected to the bound one), nginx (a master and
+# three workers sharing one listening socket, and a client keeping a
+# connection open), and `make -j` with a sub-make.
 # tests/ipc-oracle.py takes `proclab --once -p ROOT`, asks ss and lsof
 # about the same processes, and prints every disagreement: one is a
 # failing check.
@@ -17,7 +19,7 @@ for tool in python3 ss lsof; do
 done
 # ss asks the kernel's sock_diag, which a container may not offer.
 ss -x -a -n -H >/dev/null 2>&1 || skip_all "ss cannot list sockets here (no sock_diag)"
-plan 12
+plan 15
 
 # start ROOT-COMMAND...: run it in the background with our token; $root.
 start() {
@@ -119,6 +121,53 @@ poll 30 children 4
 check "pipeline: the dashboard agrees with lsof" agrees
 check "pipeline: its two pipes compared" compared pipe 2
 check "pipeline: ended and reaped" stop
+
+# --- UDP: Python's sockets, as ss -uanp lists them. ---
+cat >"$WORK/udp.py" <<'EOF'
+import os, signal, socket, sys, time
+
+def udp(address=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if address:
+        s.bind(address)
+    return s
+
+# Bound, connected to nothing: it takes datagrams from anyone. The child
+# inherits it.
+server = udp(("127.0.0.1", 0))
+# Two sockets connected to each other, one in each process.
+a, b = udp(("127.0.0.1", 0)), udp(("127.0.0.1", 0))
+a_address, b_address = a.getsockname(), b.getsockname()
+child = os.fork()
+if child == 0:
+    a.close()
+    b.connect(a_address)
+    client = udp()  # the kernel binds it when it connects
+    client.connect(server.getsockname())
+    client.send(b"ping")
+    b.send(b"hello")
+    time.sleep(120)
+    os._exit(0)
+b.close()
+a.connect(b_address)
+
+def end(signo, frame):
+    os.kill(child, signal.SIGTERM)
+    os.waitpid(child, 0)
+    sys.exit(0)
+
+signal.signal(signal.SIGTERM, end)
+server.recvfrom(64)
+a.recv(64)
+print("ready", flush=True)
+time.sleep(120)
+EOF
+start python3 "$WORK/udp.py"
+poll 30 has_out ready || diag "the script never got ready: $(cat "$WORK/err")"
+check "udp: the dashboard agrees with ss" agrees
+check "udp: the bound socket, the connected pair and the client of the bound one compared" \
+	compared udp 3
+check "udp: ended and reaped" stop
 
 # --- nginx: a master and workers that share one listening socket. ---
 nginx=$(command -v nginx || echo /usr/sbin/nginx)

@@ -6,7 +6,7 @@ Usage: ipc-oracle.py PROCLAB ROOT [KIND]...
 Takes `PROCLAB --once -p ROOT`, then asks ss and lsof about the same
 processes, then takes the snapshot again: when the two snapshots differ
 something moved in between, and it tries again (up to 20 times). Then it
-compares, kind by kind (pipe fifo unix tcp shm; all of them by default),
+compares, kind by kind (pipe fifo unix tcp udp shm sem; all by default),
 the objects the dashboard printed with those the tools show held by the
 watched processes, and prints each disagreement. Exit 0 when they agree,
 1 when they do not, 2 when no quiet moment came.
@@ -24,6 +24,11 @@ What the tools say, and what the dashboard must then say:
         with every watched holder; two watched ends whose addresses
         mirror each other, one connection; a watched end whose peer is
         no watched process's, one end "-> ADDRESS outside".
+  ss -u the UDP sockets (ss -uanpe), the same way: a bound socket with
+        no peer (UNCONN, "*") is listening; and a connected one whose
+        peer is the address a watched socket is bound to, with no peer
+        of its own, is one connection to that socket, which also keeps
+        its listening line.
 Only what holds between watched processes is compared: the tools list
 the whole host.
 """
@@ -196,13 +201,16 @@ def ss_inet(pids, proto):
         socks.append(dict(state=f[0], local=f[3], remote=f[4], holders=users(line, pids)))
     out = set()
     for s in socks:
+        s["listening"] = s["state"] == "LISTEN" or (proto == "udp" and s["remote"].endswith(":*"))
+    for s in socks:
         if not s["holders"]:
             continue
-        listening = s["state"] == "LISTEN" or (proto == "udp" and s["remote"].endswith(":*"))
-        if listening:
+        if s["listening"]:
             out.add(("listen", s["local"], key_from(s["holders"])))
             continue
         peer = [p for p in socks if p["local"] == s["remote"] and p["remote"] == s["local"] and p["holders"]]
+        if not peer and proto == "udp":
+            peer = [p for p in socks if p["local"] == s["remote"] and p["listening"] and p["holders"]]
         if peer:
             out.add(("conn",) + tuple(sorted([(s["local"], key_from(s["holders"])),
                                               (peer[0]["local"], key_from(peer[0]["holders"]))])))
@@ -213,12 +221,13 @@ def ss_inet(pids, proto):
 
 def main():
     proclab, root = sys.argv[1], int(sys.argv[2])
-    kinds = sys.argv[3:] or ["pipe", "fifo", "unix", "tcp", "shm", "sem"]
+    kinds = sys.argv[3:] or ["pipe", "fifo", "unix", "tcp", "udp", "shm", "sem"]
     for attempt in range(20):
         pids, before = snapshot(proclab, root)
         tools = lsof_objects(pids)
         tools.update(ss_unix(pids))
         tools.update(ss_inet(pids, "tcp"))
+        tools.update(ss_inet(pids, "udp"))
         pids_after, after = snapshot(proclab, root)
         if before == after and pids == pids_after:
             break

@@ -39,6 +39,7 @@ TEST_C_FILES = \
 	tests/check_maps.c \
 	tests/check_say.c \
 	tests/check_evidence.c \
+	tests/check_record.c \
 	tests/reaper.c \
 	tests/fault-shim.c \
 	tests/json-keys.c \
@@ -60,7 +61,8 @@ UNIT_TESTS = \
 	tests/check_lock \
 	tests/check_maps \
 	tests/check_say \
-	tests/check_evidence
+	tests/check_evidence \
+	tests/check_record
 
 check_PROGRAMS += $(UNIT_TESTS) tests/reaper tests/json-keys
 
@@ -78,6 +80,9 @@ tests_check_lock_LDADD = $(TEST_LDADD)
 tests_check_maps_LDADD = $(TEST_LDADD)
 tests_check_say_LDADD = $(TEST_LDADD)
 tests_check_evidence_LDADD = $(TEST_LDADD)
+# The recordings of real runs it reads are in tests/record/.
+tests_check_record_LDADD = $(TEST_LDADD)
+tests_check_record_CFLAGS = $(AM_CFLAGS) -DPL_TEST_SRCDIR='"$(abs_top_srcdir)/tests"'
 
 # reaper: runs a command as a child subreaper and reaps every descendant,
 # so the demo tests leave no zombies even when they kill a demo's parent.
@@ -136,6 +141,12 @@ dist_check_SCRIPTS += $(DEMO_TESTS)
 TESTS += tests/examples.sh tests/lesson-code.sh
 dist_check_SCRIPTS += tests/examples.sh tests/lesson-code.sh
 EXTRA_DIST += tests/lib.sh tests/tmux.sh tests/check_main.h
+# Recordings of real runs of the demos, which tests/check_record reads
+# through both the replay and the exporter.
+EXTRA_DIST += \
+	tests/record/zombie.jsonl \
+	tests/record/deadlock.jsonl \
+	tests/record/pipe.jsonl
 
 # The interrupt sweep's trial (docs/sweeps.md): tests/sweep-trial runs a
 # demo, interrupts it and lists what it left; sweep-self.sh checks that it
