@@ -16,9 +16,9 @@ AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
 	MAKE='$(MAKE)'; CC='$(CC)'; JQ='$(JQ)'; TMUX_BIN='$(TMUX)'; \
 	PACKAGE_VERSION='$(PACKAGE_VERSION)'; DEMO_NAMES='$(DEMO_NAMES)'; \
-	USER_CFLAGS='$(CFLAGS)'; USER_LDFLAGS='$(LDFLAGS)'; \
+	MPI_DEMO_NAMES='$(MPI_DEMO_NAMES)'; USER_CFLAGS='$(CFLAGS)'; USER_LDFLAGS='$(LDFLAGS)'; \
 	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY top_builddir top_srcdir MAKE CC JQ TMUX_BIN \
-	PACKAGE_VERSION DEMO_NAMES USER_CFLAGS USER_LDFLAGS;
+	PACKAGE_VERSION DEMO_NAMES MPI_DEMO_NAMES USER_CFLAGS USER_LDFLAGS;
 
 # Each unit test is tests/check_<module>.c (automake's default source for
 # tests/check_<module>) and links Check as well as libproclab.

@@ -24,7 +24,7 @@ mpi_tmpdir() {
 }
 mpi_tmpdir main
 
-# The private directory of controller PID in /dev/shm (mpi-launch.h).
+# The private directory of controller PID in /dev/shm (demos/mpi/launch.h).
 mpi_dirs_of() { ls -d /dev/shm/proclab-mpi-"$1"-* 2>/dev/null; }
 
 # mpi_clean PID: controller PID left nothing: no process with our token

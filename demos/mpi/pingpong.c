@@ -1,5 +1,6 @@
-/* mpi-pingpong.c - two MPI ranks bounce messages: latency and throughput
- * by size, over shared memory and over TCP, beside pipes and sockets.
+/* mpi/pingpong.c - proclab-mpi-pingpong: two MPI ranks bounce messages,
+ * latency and throughput by size, over shared memory and over TCP, beside
+ * pipes and sockets.
  *
  * The demo starts `mpirun -np 2` on itself twice: once with the shared-
  * memory transport (--mca btl vader,self, Open MPI's default between ranks
@@ -19,7 +20,8 @@
  * Usage:     proclab-mpi-pingpong [--transport shm|tcp|both] [--seconds S] [--json]
  * Dashboard: `proclab mpi-pingpong` shows mpirun and its two ranks, each
  *            with its rank as its role, both busy: Open MPI polls.
- * Lesson:    lessons/21-mpi.md
+ * Lesson:    lessons/21-mpi.md, the lesson of the four MPI demos
+ *            (demos/mpi/README.md); launch.c here starts mpirun.
  */
 #include "config.h"
 
@@ -32,7 +34,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h" /* the plumbing: mpirun, the ranks' lines, cleanup */
 
 #define LATENCY_SIZE 8
 #define NSIZES 4

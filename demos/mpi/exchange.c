@@ -1,4 +1,5 @@
-/* mpi-exchange.c - the unsafe exchange: two ranks each MPI_Send first.
+/* mpi/exchange.c - proclab-mpi-exchange: the unsafe exchange, two ranks
+ * each MPI_Send first.
  *
  * Rank 0 sends to rank 1 and rank 1 to rank 0, both with MPI_Send before
  * MPI_Recv. The MPI standard lets MPI_Send wait until the receiver has
@@ -22,7 +23,8 @@
  * Dashboard: `proclab mpi-exchange` shows rank 0 and rank 1 under mpirun;
  *            during the deadlock both are running (polling), not asleep,
  *            each at a share of a CPU.
- * Lesson:    lessons/21-mpi.md
+ * Lesson:    lessons/21-mpi.md, the lesson of the four MPI demos
+ *            (demos/mpi/README.md); launch.c here starts mpirun.
  */
 #include "config.h"
 
@@ -36,7 +38,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h" /* the plumbing: mpirun, the ranks' lines, cleanup */
 
 #define PROBE_DELAY_S 0.04 /* the receiver posts its receive this late */
 #define MAX_PROBE (16 << 20)

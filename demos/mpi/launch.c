@@ -1,5 +1,5 @@
-/* mpi-launch.c - starting mpirun for an MPI demo, and the ranks' side of
- * the conversation. See mpi-launch.h. */
+/* mpi/launch.c - the MPI demos' plumbing, not a demo: starting mpirun for
+ * a demo, and the ranks' side of the conversation. See launch.h. */
 #include "config.h"
 
 #include <dirent.h>
@@ -22,7 +22,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h"
 
 #define CONTROLLER_ENV "PROCLAB_MPI_CONTROLLER"
 #define STOP_GRACE_S 8.0 /* mpirun ends its ranks and cleans up in 1 to 3 s */

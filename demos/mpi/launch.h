@@ -1,5 +1,7 @@
-/* mpi-launch.h - what the MPI demos share: starting mpirun, hearing the
- * ranks, and leaving nothing behind.
+/* mpi/launch.h - the MPI demos' plumbing, not a demo: what the four share,
+ * starting mpirun, hearing the ranks, and leaving nothing behind. It is
+ * here, not in libproclab, because it calls MPI and the library must not
+ * need it.
  *
  * Each MPI demo is one program in two parts. Started by the user, it is
  * the CONTROLLER: it parses the options, starts `mpirun -np N` on its own
