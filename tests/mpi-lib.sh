@@ -27,6 +27,32 @@ mpi_tmpdir main
 # The private directory of controller PID in /dev/shm (demos/mpi/launch.h).
 mpi_dirs_of() { ls -d /dev/shm/proclab-mpi-"$1"-* 2>/dev/null; }
 
+# mpi_plant_dir PID: make a directory in /dev/shm named as controller PID's
+# would be (pl_name.h: proclab-mpi-PID-START-RANDOM, and -nINODE in a PID
+# namespace of our own), with START read from /proc/PID/stat (field 22;
+# the name of the command may hold blanks and parentheses, so count from
+# the last ')'), and a file in it like a rank's segment. Prints its path.
+FIRST_PID_NAMESPACE=4026531836 # 0xEFFFFFFC, PROC_PID_INIT_INO
+mpi_plant_dir() {
+	start=$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)
+	ns=$(stat -L -c %i /proc/self/ns/pid)
+	[ "$ns" = "$FIRST_PID_NAMESPACE" ] && ns= || ns=-n$ns
+	d=/dev/shm/proclab-mpi-$1-$start-$(printf '%016d' "$(date +%N)")$ns
+	mkdir -m 0700 "$d" && : >"$d/vader_segment.planted" && echo "$d"
+}
+
+# mpi_plant_stale_dir: a directory as a controller that is gone would
+# leave it: planted for a child while it runs (its start time is read
+# then), and the child ended and reaped after. Prints its path.
+mpi_plant_stale_dir() {
+	sleep 60 &
+	p=$!
+	d=$(mpi_plant_dir "$p")
+	kill "$p"
+	wait "$p" 2>/dev/null
+	echo "$d"
+}
+
 # mpi_clean PID: controller PID left nothing: no process with our token
 # (a rank, mpirun, an orted), no directory in /dev/shm, no file in our
 # $TMPDIR (Open MPI's session directory). mpi_why PID says what is left.

@@ -146,6 +146,7 @@ mpi_launch_setup(const char *program)
 	const char *tmpdir = getenv("TMPDIR");
 	char saved_tmpdir[PATH_MAX] = "";
 	ssize_t n;
+	int swept;
 
 	const char *chosen = getenv("PROCLAB_MPIRUN");
 
@@ -181,6 +182,16 @@ mpi_launch_setup(const char *program)
 	 * init's, so that we can wait for them (wait_orphans()). */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		pl_die("prctl(PR_SET_CHILD_SUBREAPER)");
+
+	/* The private directories of earlier runs killed with their guardian
+	 * (a SIGKILL of every process): the name says which controller made
+	 * each, by PID and start time, so the ones whose controller is gone
+	 * for sure can go, and no live run's (pl_name.h). */
+	if ((swept = pl_name_clean_stale_dirs("/dev/shm", "mpi")) > 0)
+		pl_note("swept", PL_FIELDS(PL_INT("removed", swept)),
+		        "removed %d director%s in /dev/shm left by killed runs whose controller "
+		        "is gone",
+		        swept, swept == 1 ? "y" : "ies");
 
 	/* The private directory for the ranks' segments, in /dev/shm like
 	 * Open MPI's own, guarded from the moment it exists. */

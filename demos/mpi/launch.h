@@ -25,7 +25,9 @@
  * same orderly way before the controller dies of the signal. When mpirun
  * alone is killed, the controller, the subreaper of the ranks it orphans
  * (PR_SET_CHILD_SUBREAPER), reaps them and only then removes what mpirun
- * could not (mpi_job_sweep()).
+ * could not (mpi_job_sweep()). When everything is killed at once, the
+ * guardian too, the next run removes the directory, once its controller
+ * is surely gone (pl_name_clean_stale_dirs(), in mpi_launch_setup()).
  */
 #ifndef MPI_LAUNCH_H
 #define MPI_LAUNCH_H
@@ -60,7 +62,8 @@ struct mpi_job {
 bool mpi_launch_is_rank(const char *program);
 
 /* After pl_demo_init(): find mpirun on PATH (else one line, exit 2), allow
- * root (and say so), make the private directory, catch Ctrl-C. */
+ * root (and say so), sweep the private directories of killed runs, make
+ * our own, catch Ctrl-C. */
 void mpi_launch_setup(const char *program);
 
 /* Start PATH with ARGV, its stdout a pipe whose read end goes in *OUT.
