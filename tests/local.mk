@@ -199,4 +199,13 @@ MPI_TESTS = tests/mpi-pingpong.sh tests/mpi-exchange.sh tests/mpi-ring.sh \
 	tests/mpi-die.sh
 TESTS += $(MPI_TESTS)
 dist_check_SCRIPTS += $(MPI_TESTS)
-EXTRA_DIST += tests/mpi-lib.sh
+EXTRA_DIST += tests/mpi-lib.sh tests/mpi-stall.c
+# mpi-stall: an LD_PRELOAD module for tests/mpi-exchange.sh that makes MPI
+# rank 0 lose its CPU at a chosen moment, as on a busy machine.
+if HAVE_MPI
+check_LTLIBRARIES += tests/mpi-stall.la
+tests_mpi_stall_la_SOURCES = tests/mpi-stall.c
+tests_mpi_stall_la_CPPFLAGS = $(MPI_CFLAGS)
+tests_mpi_stall_la_LIBADD = $(MPI_LIBS)
+tests_mpi_stall_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+endif
