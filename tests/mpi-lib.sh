@@ -1,10 +1,10 @@
 # mpi-lib.sh - what the MPI demos' tests share, sourced after lib.sh.
 #
 # The MPI demos exist only in a build configured with Open MPI; without
-# it their tests skip and say how to get it. Each test keeps the demos'
-# temporary files in its own $TMPDIR, so that Open MPI's session
-# directories ($TMPDIR/ompi.HOST.UID) of this run, and only those, are
-# looked for.
+# it their tests skip and say how to get it. Open MPI's session directory
+# goes in the demo's private directory in /dev/shm (orte_tmpdir_base);
+# each test case still gets a $TMPDIR of its own, which must stay empty,
+# so that a session directory that went back to $TMPDIR would be seen.
 
 # need_mpi NAME: skip the whole test unless proclab-NAME was built.
 need_mpi() {

@@ -285,6 +285,13 @@ mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const ra
 	argv[argc++] = "--mca";
 	argv[argc++] = "btl_vader_backing_directory";
 	argv[argc++] = shm_dir;
+	/* Open MPI's session directory (ompi.HOST.UID/pid.PID, with its
+	 * contact file and PMIx's segments) goes in it too, not in $TMPDIR:
+	 * what a killed mpirun leaves there is the guardian's to remove, or
+	 * the next run's (mpi_launch_setup()). */
+	argv[argc++] = "--mca";
+	argv[argc++] = "orte_tmpdir_base";
+	argv[argc++] = shm_dir;
 	/* A rank waiting for a message polls: it never sleeps in the kernel.
 	 * On a machine with more runnable processes than cores, a poller that
 	 * never yields can hold the CPU the sender needs for a whole time
@@ -551,10 +558,12 @@ mpi_job_stop(struct mpi_job *job)
 
 static int removed;
 
+/* nftw(3) callback: remove what is below the top directory. */
 static int
 remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
-	if ((type == FTW_DP ? rmdir(path) : unlink(path)) == 0)
+	(void)sb;
+	if (ftw->level > 0 && (type == FTW_DP ? rmdir(path) : unlink(path)) == 0)
 		removed++;
 	return 0;
 }
@@ -562,33 +571,11 @@ remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 int
 mpi_job_sweep(struct mpi_job *job)
 {
-	const char *tmp = getenv("TMPDIR");
-	char host[256], session[PATH_MAX], segment[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-
+	(void)job;
+	/* mpirun and its ranks are gone: whatever is still in the private
+	 * directory (segments, Open MPI's session directory) is left over. */
 	removed = 0;
-	if (gethostname(host, sizeof(host)) == -1)
-		return 0;
-	host[sizeof(host) - 1] = '\0';
-	/* orte/util/session_dir.c: TMPDIR/ompi.HOST.UID/pid.PID for mpirun. */
-	if (snprintf(session, sizeof(session), "%s/ompi.%s.%ld/pid.%ld",
-	             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp", host, (long)getuid(),
-	             (long)job->mpirun) < (int)sizeof(session)) {
-		nftw(session, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-		/* and its parent, if no other mpirun of ours uses it */
-		*strrchr(session, '/') = '\0';
-		rmdir(session);
-	}
-	if ((d = opendir(shm_dir)) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (strncmp(e->d_name, "vader_segment.", 14) == 0 &&
-			    snprintf(segment, sizeof(segment), "%s/%s", shm_dir, e->d_name) <
-			            (int)sizeof(segment) &&
-			    unlink(segment) == 0)
-				removed++;
-		closedir(d);
-	}
+	nftw(shm_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return removed;
 }
 

@@ -16,9 +16,10 @@
  * passes --oversubscribe, and as root sets OMPI_ALLOW_RUN_AS_ROOT and
  * OMPI_ALLOW_RUN_AS_ROOT_CONFIRM, and says so (mpirun(1)).
  *
- * Nothing is left behind: the ranks' shared-memory segments go in a
- * private directory in /dev/shm (btl_vader_backing_directory), which the
- * guardian removes if the controller is killed (pl_cleanup.h); mpirun dies
+ * Nothing is left behind: the ranks' shared-memory segments and Open
+ * MPI's session directory go in a private directory in /dev/shm
+ * (btl_vader_backing_directory, orte_tmpdir_base), which the guardian
+ * removes if the controller is killed (pl_cleanup.h); mpirun dies
  * with SIGTERM when the controller dies, which makes it end its ranks and
  * remove its session directory; a rank dies with SIGKILL when mpirun does
  * (PR_SET_PDEATHSIG). Ctrl-C and SIGTERM of the controller end the job the
@@ -112,9 +113,10 @@ void mpi_job_ended_well(struct mpi_job *job, bool ended);
  * of its left in the session directory. Idempotent. */
 void mpi_job_stop(struct mpi_job *job);
 
-/* Remove what a dead mpirun left: its session directory
- * ($TMPDIR/ompi.HOST.UID/pid.PID) and the segments in the private
- * directory. Returns how many files and directories were removed. */
+/* Remove what a dead mpirun and its ranks left in the private directory:
+ * the segments, and Open MPI's session directory (ompi.HOST.UID/pid.PID),
+ * which is there too (orte_tmpdir_base). Returns how many files and
+ * directories were removed. */
 int mpi_job_sweep(struct mpi_job *job);
 
 /* --- The rank's side (needs mpi.h; these call MPI). --- */

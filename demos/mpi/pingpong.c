@@ -304,8 +304,13 @@ run_transport(enum transport tr, double budget)
 	                   PL_INT("rank1", rank_pid[1])),
 	         "rank 0 is PID %ld and rank 1 is PID %ld, the two children of mpirun (PID %ld)",
 	         (long)rank_pid[0], (long)rank_pid[1], (long)job.mpirun);
-	int maps0 = pl_procfs_count_maps(rank_pid[0], mpi_launch_shm_dir());
-	int maps1 = pl_procfs_count_maps(rank_pid[1], mpi_launch_shm_dir());
+	/* vader's segments, one a rank; Open MPI's session directory, with
+	 * PMIx's segments, is in the same directory. */
+	char segments[PATH_MAX];
+
+	snprintf(segments, sizeof(segments), "%s/vader_segment.", mpi_launch_shm_dir());
+	int maps0 = pl_procfs_count_maps(rank_pid[0], segments);
+	int maps1 = pl_procfs_count_maps(rank_pid[1], segments);
 	bool tcp = hellos == 2 && tcp_between(rank_pid[0], rank_pid[1]);
 
 	if (tr == SHM)
