@@ -613,7 +613,8 @@ START_TEST(test_cleanup_guardian_leaves_a_directory_to_its_maker)
 	ck_assert_msg(within(4.0, file_gone), "the guardian left the file");
 	/* It waits 5 s for the directories: one look well before that. */
 	if (pl_measure_now() - killed < 3.0)
-		ck_assert_msg(exists(contact), "the guardian did not leave the maker its directory");
+		ck_assert_msg(exists(contact),
+		              "the guardian did not leave the maker its directory");
 	/* Its maker ends, and removes it; the guardian then removes ours. */
 	ck_assert_int_eq(unlink(contact), 0);
 	ck_assert_int_eq(rmdir(session), 0);

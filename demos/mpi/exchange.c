@@ -195,7 +195,7 @@ static void
 rank_limit(int rank)
 {
 	char *buf = calloc(1, MAX_PROBE);
-	long lo = 1, hi = 1024; /* lo returned at once, hi waited */
+	long lo = 1, hi = 1024;     /* lo returned at once, hi waited */
 	long pid0 = (long)getpid(); /* rank 1 watches rank 0's CPU time */
 
 	if (buf == NULL)
@@ -301,12 +301,13 @@ find_limit(void)
 	        PROBE_CPU_S * 1000, PROBE_SLICES);
 	mpi_job_start(&job, 2, btl, args, 0);
 	while (mpi_job_line(&job, line, sizeof(line), 60) == 1) {
-		if (sscanf(line, "probe %ld %d %lf %lf %lf", &size, &eager, &cpu, &slices, &waited) ==
-		    5) {
+		if (sscanf(line, "probe %ld %d %lf %lf %lf", &size, &eager, &cpu, &slices,
+		           &waited) == 5) {
 			probes++;
 			pl_note("probe",
 			        PL_FIELDS(PL_INT("size", size), PL_BOOL("eager", eager),
-			                  PL_DOUBLE("cpu_ms", cpu * 1000), PL_INT("slices", (long)slices),
+			                  PL_DOUBLE("cpu_ms", cpu * 1000),
+			                  PL_INT("slices", (long)slices),
 			                  PL_DOUBLE("waited_ms", waited * 1000)),
 			        eager ? "MPI_Send of %8ld B returned before the receive was posted: "
 			                "buffered (eager)"
