@@ -106,30 +106,34 @@ proclab_memorder_SOURCES = demos/memorder.c
 # names (docs/readability.md; tests/demo-maps.sh checks the maps).
 EXTRA_DIST += bench/concept-lines.sh docs/readability.md
 
-# The MPI demos (lesson 21): built only when configure found Open MPI
-# (--with-mpi). Each starts mpirun on itself; mpi-launch.c is their shared
-# plumbing. They are not in DEMO_NAMES, whose demos every build has.
+# The MPI demos (lesson 21, the lesson of all four) are in demos/mpi/:
+# demos/mpi/NAME.c is proclab-mpi-NAME, and demos/mpi/launch.c, which every
+# one of them links, is their plumbing (starting mpirun on itself), not a
+# demo. They are built only when configure found Open MPI (--with-mpi), and
+# are not in DEMO_NAMES, whose demos every build has. libproclab does not
+# need MPI: the plumbing calls it, so it stays out of lib/.
 MPI_DEMO_NAMES = mpi-pingpong mpi-exchange mpi-ring mpi-die
-MPI_DEMO_C_FILES = demos/mpi-launch.c demos/mpi-launch.h demos/mpi-pingpong.c \
-	demos/mpi-exchange.c demos/mpi-ring.c demos/mpi-die.c
+MPI_LAUNCH_FILES = demos/mpi/launch.c demos/mpi/launch.h
+MPI_DEMO_C_FILES = $(MPI_LAUNCH_FILES) demos/mpi/pingpong.c demos/mpi/exchange.c \
+	demos/mpi/ring.c demos/mpi/die.c
 MPI_DEMO_CPPFLAGS = $(AM_CPPFLAGS) $(MPI_CFLAGS)
 MPI_DEMO_LDADD = $(LDADD) $(MPI_LIBS)
-EXTRA_DIST += $(MPI_DEMO_C_FILES)
+EXTRA_DIST += $(MPI_DEMO_C_FILES) demos/mpi/README.md
 if HAVE_MPI
 bin_PROGRAMS += proclab-mpi-pingpong
-proclab_mpi_pingpong_SOURCES = demos/mpi-pingpong.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_pingpong_SOURCES = demos/mpi/pingpong.c $(MPI_LAUNCH_FILES)
 proclab_mpi_pingpong_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_pingpong_LDADD = $(MPI_DEMO_LDADD)
 bin_PROGRAMS += proclab-mpi-exchange
-proclab_mpi_exchange_SOURCES = demos/mpi-exchange.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_exchange_SOURCES = demos/mpi/exchange.c $(MPI_LAUNCH_FILES)
 proclab_mpi_exchange_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_exchange_LDADD = $(MPI_DEMO_LDADD)
 bin_PROGRAMS += proclab-mpi-ring
-proclab_mpi_ring_SOURCES = demos/mpi-ring.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_ring_SOURCES = demos/mpi/ring.c $(MPI_LAUNCH_FILES)
 proclab_mpi_ring_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_ring_LDADD = $(MPI_DEMO_LDADD)
 bin_PROGRAMS += proclab-mpi-die
-proclab_mpi_die_SOURCES = demos/mpi-die.c demos/mpi-launch.c demos/mpi-launch.h
+proclab_mpi_die_SOURCES = demos/mpi/die.c $(MPI_LAUNCH_FILES)
 proclab_mpi_die_CPPFLAGS = $(MPI_DEMO_CPPFLAGS)
 proclab_mpi_die_LDADD = $(MPI_DEMO_LDADD)
 endif

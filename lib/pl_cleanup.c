@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
@@ -91,32 +92,75 @@ struct directory_entry {
 	char name[];
 };
 
-/* rmdir(2) a temp directory of ours. A file may still be in it whose name
- * the demo could not know in advance (a core dump: core(5)): then unlink
- * what is in it, one level down, and try again. With getdents64(2), not
- * readdir(3), which may call malloc(): this runs in a signal handler, and
- * in the guardian, a child of a process that may have had threads. */
+/* Set in the guardian, which may wait (remove_directory()). */
+static bool in_guardian;
+
+#define TREE_DEPTH 8       /* a temp directory of ours is no deep tree */
+#define GUARD_PATIENCE_S 5 /* the guardian waits this long for a directory */
+
+/* Remove what the directory open as FD holds: its files, and when DEPTH
+ * is above 0 its directories with what they hold, never following a
+ * link. With getdents64(2), not readdir(3), which may call malloc(): this
+ * runs in a signal handler, and in the guardian, a child of a process
+ * that may have had threads. */
+static void
+empty_directory(int fd, int depth)
+{
+	_Alignas(8) char buf[2048];
+	long n;
+
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long at = 0; at < n;) {
+			struct directory_entry *e = (struct directory_entry *)(buf + at);
+			int sub;
+
+			at += e->length;
+			if (strcmp(e->name, ".") == 0 || strcmp(e->name, "..") == 0)
+				continue;
+			/* unlink(2) of a directory fails with EISDIR on Linux. */
+			if (unlinkat(fd, e->name, 0) == 0 || errno != EISDIR || depth == 0)
+				continue;
+			sub = openat(fd, e->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub == -1)
+				continue;
+			empty_directory(sub, depth - 1);
+			close(sub);
+			unlinkat(fd, e->name, AT_REMOVEDIR);
+		}
+}
+
+/* rmdir(2) a temp directory of ours, and what is still in it: a file
+ * whose name the demo could not know in advance (a core dump: core(5)),
+ * or what a program it ran made there (mpirun's session directory).
+ *
+ * The guardian is patient: it runs as soon as the demo dies, when such a
+ * program may still be at work in the directory, ending and removing
+ * what it made. It removes the files at once, but leaves the directories
+ * to their makers for GUARD_PATIENCE_S seconds before it removes them
+ * too: removed earlier, a directory could be made again, behind it, by a
+ * program that had not ended yet. */
 static void
 remove_directory(const char *path)
 {
-	_Alignas(8) char buf[4096];
-	long n;
-	int fd;
+	struct timespec start, now, nap = { 0, 50 * 1000 * 1000 };
+	int fd, tries = 0;
 
-	for (int tries = 0; tries < 3; tries++) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		bool waiting;
+
 		if (rmdir(path) == 0 || (errno != ENOTEMPTY && errno != EEXIST))
+			return;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waiting = in_guardian && now.tv_sec - start.tv_sec < GUARD_PATIENCE_S;
+		if (!waiting && tries++ == 3)
 			return;
 		if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 			return;
-		while ((n = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
-			for (long at = 0; at < n;) {
-				struct directory_entry *e = (struct directory_entry *)(buf + at);
-
-				if (strcmp(e->name, ".") != 0 && strcmp(e->name, "..") != 0)
-					unlinkat(fd, e->name, 0);
-				at += e->length;
-			}
+		empty_directory(fd, waiting ? 0 : TREE_DEPTH);
 		close(fd);
+		if (waiting && rmdir(path) != 0)
+			nanosleep(&nap, NULL);
 	}
 }
 
@@ -311,6 +355,7 @@ guardian_main(int fd)
 #endif
 	atomic_store(&guardian_fd, -1); /* it has no guardian of its own */
 	atomic_store(&guardian_pid, 0);
+	in_guardian = true;
 	for (;;) {
 		n = recv(0, &r, sizeof(r), 0);
 		if (n == -1 && errno == EINTR)

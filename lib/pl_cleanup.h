@@ -30,8 +30,11 @@ enum pl_cleanup_kind {
 	PL_CLEANUP_MQ,      /* mq_unlink(3) */
 	PL_CLEANUP_DIR      /* rmdir(2): a temp directory of ours, removed
 	                     * after every other name, so its files go
-	                     * first; any other file still in it (a core
-	                     * dump) is unlinked before it, one level down */
+	                     * first; whatever else is in it (a core dump, a
+	                     * program's own files) goes with it, never
+	                     * through a link. The guardian leaves the
+	                     * directories in it to the program that made
+	                     * them for 5 s before it removes them */
 };
 
 #define PL_CLEANUP_MAX 32

@@ -227,8 +227,40 @@ proc_shows_our_pids(void)
 	return strtol(link, NULL, 10) == (long)getpid();
 }
 
-int
-pl_name_clean_stale(const char *dir, const char *what)
+/* Remove the directory NAME in PARENT (a descriptor) with all it holds,
+ * never following a link: a link inside is removed, not what it points
+ * to, and NAME itself is opened with O_NOFOLLOW. DEPTH bounds how far
+ * down it goes. Returns 0, or -1 with errno. */
+static int
+remove_tree(int parent, const char *name, int depth)
+{
+	int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+
+	if (fd == -1)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		/* unlink(2) of a directory fails with EISDIR on Linux. */
+		if (unlinkat(dirfd(d), e->d_name, 0) == -1 && errno == EISDIR && depth > 0)
+			remove_tree(dirfd(d), e->d_name, depth - 1);
+	}
+	closedir(d);
+	return unlinkat(parent, name, AT_REMOVEDIR);
+}
+
+#define TREE_DEPTH 8 /* a private directory holds files, not a deep tree */
+
+/* The sweep of both kinds: regular files (TYPE S_IFREG) or directories
+ * with what they hold (S_IFDIR). */
+static int
+clean_stale(const char *dir, const char *what, mode_t type)
 {
 	struct dirent *e;
 	int removed = 0;
@@ -251,16 +283,30 @@ pl_name_clean_stale(const char *dir, const char *what)
 
 		if (pl_name_owner(e->d_name, what, &pid, &start) == -1)
 			continue;
-		/* Only our own files, and only when their owner is surely gone:
-		 * if /proc cannot tell (-1), the name stays. */
+		/* Only our own, of the kind asked for (a link is neither), and
+		 * only when their owner is surely gone: if /proc cannot tell
+		 * (-1), the name stays. */
 		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    st.st_uid != geteuid() || !S_ISREG(st.st_mode))
+		    st.st_uid != geteuid() || (st.st_mode & S_IFMT) != type)
 			continue;
 		if (pl_procfs_same_process(pid, start) != 0)
 			continue;
-		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+		if ((type == S_IFDIR ? remove_tree(dirfd(d), e->d_name, TREE_DEPTH)
+		                     : unlinkat(dirfd(d), e->d_name, 0)) == 0)
 			removed++;
 	}
 	closedir(d);
 	return removed;
+}
+
+int
+pl_name_clean_stale(const char *dir, const char *what)
+{
+	return clean_stale(dir, what, S_IFREG);
+}
+
+int
+pl_name_clean_stale_dirs(const char *dir, const char *what)
+{
+	return clean_stale(dir, what, S_IFDIR);
 }

@@ -72,4 +72,10 @@ int pl_name_dir_create(const char *what, char *path, size_t size);
  * with errno. */
 int pl_name_clean_stale(const char *dir, const char *what);
 
+/* The same for the directories of WHAT that pl_name_dir_create() made in
+ * DIR: a stale one goes with everything in it (a link inside is removed,
+ * not followed). Returns how many directories were removed, or -1 with
+ * errno. */
+int pl_name_clean_stale_dirs(const char *dir, const char *what);
+
 #endif /* PL_NAME_H */

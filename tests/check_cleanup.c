@@ -109,6 +109,35 @@ START_TEST(test_cleanup_removes_a_directory_with_a_stray_file)
 }
 END_TEST
 
+/* A directory of ours in which a program made a tree of its own (Open
+ * MPI's session directory) goes with all of it; a link in it goes, and
+ * what it points to stays. */
+START_TEST(test_cleanup_removes_a_directory_with_a_tree_in_it)
+{
+	char dir[64], name[160], outside[64];
+
+	snprintf(dir, sizeof(dir), "/tmp/proclab-check-dir-%ld", (long)getpid());
+	snprintf(outside, sizeof(outside), "/tmp/proclab-check-out-%ld", (long)getpid());
+	close(open(outside, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(name, sizeof(name), "%s/session", dir);
+	ck_assert_int_eq(mkdir(name, 0700), 0);
+	snprintf(name, sizeof(name), "%s/session/job", dir);
+	ck_assert_int_eq(mkdir(name, 0700), 0);
+	snprintf(name, sizeof(name), "%s/session/job/contact", dir);
+	close(open(name, O_CREAT | O_WRONLY, 0600));
+	snprintf(name, sizeof(name), "%s/session/fifo", dir);
+	ck_assert_int_eq(mkfifo(name, 0600), 0);
+	snprintf(name, sizeof(name), "%s/session/link", dir);
+	ck_assert_int_eq(symlink(outside, name), 0);
+	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_DIR, dir), 0);
+	pl_cleanup_run();
+	ck_assert(!exists(dir));
+	ck_assert(exists(outside));
+	unlink(outside);
+}
+END_TEST
+
 START_TEST(test_cleanup_forget_keeps_a_name)
 {
 	ck_assert_int_eq(pl_cleanup_add(PL_CLEANUP_PATH, path), 0);
@@ -507,6 +536,111 @@ START_TEST(test_cleanup_guardian_removes_names_after_sigkill)
 }
 END_TEST
 
+/* The guardian and a directory in which another program, still ending
+ * when the demo dies (mpirun), made a directory of its own: the guardian
+ * removes the files at once, leaves that directory to its maker for a
+ * while (removed earlier, it could be made again behind the guardian),
+ * and removes it itself if its maker does not. */
+static char guarded_dir[64];
+
+static bool
+file_gone(void)
+{
+	char name[96];
+
+	snprintf(name, sizeof(name), "%s/segment", guarded_dir);
+	return !exists(name);
+}
+
+static bool
+dir_gone(void)
+{
+	return !exists(guarded_dir);
+}
+
+/* A "demo" that registers GUARDED_DIR, which holds a file and a
+ * directory "session" with a file in it, and waits for its fate. */
+static pid_t
+start_demo_with_a_tree(pid_t *guardian)
+{
+	char name[128];
+	int fds[2];
+	pid_t demo, said[2] = { 0, 0 };
+
+	snprintf(guarded_dir, sizeof(guarded_dir), "/tmp/proclab-check-tree-%ld", (long)getpid());
+	ck_assert_int_eq(mkdir(guarded_dir, 0700), 0);
+	snprintf(name, sizeof(name), "%s/segment", guarded_dir);
+	close(open(name, O_CREAT | O_WRONLY, 0600));
+	snprintf(name, sizeof(name), "%s/session", guarded_dir);
+	ck_assert_int_eq(mkdir(name, 0700), 0);
+	snprintf(name, sizeof(name), "%s/session/contact", guarded_dir);
+	close(open(name, O_CREAT | O_WRONLY, 0600));
+	ck_assert_int_eq(pipe(fds), 0);
+	demo = fork();
+	ck_assert_int_ne(demo, -1);
+	if (demo == 0) {
+		close(fds[0]);
+#ifdef HAVE_SYS_PRCTL_H
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+		if (pl_cleanup_install() == -1 || pl_cleanup_guardian() == -1 ||
+		    pl_cleanup_add(PL_CLEANUP_DIR, guarded_dir) == -1)
+			_exit(1);
+		said[0] = pl_cleanup_guardian_pid();
+		tell_and_wait(fds[1], said);
+	}
+	hear(fds, said);
+	*guardian = said[0];
+	ck_assert_int_gt(*guardian, 0);
+	return demo;
+}
+
+START_TEST(test_cleanup_guardian_leaves_a_directory_to_its_maker)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	char session[96], contact[128];
+	pid_t guardian, demo;
+	int status;
+	double killed;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	demo = start_demo_with_a_tree(&guardian);
+	snprintf(session, sizeof(session), "%s/session", guarded_dir);
+	snprintf(contact, sizeof(contact), "%s/contact", session);
+	kill(demo, SIGKILL);
+	killed = pl_measure_now();
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert_msg(within(4.0, file_gone), "the guardian left the file");
+	/* It waits 5 s for the directories: one look well before that. */
+	if (pl_measure_now() - killed < 3.0)
+		ck_assert_msg(exists(contact),
+		              "the guardian did not leave the maker its directory");
+	/* Its maker ends, and removes it; the guardian then removes ours. */
+	ck_assert_int_eq(unlink(contact), 0);
+	ck_assert_int_eq(rmdir(session), 0);
+	ck_assert_msg(within(2.0, dir_gone), "the guardian left %s", guarded_dir);
+	ck_assert_int_eq(pl_child_reap_within(guardian, &status, 5000), guardian);
+#endif
+}
+END_TEST
+
+START_TEST(test_cleanup_guardian_removes_a_directory_its_maker_left)
+{
+#if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
+	pid_t guardian, demo;
+	int status;
+
+	ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+	demo = start_demo_with_a_tree(&guardian);
+	kill(demo, SIGKILL); /* and its "mpirun" never removes its directory */
+	ck_assert_int_eq(waitpid(demo, &status, 0), demo);
+	ck_assert_msg(within(10.0, dir_gone), "the guardian left %s", guarded_dir);
+	ck_assert_int_eq(pl_child_reap_within(guardian, &status, 5000), guardian);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+#endif
+}
+END_TEST
+
 START_TEST(test_cleanup_guardian_not_hit_by_ctrl_c)
 {
 #if defined(HAVE_SYS_PRCTL_H) && defined(PR_SET_CHILD_SUBREAPER)
@@ -726,6 +860,7 @@ cleanup_suite(void)
 	tcase_add_test(names, test_cleanup_removes_registered_names);
 	tcase_add_test(names, test_cleanup_removes_a_directory_after_its_files);
 	tcase_add_test(names, test_cleanup_removes_a_directory_with_a_stray_file);
+	tcase_add_test(names, test_cleanup_removes_a_directory_with_a_tree_in_it);
 	tcase_add_test(names, test_cleanup_forget_keeps_a_name);
 	tcase_add_test(names, test_cleanup_table_limits);
 	tcase_add_test(names, test_cleanup_hold_masks_the_calling_thread);
@@ -736,6 +871,8 @@ cleanup_suite(void)
 	tcase_add_test(guard, test_cleanup_on_sigint_each_parent_reaps_its_own);
 	tcase_add_test(guard, test_child_reap_within_is_bounded);
 	tcase_add_test(guard, test_cleanup_guardian_removes_names_after_sigkill);
+	tcase_add_test(guard, test_cleanup_guardian_leaves_a_directory_to_its_maker);
+	tcase_add_test(guard, test_cleanup_guardian_removes_a_directory_its_maker_left);
 	tcase_add_test(guard, test_cleanup_guardian_not_hit_by_ctrl_c);
 	tcase_add_test(guard, test_cleanup_guardian_reaped_when_ctrl_c_interrupts_its_stop);
 	tcase_add_test(guard, test_cleanup_guardian_holds_only_its_socket);

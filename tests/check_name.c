@@ -44,7 +44,7 @@ teardown(void)
 static void
 plant(const char *name)
 {
-	char path[PL_NAME_MAX + 64];
+	char path[PL_NAME_MAX + 128]; /* a name in a planted directory, too */
 	int fd;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name[0] == '/' ? name + 1 : name);
@@ -56,7 +56,7 @@ plant(const char *name)
 static bool
 planted(const char *name)
 {
-	char path[PL_NAME_MAX + 64];
+	char path[PL_NAME_MAX + 128];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, name[0] == '/' ? name + 1 : name);
 	return access(path, F_OK) == 0;
@@ -290,6 +290,86 @@ START_TEST(test_name_sweep_removes_only_the_stale)
 }
 END_TEST
 
+/* Make the directory DIR/NAME (NAME without its '/'), mode 0700. */
+static void
+plant_dir(const char *name)
+{
+	char path[PL_NAME_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name[0] == '/' ? name + 1 : name);
+	ck_assert_msg(mkdir(path, 0700) == 0, "%s: %s", path, strerror(errno));
+}
+
+/* The sweep of directories removes a directory of a gone owner with
+ * what it holds, files and directories, and removes a link in it without
+ * following it. A live owner's directory, a file of a gone owner (that is
+ * pl_name_clean_stale's), a link named like a stale directory, and
+ * another user's directory stay. */
+START_TEST(test_name_sweep_dirs_removes_the_stale_with_their_files)
+{
+	char dead[PL_NAME_MAX], mine[PL_NAME_MAX], reused[PL_NAME_MAX], as_file[PL_NAME_MAX];
+	char as_link[PL_NAME_MAX], inside[PL_NAME_MAX + 32], path[PL_NAME_MAX + 128];
+	char target[PL_NAME_MAX + 64];
+	unsigned long long dead_start;
+
+	gone_child("mpi", &dead_start, dead, sizeof(dead));
+	plant_dir(dead);
+	snprintf(inside, sizeof(inside), "%s/vader_segment.1", dead + 1);
+	plant(inside);
+	snprintf(inside, sizeof(inside), "%s/sub", dead + 1);
+	plant_dir(inside);
+	snprintf(inside, sizeof(inside), "%s/sub/deeper", dead + 1);
+	plant(inside);
+	/* A link inside to a file outside: the link goes, the file stays. */
+	plant("outside");
+	snprintf(target, sizeof(target), "%s/outside", dir);
+	snprintf(path, sizeof(path), "%s/%s/link", dir, dead + 1);
+	ck_assert_int_eq(symlink(target, path), 0);
+
+	ck_assert_int_eq(pl_name_make("mpi", mine, sizeof(mine)), 0);
+	plant_dir(mine);
+	snprintf(inside, sizeof(inside), "%s/vader_segment.0", mine + 1);
+	plant(inside);
+	snprintf(reused, sizeof(reused), "proclab-mpi-%ld-%llu-1234567890123456", (long)getpid(),
+	         my_start + 1);
+	plant_dir(reused);
+	snprintf(as_file, sizeof(as_file), "proclab-mpi-%ld-%llu-2234567890123456",
+	         (long)getpid(), my_start + 1);
+	plant(as_file);
+	snprintf(as_link, sizeof(as_link), "proclab-mpi-%ld-%llu-3234567890123456",
+	         (long)getpid(), my_start + 1);
+	snprintf(path, sizeof(path), "%s/%s", dir, as_link);
+	snprintf(target, sizeof(target), "%s/%s", dir, mine + 1);
+	ck_assert_int_eq(symlink(target, path), 0);
+
+	ck_assert_int_eq(pl_name_clean_stale_dirs(dir, "mpi"), 2);
+	ck_assert(!planted(dead));
+	ck_assert(!planted(reused));
+	ck_assert(planted("outside"));
+	ck_assert(planted(mine));
+	snprintf(inside, sizeof(inside), "%s/vader_segment.0", mine + 1);
+	ck_assert(planted(inside));
+	ck_assert(planted(as_file));
+	ck_assert(planted(as_link));
+	ck_assert_int_eq(pl_name_clean_stale_dirs(dir, "mpi"), 0);
+	/* and the sweep of files leaves directories alone */
+	plant_dir(reused);
+	ck_assert_int_eq(pl_name_clean_stale(dir, "mpi"), 1);
+	ck_assert(!planted(as_file));
+	ck_assert(planted(reused));
+
+	if (geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s/%s", dir, reused);
+		ck_assert_int_eq(chown(path, 65534, 65534), 0);
+		ck_assert_int_eq(pl_name_clean_stale_dirs(dir, "mpi"), 0);
+		ck_assert(planted(reused));
+	}
+	errno = 0;
+	ck_assert_int_eq(pl_name_clean_stale_dirs("/nonexistent-dir", "mpi"), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Names in a /dev/shm that two PID namespaces share, as a container and */
 /* its host may: each sweep judges only its own namespace's names.       */
@@ -417,6 +497,7 @@ name_suite(void)
 	tcase_add_test(tc, test_name_mq_is_private);
 	tcase_add_test(tc, test_name_dir_is_private);
 	tcase_add_test(tc, test_name_sweep_removes_only_the_stale);
+	tcase_add_test(tc, test_name_sweep_dirs_removes_the_stale_with_their_files);
 	tcase_add_test(tc, test_name_sweep_keeps_other_pid_namespaces);
 	suite_add_tcase(s, tc);
 	return s;

@@ -80,7 +80,7 @@ has_sections() {
 # Lesson 21, mpi, is the lesson of the four MPI demos, which a build
 # without Open MPI does not have (their excerpts then pass with a note).
 set -- $DEMO_NAMES mpi
-plan $(($# * 5 + 1))
+plan $(($# * 5 + 2))
 for demo; do
 	lesson=$(ls "$lessons"/[0-9][0-9]-"$demo".md 2>/dev/null | head -n 1)
 	check "$demo: lessons/NN-$demo.md exists" [ -n "$lesson" ]
@@ -100,5 +100,23 @@ for demo; do
 	}
 	check "$demo: its $count excerpt(s) match a real run" all_hold
 done
+
+# Lesson 21 is the lesson of all four MPI demos, which live in demos/mpi/
+# beside their plumbing (launch.c, not a demo): the lesson names each demo
+# with its source, and the folder's README names each and links back.
+mpi_demos_named() {
+	[ -n "$MPI_DEMO_NAMES" ] || { diag "MPI_DEMO_NAMES is empty: run through make check"; return 1; }
+	for demo in $MPI_DEMO_NAMES; do
+		src=demos/mpi/${demo#mpi-}.c
+		[ -f "$top_srcdir/$src" ] || { diag "$src does not exist"; return 1; }
+		grep -qF "| \`proclab-$demo\` | \`$src\` |" "$lessons/21-mpi.md" ||
+			{ diag "lessons/21-mpi.md does not name proclab-$demo with $src"; return 1; }
+		grep -qF "| \`${demo#mpi-}.c\` | \`proclab-$demo\` |" "$top_srcdir/demos/mpi/README.md" ||
+			{ diag "demos/mpi/README.md does not name proclab-$demo"; return 1; }
+	done
+	grep -qF "(../../lessons/21-mpi.md)" "$top_srcdir/demos/mpi/README.md" ||
+		{ diag "demos/mpi/README.md does not link lesson 21"; return 1; }
+}
+check "lesson 21 and demos/mpi/README.md name each MPI demo with its source" mpi_demos_named
 check "the excerpt runs left nothing behind" poll 1 nothing_left
 finish

@@ -16,9 +16,9 @@ AM_TESTS_ENVIRONMENT = \
 	top_builddir='$(abs_top_builddir)'; top_srcdir='$(abs_top_srcdir)'; \
 	MAKE='$(MAKE)'; CC='$(CC)'; JQ='$(JQ)'; TMUX_BIN='$(TMUX)'; \
 	PACKAGE_VERSION='$(PACKAGE_VERSION)'; DEMO_NAMES='$(DEMO_NAMES)'; \
-	USER_CFLAGS='$(CFLAGS)'; USER_LDFLAGS='$(LDFLAGS)'; \
+	MPI_DEMO_NAMES='$(MPI_DEMO_NAMES)'; USER_CFLAGS='$(CFLAGS)'; USER_LDFLAGS='$(LDFLAGS)'; \
 	export CK_TAP_LOG_FILE_NAME CK_VERBOSITY top_builddir top_srcdir MAKE CC JQ TMUX_BIN \
-	PACKAGE_VERSION DEMO_NAMES USER_CFLAGS USER_LDFLAGS;
+	PACKAGE_VERSION DEMO_NAMES MPI_DEMO_NAMES USER_CFLAGS USER_LDFLAGS;
 
 # Each unit test is tests/check_<module>.c (automake's default source for
 # tests/check_<module>) and links Check as well as libproclab.
@@ -210,4 +210,13 @@ MPI_TESTS = tests/mpi-pingpong.sh tests/mpi-exchange.sh tests/mpi-ring.sh \
 	tests/mpi-die.sh
 TESTS += $(MPI_TESTS)
 dist_check_SCRIPTS += $(MPI_TESTS)
-EXTRA_DIST += tests/mpi-lib.sh
+EXTRA_DIST += tests/mpi-lib.sh tests/mpi-stall.c
+# mpi-stall: an LD_PRELOAD module for tests/mpi-exchange.sh that makes MPI
+# rank 0 lose its CPU at a chosen moment, as on a busy machine.
+if HAVE_MPI
+check_LTLIBRARIES += tests/mpi-stall.la
+tests_mpi_stall_la_SOURCES = tests/mpi-stall.c
+tests_mpi_stall_la_CPPFLAGS = $(MPI_CFLAGS)
+tests_mpi_stall_la_LIBADD = $(MPI_LIBS)
+tests_mpi_stall_la_LDFLAGS = -module -avoid-version -rpath /nowhere
+endif

@@ -1,10 +1,10 @@
 # mpi-lib.sh - what the MPI demos' tests share, sourced after lib.sh.
 #
 # The MPI demos exist only in a build configured with Open MPI; without
-# it their tests skip and say how to get it. Each test keeps the demos'
-# temporary files in its own $TMPDIR, so that Open MPI's session
-# directories ($TMPDIR/ompi.HOST.UID) of this run, and only those, are
-# looked for.
+# it their tests skip and say how to get it. Open MPI's session directory
+# goes in the demo's private directory in /dev/shm (orte_tmpdir_base);
+# each test case still gets a $TMPDIR of its own, which must stay empty,
+# so that a session directory that went back to $TMPDIR would be seen.
 
 # need_mpi NAME: skip the whole test unless proclab-NAME was built.
 need_mpi() {
@@ -24,8 +24,34 @@ mpi_tmpdir() {
 }
 mpi_tmpdir main
 
-# The private directory of controller PID in /dev/shm (mpi-launch.h).
+# The private directory of controller PID in /dev/shm (demos/mpi/launch.h).
 mpi_dirs_of() { ls -d /dev/shm/proclab-mpi-"$1"-* 2>/dev/null; }
+
+# mpi_plant_dir PID: make a directory in /dev/shm named as controller PID's
+# would be (pl_name.h: proclab-mpi-PID-START-RANDOM, and -nINODE in a PID
+# namespace of our own), with START read from /proc/PID/stat (field 22;
+# the name of the command may hold blanks and parentheses, so count from
+# the last ')'), and a file in it like a rank's segment. Prints its path.
+FIRST_PID_NAMESPACE=4026531836 # 0xEFFFFFFC, PROC_PID_INIT_INO
+mpi_plant_dir() {
+	start=$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f20)
+	ns=$(stat -L -c %i /proc/self/ns/pid)
+	[ "$ns" = "$FIRST_PID_NAMESPACE" ] && ns= || ns=-n$ns
+	d=/dev/shm/proclab-mpi-$1-$start-$(printf '%016d' "$(date +%N)")$ns
+	mkdir -m 0700 "$d" && : >"$d/vader_segment.planted" && echo "$d"
+}
+
+# mpi_plant_stale_dir: a directory as a controller that is gone would
+# leave it: planted for a child while it runs (its start time is read
+# then), and the child ended and reaped after. Prints its path.
+mpi_plant_stale_dir() {
+	sleep 60 &
+	p=$!
+	d=$(mpi_plant_dir "$p")
+	kill "$p"
+	wait "$p" 2>/dev/null
+	echo "$d"
+}
 
 # mpi_clean PID: controller PID left nothing: no process with our token
 # (a rank, mpirun, an orted), no directory in /dev/shm, no file in our

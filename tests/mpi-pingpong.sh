@@ -7,7 +7,7 @@
 . "$top_srcdir/tests/mpi-lib.sh"
 need_jq
 need_mpi mpi-pingpong
-plan 29
+plan 30
 
 run_demo mpi-pingpong --json --seconds 1
 json=$out
@@ -75,6 +75,7 @@ interrupt() {
 	int) kill -s INT "$demo_pid" ;;
 	mpirun-int) kill -s INT "$(mpirun_of "$demo_pid")" ;;
 	kill) kill -s KILL "$demo_pid" ;;
+	kill-both) kill -s KILL "$demo_pid" "$(mpirun_of "$demo_pid")" ;;
 	mpirun)
 		m=$(mpirun_of "$demo_pid")
 		r=$(ranks_of "$m")
@@ -89,6 +90,13 @@ check "Ctrl-C: no rank, no mpirun, no /dev/shm or session directory left" \
 	poll 10 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
 interrupt kill
 check "SIGKILL of the demo: no rank, no mpirun, no /dev/shm or session directory left" \
+	poll 15 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
+# The demo and mpirun killed together (a kill of every process): no code
+# of either runs, and mpirun's session directory, which it would have
+# removed, is left. It is in the demo's directory in /dev/shm, which the
+# guardian removes once it stops changing (lib/pl_cleanup.c).
+interrupt kill-both
+check "SIGKILL of the demo and mpirun at once: no rank, no /dev/shm or session directory left" \
 	poll 15 mpi_clean "$demo_pid" || mpi_why "$demo_pid"
 interrupt mpirun
 check "SIGKILL of mpirun: the demo fails its checks and says so" [ "$rc" -eq 1 ] ||

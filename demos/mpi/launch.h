@@ -1,5 +1,7 @@
-/* mpi-launch.h - what the MPI demos share: starting mpirun, hearing the
- * ranks, and leaving nothing behind.
+/* mpi/launch.h - the MPI demos' plumbing, not a demo: what the four share,
+ * starting mpirun, hearing the ranks, and leaving nothing behind. It is
+ * here, not in libproclab, because it calls MPI and the library must not
+ * need it.
  *
  * Each MPI demo is one program in two parts. Started by the user, it is
  * the CONTROLLER: it parses the options, starts `mpirun -np N` on its own
@@ -14,16 +16,19 @@
  * passes --oversubscribe, and as root sets OMPI_ALLOW_RUN_AS_ROOT and
  * OMPI_ALLOW_RUN_AS_ROOT_CONFIRM, and says so (mpirun(1)).
  *
- * Nothing is left behind: the ranks' shared-memory segments go in a
- * private directory in /dev/shm (btl_vader_backing_directory), which the
- * guardian removes if the controller is killed (pl_cleanup.h); mpirun dies
+ * Nothing is left behind: the ranks' shared-memory segments and Open
+ * MPI's session directory go in a private directory in /dev/shm
+ * (btl_vader_backing_directory, orte_tmpdir_base), which the guardian
+ * removes if the controller is killed (pl_cleanup.h); mpirun dies
  * with SIGTERM when the controller dies, which makes it end its ranks and
  * remove its session directory; a rank dies with SIGKILL when mpirun does
  * (PR_SET_PDEATHSIG). Ctrl-C and SIGTERM of the controller end the job the
  * same orderly way before the controller dies of the signal. When mpirun
  * alone is killed, the controller, the subreaper of the ranks it orphans
  * (PR_SET_CHILD_SUBREAPER), reaps them and only then removes what mpirun
- * could not (mpi_job_sweep()).
+ * could not (mpi_job_sweep()). When everything is killed at once, the
+ * guardian too, the next run removes the directory, once its controller
+ * is surely gone (pl_name_clean_stale_dirs(), in mpi_launch_setup()).
  */
 #ifndef MPI_LAUNCH_H
 #define MPI_LAUNCH_H
@@ -58,7 +63,8 @@ struct mpi_job {
 bool mpi_launch_is_rank(const char *program);
 
 /* After pl_demo_init(): find mpirun on PATH (else one line, exit 2), allow
- * root (and say so), make the private directory, catch Ctrl-C. */
+ * root (and say so), sweep the private directories of killed runs, make
+ * our own, catch Ctrl-C. */
 void mpi_launch_setup(const char *program);
 
 /* Start PATH with ARGV, its stdout a pipe whose read end goes in *OUT.
@@ -107,9 +113,10 @@ void mpi_job_ended_well(struct mpi_job *job, bool ended);
  * of its left in the session directory. Idempotent. */
 void mpi_job_stop(struct mpi_job *job);
 
-/* Remove what a dead mpirun left: its session directory
- * ($TMPDIR/ompi.HOST.UID/pid.PID) and the segments in the private
- * directory. Returns how many files and directories were removed. */
+/* Remove what a dead mpirun and its ranks left in the private directory:
+ * the segments, and Open MPI's session directory (ompi.HOST.UID/pid.PID),
+ * which is there too (orte_tmpdir_base). Returns how many files and
+ * directories were removed. */
 int mpi_job_sweep(struct mpi_job *job);
 
 /* --- The rank's side (needs mpi.h; these call MPI). --- */

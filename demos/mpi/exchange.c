@@ -1,4 +1,5 @@
-/* mpi-exchange.c - the unsafe exchange: two ranks each MPI_Send first.
+/* mpi/exchange.c - proclab-mpi-exchange: the unsafe exchange, two ranks
+ * each MPI_Send first.
  *
  * Rank 0 sends to rank 1 and rank 1 to rank 0, both with MPI_Send before
  * MPI_Recv. The MPI standard lets MPI_Send wait until the receiver has
@@ -7,8 +8,9 @@
  * the receiver (rendezvous). So the program works below the eager limit
  * and deadlocks above it. The demo shows, and proves while it runs, that
  *   1. there is a limit, and where it is on this machine and transport: a
- *      send of L bytes returns before the receiver is ready, one of L+1
- *      bytes waits for it (measured, then measured again);
+ *      send of L bytes returns before the receiver has posted its receive
+ *      (the sender's next message, "returned", arrives first), one of L+1
+ *      bytes waits for it; both are probed again;
  *   2. below the limit the exchange completes, the data intact;
  *   3. above it both ranks are stuck in MPI_Send: neither says "sent",
  *      both are alive, and no byte reaches either receive buffer (read
@@ -22,7 +24,8 @@
  * Dashboard: `proclab mpi-exchange` shows rank 0 and rank 1 under mpirun;
  *            during the deadlock both are running (polling), not asleep,
  *            each at a share of a CPU.
- * Lesson:    lessons/21-mpi.md
+ * Lesson:    lessons/21-mpi.md, the lesson of the four MPI demos
+ *            (demos/mpi/README.md); launch.c here starts mpirun.
  */
 #include "config.h"
 
@@ -36,9 +39,20 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h" /* the plumbing: mpirun, the ranks' lines, cleanup */
 
-#define PROBE_DELAY_S 0.04 /* the receiver posts its receive this late */
+/* A send is rendezvous when, with no receive posted, it has not returned
+ * after the sender had PROBE_CPU_S on a CPU, or a CPU PROBE_SLICES times
+ * (an eager send is a copy of a few KiB: microseconds, and 2 to 5 times
+ * measured on a busy machine), and PROBE_WAIT_S have passed; a sender
+ * that cannot get that much in PROBE_GIVE_UP_S is taken as waiting too. */
+#define PROBE_CPU_S 0.02
+#define PROBE_SLICES 20
+#define PROBE_WAIT_S 0.05
+#define PROBE_GIVE_UP_S 10.0
+#define TAG_DATA 0
+#define TAG_RETURNED 1 /* "my MPI_Send of the data has returned" */
+#define TAG_VERDICT 2  /* rank 1's verdict, to rank 0 */
 #define MAX_PROBE (16 << 20)
 #define ABOVE_FACTOR 4 /* the unsafe size: this many times the limit */
 #define RECOVER_S 5.0  /* the stuck job must be gone this soon */
@@ -69,61 +83,139 @@ static const struct pl_demo demo = {
 /* ------------------------------------------------------------------ */
 /* The ranks.                                                             */
 
-/* Find the eager limit: rank 1 posts each receive PROBE_DELAY_S late, and
- * rank 0 times its MPI_Send. A send that returned before that was buffered
- * (eager); one that took the delay waited for the receive (rendezvous). */
+/* What the scheduler says of the main thread of process PID: how long it
+ * has run on a CPU, in seconds, and how many times it was given one. The
+ * first and third fields of /proc/PID/task/PID/schedstat
+ * (Documentation/scheduler/sched-stats.rst). Returns false if it cannot
+ * be read. */
 static bool
-probe(int rank, long size, char *buf)
+scheduled(pid_t pid, double *cpu, double *slices)
 {
-	double took = 0;
+	char path[64], text[128];
+	unsigned long long ns, wait_ns, count;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/task/%ld/schedstat", (long)pid, (long)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	text[n] = '\0';
+	if (sscanf(text, "%llu %llu %llu", &ns, &wait_ns, &count) != 3)
+		return false;
+	*cpu = ns / 1e9;
+	*slices = (double)count;
+	return true;
+}
+
+/* What rank 1 saw in a probe: sent to rank 0 as 4 MPI_DOUBLEs. */
+struct verdict {
+	double eager;  /* 1: the "returned" message came first */
+	double cpu_s;  /* rank 0's time on a CPU meanwhile */
+	double slices; /* how many times it was given a CPU meanwhile */
+	double waited_s;
+};
+
+/* Is a send of SIZE bytes eager? Rank 0 sends it and, once its MPI_Send
+ * has returned, says so in a second message (tag RETURNED). Rank 1 posts
+ * no receive for the first meanwhile, and watches for the second:
+ *   - it comes: MPI_Send returned with no receive posted, so the message
+ *     was buffered. Eager, proved by the order of events.
+ *   - it has not come, and rank 0 (PID0) has had PROBE_CPU_S on a CPU, or
+ *     a CPU PROBE_SLICES times, since the probe began (and PROBE_WAIT_S
+ *     have passed): rank 0 is in MPI_Send, polling for the receiver, far
+ *     longer than a copy takes. Rendezvous.
+ * Neither verdict depends on how busy the machine is: there rank 0 gets
+ * its CPU later, and rank 1 waits longer. A stopwatch around MPI_Send
+ * would call an eager send that lost its CPU for a while rendezvous. */
+static struct verdict
+probe(int rank, pid_t pid0, long size, char *buf)
+{
+	struct verdict v = { 0, 0, 0, 0 };
 
 	MPI_Bcast(&size, 1, MPI_LONG, 0, MPI_COMM_WORLD);
 	if (rank == 0) {
-		double t = MPI_Wtime();
+		MPI_Request req;
+		int done = 0;
 
-		MPI_Send(buf, (int)size, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
-		took = MPI_Wtime() - t;
+		MPI_Send(buf, (int)size, MPI_BYTE, 1, TAG_DATA, MPI_COMM_WORLD);
+		MPI_Send(NULL, 0, MPI_BYTE, 1, TAG_RETURNED, MPI_COMM_WORLD);
+		/* Wait for the verdict mostly asleep: rank 0's CPU time should
+		 * grow in MPI_Send, where rank 1 counts it, not after. */
+		MPI_Irecv(&v, 4, MPI_DOUBLE, 1, TAG_VERDICT, MPI_COMM_WORLD, &req);
+		while (MPI_Test(&req, &done, MPI_STATUS_IGNORE), !done)
+			usleep(2000);
 	} else {
-		double until = MPI_Wtime() + PROBE_DELAY_S;
+		double start = MPI_Wtime(), cpu0, slices0, cpu, slices;
+		bool known = scheduled(pid0, &cpu0, &slices0);
+		int eager = 0;
 
 		/* Busy in MPI, as a rank stuck in its own MPI_Send is, but with no
-		 * receive posted: MPI_Iprobe drives Open MPI's progress engine
-		 * and matches nothing (tag 99 is never sent). */
-		while (MPI_Wtime() < until) {
-			int flag;
-
-			MPI_Iprobe(0, 99, MPI_COMM_WORLD, &flag, MPI_STATUS_IGNORE);
+		 * receive posted for the data: MPI_Iprobe drives Open MPI's
+		 * progress engine and looks only for the second message. Rank 0
+		 * is read before each look, so that its time after sending
+		 * RETURNED never counts as time in MPI_Send. */
+		for (;;) {
+			if (known && scheduled(pid0, &cpu, &slices)) {
+				v.cpu_s = cpu - cpu0;
+				v.slices = slices - slices0;
+			}
+			v.waited_s = MPI_Wtime() - start;
+			MPI_Iprobe(0, TAG_RETURNED, MPI_COMM_WORLD, &eager, MPI_STATUS_IGNORE);
+			if (eager || v.waited_s >= PROBE_GIVE_UP_S ||
+			    (v.waited_s >= PROBE_WAIT_S &&
+			     (!known || v.cpu_s >= PROBE_CPU_S || v.slices >= PROBE_SLICES)))
+				break;
 			usleep(200);
 		}
-		MPI_Recv(buf, (int)size, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		v.eager = eager;
+		MPI_Recv(buf, (int)size, MPI_BYTE, 0, TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		MPI_Recv(NULL, 0, MPI_BYTE, 0, TAG_RETURNED, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		MPI_Send(&v, 4, MPI_DOUBLE, 0, TAG_VERDICT, MPI_COMM_WORLD);
 	}
-	MPI_Bcast(&took, 1, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+	return v;
+}
+
+/* Probe SIZE; rank 0 reports what rank 1 saw. */
+static bool
+eager_send(int rank, pid_t pid0, long size, char *buf)
+{
+	struct verdict v = probe(rank, pid0, size, buf);
+
 	if (rank == 0)
-		mpi_rank_say("probe %ld %.6f", size, took);
-	return took < PROBE_DELAY_S / 2; /* returned at once: eager */
+		mpi_rank_say("probe %ld %d %.6f %.0f %.6f", size, v.eager != 0, v.cpu_s, v.slices,
+		             v.waited_s);
+	return v.eager != 0;
 }
 
 static void
 rank_limit(int rank)
 {
 	char *buf = calloc(1, MAX_PROBE);
-	long lo = 1, hi = 1024; /* lo returned at once, hi waited */
+	long lo = 1, hi = 1024;     /* lo returned at once, hi waited */
+	long pid0 = (long)getpid(); /* rank 1 watches rank 0's CPU time */
 
 	if (buf == NULL)
 		MPI_Abort(MPI_COMM_WORLD, 1);
-	while (probe(rank, hi, buf) && hi < MAX_PROBE)
+	MPI_Bcast(&pid0, 1, MPI_LONG, 0, MPI_COMM_WORLD);
+	while (eager_send(rank, (pid_t)pid0, hi, buf) && hi < MAX_PROBE)
 		lo = hi, hi *= 2;
 	while (hi - lo > 1) {
 		long mid = lo + (hi - lo) / 2;
 
-		if (probe(rank, mid, buf))
+		if (eager_send(rank, (pid_t)pid0, mid, buf))
 			lo = mid;
 		else
 			hi = mid;
 	}
-	/* Again, each twice: one slow moment must not move the limit. */
-	bool again = probe(rank, lo, buf) && probe(rank, lo, buf) && !probe(rank, lo + 1, buf) &&
-	             !probe(rank, lo + 1, buf);
+	/* Again, each twice: the limit holds on both sides of it. */
+	bool again = eager_send(rank, (pid_t)pid0, lo, buf) &&
+	             eager_send(rank, (pid_t)pid0, lo, buf) &&
+	             !eager_send(rank, (pid_t)pid0, lo + 1, buf) &&
+	             !eager_send(rank, (pid_t)pid0, lo + 1, buf);
 
 	if (rank == 0)
 		mpi_rank_say("limit %ld %d", lo, again);
@@ -199,23 +291,29 @@ find_limit(void)
 	struct mpi_job job;
 	char line[256];
 	long limit = -1, probes = 0, size;
-	int again = 0;
-	double took;
+	int again = 0, eager;
+	double cpu, slices, waited;
 
 	pl_step("limit", PL_FIELDS(PL_STR("btl", btl)),
-	        "where is the eager limit? rank 1 posts each receive %.0f ms late; rank 0 "
-	        "times its MPI_Send",
-	        PROBE_DELAY_S * 1000);
+	        "where is the eager limit? rank 0 sends, then says \"my MPI_Send returned\"; "
+	        "rank 1 posts no receive until that comes, or until rank 0 has run %.0f ms, or "
+	        "been given a CPU %d times, without it (/proc/PID/schedstat)",
+	        PROBE_CPU_S * 1000, PROBE_SLICES);
 	mpi_job_start(&job, 2, btl, args, 0);
 	while (mpi_job_line(&job, line, sizeof(line), 60) == 1) {
-		if (sscanf(line, "probe %ld %lf", &size, &took) == 2) {
+		if (sscanf(line, "probe %ld %d %lf %lf %lf", &size, &eager, &cpu, &slices,
+		           &waited) == 5) {
 			probes++;
 			pl_note("probe",
-			        PL_FIELDS(PL_INT("size", size), PL_DOUBLE("took_ms", took * 1000),
-			                  PL_BOOL("eager", took < PROBE_DELAY_S / 2)),
-			        "MPI_Send of %8ld B returned after %6.2f ms: %s", size, took * 1000,
-			        took < PROBE_DELAY_S / 2 ? "buffered (eager)"
-			                                 : "waited for the receive (rendezvous)");
+			        PL_FIELDS(PL_INT("size", size), PL_BOOL("eager", eager),
+			                  PL_DOUBLE("cpu_ms", cpu * 1000),
+			                  PL_INT("slices", (long)slices),
+			                  PL_DOUBLE("waited_ms", waited * 1000)),
+			        eager ? "MPI_Send of %8ld B returned before the receive was posted: "
+			                "buffered (eager)"
+			              : "MPI_Send of %8ld B still ran after %.0f ms on a CPU, given one "
+			                "%.0f times: it waits for the receive (rendezvous)",
+			        size, cpu * 1000, slices);
 		} else if (sscanf(line, "limit %ld %d", &limit, &again) == 2) {
 			break;
 		}

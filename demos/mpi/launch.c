@@ -1,5 +1,5 @@
-/* mpi-launch.c - starting mpirun for an MPI demo, and the ranks' side of
- * the conversation. See mpi-launch.h. */
+/* mpi/launch.c - the MPI demos' plumbing, not a demo: starting mpirun for
+ * a demo, and the ranks' side of the conversation. See launch.h. */
 #include "config.h"
 
 #include <dirent.h>
@@ -22,7 +22,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h"
 
 #define CONTROLLER_ENV "PROCLAB_MPI_CONTROLLER"
 #define STOP_GRACE_S 8.0 /* mpirun ends its ranks and cleans up in 1 to 3 s */
@@ -146,6 +146,7 @@ mpi_launch_setup(const char *program)
 	const char *tmpdir = getenv("TMPDIR");
 	char saved_tmpdir[PATH_MAX] = "";
 	ssize_t n;
+	int swept;
 
 	const char *chosen = getenv("PROCLAB_MPIRUN");
 
@@ -181,6 +182,16 @@ mpi_launch_setup(const char *program)
 	 * init's, so that we can wait for them (wait_orphans()). */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) == -1)
 		pl_die("prctl(PR_SET_CHILD_SUBREAPER)");
+
+	/* The private directories of earlier runs killed with their guardian
+	 * (a SIGKILL of every process): the name says which controller made
+	 * each, by PID and start time, so the ones whose controller is gone
+	 * for sure can go, and no live run's (pl_name.h). */
+	if ((swept = pl_name_clean_stale_dirs("/dev/shm", "mpi")) > 0)
+		pl_note("swept", PL_FIELDS(PL_INT("removed", swept)),
+		        "removed %d director%s in /dev/shm left by killed runs whose controller "
+		        "is gone",
+		        swept, swept == 1 ? "y" : "ies");
 
 	/* The private directory for the ranks' segments, in /dev/shm like
 	 * Open MPI's own, guarded from the moment it exists. */
@@ -273,6 +284,13 @@ mpi_job_start(struct mpi_job *job, int np, const char *btl, const char *const ra
 	argv[argc++] = btl;
 	argv[argc++] = "--mca";
 	argv[argc++] = "btl_vader_backing_directory";
+	argv[argc++] = shm_dir;
+	/* Open MPI's session directory (ompi.HOST.UID/pid.PID, with its
+	 * contact file and PMIx's segments) goes in it too, not in $TMPDIR:
+	 * what a killed mpirun leaves there is the guardian's to remove, or
+	 * the next run's (mpi_launch_setup()). */
+	argv[argc++] = "--mca";
+	argv[argc++] = "orte_tmpdir_base";
 	argv[argc++] = shm_dir;
 	/* A rank waiting for a message polls: it never sleeps in the kernel.
 	 * On a machine with more runnable processes than cores, a poller that
@@ -540,10 +558,12 @@ mpi_job_stop(struct mpi_job *job)
 
 static int removed;
 
+/* nftw(3) callback: remove what is below the top directory. */
 static int
 remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
-	if ((type == FTW_DP ? rmdir(path) : unlink(path)) == 0)
+	(void)sb;
+	if (ftw->level > 0 && (type == FTW_DP ? rmdir(path) : unlink(path)) == 0)
 		removed++;
 	return 0;
 }
@@ -551,33 +571,11 @@ remove_one(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 int
 mpi_job_sweep(struct mpi_job *job)
 {
-	const char *tmp = getenv("TMPDIR");
-	char host[256], session[PATH_MAX], segment[PATH_MAX];
-	DIR *d;
-	struct dirent *e;
-
+	(void)job;
+	/* mpirun and its ranks are gone: whatever is still in the private
+	 * directory (segments, Open MPI's session directory) is left over. */
 	removed = 0;
-	if (gethostname(host, sizeof(host)) == -1)
-		return 0;
-	host[sizeof(host) - 1] = '\0';
-	/* orte/util/session_dir.c: TMPDIR/ompi.HOST.UID/pid.PID for mpirun. */
-	if (snprintf(session, sizeof(session), "%s/ompi.%s.%ld/pid.%ld",
-	             tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp", host, (long)getuid(),
-	             (long)job->mpirun) < (int)sizeof(session)) {
-		nftw(session, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-		/* and its parent, if no other mpirun of ours uses it */
-		*strrchr(session, '/') = '\0';
-		rmdir(session);
-	}
-	if ((d = opendir(shm_dir)) != NULL) {
-		while ((e = readdir(d)) != NULL)
-			if (strncmp(e->d_name, "vader_segment.", 14) == 0 &&
-			    snprintf(segment, sizeof(segment), "%s/%s", shm_dir, e->d_name) <
-			            (int)sizeof(segment) &&
-			    unlink(segment) == 0)
-				removed++;
-		closedir(d);
-	}
+	nftw(shm_dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	return removed;
 }
 

@@ -1,5 +1,5 @@
-/* mpi-ring.c - a token around N ranks, then scatter, compute, gather and
- * reduce: one CPU-bound job split over the ranks.
+/* mpi/ring.c - proclab-mpi-ring: a token around N ranks, then scatter,
+ * compute, gather and reduce: one CPU-bound job split over the ranks.
  *
  * It shows, and proves while it runs, that
  *   1. mpirun -np N starts N processes, its children, each with its own
@@ -18,7 +18,8 @@
  *                             [--json]
  * Dashboard: `proclab mpi-ring` shows mpirun and N ranks, each with its
  *            rank as its role; during the job every rank is busy.
- * Lesson:    lessons/21-mpi.md
+ * Lesson:    lessons/21-mpi.md, the lesson of the four MPI demos
+ *            (demos/mpi/README.md); launch.c here starts mpirun.
  */
 #include "config.h"
 
@@ -31,7 +32,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h" /* the plumbing: mpirun, the ranks' lines, cleanup */
 
 static long ranks_wanted = 4;
 static long laps = 3;

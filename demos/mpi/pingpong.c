@@ -1,5 +1,6 @@
-/* mpi-pingpong.c - two MPI ranks bounce messages: latency and throughput
- * by size, over shared memory and over TCP, beside pipes and sockets.
+/* mpi/pingpong.c - proclab-mpi-pingpong: two MPI ranks bounce messages,
+ * latency and throughput by size, over shared memory and over TCP, beside
+ * pipes and sockets.
  *
  * The demo starts `mpirun -np 2` on itself twice: once with the shared-
  * memory transport (--mca btl vader,self, Open MPI's default between ranks
@@ -19,7 +20,8 @@
  * Usage:     proclab-mpi-pingpong [--transport shm|tcp|both] [--seconds S] [--json]
  * Dashboard: `proclab mpi-pingpong` shows mpirun and its two ranks, each
  *            with its rank as its role, both busy: Open MPI polls.
- * Lesson:    lessons/21-mpi.md
+ * Lesson:    lessons/21-mpi.md, the lesson of the four MPI demos
+ *            (demos/mpi/README.md); launch.c here starts mpirun.
  */
 #include "config.h"
 
@@ -32,7 +34,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h" /* the plumbing: mpirun, the ranks' lines, cleanup */
 
 #define LATENCY_SIZE 8
 #define NSIZES 4
@@ -302,8 +304,13 @@ run_transport(enum transport tr, double budget)
 	                   PL_INT("rank1", rank_pid[1])),
 	         "rank 0 is PID %ld and rank 1 is PID %ld, the two children of mpirun (PID %ld)",
 	         (long)rank_pid[0], (long)rank_pid[1], (long)job.mpirun);
-	int maps0 = pl_procfs_count_maps(rank_pid[0], mpi_launch_shm_dir());
-	int maps1 = pl_procfs_count_maps(rank_pid[1], mpi_launch_shm_dir());
+	/* vader's segments, one a rank; Open MPI's session directory, with
+	 * PMIx's segments, is in the same directory. */
+	char segments[PATH_MAX];
+
+	snprintf(segments, sizeof(segments), "%s/vader_segment.", mpi_launch_shm_dir());
+	int maps0 = pl_procfs_count_maps(rank_pid[0], segments);
+	int maps1 = pl_procfs_count_maps(rank_pid[1], segments);
 	bool tcp = hellos == 2 && tcp_between(rank_pid[0], rank_pid[1]);
 
 	if (tr == SHM)

@@ -1,4 +1,5 @@
-/* mpi-die.c - one MPI rank dies: what the others see, and what mpirun does.
+/* mpi/die.c - proclab-mpi-die: one MPI rank dies: what the others see,
+ * and what mpirun does.
  *
  * N ranks add up a number together, round after round, with
  * MPI_Allreduce. After some rounds one of them, the victim, is killed by
@@ -21,7 +22,8 @@
  * Dashboard: `proclab mpi-die` shows mpirun and its ranks, each with its
  *            rank as its role; the victim vanishes, the others keep
  *            running (polling) for a second, then vanish too.
- * Lesson:    lessons/21-mpi.md
+ * Lesson:    lessons/21-mpi.md, the lesson of the four MPI demos
+ *            (demos/mpi/README.md); launch.c here starts mpirun.
  */
 #include "config.h"
 
@@ -37,7 +39,7 @@
 #include <mpi.h>
 
 #include "proclab.h"
-#include "mpi-launch.h"
+#include "launch.h" /* the plumbing: mpirun, the ranks' lines, cleanup */
 
 #define ROUNDS_BEFORE 200 /* the victim dies after this many rounds */
 #define END_WITHIN_S 10.0 /* mpirun must end the job this soon */
