@@ -47,7 +47,9 @@ quiet_or_skip() {
 		fi
 		return
 	fi
-	check "$1" eval '[ "$(field "$2" ok)" = "$3" ] && said "$2" "$4"'
+	# check() runs its command with its own arguments: pass these by name.
+	qs_check=$2 qs_ok=$3 qs_pattern=$4
+	check "$1" eval '[ "$(field "$qs_check" ok)" = "$qs_ok" ] && said "$qs_check" "$qs_pattern"'
 }
 
 # --- on the machine as it is ---
