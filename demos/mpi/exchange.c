@@ -50,6 +50,7 @@
 #define PROBE_SLICES 20
 #define PROBE_WAIT_S 0.05
 #define PROBE_GIVE_UP_S 10.0
+#define PROBE_DRAIN 1000 /* rounds of progress before calling it rendezvous */
 #define TAG_DATA 0
 #define TAG_RETURNED 1 /* "my MPI_Send of the data has returned" */
 #define TAG_VERDICT 2  /* rank 1's verdict, to rank 0 */
@@ -165,10 +166,20 @@ probe(int rank, pid_t pid0, long size, char *buf)
 			}
 			v.waited_s = MPI_Wtime() - start;
 			MPI_Iprobe(0, TAG_RETURNED, MPI_COMM_WORLD, &eager, MPI_STATUS_IGNORE);
-			if (eager || v.waited_s >= PROBE_GIVE_UP_S ||
-			    (v.waited_s >= PROBE_WAIT_S &&
-			     (!known || v.cpu_s >= PROBE_CPU_S || v.slices >= PROBE_SLICES)))
+			if (eager || v.waited_s >= PROBE_GIVE_UP_S)
 				break;
+			if (v.waited_s >= PROBE_WAIT_S &&
+			    (!known || v.cpu_s >= PROBE_CPU_S || v.slices >= PROBE_SLICES)) {
+				/* One MPI_Iprobe drives the progress engine one round,
+				 * which may take in the data and not yet "returned"
+				 * behind it. Rank 0's time was read before the message
+				 * was looked for; had it been sent by then, a few more
+				 * rounds bring it in. */
+				for (int round = 0; round < PROBE_DRAIN && !eager; round++)
+					MPI_Iprobe(0, TAG_RETURNED, MPI_COMM_WORLD, &eager,
+					           MPI_STATUS_IGNORE);
+				break;
+			}
 			usleep(200);
 		}
 		v.eager = eager;
