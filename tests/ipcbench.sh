@@ -18,11 +18,6 @@ export TMPDIR
 left_of() {
 	[ -z "$(ls -A "$TMPDIR")" ] && ! ipc_objects | grep -q "ipcbench-\(down-\|up-\)\?$1-"
 }
-# skip DESCRIPTION REASON: a TAP line for a check that cannot run here.
-skip() {
-	tap_count=$((tap_count + 1))
-	echo "ok $tap_count - $1 # SKIP $2"
-}
 
 # --- One run in JSON, and what its events must say. ---
 run_demo ipcbench --json --speed 100

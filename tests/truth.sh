@@ -33,11 +33,6 @@ field() { echo "$1" | awk -v w="$2" '{ for (i = 1; i < NF; i++) if ($i == w) { p
 # show NAME OUTPUT: the probe's output, each line a TAP comment.
 show() { echo "$2" | sed "s|^|# $1: |"; }
 
-# skip DESCRIPTION REASON: one check that is skipped.
-skip() {
-	tap_count=$((tap_count + 1))
-	echo "ok $tap_count - $1 # SKIP $2"
-}
 
 # --- Context switches: a yield is involuntary, a sleep voluntary. ---
 n=200
