@@ -136,11 +136,19 @@ check "--keep-name, SIGKILL: the processes end, but the name is left in /dev/shm
 	eval '[ "$rc" -eq 137 ] && listed && poll 1 nothing_left'
 # The next run removes it: its maker is gone (pl_name_clean_stale).
 killed=$demo_pid
+# Any run of the demo sweeps: in a parallel make check another test's run
+# of it (lessons.sh, the dashboard's tests) may get to the name first. Then
+# this run cannot have removed it, and only its going is checked.
 second_run_sweeps() {
+	swept_before=no
+	[ -n "$(segments_of "$killed")" ] || swept_before=yes
 	run_demo shm --json --speed 100 --procs 2 --increments 1000 --rounds 1
 	all_pids="$all_pids $($JQ -rs 'map(select(.event=="step"))[0].pid' "$out")"
+	[ "$swept_before" = yes ] && diag "another run of the demo removed the name first"
 	[ "$rc" -eq 0 ] && [ -z "$(segments_of "$killed")" ] &&
-		jq_is "$out" 'map(select(.event=="swept"))[0].removed >= 1' true
+		{ [ "$swept_before" = yes ] ||
+		  jq_is "$out" 'map(select(.event=="swept"))[0].removed >= 1' true; } ||
+		{ diag "status $rc; left: $(segments_of "$killed"); $($JQ -c 'select(.event=="swept" or (.event=="check" and .ok==false))' "$out" 2>/dev/null)"; false; }
 }
 check "the next run removes the name that SIGKILL left, says so, and runs as usual" \
 	second_run_sweeps
