@@ -771,7 +771,7 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	int ipc_ns = -1, shm_fd = -1, mq_fd = -1, exec_errno = 0;
 	struct world before = { 0 }, after = { 0 };
 	struct pl_model m;
-	struct rusage r0, r1, self0, self1;
+	struct rusage r0, r1;
 	double busy0 = 0, busy1 = 0;
 	bool out_open = true, err_open = true, model = false;
 	double start, last_progress, root_end = -1, last_look = -1;
@@ -800,10 +800,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	fcntl(out[1], F_SETFL, 0);
 	fcntl(err[1], F_SETFL, 0);
 	world_take(&before);
-	/* What the machine's CPUs, the run and the judge have used so far:
-	 * at the end, the rest is what others used meanwhile (parallel). */
+	/* What the machine's CPUs and the run have used so far: at the end,
+	 * the rest is what others used meanwhile (parallel). The judge is one
+	 * of those others: its CPU, too, is taken from the run's. */
 	obs->others_known = cpus_busy(&busy0) == 0;
-	getrusage(RUSAGE_SELF, &self0);
 	getrusage(RUSAGE_CHILDREN, &r0);
 	start = pl_measure_now();
 	switch (root = fork()) {
@@ -1034,12 +1034,10 @@ judge_run(const struct judge_spec *spec, const struct judge_run_opts *opts, stru
 	 * its CPU time is in the judge's children's, its children's in
 	 * theirs (getrusage(2)). */
 	getrusage(RUSAGE_CHILDREN, &r1);
-	getrusage(RUSAGE_SELF, &self1);
 	obs->cpu = rusage_seconds(&r1) - rusage_seconds(&r0);
 	if (obs->others_known && cpus_busy(&busy1) == 0) {
 		double window = pl_measure_now() - start;
-		double others = (busy1 - busy0) - obs->cpu -
-		                (rusage_seconds(&self1) - rusage_seconds(&self0));
+		double others = (busy1 - busy0) - obs->cpu;
 
 		/* The ticks of /proc/stat are sampled, rusage is not: a short
 		 * run can come out a little below zero. */
