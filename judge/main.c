@@ -662,7 +662,6 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 {
 	const struct judge_check *stuck = find_check(spec, JUDGE_STUCK);
 	const struct judge_check *fds = find_check(spec, JUDGE_FDS);
-	const struct judge_check *zombies = find_check(spec, JUDGE_ZOMBIES);
 	struct judge_run_opts ro = { .dir = dir };
 	long runs = o->runs > 0 ? o->runs : spec->runs, pinned_failed = 0;
 	double *walls = calloc((size_t)runs, sizeof(double)), cpu_first = 0, wall_first = 0, score = 0;
@@ -685,7 +684,6 @@ grade(const struct judge_spec *spec, const struct options *o, const char *dir,
 	 * neither, and each look is cheaper without them. */
 	ro.threads = stuck != NULL || find_check(spec, JUDGE_PARALLEL) != NULL;
 	ro.locks = stuck != NULL;
-	ro.zombie_ms = zombies != NULL ? (double)zombies->max_ms : 200;
 	if (fds != NULL) {
 		ro.check_fds = true;
 		ro.allow_fds = fds->allow;

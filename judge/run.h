@@ -77,7 +77,6 @@ struct judge_run_opts {
 	gid_t gid;
 	bool as_user;
 	double stuck_after;    /* seconds */
-	double zombie_ms;      /* how long a zombie counts as left unreaped */
 	const int *allow_fds;  /* descriptors every process may hold */
 	size_t nallow;
 	bool check_fds;
